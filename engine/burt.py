@@ -1,0 +1,298 @@
+"""`Burt`: the engine's service layer, the same operations the REST API has.
+
+    store = SQLiteStore("var/burt.sqlite3"); await store.open()
+    burt = Burt(store)                      # tenant "default"
+    campaign = await burt.initialize_campaign("Launch", [("a", "Subject A"), ("b", "Subject B")],
+                                              optimize="clicked")
+
+Every method validates what the schema cannot state, reads the campaign through the tenant (so
+another tenant's campaign is NotFound), and leaves atomicity to the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from engine.errors import (
+    CampaignNotActive,
+    Conflict,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NoPendingContacts,
+    NotFound,
+    VersionMismatch,
+)
+from engine.model import (
+    CAMPAIGN_STATUSES,
+    OPTIMIZABLE_OUTCOMES,
+    OUTCOME_TYPES,
+    Batch,
+    BatchDraft,
+    Campaign,
+    CampaignChanges,
+    ContactIn,
+    ContactLike,
+    ContactLoadResult,
+    EventLike,
+    EventTally,
+    Variant,
+)
+from engine.policy import PolicySettings
+from engine.reports import (
+    AllocationPreview,
+    CampaignStats,
+    allocation_preview,
+    campaign_stats,
+    current_allocation,
+)
+from engine.store.base import Store
+from engine.timefmt import parse_rfc3339, utcnow
+
+T = TypeVar("T")
+_SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
+_BATCH_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def new_id(prefix: str) -> str:
+    """An id that sorts by creation time (cursor pagination relies on it) and cannot collide."""
+    return f"{prefix}_{time.time_ns():016x}{secrets.token_hex(8)}"
+
+
+def settings_with(
+    base: PolicySettings, overrides: Mapping[str, Any], variants: int
+) -> PolicySettings:
+    """`base` with `overrides` applied, validated; unknown names and bad values are InvalidInput."""
+    unknown = sorted(set(overrides) - _SETTING_NAMES)
+    if unknown:
+        raise InvalidInput(f"unknown settings: {', '.join(unknown)}")
+    settings = dataclasses.replace(base, **overrides)
+    try:
+        settings.validate(variants)
+    except ValueError as exc:
+        raise InvalidInput(f"invalid settings: {exc}") from None
+    return settings
+
+
+def request_fingerprint(**fields: Any) -> str:
+    """A digest of a request body, to tell an idempotent retry from a reused key."""
+    canonical = repr(sorted(fields.items())).encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class Burt:
+    """The engine for one tenant over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        tenant: str = "default",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.tenant = tenant
+        self.clock = clock
+
+    # campaigns ------------------------------------------------------------------------------
+    async def initialize_campaign(
+        self,
+        name: str,
+        variants: Sequence[Variant | tuple[str, str]],
+        optimize: str,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Campaign:
+        parsed = tuple(v if isinstance(v, Variant) else Variant(*v) for v in variants)
+        ids = [v.id for v in parsed]
+        if len(parsed) < 2:
+            raise InvalidInput("a campaign needs at least two variants")
+        if len(set(ids)) != len(ids):
+            raise InvalidInput(f"variant ids must be distinct, got {ids}")
+        if optimize not in OPTIMIZABLE_OUTCOMES:
+            raise InvalidInput(f"optimize must be one of {', '.join(OPTIMIZABLE_OUTCOMES)}")
+        now = self.clock()
+        campaign = Campaign(
+            id=new_id("cmp"),
+            tenant=self.tenant,
+            name=name,
+            status="active",
+            optimize=optimize,
+            variants=parsed,
+            settings=settings_with(PolicySettings(), settings or {}, len(parsed)),
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.store.insert_campaign(campaign)
+        return campaign
+
+    async def get_campaign(self, campaign_id: str) -> Campaign:
+        campaign = await self.store.get_campaign(self.tenant, campaign_id)
+        if campaign is None:
+            raise NotFound(f"campaign {campaign_id!r} not found")
+        return campaign
+
+    async def list_campaigns(self, limit: int = 50, cursor: str | None = None) -> Page[Campaign]:
+        items = await self.store.list_campaigns(self.tenant, cursor, limit)
+        return Page(items, items[-1].id if len(items) == limit else None)
+
+    async def update_campaign(
+        self,
+        campaign_id: str,
+        expected_version: int,
+        name: str | None = None,
+        status: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Campaign:
+        """Apply changes iff the campaign is still at `expected_version` (else VersionMismatch)."""
+        current = await self.get_campaign(campaign_id)
+        if current.version != expected_version:
+            raise VersionMismatch(
+                f"campaign {campaign_id!r} is at version {current.version}, not {expected_version}"
+            )
+        if status is not None and status not in CAMPAIGN_STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(CAMPAIGN_STATUSES)}")
+        if current.status == "completed":
+            raise Conflict(f"campaign {campaign_id!r} is completed and can no longer change")
+        changes = CampaignChanges(
+            name=name,
+            status=status,
+            settings=None
+            if settings is None
+            else settings_with(current.settings, settings, len(current.variants)),
+        )
+        updated = await self.store.update_campaign(
+            self.tenant, campaign_id, expected_version, changes
+        )
+        if updated is None:
+            latest = await self.get_campaign(campaign_id)
+            raise VersionMismatch(
+                f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
+            )
+        return dataclasses.replace(
+            updated,
+            contacts_total=current.contacts_total,
+            contacts_pending=current.contacts_pending,
+        )
+
+    # contacts -------------------------------------------------------------------------------
+    async def load_contacts(
+        self, campaign_id: str, contacts: Sequence[ContactLike | str]
+    ) -> ContactLoadResult:
+        campaign = await self.get_campaign(campaign_id)
+        if campaign.status == "completed":
+            raise CampaignNotActive(f"campaign {campaign_id!r} is completed")
+        items = [ContactIn(c) if isinstance(c, str) else c for c in contacts]
+        if not items:
+            raise InvalidInput("no contacts given")
+        created, existing = await self.store.load_contacts(campaign_id, items)
+        return ContactLoadResult(
+            received=len(items),
+            created=created,
+            existing=existing,
+            contacts_total=campaign.contacts_total + created,
+            contacts_pending=campaign.contacts_pending + created,
+        )
+
+    # batches --------------------------------------------------------------------------------
+    async def create_experiment_batch(
+        self, campaign_id: str, size: int, idempotency_key: str
+    ) -> tuple[Batch, bool]:
+        """Draw the next batch, or return the one stored for this key. Returns (batch, replayed)."""
+        if size < 1:
+            raise InvalidInput("size must be at least 1")
+        if not idempotency_key:
+            raise InvalidInput("an Idempotency-Key is required")
+        fingerprint = request_fingerprint(size=size)
+        campaign = await self.get_campaign(campaign_id)
+        stored = await self.store.find_batch_by_key(campaign_id, idempotency_key)
+        if stored is not None:
+            return self._replay(stored, fingerprint), True
+        if campaign.status != "active":
+            raise CampaignNotActive(
+                f"campaign {campaign_id!r} is {campaign.status}; batches need an active campaign"
+            )
+        if campaign.contacts_pending == 0:
+            raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
+        now = self.clock()
+        allocation = current_allocation(campaign, await self.store.period_counts(campaign_id), now)
+        draft = BatchDraft(
+            id=new_id("b"),
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            size=size,
+            created_at=now,
+            seed=secrets.randbits(62),
+            weights=tuple(float(w) for w in allocation.weights),
+            holdout_fraction=campaign.settings.holdout_fraction,
+        )
+        batch = await self.store.draw_batch(campaign_id, draft)
+        if batch.id != draft.id:  # a concurrent request with the same key won the race
+            return self._replay(batch, fingerprint), True
+        return batch, False
+
+    @staticmethod
+    def _replay(stored: Batch, fingerprint: str) -> Batch:
+        if stored.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {stored.idempotency_key!r} was used with a different request body"
+            )
+        return stored
+
+    async def get_experiment_batch(self, campaign_id: str, batch_id: str) -> Batch:
+        await self.get_campaign(campaign_id)
+        batch = await self.store.get_batch(campaign_id, batch_id)
+        if batch is None:
+            raise NotFound(f"batch {batch_id!r} not found in campaign {campaign_id!r}")
+        return batch
+
+    async def list_experiment_batches(
+        self, campaign_id: str, limit: int = 50, cursor: str | None = None
+    ) -> Page[Batch]:
+        await self.get_campaign(campaign_id)
+        if cursor is not None and not cursor.isdigit():
+            raise InvalidInput(f"cursor {cursor!r} is not a cursor this listing returned")
+        items = await self.store.list_batches(campaign_id, int(cursor or 0), limit)
+        return Page(items, str(items[-1].sequence) if len(items) == limit else None)
+
+    async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
+        campaign = await self.get_campaign(campaign_id)
+        rows = await self.store.period_counts(campaign_id)
+        return allocation_preview(campaign, current_allocation(campaign, rows, self.clock()))
+
+    # outcomes -------------------------------------------------------------------------------
+    async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+        await self.get_campaign(campaign_id)
+        for index, event in enumerate(events):
+            if event.type not in OUTCOME_TYPES:
+                raise InvalidInput(f"events[{index}].type {event.type!r} is not an outcome type")
+            try:
+                parse_rfc3339(event.occurred_at)
+            except InvalidInput as exc:
+                raise InvalidInput(f"events[{index}].occurred_at: {exc.detail}") from None
+        return await self.store.record_events(campaign_id, events)
+
+    async def get_campaign_stats(self, campaign_id: str) -> CampaignStats:
+        campaign = await self.get_campaign(campaign_id)
+        rows = await self.store.period_counts(campaign_id)
+        return campaign_stats(campaign, rows, await self._all_batches(campaign_id), self.clock())
+
+    async def _all_batches(self, campaign_id: str) -> list[Batch]:
+        batches: list[Batch] = []
+        while True:
+            after = batches[-1].sequence if batches else 0
+            page = await self.store.list_batches(campaign_id, after, _BATCH_PAGE)
+            batches.extend(page)
+            if len(page) < _BATCH_PAGE:
+                return batches

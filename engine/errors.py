@@ -1,0 +1,55 @@
+"""The engine's errors. Each maps to one HTTP status in the service; none is an HTTP concept."""
+
+from __future__ import annotations
+
+
+class BurtError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    kind: str = "about:blank"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(BurtError):
+    """The input is well-formed but violates a rule the schema cannot state (400)."""
+
+
+class NotFound(BurtError):
+    """No such campaign or batch for this tenant (404)."""
+
+
+class Conflict(BurtError):
+    """The request conflicts with the campaign's state (409)."""
+
+
+class NoPendingContacts(Conflict):
+    """A batch was requested from a campaign with no pending contacts."""
+
+    kind = "https://burt.dev/problems/no-pending-contacts"
+
+
+class CampaignNotActive(Conflict):
+    """Batches and loads are refused while a campaign is paused or completed."""
+
+    kind = "https://burt.dev/problems/campaign-not-active"
+
+
+class IdempotencyKeyReused(BurtError):
+    """An Idempotency-Key was replayed with a different request body (422)."""
+
+    kind = "https://burt.dev/problems/idempotency-key-reused"
+
+
+class Unprocessable(BurtError):
+    """A well-formed change that cannot be applied, e.g. reopening a completed campaign (422)."""
+
+
+class VersionMismatch(BurtError):
+    """An optimistic-concurrency check failed: the campaign changed since it was read (412)."""
+
+
+class StoreUnavailable(BurtError):
+    """The store cannot be reached (503)."""

@@ -1,0 +1,192 @@
+"""Pure statistics over arrays: apportionment, Beta posteriors, P(best), expected loss, SRM.
+
+Every function here is deterministic and free of I/O so it can be checked against scipy and
+large Monte Carlo runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+from scipy import stats
+
+_WINDOW_SDS = 14.0  # half-width of each posterior's integration window, in standard deviations
+_PANELS_PER_SD = 1.0  # panel breakpoints per standard deviation inside a window
+_GAUSS_NODES = 8  # Gauss-Legendre nodes per panel
+_GRADED_BREAKS = 40  # geometric breakpoints toward 0 or 1 when a density is singular there
+
+
+def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """Split ``n`` items into integer counts proportional to ``weights`` (largest remainder).
+
+    Each share gets the floor of its quota; the items left over go one each to the largest
+    fractional remainders, ties broken by the lower index, so the result is deterministic and
+    sums exactly to ``n``.
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError("weights must be a non-empty one-dimensional sequence")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and non-negative")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("weights must have a positive sum")
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise ValueError("n must be a non-negative integer")
+    n = int(n)
+    quotas = w * n / total
+    counts = np.floor(quotas).astype(np.int64)
+    # Guard against floating error pushing a floor above the exact quota sum.
+    while counts.sum() > n:
+        counts[np.argmax(counts - quotas)] -= 1
+    leftover = n - int(counts.sum())
+    if leftover:
+        order = np.argsort(-(quotas - counts), kind="stable")
+        counts[order[:leftover]] += 1
+    return counts
+
+
+def beta_credible_interval(
+    alpha: np.ndarray, beta: np.ndarray, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed credible interval of Beta(alpha, beta) posteriors."""
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must lie strictly between 0 and 1")
+    a, b = _check_beta_params(alpha, beta)
+    tail = (1.0 - level) / 2.0
+    return stats.beta.ppf(tail, a, b), stats.beta.ppf(1.0 - tail, a, b)
+
+
+def prob_best_and_expected_loss(
+    alpha: np.ndarray, beta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Probability that each Beta posterior is the largest, and its expected loss.
+
+    P(best_i) = ∫ f_i(x) Π_{j≠i} F_j(x) dx and loss_i = E[max_j X_j] - E[X_i], with
+    E[max_j X_j] = Σ_i ∫ x f_i(x) Π_{j≠i} F_j(x) dx.
+
+    The integrals run over panels whose breakpoints are the union of every posterior's own grid
+    (one breakpoint per standard deviation over ±14 sd), so a very peaked posterior next to a
+    flat one is resolved at its own scale. Densities are evaluated in log space and normalised
+    numerically; each CDF is the running integral of its density, with the exact integral of the
+    Gauss-Legendre interpolant inside a panel. This avoids the costly incomplete beta function
+    and keeps the result accurate to ~1e-6 for posteriors from Beta(1, 1) to Beta(1e5, 1e6).
+    """
+    a, b = _check_beta_params(alpha, beta)
+    if a.size == 1:
+        return np.ones(1), np.zeros(1)
+    x, w, cdf_within = _quadrature(a, b)
+    log_pdf = (a[:, None] - 1.0) * np.log(x) + (b[:, None] - 1.0) * np.log1p(-x)
+    pdf = np.exp(log_pdf - log_pdf.max(axis=1, keepdims=True))
+    pdf /= (pdf * w).sum(axis=1, keepdims=True)
+    cdf = _running_cdf(pdf, w, cdf_within)
+    others = _product_of_others(cdf)
+    density_best = pdf * others * w
+    prob_best = density_best.sum(axis=1)
+    prob_best /= prob_best.sum()
+    mean = (pdf * x * w).sum(axis=1)
+    expected_max = (density_best * x).sum()
+    return prob_best, np.maximum(expected_max - mean, 0.0)
+
+
+def srm_chi_square(
+    observed_counts: np.ndarray, intended_weights: np.ndarray
+) -> tuple[float, float]:
+    """Sample-ratio-mismatch test: chi-square of observed counts against intended weights.
+
+    Follows ``scipy.stats.chisquare`` (k - 1 degrees of freedom over the variants with a
+    positive intended weight). Counts observed in a variant that was meant to get nothing are an
+    infinite mismatch (statistic inf, p-value 0); with fewer than two live variants or no counts
+    there is nothing to test (0, 1).
+    """
+    observed = np.asarray(observed_counts, dtype=float)
+    weights = np.asarray(intended_weights, dtype=float)
+    if observed.shape != weights.shape or observed.ndim != 1:
+        raise ValueError("observed_counts and intended_weights must be 1-d of equal length")
+    if np.any(observed < 0) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError("counts must be non-negative and weights non-negative with positive sum")
+    live = weights > 0
+    if np.any(observed[~live] > 0):
+        return float("inf"), 0.0
+    total = observed.sum()
+    if live.sum() < 2 or total == 0:
+        return 0.0, 1.0
+    expected = weights[live] / weights[live].sum() * total
+    result = stats.chisquare(observed[live], expected)
+    return float(result.statistic), float(result.pvalue)
+
+
+def _check_beta_params(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a = np.atleast_1d(np.asarray(alpha, dtype=float))
+    b = np.atleast_1d(np.asarray(beta, dtype=float))
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("alpha and beta must be 1-d arrays of equal length")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or np.any(a <= 0) or np.any(b <= 0):
+        raise ValueError("alpha and beta must be finite and positive")
+    return a, b
+
+
+@cache
+def _gauss_rule() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes/weights on [0, 1] and the matrix integrating the node interpolant
+    from 0 to each node (row i: weights giving ∫_0^{t_i} p(t) dt from the values p(t_j))."""
+    nodes, weights = np.polynomial.legendre.leggauss(_GAUSS_NODES)
+    t = (nodes + 1.0) / 2.0
+    vander = np.polynomial.legendre.legvander(2.0 * t - 1.0, _GAUSS_NODES - 1)
+    # ∫_0^{t_i} P_m(2s-1) ds = (Q_m(2 t_i - 1) - Q_m(-1)) / 2 with Q_m the antiderivative of P_m.
+    integrals = np.empty_like(vander)
+    for m in range(_GAUSS_NODES):
+        coef = np.zeros(_GAUSS_NODES)
+        coef[m] = 1.0
+        anti = np.polynomial.legendre.legint(coef, lbnd=-1.0)
+        integrals[:, m] = np.polynomial.legendre.legval(2.0 * t - 1.0, anti) / 2.0
+    within = integrals @ np.linalg.inv(vander)
+    return t, weights / 2.0, within
+
+
+def _breakpoints(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    mean = a / (a + b)
+    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    steps = np.arange(-_WINDOW_SDS, _WINDOW_SDS + 1e-9, 1.0 / _PANELS_PER_SD)
+    points = [np.clip(mean[:, None] + sd[:, None] * steps, 0.0, 1.0).ravel(), np.array([0.0, 1.0])]
+    grading = 0.5 ** np.arange(1, _GRADED_BREAKS + 1)
+    for m, s, singular_low, singular_high in zip(mean, sd, a < 1.0, b < 1.0, strict=True):
+        if singular_low:
+            points.append(min(m + _WINDOW_SDS * s, 1.0) * grading)
+        if singular_high:
+            points.append(1.0 - (1.0 - max(m - _WINDOW_SDS * s, 0.0)) * grading)
+    return np.unique(np.concatenate(points))
+
+
+def _quadrature(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quadrature nodes (P*n,), weights (P*n,) and the within-panel CDF operator (P, n, n)."""
+    t, weights, within = _gauss_rule()
+    edges = _breakpoints(a, b)
+    left = edges[:-1]
+    width = np.diff(edges)
+    keep = width > 0
+    left, width = left[keep], width[keep]
+    x = (left[:, None] + width[:, None] * t).ravel()
+    w = (width[:, None] * weights).ravel()
+    return x, w, width[:, None, None] * within
+
+
+def _running_cdf(pdf: np.ndarray, w: np.ndarray, cdf_within: np.ndarray) -> np.ndarray:
+    k = pdf.shape[0]
+    panels, n = cdf_within.shape[0], cdf_within.shape[1]
+    by_panel = pdf.reshape(k, panels, n)
+    panel_mass = (pdf * w).reshape(k, panels, n).sum(axis=2)
+    start = np.concatenate([np.zeros((k, 1)), np.cumsum(panel_mass, axis=1)[:, :-1]], axis=1)
+    inside = np.einsum("pij,kpj->kpi", cdf_within, by_panel)
+    return np.clip((start[:, :, None] + inside).reshape(k, panels * n), 0.0, 1.0)
+
+
+def _product_of_others(cdf: np.ndarray) -> np.ndarray:
+    """Row i: Π_{j≠i} cdf_j, via prefix and suffix products (no division by zero)."""
+    k = cdf.shape[0]
+    ones = np.ones((1, cdf.shape[1]))
+    prefix = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
+    suffix = np.cumprod(np.vstack([cdf[1:], ones])[::-1], axis=0)[::-1]
+    return (prefix * suffix)[:k]

@@ -1,0 +1,100 @@
+"""The store port: every adapter (SQLite, MongoDB) implements this Protocol.
+
+The engine decides *what* to write (weights, seeds, ids, validation); a store decides *how* to
+write it so that the invariants hold under concurrency and crashes: a contact is claimed by at
+most one batch, an event id counts once, a binary outcome counts once per contact and type, and
+the per-period counters always equal a recount of the raw records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from engine.model import (
+    Batch,
+    BatchDraft,
+    Campaign,
+    CampaignChanges,
+    ContactLike,
+    EventLike,
+    EventTally,
+    PeriodCount,
+)
+
+
+class Store(Protocol):
+    name: str
+    """`sqlite` or `mongodb`, reported by the readiness probe."""
+
+    async def open(self) -> None:
+        """Connect and create the schema / indexes idempotently."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable when the store cannot be reached."""
+
+    # API keys -------------------------------------------------------------------------------
+    async def add_api_key(self, key_hash: str, tenant: str) -> None: ...
+
+    async def tenant_for_key(self, key_hash: str) -> str | None: ...
+
+    # Campaigns ------------------------------------------------------------------------------
+    async def insert_campaign(self, campaign: Campaign) -> None: ...
+
+    async def get_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
+        """The campaign with its contact counts, or None when absent or another tenant's."""
+
+    async def list_campaigns(self, tenant: str, after_id: str | None, limit: int) -> list[Campaign]:
+        """Campaigns ordered by id (ids sort by creation time), those with id > after_id."""
+
+    async def update_campaign(
+        self, tenant: str, campaign_id: str, expected_version: int, changes: CampaignChanges
+    ) -> Campaign | None:
+        """Apply `changes` and bump the version iff the stored version is `expected_version`.
+
+        Returns the updated campaign, or None when the version did not match (or the campaign
+        vanished); the caller distinguishes the two by reading the campaign again.
+        """
+
+    # Contacts -------------------------------------------------------------------------------
+    async def load_contacts(
+        self, campaign_id: str, contacts: Sequence[ContactLike]
+    ) -> tuple[int, int]:
+        """Insert contacts not yet known (by id), as pending. Returns (created, existing)."""
+
+    # Batches --------------------------------------------------------------------------------
+    async def find_batch_by_key(self, campaign_id: str, idempotency_key: str) -> Batch | None:
+        """The batch stored for this key, with its assignments."""
+
+    async def draw_batch(self, campaign_id: str, draft: BatchDraft) -> Batch:
+        """Claim up to draft.size pending contacts (load order) and assign them atomically.
+
+        Assignment is `engine.assignment.assign_labels(len(claimed), draft.weights,
+        draft.holdout_fraction, draft.seed)` over the claimed contacts in load order. If a batch
+        with the same idempotency key exists (a concurrent retry won), return that one instead.
+        Raises NoPendingContacts, storing nothing, when no contact is pending.
+        """
+
+    async def get_batch(self, campaign_id: str, batch_id: str) -> Batch | None: ...
+
+    async def list_batches(self, campaign_id: str, after_sequence: int, limit: int) -> list[Batch]:
+        """Batches with sequence > after_sequence in order, without assignments."""
+
+    # Outcomes -------------------------------------------------------------------------------
+    async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+        """Store new events; count each (contact, type) once into its batch's counters.
+
+        Events whose contact is unknown or still pending are rejected item by item; events
+        whose id is already stored (or repeated in the request) are duplicates.
+        """
+
+    async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
+        """The maintained counters: one row per (batch, variant or HOLDOUT)."""
+
+    async def recount(self, campaign_id: str) -> list[PeriodCount]:
+        """The same rows as period_counts, recomputed from the raw contacts and outcomes."""
+
+    async def tenant_digest(self, tenant: str) -> str:
+        """A hash of everything stored for the tenant: equal digests mean nothing changed."""

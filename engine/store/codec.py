@@ -1,0 +1,121 @@
+"""Conversions between domain records and the plain values stores persist (shared by adapters)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+from typing import Any
+
+from engine.model import Batch, BatchDraft, Campaign, PeriodCount, Variant
+from engine.policy import PolicySettings
+from engine.timefmt import format_rfc3339, parse_rfc3339
+
+_SETTING_FIELDS = {f.name for f in dataclasses.fields(PolicySettings)}
+
+
+def settings_to_dict(settings: PolicySettings) -> dict[str, Any]:
+    return dataclasses.asdict(settings)
+
+
+def settings_from_dict(values: dict[str, Any]) -> PolicySettings:
+    """Stored settings; fields added since they were stored take their defaults."""
+    return PolicySettings(**{k: v for k, v in values.items() if k in _SETTING_FIELDS})
+
+
+def variants_to_list(campaign: Campaign) -> list[dict[str, str]]:
+    return [{"id": v.id, "label": v.label} for v in campaign.variants]
+
+
+def variants_from_list(values: list[dict[str, str]]) -> tuple[Variant, ...]:
+    return tuple(Variant(id=v["id"], label=v["label"]) for v in values)
+
+
+def campaign_fields(campaign: Campaign) -> dict[str, Any]:
+    """The stored fields of a campaign (its contact counts are kept by the store)."""
+    return {
+        "id": campaign.id,
+        "tenant": campaign.tenant,
+        "name": campaign.name,
+        "status": campaign.status,
+        "optimize": campaign.optimize,
+        "variants": variants_to_list(campaign),
+        "settings": settings_to_dict(campaign.settings),
+        "version": campaign.version,
+        "created_at": format_rfc3339(campaign.created_at),
+        "updated_at": format_rfc3339(campaign.updated_at),
+    }
+
+
+def campaign_from_fields(doc: dict[str, Any], total: int, pending: int) -> Campaign:
+    return Campaign(
+        id=doc["id"],
+        tenant=doc["tenant"],
+        name=doc["name"],
+        status=doc["status"],
+        optimize=doc["optimize"],
+        variants=variants_from_list(doc["variants"]),
+        settings=settings_from_dict(doc["settings"]),
+        version=doc["version"],
+        created_at=parse_rfc3339(doc["created_at"]),
+        updated_at=parse_rfc3339(doc["updated_at"]),
+        contacts_total=total,
+        contacts_pending=pending,
+    )
+
+
+def batch_fields(
+    campaign_id: str, draft: BatchDraft, sequence: int, counts: list[int], holdout_count: int
+) -> dict[str, Any]:
+    """The stored header of a batch (its assignments live on the contacts)."""
+    return {
+        "id": draft.id,
+        "campaign_id": campaign_id,
+        "sequence": sequence,
+        "idempotency_key": draft.idempotency_key,
+        "fingerprint": draft.fingerprint,
+        "size": sum(counts) + holdout_count,
+        "created_at": format_rfc3339(draft.created_at),
+        "seed": draft.seed,
+        "weights": list(draft.weights),
+        "holdout_fraction": draft.holdout_fraction,
+        "counts": counts,
+        "holdout_count": holdout_count,
+    }
+
+
+def batch_from_fields(
+    doc: dict[str, Any], assignments: tuple[tuple[str, int], ...] | None = None
+) -> Batch:
+    return Batch(
+        id=doc["id"],
+        campaign_id=doc["campaign_id"],
+        sequence=doc["sequence"],
+        size=doc["size"],
+        created_at=parse_rfc3339(doc["created_at"]),
+        seed=doc["seed"],
+        weights=tuple(doc["weights"]),
+        holdout_fraction=doc["holdout_fraction"],
+        counts=tuple(doc["counts"]),
+        holdout_count=doc["holdout_count"],
+        idempotency_key=doc["idempotency_key"],
+        fingerprint=doc["fingerprint"],
+        assignments=assignments,
+    )
+
+
+def period_count(
+    sequence: int, created_at: str | datetime, variant: int, sends: int, outcomes: dict[str, int]
+) -> PeriodCount:
+    return PeriodCount(
+        sequence=sequence,
+        created_at=parse_rfc3339(created_at),
+        variant=variant,
+        sends=sends,
+        outcomes=outcomes,
+    )
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON (sorted keys), so stored values and digests are deterministic."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,33 @@
+"""UTC clock and RFC 3339 timestamps."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from engine.errors import InvalidInput
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_rfc3339(value: str | datetime) -> datetime:
+    """An aware UTC datetime from an RFC 3339 string (offset required) or an aware datetime."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidInput(f"datetime {value.isoformat()!r} has no UTC offset")
+        return value.astimezone(UTC)
+    if not _RFC3339.match(value):
+        raise InvalidInput(f"{value!r} is not an RFC 3339 date-time with a UTC offset")
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
+    except ValueError as exc:
+        raise InvalidInput(f"{value!r} is not a valid date-time: {exc}") from None
+
+
+def format_rfc3339(value: datetime) -> str:
+    """`2026-11-27T09:00:00.123456Z` form, always UTC."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,56 @@
+"""The connexion AsyncApp: the spec is the router, handlers are resolved from operationIds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+
+from engine.store import store_from_config
+from engine.store.base import Store
+from service import handlers, problems
+from service.config import SPEC_PATH, Config
+from service.limits import BodySizeLimit
+from service.runtime import STATE_KEY, Runtime
+from service.validation import SpecBodyValidator
+
+
+def handler_name(operation_id: str) -> str:
+    """`createExperimentBatch` -> `create_experiment_batch`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def resolve_handler(operation_id: str) -> Any:
+    return getattr(handlers, handler_name(operation_id))
+
+
+def create_app(config: Config | None = None, store: Store | None = None) -> AsyncApp:
+    """The burt app. `store` overrides the configured one (it is opened and closed with the app)."""
+    config = config or Config.from_env()
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[dict[str, Runtime]]:
+        active = store or store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
+        await active.open()
+        try:
+            yield {STATE_KEY: Runtime(config=config, store=active)}
+        finally:
+            await active.close()
+
+    app = AsyncApp(__name__, lifespan=lifespan)
+    problems.install(app)
+    app.add_api(
+        SPEC_PATH,
+        resolver=Resolver(function_resolver=resolve_handler),
+        pythonic_params=True,
+        validator_map={"body": {"application/json": SpecBodyValidator}},
+    )
+    app.add_middleware(
+        BodySizeLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=config.max_body_bytes
+    )
+    return app

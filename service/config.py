@@ -1,0 +1,46 @@
+"""Service settings, read from the environment (every one has a default)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 32 * 1024 * 1024
+    mongodb_uri: str | None = None
+    mongodb_db: str = "burt"
+    workers: int = 1
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Config:
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+
+        def integer(name: str, default: int) -> int:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except ValueError:
+                raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+
+        return cls(
+            data_dir=Path(env.get("BURT_DATA_DIR") or defaults.data_dir),
+            host=env.get("BURT_HOST") or defaults.host,
+            port=integer("BURT_PORT", defaults.port),
+            max_body_bytes=integer("BURT_MAX_BODY_BYTES", defaults.max_body_bytes),
+            mongodb_uri=env.get("BURT_MONGODB_URI") or None,
+            mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
+            workers=integer("BURT_WORKERS", defaults.workers),
+            log_level=env.get("BURT_LOG_LEVEL") or defaults.log_level,
+        )

@@ -1,0 +1,155 @@
+"""One plain function per operationId (connexion resolves them by name; see service.app).
+
+Handlers only translate: the spec-validated request into engine calls, engine records into the
+generated response models. Errors are raised by the engine and mapped in service.problems.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from connexion import request
+from starlette.responses import Response
+
+from engine.errors import InvalidInput
+from engine.model import Campaign
+from service import views
+from service.generated import models
+from service.problems import PreconditionRequired
+from service.runtime import engine_for, runtime_of
+from service.validation import validated_body
+
+JSON = "application/json"
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(msgspec.json.encode(body), status_code=status, headers=headers, media_type=JSON)
+
+
+def _etag(campaign: Campaign) -> str:
+    return f'"{campaign.version}"'
+
+
+def _settings(value: models.PolicySettings | msgspec.UnsetType) -> dict[str, Any] | None:
+    """Only the settings the client sent (msgspec leaves the others UNSET)."""
+    if value is msgspec.UNSET:
+        return None
+    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not msgspec.UNSET}
+
+
+def _given(value: Any) -> Any:
+    return None if value is msgspec.UNSET else value
+
+
+async def get_health() -> Response:
+    return _json(models.Health(status="ok"))
+
+
+async def get_readiness() -> Response:
+    store = runtime_of(request).store
+    await store.ping()
+    return _json(models.Health(status="ok", store=store.name))
+
+
+async def initialize_campaign(user: str) -> Response:
+    body: models.CampaignCreate = validated_body(request.scope)
+    campaign = await engine_for(request, user).initialize_campaign(
+        name=body.name,
+        variants=[(v.id, v.label) for v in body.variants],
+        optimize=body.optimize,
+        settings=_settings(body.settings),
+    )
+    headers = {"Location": f"/campaigns/{campaign.id}", "ETag": _etag(campaign)}
+    return _json(views.campaign(campaign), 201, headers)
+
+
+async def list_campaigns(user: str, limit: int = 50, cursor: str | None = None) -> Response:
+    page = await engine_for(request, user).list_campaigns(limit=limit, cursor=cursor)
+    return _json(views.campaign_page(page))
+
+
+async def get_campaign(user: str, campaign_id: str) -> Response:
+    campaign = await engine_for(request, user).get_campaign(campaign_id)
+    return _json(views.campaign(campaign), headers={"ETag": _etag(campaign)})
+
+
+def _if_match_version(burt_version: int) -> int:
+    """The version named by If-Match (`*` names the current one); 428 when absent."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        raise PreconditionRequired(
+            "updateCampaign requires an If-Match header with the campaign's ETag"
+        )
+    tag = raw.strip().removeprefix("W/").strip('"')
+    if tag == "*":
+        return burt_version
+    if not tag.isdigit():
+        raise InvalidInput(f"If-Match {raw!r} is not an ETag this API issued")
+    return int(tag)
+
+
+async def update_campaign(user: str, campaign_id: str) -> Response:
+    body: models.CampaignUpdate = validated_body(request.scope)
+    burt = engine_for(request, user)
+    current = await burt.get_campaign(campaign_id)
+    campaign = await burt.update_campaign(
+        campaign_id,
+        expected_version=_if_match_version(current.version),
+        name=_given(body.name),
+        status=_given(body.status),
+        settings=_settings(body.settings),
+    )
+    return _json(views.campaign(campaign), headers={"ETag": _etag(campaign)})
+
+
+async def load_contacts(user: str, campaign_id: str) -> Response:
+    body: models.ContactLoad = validated_body(request.scope)
+    result = await engine_for(request, user).load_contacts(campaign_id, body.contacts)
+    return _json(views.contact_load_result(result))
+
+
+async def _variant_ids(user: str, campaign_id: str) -> list[str]:
+    campaign = await engine_for(request, user).get_campaign(campaign_id)
+    return [v.id for v in campaign.variants]
+
+
+async def create_experiment_batch(user: str, campaign_id: str) -> Response:
+    body: models.BatchCreate = validated_body(request.scope)
+    burt = engine_for(request, user)
+    batch, replayed = await burt.create_experiment_batch(
+        campaign_id, size=body.size, idempotency_key=request.headers["Idempotency-Key"]
+    )
+    headers = {
+        "Location": f"/campaigns/{campaign_id}/batches/{batch.id}",
+        "Idempotent-Replayed": "true" if replayed else "false",
+    }
+    return _json(views.batch(batch, await _variant_ids(user, campaign_id)), 201, headers)
+
+
+async def get_experiment_batch(user: str, campaign_id: str, batch_id: str) -> Response:
+    batch = await engine_for(request, user).get_experiment_batch(campaign_id, batch_id)
+    return _json(views.batch(batch, await _variant_ids(user, campaign_id)))
+
+
+async def list_experiment_batches(
+    user: str, campaign_id: str, limit: int = 50, cursor: str | None = None
+) -> Response:
+    page = await engine_for(request, user).list_experiment_batches(campaign_id, limit, cursor)
+    return _json(views.batch_page(page, await _variant_ids(user, campaign_id)))
+
+
+async def preview_allocation(user: str, campaign_id: str) -> Response:
+    preview = await engine_for(request, user).preview_allocation(campaign_id)
+    return _json(views.allocation(preview))
+
+
+async def record_outcomes(user: str, campaign_id: str) -> Response:
+    body: models.EventLoad = validated_body(request.scope)
+    tally = await engine_for(request, user).record_outcomes(campaign_id, body.events)
+    return _json(views.event_load_result(tally))
+
+
+async def get_campaign_stats(user: str, campaign_id: str) -> Response:
+    stats = await engine_for(request, user).get_campaign_stats(campaign_id)
+    return _json(views.campaign_stats(stats))

@@ -1,0 +1,82 @@
+"""Every error leaves as application/problem+json with a specific detail, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from connexion import AsyncApp
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.problem import problem
+
+from engine import errors
+from service.limits import BodyTooLarge
+
+log = logging.getLogger("burt")
+
+
+class PreconditionRequired(Exception):
+    """A conditional request came without its precondition header (428)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+_STATUS: dict[type[errors.BurtError], tuple[int, str]] = {
+    errors.InvalidInput: (400, "Bad Request"),
+    errors.NotFound: (404, "Not Found"),
+    errors.Conflict: (409, "Conflict"),
+    errors.VersionMismatch: (412, "Precondition Failed"),
+    errors.IdempotencyKeyReused: (422, "Unprocessable Entity"),
+    errors.Unprocessable: (422, "Unprocessable Entity"),
+    errors.StoreUnavailable: (503, "Service Unavailable"),
+}
+
+
+def _status_of(exc: errors.BurtError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 500, "Internal Server Error"
+
+
+def burt_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, errors.BurtError)
+    status, title = _status_of(exc)
+    if status == 503:
+        log.warning("store unavailable: %s", exc.detail)
+    return problem(status, title, exc.detail, type=exc.kind, instance=request.url.path)
+
+
+def precondition_required(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return problem(428, "Precondition Required", str(exc), instance=request.url.path)
+
+
+def invalid_text(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Bodies that are not valid UTF-8 (connexion would answer 500, upstream issue #1860)."""
+    return problem(
+        400, "Bad Request", f"request is not valid UTF-8: {exc}", instance=request.url.path
+    )
+
+
+def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return problem(413, "Payload Too Large", str(exc), instance=request.url.path)
+
+
+def unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500,
+        "Internal Server Error",
+        "an unexpected error occurred; it has been logged",
+        instance=request.url.path,
+    )
+
+
+def install(app: AsyncApp) -> None:
+    """Register the handlers (connexion requires this before the app starts)."""
+    app.add_error_handler(errors.BurtError, burt_error)
+    app.add_error_handler(PreconditionRequired, precondition_required)
+    app.add_error_handler(UnicodeDecodeError, invalid_text)
+    app.add_error_handler(BodyTooLarge, too_large)
+    app.add_error_handler(Exception, unexpected)

@@ -1,0 +1,28 @@
+"""What a running app holds: its config and its open store, reached from any request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from engine import Burt
+from engine.store.base import Store
+from service.config import Config
+
+STATE_KEY = "burt"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: Config
+    store: Store
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    """The Runtime the app's lifespan put into the request state."""
+    return connection.scope["state"][STATE_KEY]
+
+
+def engine_for(connection: HTTPConnection, tenant: str) -> Burt:
+    return Burt(runtime_of(connection).store, tenant=tenant)

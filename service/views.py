@@ -1,0 +1,148 @@
+"""Engine records -> the generated response models of the spec."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from engine import Page
+from engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
+from engine.reports import AllocationPreview, CampaignStats
+from engine.timefmt import format_rfc3339
+from service.generated import models
+
+
+def campaign(c: Campaign) -> models.Campaign:
+    return models.Campaign(
+        id=c.id,
+        name=c.name,
+        status=c.status,
+        optimize=c.optimize,
+        variants=[models.Variant(id=v.id, label=v.label) for v in c.variants],
+        settings=models.ResolvedPolicySettings(**dataclasses.asdict(c.settings)),
+        contacts_total=c.contacts_total,
+        contacts_pending=c.contacts_pending,
+        version=c.version,
+        created_at=format_rfc3339(c.created_at),
+        updated_at=format_rfc3339(c.updated_at),
+    )
+
+
+def campaign_page(page: Page[Campaign]) -> models.CampaignPage:
+    return models.CampaignPage(
+        items=[campaign(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+def contact_load_result(r: ContactLoadResult) -> models.ContactLoadResult:
+    return models.ContactLoadResult(**dataclasses.asdict(r))
+
+
+def _counts(b: Batch, variant_ids: list[str]) -> list[models.VariantCount]:
+    return [
+        models.VariantCount(variant_id=v, count=n)
+        for v, n in zip(variant_ids, b.counts, strict=True)
+    ]
+
+
+def batch_summary(b: Batch, variant_ids: list[str]) -> models.BatchSummary:
+    return models.BatchSummary(
+        id=b.id,
+        sequence=b.sequence,
+        size=b.size,
+        created_at=format_rfc3339(b.created_at),
+        seed=b.seed,
+        counts=_counts(b, variant_ids),
+        holdout_count=b.holdout_count,
+    )
+
+
+def batch(b: Batch, variant_ids: list[str]) -> models.Batch:
+    assignments = b.assignments or ()
+    return models.Batch(
+        id=b.id,
+        sequence=b.sequence,
+        size=b.size,
+        created_at=format_rfc3339(b.created_at),
+        seed=b.seed,
+        weights=[
+            models.VariantWeight(variant_id=v, weight=w)
+            for v, w in zip(variant_ids, b.weights, strict=True)
+        ],
+        holdout_fraction=b.holdout_fraction,
+        counts=_counts(b, variant_ids),
+        holdout_count=b.holdout_count,
+        assignments=[
+            models.Assignment(contact_id=contact, variant_id=variant_ids[v])
+            for contact, v in assignments
+            if v != HOLDOUT
+        ],
+        holdout_contact_ids=[contact for contact, v in assignments if v == HOLDOUT],
+    )
+
+
+def batch_page(page: Page[Batch], variant_ids: list[str]) -> models.BatchPage:
+    return models.BatchPage(
+        items=[batch_summary(b, variant_ids) for b in page.items], next_cursor=page.next_cursor
+    )
+
+
+def allocation(a: AllocationPreview) -> models.Allocation:
+    return models.Allocation(
+        status=a.status,
+        weights=[models.VariantWeight(variant_id=v, weight=w) for v, w in a.weights],
+        holdout_fraction=a.holdout_fraction,
+        winner_variant_id=a.winner_variant_id,
+        contacts_pending=a.contacts_pending,
+    )
+
+
+def event_load_result(t: EventTally) -> models.EventLoadResult:
+    return models.EventLoadResult(
+        received=t.received,
+        recorded=t.recorded,
+        repeated=t.repeated,
+        duplicates=t.duplicates,
+        rejected=[
+            models.EventRejection(index=r.index, event_id=r.event_id, reason=r.reason)
+            for r in t.rejected
+        ],
+    )
+
+
+def campaign_stats(s: CampaignStats) -> models.CampaignStats:
+    return models.CampaignStats(
+        campaign_id=s.campaign_id,
+        optimize=s.optimize,
+        computed_at=format_rfc3339(s.computed_at),
+        contacts_total=s.contacts_total,
+        contacts_pending=s.contacts_pending,
+        variants=[
+            models.VariantStats(
+                variant_id=v.variant_id,
+                sends=v.sends,
+                matured_sends=v.matured_sends,
+                outcomes=models.OutcomeCounts(**v.outcomes),
+                posterior=models.Posterior(
+                    alpha=v.posterior_alpha,
+                    beta=v.posterior_beta,
+                    mean=v.mean,
+                    ci_low=v.ci_low,
+                    ci_high=v.ci_high,
+                ),
+                prob_best=v.prob_best,
+                expected_loss=v.expected_loss,
+                weight=v.weight,
+                guardrail_tripped=v.guardrail_tripped,
+            )
+            for v in s.variants
+        ],
+        decision=models.Decision(
+            status=s.allocation.status,
+            winner_variant_id=s.allocation.winner_variant_id,
+            winner_probability=s.allocation.winner_probability,
+        ),
+        srm=models.SampleRatioMismatch(chi_square=s.srm_chi_square, p_value=s.srm_p_value),
+        holdout=models.HoldoutStats(
+            sends=s.holdout_sends, outcomes=models.OutcomeCounts(**s.holdout_outcomes)
+        ),
+    )

@@ -1,0 +1,208 @@
+"""Allocation policy: warm-up, floor, winner rule, all-in, period weighting, guardrail."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from engine.policy import (
+    EXPLORING,
+    WARMING_UP,
+    WINNER,
+    Evidence,
+    PolicySettings,
+    allocate,
+    guardrail_tripped,
+)
+from engine.stats import prob_best_and_expected_loss
+
+
+def evidence(sends: list[list[int]], successes: list[list[int]], unsubs=None) -> Evidence:
+    s = np.array(sends)
+    return Evidence(
+        sends=s,
+        successes=np.array(successes),
+        unsubscribes=np.zeros_like(s) if unsubs is None else np.array(unsubs),
+    )
+
+
+SETTINGS = PolicySettings()
+
+
+def test_warm_up_is_uniform_until_every_variant_has_enough_sends() -> None:
+    ev = evidence([[500], [50], [500]], [[100], [1], [10]])
+    result = allocate(ev, SETTINGS, remaining=9000, total=10000)
+    assert result.status == WARMING_UP
+    np.testing.assert_allclose(result.weights, np.full(3, 1 / 3))
+    assert result.winner is None
+
+
+def test_no_evidence_at_all_is_warm_up() -> None:
+    ev = evidence([[], []], [[], []])
+    result = allocate(ev, SETTINGS, remaining=1000, total=1000)
+    assert result.status == WARMING_UP
+    np.testing.assert_allclose(result.weights, [0.5, 0.5])
+
+
+def test_exploring_weights_follow_prob_best_and_respect_the_floor() -> None:
+    settings = dataclasses.replace(SETTINGS, weight_floor=0.05, horizon_power=0.0)
+    ev = evidence([[400], [400], [400]], [[40], [48], [30]])
+    result = allocate(ev, settings, remaining=90000, total=100000)
+    assert result.status == EXPLORING
+    assert result.weights.sum() == pytest.approx(1.0)
+    assert np.all(result.weights >= 0.05 - 1e-12)
+    prob_best = np.array([v.prob_best for v in result.variants])
+    # Plain probability matching (power 0 => exponent 1) with the floor mixed in.
+    expected = 0.05 + (1 - 0.15) * prob_best
+    np.testing.assert_allclose(result.weights, expected / expected.sum(), atol=1e-12)
+    assert np.argmax(result.weights) == 1
+
+
+def test_exploitation_sharpens_as_the_horizon_shrinks() -> None:
+    ev = evidence([[2000], [2000]], [[200], [215]])
+    early = allocate(ev, SETTINGS, remaining=900_000, total=1_000_000)
+    late = allocate(ev, SETTINGS, remaining=100_000, total=1_000_000)
+    assert early.status == late.status == EXPLORING
+    assert late.weights[1] > early.weights[1] > 0.5
+
+
+def test_variants_not_worth_exploring_for_the_remaining_contacts_get_nothing() -> None:
+    ev = evidence([[5000], [5000]], [[500], [560]])
+    settings = dataclasses.replace(SETTINGS, winner_probability=0.999)
+    result = allocate(ev, settings, remaining=10, total=1_000_000)
+    assert result.status == EXPLORING
+    np.testing.assert_array_equal(result.weights, [0.0, 1.0])
+
+
+def test_winner_rule_and_all_in() -> None:
+    ev = evidence([[5000], [5000]], [[500], [600]])
+    result = allocate(ev, SETTINGS, remaining=50_000, total=100_000)
+    assert result.status == WINNER
+    assert result.winner == 1
+    assert result.winner_probability == pytest.approx(result.variants[1].prob_best)
+    assert result.winner_probability >= 0.95
+    np.testing.assert_array_equal(result.weights, [0.0, 1.0])
+
+    keep_exploring = dataclasses.replace(SETTINGS, all_in=False, exploration_value=0.0)
+    no_all_in = allocate(ev, keep_exploring, 50_000, 100_000)
+    assert no_all_in.status == WINNER
+    assert no_all_in.winner == 1
+    assert SETTINGS.weight_floor <= no_all_in.weights[0] < no_all_in.weights[1]
+
+
+def test_winner_needs_min_sends_and_small_expected_loss() -> None:
+    ev = evidence([[300], [300]], [[20], [60]])
+    assert allocate(ev, SETTINGS, 50_000, 100_000).variants[1].prob_best > 0.99
+    strict_sends = dataclasses.replace(SETTINGS, winner_min_sends=301)
+    assert allocate(ev, strict_sends, 50_000, 100_000).status == EXPLORING
+    loose = dataclasses.replace(SETTINGS, winner_min_sends=300)
+    assert allocate(ev, loose, 50_000, 100_000).status == WINNER
+    loss = allocate(ev, loose, 50_000, 100_000).variants[1].expected_loss
+    strict_loss = dataclasses.replace(loose, winner_max_expected_loss=loss / 2)
+    assert allocate(ev, strict_loss, 50_000, 100_000).status == EXPLORING
+
+
+def test_summaries_match_the_posteriors() -> None:
+    ev = evidence([[1000], [1000]], [[100], [120]])
+    result = allocate(ev, SETTINGS, 50_000, 100_000)
+    alpha = np.array([101.0, 121.0])
+    beta = np.array([901.0, 881.0])
+    prob_best, loss = prob_best_and_expected_loss(alpha, beta)
+    for i, summary in enumerate(result.variants):
+        assert summary.posterior_alpha == alpha[i]
+        assert summary.posterior_beta == beta[i]
+        assert summary.mean == pytest.approx(alpha[i] / (alpha[i] + beta[i]))
+        assert summary.ci_low < summary.mean < summary.ci_high
+        assert summary.prob_best == pytest.approx(prob_best[i])
+        assert summary.expected_loss == pytest.approx(loss[i])
+
+
+def test_period_weighting_removes_simpsons_paradox() -> None:
+    """Both variants convert at 5% x period factor, but B was sent mostly in the good period.
+
+    Pooled, B looks far better (7.3% vs 3.0%); adjusted for the period, they are equal.
+    """
+    sends = [[1000, 9000], [9000, 1000]]
+    successes = [[100, 225], [900, 25]]  # period factors 2.0 and 0.5 on a 5% base rate
+    ev = evidence(sends, successes)
+    adjusted = allocate(ev, SETTINGS, 50_000, 100_000)
+    means = [v.mean for v in adjusted.variants]
+    assert means[0] == pytest.approx(means[1], rel=0.02)
+    assert adjusted.variants[0].prob_best == pytest.approx(0.5, abs=0.1)
+
+    pooled = allocate(ev, dataclasses.replace(SETTINGS, period_adjustment=False), 50_000, 100_000)
+    assert pooled.variants[1].prob_best > 0.999
+
+
+def test_period_weighting_is_neutral_with_a_single_period() -> None:
+    ev = evidence([[1000], [800]], [[90], [80]])
+    result = allocate(ev, SETTINGS, 50_000, 100_000)
+    assert result.variants[0].posterior_beta == 1 + 1000 - 90
+    assert result.variants[1].posterior_beta == 1 + 800 - 80
+
+
+def test_guardrail_stops_feeding_a_variant_with_credibly_more_unsubscribes() -> None:
+    ev = evidence([[3000], [3000], [3000]], [[300], [330], [300]], [[3], [40], [4]])
+    result = allocate(ev, SETTINGS, 50_000, 100_000)
+    assert result.variants[1].guardrail_tripped
+    assert result.weights[1] == 0.0
+    assert result.winner != 1
+    off = allocate(ev, dataclasses.replace(SETTINGS, unsubscribe_guardrail=False), 50_000, 100_000)
+    assert off.weights[1] > 0
+
+
+def test_guardrail_ignores_noise() -> None:
+    tripped = guardrail_tripped(np.array([3000, 3000]), np.array([5, 9]), SETTINGS)
+    assert not tripped.any()
+
+
+def test_allocate_is_deterministic() -> None:
+    ev = evidence([[400, 300], [400, 500]], [[40, 20], [48, 41]])
+    first = allocate(ev, SETTINGS, 60_000, 100_000)
+    second = allocate(ev, SETTINGS, 60_000, 100_000)
+    np.testing.assert_array_equal(first.weights, second.weights)
+    assert first == dataclasses.replace(second, weights=first.weights)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"prior_alpha": -1.0},
+        {"prior_beta": 0.0},
+        {"weight_floor": 0.6},
+        {"winner_probability": 0.5},
+        {"winner_probability": 1.0},
+        {"winner_min_sends": -1},
+        {"winner_max_expected_loss": 0.0},
+        {"holdout_fraction": 1.0},
+        {"warmup_sends": -5},
+    ],
+)
+def test_invalid_settings_are_rejected(change: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(SETTINGS, **change).validate()
+
+
+def test_floor_times_variants_above_one_is_rejected() -> None:
+    settings = dataclasses.replace(SETTINGS, weight_floor=0.3)
+    settings.validate()
+    with pytest.raises(ValueError, match="exceeds 1"):
+        settings.validate(4)
+    ev = evidence([[1]] * 4, [[0]] * 4)
+    with pytest.raises(ValueError):
+        allocate(ev, settings, 10, 10)
+
+
+@pytest.mark.parametrize(
+    "ev",
+    [
+        evidence([[10], [10]], [[11], [0]]),
+        evidence([[10], [-1]], [[0], [0]]),
+        evidence([[10]], [[1]]),
+    ],
+)
+def test_invalid_evidence_is_rejected(ev: Evidence) -> None:
+    with pytest.raises(ValueError):
+        allocate(ev, SETTINGS, 10, 100)
