@@ -1,0 +1,104 @@
+"""A real uvicorn process serving burt on a free port, for tests that talk HTTP over a socket."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+
+    def create_key(self, tenant: str) -> str:
+        """A new API key for `tenant`, made with the real `burt keys create` command."""
+        return create_key(self.env, tenant)
+
+
+def create_key(env: Mapping[str, str], tenant: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "service.cli", "keys", "create", "--tenant", tenant],
+        env=dict(env),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "BURT_DATA_DIR": str(data_dir),
+            "BURT_HOST": "127.0.0.1",
+            "BURT_PORT": str(port),
+            "BURT_LOG_LEVEL": "warning",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def live_server(
+    data_dir: Path, extra_env: Mapping[str, str] | None = None, startup_timeout: float = 30.0
+) -> Iterator[LiveServer]:
+    """Start `uvicorn service.asgi:app` in its own process; stop it on exit."""
+    port = free_port()
+    env = server_env(data_dir, port, extra_env)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {process.returncode} during start-up")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not become ready on {url}")
+            time.sleep(0.1)
+        yield LiveServer(url=url, env=env, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
