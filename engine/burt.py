@@ -53,11 +53,12 @@ from engine.reports import (
     current_allocation,
 )
 from engine.store.base import Store
-from engine.timefmt import parse_rfc3339, utcnow
+from engine.timefmt import first_invalid_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
 _BATCH_PAGE = 500
+_OUTCOME_SET = frozenset(OUTCOME_TYPES)
 
 
 @dataclass(frozen=True)
@@ -274,13 +275,15 @@ class Burt:
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
         await self.get_campaign(campaign_id)
-        for index, event in enumerate(events):
-            if event.type not in OUTCOME_TYPES:
-                raise InvalidInput(f"events[{index}].type {event.type!r} is not an outcome type")
-            try:
-                parse_rfc3339(event.occurred_at)
-            except InvalidInput as exc:
-                raise InvalidInput(f"events[{index}].occurred_at: {exc.detail}") from None
+        unknown_types = {e.type for e in events} - _OUTCOME_SET
+        if unknown_types:
+            raise InvalidInput(f"unknown outcome types: {', '.join(sorted(unknown_types))}")
+        bad = first_invalid_rfc3339([e.occurred_at for e in events])
+        if bad is not None:
+            raise InvalidInput(
+                f"events[{bad}].occurred_at {events[bad].occurred_at!r} is not an RFC 3339"
+                " date-time with a UTC offset"
+            )
         return await self.store.record_events(campaign_id, events)
 
     async def get_campaign_stats(self, campaign_id: str) -> CampaignStats:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from engine.errors import InvalidInput
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
 
 
 def utcnow() -> datetime:
@@ -20,7 +21,7 @@ def parse_rfc3339(value: str | datetime) -> datetime:
         if value.tzinfo is None:
             raise InvalidInput(f"datetime {value.isoformat()!r} has no UTC offset")
         return value.astimezone(UTC)
-    if not _RFC3339.match(value):
+    if not _RFC3339.fullmatch(value):
         raise InvalidInput(f"{value!r} is not an RFC 3339 date-time with a UTC offset")
     try:
         return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
@@ -31,3 +32,20 @@ def parse_rfc3339(value: str | datetime) -> datetime:
 def format_rfc3339(value: datetime) -> str:
     """`2026-11-27T09:00:00.123456Z` form, always UTC."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def first_invalid_rfc3339(values: Sequence[str | datetime]) -> int | None:
+    """Index of the first value `parse_rfc3339` would reject, or None (the bulk fast path)."""
+    match, fromisoformat = _RFC3339.fullmatch, datetime.fromisoformat
+    for index, value in enumerate(values):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return index
+            continue
+        if match(value) is None:
+            return index
+        try:
+            fromisoformat(value)
+        except ValueError:
+            return index
+    return None

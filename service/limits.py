@@ -1,4 +1,8 @@
-"""Refuse request bodies over the configured size with 413 before anything buffers them."""
+"""Refuse request bodies over the configured size with 413 before anything buffers them.
+
+A body sent without Content-Length (chunked) is read here up to the limit and passed on with
+its length declared: connexion treats a request without Content-Length as having no body.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,17 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+            body = await self._read_within_limit(receive)
+            if body is None:
+                await self._refuse(scope, send)
+                return
+            scope = {
+                **scope,
+                "headers": [*scope["headers"], (b"content-length", b"%d" % len(body))],
+            }
+            receive = _replay(body, receive)
+        elif declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, send)
             return
         received = 0
@@ -49,6 +63,22 @@ class BodySizeLimit:
             if not started:
                 await self._refuse(scope, send)
 
+    async def _read_within_limit(self, receive: Receive) -> bytes | None:
+        """The whole body, or None as soon as it passes the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(
             {
@@ -71,3 +101,17 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that yields `body` once, then defers to the original channel."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

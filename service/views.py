@@ -113,7 +113,6 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
     return models.CampaignStats(
         campaign_id=s.campaign_id,
         optimize=s.optimize,
-        computed_at=format_rfc3339(s.computed_at),
         contacts_total=s.contacts_total,
         contacts_pending=s.contacts_pending,
         variants=[

@@ -1,9 +1,14 @@
 """The embedded default store: one SQLite file, WAL, real transactions.
 
 Every write runs in a `BEGIN IMMEDIATE` transaction, which takes SQLite's single write lock, so
-several processes sharing the file serialize their claims: a contact's `batch_seq` goes from NULL
-to a batch inside one transaction or not at all, and a process killed mid-way leaves nothing
-half-written. All calls run on one worker thread that owns the connection.
+several processes sharing the file serialize: a contact's `batch_seq` goes from NULL to a batch
+inside one transaction or not at all, and a process killed mid-way leaves nothing half-written.
+All calls run on one worker thread that owns the connection.
+
+Layout choices for speed: big tables are keyed by the campaign's integer `num`, not its text id;
+each contact row carries a bit mask of the outcome types already counted for it (read in the
+same lookup that resolves an event's contact, so deduplicating binary outcomes costs no extra
+query); the file is memory-mapped so random index probes avoid read() calls.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +43,8 @@ from engine.store import codec
 from engine.timefmt import utcnow
 
 T = TypeVar("T")
-_CHUNK = 5000  # host parameters per IN (...) query, well below SQLite's limit
+OUTCOME_BIT = {t: 1 << i for i, t in enumerate(OUTCOME_TYPES)}
+_IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -46,7 +52,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     tenant TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS campaigns (
-    id TEXT PRIMARY KEY,
+    num INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     tenant TEXT NOT NULL,
     doc TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -57,59 +64,49 @@ CREATE TABLE IF NOT EXISTS campaigns (
 CREATE INDEX IF NOT EXISTS campaigns_by_tenant ON campaigns (tenant, id);
 CREATE TABLE IF NOT EXISTS contacts (
     id INTEGER PRIMARY KEY,
-    campaign_id TEXT NOT NULL,
+    campaign INTEGER NOT NULL,
     ext_id TEXT NOT NULL,
     attributes TEXT,
     batch_seq INTEGER,
     variant INTEGER,
-    UNIQUE (campaign_id, ext_id)
+    outcomes INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (campaign, ext_id)
 );
 CREATE INDEX IF NOT EXISTS contacts_pending
-    ON contacts (campaign_id, id) WHERE batch_seq IS NULL;
+    ON contacts (campaign, id) WHERE batch_seq IS NULL;
 CREATE INDEX IF NOT EXISTS contacts_by_batch
-    ON contacts (campaign_id, batch_seq, id) WHERE batch_seq IS NOT NULL;
+    ON contacts (campaign, batch_seq, id) WHERE batch_seq IS NOT NULL;
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
-    campaign_id TEXT NOT NULL,
+    campaign INTEGER NOT NULL,
     sequence INTEGER NOT NULL,
     idempotency_key TEXT NOT NULL,
     created_at TEXT NOT NULL,
     doc TEXT NOT NULL,
-    UNIQUE (campaign_id, sequence),
-    UNIQUE (campaign_id, idempotency_key)
+    UNIQUE (campaign, sequence),
+    UNIQUE (campaign, idempotency_key)
 );
 CREATE TABLE IF NOT EXISTS events (
-    campaign_id TEXT NOT NULL,
+    campaign INTEGER NOT NULL,
     event_id TEXT NOT NULL,
-    contact_id TEXT NOT NULL,
+    contact INTEGER NOT NULL,
     type TEXT NOT NULL,
     occurred_at TEXT NOT NULL,
-    PRIMARY KEY (campaign_id, event_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outcomes (
-    campaign_id TEXT NOT NULL,
-    contact_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    PRIMARY KEY (campaign_id, contact_id, type)
+    PRIMARY KEY (campaign, event_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS period_counts (
-    campaign_id TEXT NOT NULL,
+    campaign INTEGER NOT NULL,
     sequence INTEGER NOT NULL,
     variant INTEGER NOT NULL,
     sends INTEGER NOT NULL,
     {", ".join(f"{t} INTEGER NOT NULL DEFAULT 0" for t in OUTCOME_TYPES)},
-    PRIMARY KEY (campaign_id, sequence, variant)
+    PRIMARY KEY (campaign, sequence, variant)
 ) WITHOUT ROWID;
 """
 
 
-def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _placeholders(n: int) -> str:
-    return ",".join("?" * n)
+def _outcome_pairs(contact_id: str, mask: int) -> Iterator[tuple[str, str]]:
+    return ((contact_id, t) for t, bit in OUTCOME_BIT.items() if mask & bit)
 
 
 class SQLiteStore:
@@ -152,10 +149,12 @@ class SQLiteStore:
 
     def _connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA mmap_size = 1073741824")
+        conn.execute("PRAGMA cache_size = -131072")
         conn.executescript(_SCHEMA)
         self._conn = conn
 
@@ -176,6 +175,13 @@ class SQLiteStore:
     async def ping(self) -> None:
         await self._run(lambda: self._db.execute("SELECT 1").fetchone())
 
+    def _num(self, campaign_id: str) -> int:
+        """The campaign's integer key (the engine only calls with campaigns it has read)."""
+        row = self._db.execute("SELECT num FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"campaign {campaign_id!r} is not stored")
+        return row[0]
+
     # API keys -------------------------------------------------------------------------------
     async def add_api_key(self, key_hash: str, tenant: str) -> None:
         def write() -> None:
@@ -194,6 +200,19 @@ class SQLiteStore:
         return await self._run(read)
 
     # campaigns ------------------------------------------------------------------------------
+    _CAMPAIGN_COLUMNS = "doc, contacts_total, contacts_pending"
+
+    @staticmethod
+    def _campaign(row: tuple[str, int, int]) -> Campaign:
+        return codec.campaign_from_fields(json.loads(row[0]), total=row[1], pending=row[2])
+
+    def _read_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
+        row = self._db.execute(
+            f"SELECT {self._CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND tenant = ?",
+            (campaign_id, tenant),
+        ).fetchone()
+        return self._campaign(row) if row else None
+
     async def insert_campaign(self, campaign: Campaign) -> None:
         def write() -> None:
             with self._write() as db:
@@ -208,19 +227,6 @@ class SQLiteStore:
                 )
 
         await self._run(write)
-
-    @staticmethod
-    def _campaign(row: tuple[str, int, int]) -> Campaign:
-        return codec.campaign_from_fields(json.loads(row[0]), total=row[1], pending=row[2])
-
-    _CAMPAIGN_COLUMNS = "doc, contacts_total, contacts_pending"
-
-    def _read_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
-        row = self._db.execute(
-            f"SELECT {self._CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND tenant = ?",
-            (campaign_id, tenant),
-        ).fetchone()
-        return self._campaign(row) if row else None
 
     async def get_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
         return await self._run(self._read_campaign, tenant, campaign_id)
@@ -257,80 +263,76 @@ class SQLiteStore:
     async def load_contacts(
         self, campaign_id: str, contacts: Sequence[ContactLike]
     ) -> tuple[int, int]:
-        rows = [
-            (
-                campaign_id,
-                c.id,
-                codec.dumps(dict(c.attributes)) if isinstance(c.attributes, dict) else None,
-            )
-            for c in contacts
-        ]
-
         def write() -> tuple[int, int]:
             with self._write() as db:
+                num = self._num(campaign_id)
                 before = db.total_changes
                 db.executemany(
-                    "INSERT OR IGNORE INTO contacts (campaign_id, ext_id, attributes)"
+                    "INSERT OR IGNORE INTO contacts (campaign, ext_id, attributes)"
                     " VALUES (?, ?, ?)",
-                    rows,
+                    (
+                        (
+                            num,
+                            c.id,
+                            codec.dumps(dict(c.attributes))
+                            if isinstance(c.attributes, dict)
+                            else None,
+                        )
+                        for c in contacts
+                    ),
                 )
                 created = db.total_changes - before
                 db.execute(
                     "UPDATE campaigns SET contacts_total = contacts_total + ?,"
-                    " contacts_pending = contacts_pending + ? WHERE id = ?",
-                    (created, created, campaign_id),
+                    " contacts_pending = contacts_pending + ? WHERE num = ?",
+                    (created, created, num),
                 )
-            return created, len(rows) - created
+            return created, len(contacts) - created
 
         return await self._run(write)
 
     # batches --------------------------------------------------------------------------------
-    def _assignments(self, campaign_id: str, sequence: int) -> tuple[tuple[str, int], ...]:
-        rows = self._db.execute(
-            "SELECT ext_id, variant FROM contacts"
-            " WHERE campaign_id = ? AND batch_seq = ? ORDER BY id",
-            (campaign_id, sequence),
-        ).fetchall()
-        return tuple((r[0], r[1]) for r in rows)
-
     def _read_batch(self, where: str, params: tuple[Any, ...]) -> Batch | None:
-        row = self._db.execute(f"SELECT doc FROM batches WHERE {where}", params).fetchone()
+        row = self._db.execute(
+            f"SELECT b.doc, b.campaign FROM batches b JOIN campaigns c ON c.num = b.campaign"
+            f" WHERE {where}",
+            params,
+        ).fetchone()
         if row is None:
             return None
         doc = json.loads(row[0])
-        return codec.batch_from_fields(doc, self._assignments(doc["campaign_id"], doc["sequence"]))
+        assignments = self._db.execute(
+            "SELECT ext_id, variant FROM contacts WHERE campaign = ? AND batch_seq = ? ORDER BY id",
+            (row[1], doc["sequence"]),
+        ).fetchall()
+        return codec.batch_from_fields(doc, tuple(assignments))
 
     async def find_batch_by_key(self, campaign_id: str, idempotency_key: str) -> Batch | None:
         return await self._run(
-            self._read_batch,
-            "campaign_id = ? AND idempotency_key = ?",
-            (campaign_id, idempotency_key),
+            self._read_batch, "c.id = ? AND b.idempotency_key = ?", (campaign_id, idempotency_key)
         )
 
     async def get_batch(self, campaign_id: str, batch_id: str) -> Batch | None:
-        return await self._run(
-            self._read_batch, "campaign_id = ? AND id = ?", (campaign_id, batch_id)
-        )
+        return await self._run(self._read_batch, "c.id = ? AND b.id = ?", (campaign_id, batch_id))
 
     async def draw_batch(self, campaign_id: str, draft: BatchDraft) -> Batch:
         def write() -> Batch:
             with self._write() as db:
                 existing = self._read_batch(
-                    "campaign_id = ? AND idempotency_key = ?",
-                    (campaign_id, draft.idempotency_key),
+                    "c.id = ? AND b.idempotency_key = ?", (campaign_id, draft.idempotency_key)
                 )
                 if existing is not None:
                     return existing
+                num, sequence = db.execute(
+                    "SELECT num, next_sequence FROM campaigns WHERE id = ?", (campaign_id,)
+                ).fetchone()
                 claimed = db.execute(
-                    "SELECT id, ext_id FROM contacts WHERE campaign_id = ? AND batch_seq IS NULL"
+                    "SELECT id, ext_id FROM contacts WHERE campaign = ? AND batch_seq IS NULL"
                     " ORDER BY id LIMIT ?",
-                    (campaign_id, draft.size),
+                    (num, draft.size),
                 ).fetchall()
                 if not claimed:
                     raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-                (sequence,) = db.execute(
-                    "SELECT next_sequence FROM campaigns WHERE id = ?", (campaign_id,)
-                ).fetchone()
                 labels = assign_labels(
                     len(claimed), draft.weights, draft.holdout_fraction, draft.seed
                 ).tolist()
@@ -345,7 +347,7 @@ class SQLiteStore:
                     "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         draft.id,
-                        campaign_id,
+                        num,
                         sequence,
                         draft.idempotency_key,
                         doc["created_at"],
@@ -353,14 +355,14 @@ class SQLiteStore:
                     ),
                 )
                 db.executemany(
-                    "INSERT INTO period_counts (campaign_id, sequence, variant, sends)"
+                    "INSERT INTO period_counts (campaign, sequence, variant, sends)"
                     " VALUES (?, ?, ?, ?)",
-                    [(campaign_id, sequence, v, n) for v, n in sorted(per_label.items())],
+                    [(num, sequence, v, n) for v, n in sorted(per_label.items())],
                 )
                 db.execute(
                     "UPDATE campaigns SET next_sequence = next_sequence + 1,"
-                    " contacts_pending = contacts_pending - ? WHERE id = ?",
-                    (len(claimed), campaign_id),
+                    " contacts_pending = contacts_pending - ? WHERE num = ?",
+                    (len(claimed), num),
                 )
             assignments = tuple((row[1], label) for row, label in zip(claimed, labels, strict=True))
             return codec.batch_from_fields(doc, assignments)
@@ -370,8 +372,8 @@ class SQLiteStore:
     async def list_batches(self, campaign_id: str, after_sequence: int, limit: int) -> list[Batch]:
         def read() -> list[Batch]:
             rows = self._db.execute(
-                "SELECT doc FROM batches WHERE campaign_id = ? AND sequence > ?"
-                " ORDER BY sequence LIMIT ?",
+                "SELECT b.doc FROM batches b JOIN campaigns c ON c.num = b.campaign"
+                " WHERE c.id = ? AND b.sequence > ? ORDER BY b.sequence LIMIT ?",
                 (campaign_id, after_sequence, limit),
             ).fetchall()
             return [codec.batch_from_fields(json.loads(r[0])) for r in rows]
@@ -379,64 +381,55 @@ class SQLiteStore:
         return await self._run(read)
 
     # outcomes -------------------------------------------------------------------------------
-    def _select_in(
-        self, sql: str, campaign_id: str, values: Sequence[str]
-    ) -> Iterator[tuple[Any, ...]]:
-        for chunk in _chunks(values):
-            yield from self._db.execute(
-                sql.format(_placeholders(len(chunk))), (campaign_id, *chunk)
-            )
-
     async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
         def write() -> EventTally:
             with self._write() as db:
-                contact_ids = list({e.contact_id for e in events})
-                assigned = {
-                    row[0]: (row[1], row[2])
-                    for row in self._select_in(
-                        "SELECT ext_id, batch_seq, variant FROM contacts"
-                        " WHERE campaign_id = ? AND ext_id IN ({})",
-                        campaign_id,
-                        contact_ids,
-                    )
-                }
+                num = self._num(campaign_id)
+                contacts = db.execute(
+                    f"SELECT ext_id, id, batch_seq, variant, outcomes FROM contacts"
+                    f" WHERE campaign = ? AND ext_id {_IN_JSON}",
+                    (num, json.dumps(list({e.contact_id for e in events}))),
+                ).fetchall()
                 seen_events = {
                     row[0]
-                    for row in self._select_in(
-                        "SELECT event_id FROM events WHERE campaign_id = ? AND event_id IN ({})",
-                        campaign_id,
-                        list({e.id for e in events}),
+                    for row in db.execute(
+                        f"SELECT event_id FROM events WHERE campaign = ? AND event_id {_IN_JSON}",
+                        (num, json.dumps([e.id for e in events])),
                     )
                 }
-                had_outcome = set(
-                    self._select_in(
-                        "SELECT contact_id, type FROM outcomes"
-                        " WHERE campaign_id = ? AND contact_id IN ({})",
-                        campaign_id,
-                        contact_ids,
-                    )
+                rowid = {c[0]: c[1] for c in contacts}
+                masks = {c[0]: c[4] for c in contacts}
+                tally = classify_events(
+                    events,
+                    assigned={c[0]: (c[2], c[3]) for c in contacts},
+                    seen_events=seen_events,
+                    had_outcome={p for c in contacts if c[4] for p in _outcome_pairs(c[0], c[4])},
                 )
-                tally = classify_events(events, assigned, seen_events, had_outcome)
                 db.executemany(
                     "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (campaign_id, e.id, e.contact_id, e.type, occurred_at_text(e))
+                    (
+                        (num, e.id, rowid[e.contact_id], e.type, occurred_at_text(e))
                         for e in tally.new_events
-                    ],
+                    ),
                 )
+                for contact, kind in tally.new_outcomes:
+                    masks[contact] |= OUTCOME_BIT[kind]
                 db.executemany(
-                    "INSERT INTO outcomes VALUES (?, ?, ?)",
-                    [(campaign_id, c, t) for c, t in tally.new_outcomes],
+                    "UPDATE contacts SET outcomes = ? WHERE id = ?",
+                    ((masks[c], rowid[c]) for c in {c for c, _ in tally.new_outcomes}),
                 )
-                for (sequence, variant, kind), n in tally.increments.items():
-                    db.execute(
-                        f"UPDATE period_counts SET {kind} = {kind} + ?"
-                        " WHERE campaign_id = ? AND sequence = ? AND variant = ?",
-                        (n, campaign_id, sequence, variant),
-                    )
+                self._add_counts(num, tally.increments.items())
             return tally.result
 
         return await self._run(write)
+
+    def _add_counts(self, num: int, increments: Iterable[tuple[tuple[int, int, str], int]]) -> None:
+        for (sequence, variant, kind), n in increments:
+            self._db.execute(
+                f"UPDATE period_counts SET {kind} = {kind} + ?"
+                " WHERE campaign = ? AND sequence = ? AND variant = ?",
+                (n, num, sequence, variant),
+            )
 
     def _counts(self, sql: str, campaign_id: str) -> list[PeriodCount]:
         return [
@@ -450,26 +443,28 @@ class SQLiteStore:
         columns = ", ".join(f"p.{t}" for t in OUTCOME_TYPES)
         sql = (
             f"SELECT p.sequence, b.created_at, p.variant, p.sends, {columns}"
-            " FROM period_counts p JOIN batches b"
-            " ON b.campaign_id = p.campaign_id AND b.sequence = p.sequence"
-            " WHERE p.campaign_id = ? ORDER BY p.sequence, p.variant"
+            " FROM period_counts p"
+            " JOIN campaigns c ON c.num = p.campaign"
+            " JOIN batches b ON b.campaign = p.campaign AND b.sequence = p.sequence"
+            " WHERE c.id = ? ORDER BY p.sequence, p.variant"
         )
         return await self._run(self._counts, sql, campaign_id)
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
+        """Sends from the contacts' assignments; outcomes as distinct (contact, type) events."""
         columns = ", ".join(
-            f"(SELECT COUNT(*) FROM outcomes o JOIN contacts k"
-            f" ON k.campaign_id = o.campaign_id AND k.ext_id = o.contact_id"
-            f" WHERE o.campaign_id = c.campaign_id AND o.type = '{t}'"
-            f" AND k.batch_seq = c.batch_seq AND k.variant = c.variant)"
+            f"(SELECT COUNT(DISTINCT e.contact) FROM events e JOIN contacts k ON k.id = e.contact"
+            f" WHERE e.campaign = s.campaign AND e.type = '{t}'"
+            f" AND k.batch_seq = s.batch_seq AND k.variant = s.variant)"
             for t in OUTCOME_TYPES
         )
         sql = (
-            f"SELECT c.batch_seq, b.created_at, c.variant, COUNT(*) AS sends, {columns}"
-            " FROM contacts c JOIN batches b"
-            " ON b.campaign_id = c.campaign_id AND b.sequence = c.batch_seq"
-            " WHERE c.campaign_id = ? AND c.batch_seq IS NOT NULL"
-            " GROUP BY c.batch_seq, c.variant ORDER BY c.batch_seq, c.variant"
+            f"SELECT s.batch_seq, b.created_at, s.variant, s.sends, {columns} FROM ("
+            "   SELECT campaign, batch_seq, variant, COUNT(*) AS sends FROM contacts"
+            "   WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)"
+            "   AND batch_seq IS NOT NULL GROUP BY batch_seq, variant) s"
+            " JOIN batches b ON b.campaign = s.campaign AND b.sequence = s.batch_seq"
+            " ORDER BY s.batch_seq, s.variant"
         )
         return await self._run(self._counts, sql, campaign_id)
 
@@ -477,27 +472,22 @@ class SQLiteStore:
         def read() -> str:
             digest = hashlib.sha256()
             db = self._db
-            ids = [
+            nums = [
                 r[0]
                 for r in db.execute(
-                    "SELECT id FROM campaigns WHERE tenant = ? ORDER BY id", (tenant,)
+                    "SELECT num FROM campaigns WHERE tenant = ? ORDER BY id", (tenant,)
                 )
             ]
             queries = (
-                "SELECT id, doc, version, contacts_total, contacts_pending, next_sequence"
-                " FROM campaigns WHERE id = ?",
-                "SELECT ext_id, attributes, batch_seq, variant FROM contacts"
-                " WHERE campaign_id = ? ORDER BY id",
-                "SELECT doc FROM batches WHERE campaign_id = ? ORDER BY sequence",
-                "SELECT event_id, contact_id, type, occurred_at FROM events"
-                " WHERE campaign_id = ? ORDER BY event_id",
-                "SELECT contact_id, type FROM outcomes WHERE campaign_id = ?"
-                " ORDER BY contact_id, type",
-                "SELECT * FROM period_counts WHERE campaign_id = ? ORDER BY sequence, variant",
+                "SELECT * FROM campaigns WHERE num = ?",
+                "SELECT * FROM contacts WHERE campaign = ? ORDER BY id",
+                "SELECT * FROM batches WHERE campaign = ? ORDER BY sequence",
+                "SELECT * FROM events WHERE campaign = ? ORDER BY event_id",
+                "SELECT * FROM period_counts WHERE campaign = ? ORDER BY sequence, variant",
             )
-            for campaign_id in ids:
+            for num in nums:
                 for sql in queries:
-                    for row in db.execute(sql, (campaign_id,)):
+                    for row in db.execute(sql, (num,)):
                         digest.update(repr(row).encode())
             return digest.hexdigest()
 

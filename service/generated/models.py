@@ -563,7 +563,6 @@ class HoldoutStats(Struct, forbid_unknown_fields=True):
 class CampaignStats(Struct, forbid_unknown_fields=True):
     campaign_id: str
     optimize: OptimizedOutcome
-    computed_at: Annotated[str, Meta(description="The clock the maturity was judged by.")]
     contacts_total: int
     contacts_pending: int
     variants: list[VariantStats]

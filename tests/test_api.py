@@ -1,0 +1,503 @@
+"""The service over HTTP (in-process ASGI, real SQLite file): the invariants a client relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from engine.assignment import assign_labels
+from engine.store import SQLITE_FILENAME, SQLiteStore
+from service.app import create_app
+from service.config import Config
+from service.keys import hash_api_key, new_api_key
+
+MAX_BODY = 200_000
+NOW = "2026-11-27T10:00:00Z"
+
+
+@dataclass
+class Api:
+    client: TestClient
+    db_path: Path
+    keys: dict[str, str]
+
+    def headers(self, tenant: str = "acme", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[tenant]}", **extra}
+
+    def digest(self, tenant: str = "acme") -> str:
+        async def read() -> str:
+            store = SQLiteStore(self.db_path)
+            await store.open()
+            try:
+                return await store.tenant_digest(tenant)
+            finally:
+                await store.close()
+
+        return asyncio.run(read())
+
+    def campaign(self, tenant: str = "acme", **settings: Any) -> dict[str, Any]:
+        body = {
+            "name": "Launch",
+            "optimize": "clicked",
+            "variants": [{"id": "a", "label": "Subject A"}, {"id": "b", "label": "Subject B"}],
+            "settings": {"attribution_window_seconds": 0, **settings},
+        }
+        response = self.client.post("/campaigns", json=body, headers=self.headers(tenant))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def load(self, cid: str, ids: list[str], tenant: str = "acme") -> dict[str, Any]:
+        response = self.client.post(
+            f"/campaigns/{cid}/contacts",
+            json={"contacts": [{"id": i} for i in ids]},
+            headers=self.headers(tenant),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def draw(self, cid: str, size: int, key: str, tenant: str = "acme") -> Any:
+        return self.client.post(
+            f"/campaigns/{cid}/batches",
+            json={"size": size},
+            headers=self.headers(tenant, **{"Idempotency-Key": key}),
+        )
+
+    def events(self, cid: str, events: list[dict[str, str]]) -> Any:
+        return self.client.post(
+            f"/campaigns/{cid}/events", json={"events": events}, headers=self.headers()
+        )
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    keys = {tenant: new_api_key() for tenant in ("acme", "globex")}
+    db_path = tmp_path / SQLITE_FILENAME
+
+    async def add_keys() -> None:
+        store = SQLiteStore(db_path)
+        await store.open()
+        for tenant, key in keys.items():
+            await store.add_api_key(hash_api_key(key), tenant)
+        await store.close()
+
+    asyncio.run(add_keys())
+    app = create_app(Config(data_dir=tmp_path, max_body_bytes=MAX_BODY))
+    with TestClient(app) as client:
+        yield Api(client=client, db_path=db_path, keys=keys)
+
+
+def event(eid: str, contact: str, kind: str = "clicked") -> dict[str, str]:
+    return {"id": eid, "contact_id": contact, "type": kind, "occurred_at": NOW}
+
+
+def assert_problem(response: Any, status: int, detail_contains: str = "") -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["title"]
+    assert detail_contains in body.get("detail", ""), body
+    return body
+
+
+# --- the walkthrough -----------------------------------------------------------------------
+
+
+def test_a_whole_campaign(api: Api) -> None:
+    campaign = api.campaign()
+    cid = campaign["id"]
+    assert campaign["status"] == "active" and campaign["version"] == 1
+    loaded = api.load(cid, [f"c{i}" for i in range(300)])
+    assert loaded == {
+        "received": 300,
+        "created": 300,
+        "existing": 0,
+        "contacts_total": 300,
+        "contacts_pending": 300,
+    }
+    again = api.load(cid, [f"c{i}" for i in range(250, 350)])
+    assert (again["created"], again["existing"], again["contacts_total"]) == (50, 50, 350)
+
+    response = api.draw(cid, 100, "hour-1")
+    assert response.status_code == 201
+    batch = response.json()
+    assert response.headers["location"] == f"/campaigns/{cid}/batches/{batch['id']}"
+    assert batch["size"] == 100 and len(batch["assignments"]) == 100
+    assert sorted(c["count"] for c in batch["counts"]) == [50, 50]
+
+    tally = api.events(
+        cid, [event(f"e{i}", a["contact_id"]) for i, a in enumerate(batch["assignments"][:10])]
+    ).json()
+    assert (tally["recorded"], tally["duplicates"], tally["rejected"]) == (10, 0, [])
+
+    stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+    assert sum(v["sends"] for v in stats["variants"]) == 100
+    assert sum(v["outcomes"]["clicked"] for v in stats["variants"]) == 10
+    assert stats["contacts_pending"] == 250
+    fetched = api.client.get(response.headers["location"], headers=api.headers()).json()
+    assert fetched == batch
+
+
+# --- authentication and tenants ------------------------------------------------------------
+
+
+def campaign_scoped_requests(cid: str, bid: str) -> list[tuple[str, str, dict[str, Any] | None]]:
+    return [
+        ("GET", f"/campaigns/{cid}", None),
+        ("PATCH", f"/campaigns/{cid}", {"name": "x"}),
+        ("POST", f"/campaigns/{cid}/contacts", {"contacts": [{"id": "z"}]}),
+        ("POST", f"/campaigns/{cid}/batches", {"size": 1}),
+        ("GET", f"/campaigns/{cid}/batches", None),
+        ("GET", f"/campaigns/{cid}/batches/{bid}", None),
+        ("GET", f"/campaigns/{cid}/allocation", None),
+        ("POST", f"/campaigns/{cid}/events", {"events": [event("e", "c0")]}),
+        ("GET", f"/campaigns/{cid}/stats", None),
+    ]
+
+
+def test_another_tenants_campaign_is_404_and_untouched(api: Api) -> None:
+    cid = api.campaign("acme")["id"]
+    api.load(cid, ["c0", "c1"])
+    bid = api.draw(cid, 1, "k").json()["id"]
+    before = api.digest("acme")
+    for method, path, body in campaign_scoped_requests(cid, bid):
+        headers = api.headers("globex", **{"Idempotency-Key": "k2", "If-Match": '"1"'})
+        response = api.client.request(method, path, json=body, headers=headers)
+        assert_problem(response, 404)
+    assert api.digest("acme") == before
+    listed = api.client.get("/campaigns", headers=api.headers("globex")).json()
+    assert listed["items"] == []
+
+
+def test_missing_or_wrong_key_is_401_everywhere_but_health(api: Api) -> None:
+    cid = api.campaign()["id"]
+    requests = [
+        ("GET", "/campaigns", None),
+        ("POST", "/campaigns", {}),
+        *campaign_scoped_requests(cid, "b_x"),
+    ]
+    for auth in ({}, {"Authorization": "Bearer burt_wrong"}, {"Authorization": "Basic eDp5"}):
+        for method, path, body in requests:
+            response = api.client.request(method, path, json=body, headers=auth)
+            assert_problem(response, 401)
+    assert api.client.get("/healthz").status_code == 200
+    assert api.client.get("/readyz").json() == {"status": "ok", "store": "sqlite"}
+
+
+def test_keys_are_stored_hashed(api: Api) -> None:
+    with sqlite3.connect(api.db_path) as db:
+        stored = [row[0] for row in db.execute("SELECT key_hash FROM api_keys")]
+    assert sorted(stored) == sorted(hash_api_key(k) for k in api.keys.values())
+    assert not set(stored) & set(api.keys.values())
+
+
+# --- safe GETs and idempotent draws --------------------------------------------------------
+
+
+def test_gets_change_nothing_and_repeat_identically(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, [f"c{i}" for i in range(50)])
+    batch = api.draw(cid, 20, "k").json()
+    api.events(cid, [event("e1", batch["assignments"][0]["contact_id"])])
+    paths = [
+        "/campaigns",
+        f"/campaigns/{cid}",
+        f"/campaigns/{cid}/batches",
+        f"/campaigns/{cid}/batches/{batch['id']}",
+        f"/campaigns/{cid}/allocation",
+        f"/campaigns/{cid}/stats",
+    ]
+    before = api.digest()
+    for path in paths:
+        first = api.client.get(path, headers=api.headers())
+        second = api.client.get(path, headers=api.headers())
+        assert first.status_code == 200 and first.content == second.content, path
+    assert api.digest() == before
+
+
+def test_idempotency_key_replay_returns_the_same_batch_and_claims_nothing(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, [f"c{i}" for i in range(100)])
+    first = api.draw(cid, 30, "retry-me")
+    digest = api.digest()
+    replay = api.draw(cid, 30, "retry-me")
+    assert replay.status_code == 201 and replay.json() == first.json()
+    assert (first.headers["idempotent-replayed"], replay.headers["idempotent-replayed"]) == (
+        "false",
+        "true",
+    )
+    assert api.digest() == digest
+    body = assert_problem(api.draw(cid, 31, "retry-me"), 422, "different request body")
+    assert body["type"].endswith("idempotency-key-reused")
+    assert api.digest() == digest
+    pending = api.client.get(f"/campaigns/{cid}", headers=api.headers()).json()
+    assert pending["contacts_pending"] == 70
+
+
+def test_concurrent_requests_with_one_key_draw_one_batch(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, [f"c{i}" for i in range(100)])
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: api.draw(cid, 10, "same"), range(8)))
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    listed = api.client.get(f"/campaigns/{cid}/batches", headers=api.headers()).json()
+    assert len(listed["items"]) == 1
+
+
+def test_batch_is_reproducible_from_its_seed(api: Api) -> None:
+    cid = api.campaign(holdout_fraction=0.1)["id"]
+    ids = [f"c{i}" for i in range(200)]
+    api.load(cid, ids)
+    batch = api.draw(cid, 77, "k").json()
+    variants = [w["variant_id"] for w in batch["weights"]]
+    labels = assign_labels(
+        77, [w["weight"] for w in batch["weights"]], batch["holdout_fraction"], batch["seed"]
+    )
+    expected = [(c, variants[v]) for c, v in zip(ids[:77], labels, strict=True) if v >= 0]
+    got = [(a["contact_id"], a["variant_id"]) for a in batch["assignments"]]
+    assert got == expected
+    assert batch["holdout_contact_ids"] == [c for c, v in zip(ids, labels, strict=False) if v < 0]
+    assert batch["holdout_count"] == 8  # largest remainder of 7.7 for 10% of 77
+
+
+def test_no_pending_contacts_is_a_documented_409_that_stores_nothing(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0", "c1", "c2"])
+    assert api.draw(cid, 10, "k1").json()["size"] == 3  # a smaller batch, not an error
+    digest = api.digest()
+    body = assert_problem(api.draw(cid, 10, "k2"), 409, "no pending contacts")
+    assert body["type"].endswith("no-pending-contacts")
+    assert api.digest() == digest
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+def test_events_are_recorded_item_by_item_and_counted_once(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0", "c1", "c2"])
+    assigned = [a["contact_id"] for a in api.draw(cid, 2, "k").json()["assignments"]]
+    pending = ({"c0", "c1", "c2"} - set(assigned)).pop()
+    tally = api.events(
+        cid,
+        [
+            event("e1", assigned[0]),
+            event("e1", assigned[0]),  # same id in one request: a duplicate
+            event("e2", assigned[0]),  # same contact and type: recorded, counted once
+            event("e3", "nobody"),  # unknown contact
+            event("e4", pending),  # loaded but not assigned
+            event("e5", assigned[1], "opened"),
+        ],
+    ).json()
+    assert tally == {
+        "received": 6,
+        "recorded": 3,
+        "repeated": 1,
+        "duplicates": 1,
+        "rejected": [
+            {"index": 3, "event_id": "e3", "reason": "unknown_contact"},
+            {"index": 4, "event_id": "e4", "reason": "contact_not_assigned"},
+        ],
+    }
+    again = api.events(cid, [event("e1", assigned[0]), event("e5", assigned[1], "opened")]).json()
+    assert (again["recorded"], again["duplicates"]) == (0, 2)
+    stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+    assert sum(v["outcomes"]["clicked"] for v in stats["variants"]) == 1
+    assert sum(v["outcomes"]["opened"] for v in stats["variants"]) == 1
+
+
+# --- campaign updates ----------------------------------------------------------------------
+
+
+def test_updates_need_the_current_etag(api: Api) -> None:
+    created = api.client.post(
+        "/campaigns",
+        json={
+            "name": "n",
+            "optimize": "opened",
+            "variants": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+        },
+        headers=api.headers(),
+    )
+    cid, etag = created.json()["id"], created.headers["etag"]
+    path = f"/campaigns/{cid}"
+    assert_problem(api.client.patch(path, json={"status": "paused"}, headers=api.headers()), 428)
+    paused = api.client.patch(
+        path,
+        json={"status": "paused", "settings": {"warmup_sends": 7}},
+        headers=api.headers(**{"If-Match": etag}),
+    )
+    assert paused.status_code == 200
+    assert paused.json()["settings"]["warmup_sends"] == 7
+    assert paused.json()["settings"]["winner_probability"] == 0.95  # the others are kept
+    stale = api.client.patch(
+        path, json={"status": "active"}, headers=api.headers(**{"If-Match": etag})
+    )
+    assert_problem(stale, 412)
+    api.load(cid, ["c0"])
+    assert_problem(api.draw(cid, 1, "k"), 409, "paused")
+    done = api.client.patch(
+        path,
+        json={"status": "completed"},
+        headers=api.headers(**{"If-Match": paused.headers["etag"]}),
+    )
+    assert done.status_code == 200 and done.headers["etag"] == '"3"'
+    assert_problem(
+        api.client.patch(
+            path, json={"status": "active"}, headers=api.headers(**{"If-Match": '"3"'})
+        ),
+        409,
+        "completed",
+    )
+
+
+# --- bad input: 4xx problem+json, never a 500, never a partial write -----------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            {"name": "x", "optimize": "clicked", "variants": [{"id": "a", "label": "A"}]},
+            "length >= 2",
+        ),
+        (
+            {
+                "name": "x",
+                "optimize": "revenue",
+                "variants": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+            },
+            "optimize",
+        ),
+        (
+            {
+                "name": "x",
+                "optimize": "clicked",
+                "variants": [{"id": "a", "label": "A"}, {"id": "a", "label": "B"}],
+            },
+            "distinct",
+        ),
+        (
+            {
+                "name": "x",
+                "optimize": "clicked",
+                "extra": 1,
+                "variants": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+            },
+            "extra",
+        ),
+        (
+            {
+                "name": "x",
+                "optimize": "clicked",
+                "settings": {"weight_floor": 0.4},
+                "variants": [{"id": v, "label": v} for v in "abc"],
+            },
+            "weight_floor",
+        ),
+    ],
+)
+def test_invalid_campaigns_are_400(api: Api, body: dict[str, Any], detail: str) -> None:
+    before = api.digest()
+    assert_problem(api.client.post("/campaigns", json=body, headers=api.headers()), 400, detail)
+    assert api.digest() == before
+
+
+def test_malformed_bodies_are_4xx_problems_and_write_nothing(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0", "c1"])
+    assigned = api.draw(cid, 2, "k").json()["assignments"][0]["contact_id"]
+    before = api.digest()
+    path = f"/campaigns/{cid}/events"
+    json_headers = api.headers(**{"Content-Type": "application/json"})
+    good = event("ok", assigned)
+    cases = [
+        (b'{"events": [', json_headers, 400, "not valid JSON"),
+        (b'{"events": ["\xff\xfe"]}', json_headers, 400, ""),
+        (
+            json.dumps({"events": [good, {**good, "id": "x", "type": "sent"}]}).encode(),
+            json_headers,
+            400,
+            "type",
+        ),
+        (
+            json.dumps(
+                {"events": [good, {**good, "id": "x", "occurred_at": "yesterday"}]}
+            ).encode(),
+            json_headers,
+            400,
+            "occurred_at",
+        ),
+        (
+            json.dumps(
+                {"events": [good, {**good, "id": "y", "occurred_at": "2026-11-27T10:00:00"}]}
+            ).encode(),
+            json_headers,
+            400,
+            "occurred_at",
+        ),
+        (json.dumps({"events": []}).encode(), json_headers, 400, "length >= 1"),
+        (b"events", api.headers(**{"Content-Type": "text/plain"}), 415, "Content-type"),
+        (b"", json_headers, 400, ""),
+    ]
+    for content, headers, status, detail in cases:
+        assert_problem(api.client.post(path, content=content, headers=headers), status, detail)
+    assert api.digest() == before
+
+
+def test_oversized_bodies_are_413(api: Api) -> None:
+    cid = api.campaign()["id"]
+    before = api.digest()
+    contacts = {"contacts": [{"id": f"contact-{i:08d}"} for i in range(MAX_BODY // 20)]}
+    response = api.client.post(f"/campaigns/{cid}/contacts", json=contacts, headers=api.headers())
+    assert_problem(response, 413, str(MAX_BODY))
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while streaming
+        yield b'{"contacts": ['
+        for i in range(MAX_BODY // 20):
+            yield b'{"id": "contact-%08d"},' % i
+        yield b'{"id": "last"}]}'
+
+    streamed = api.client.post(
+        f"/campaigns/{cid}/contacts",
+        content=chunks(),
+        headers=api.headers(**{"Content-Type": "application/json"}),
+    )
+    assert_problem(streamed, 413)
+    assert api.digest() == before
+
+
+def test_unknown_ids_bad_cursors_and_bad_params_are_problems(api: Api) -> None:
+    cid = api.campaign()["id"]
+    h = api.headers()
+    assert_problem(api.client.get("/campaigns/cmp_nope", headers=h), 404, "cmp_nope")
+    assert_problem(api.client.get(f"/campaigns/{cid}/batches/b_nope", headers=h), 404, "b_nope")
+    assert_problem(api.client.get(f"/campaigns/{cid}/batches?cursor=abc", headers=h), 400)
+    assert_problem(api.client.get("/campaigns?limit=0", headers=h), 400)
+    assert_problem(api.client.get("/campaigns?limit=many", headers=h), 400)
+    missing_key = api.client.post(f"/campaigns/{cid}/batches", json={"size": 1}, headers=h)
+    assert_problem(missing_key, 400, "Idempotency-Key")
+    assert_problem(api.client.delete(f"/campaigns/{cid}", headers=h), 405)
+
+
+def test_campaign_pagination(api: Api) -> None:
+    created = [api.campaign()["id"] for _ in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.client.get("/campaigns", params=query, headers=api.headers()).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == created
