@@ -1,0 +1,137 @@
+"""The engine's service layer on a real SQLite file: maturity, holdout, winner, validation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Burt, EventIn, SQLiteStore
+from engine.errors import InvalidInput, NotFound, VersionMismatch
+from engine.timefmt import parse_rfc3339
+
+T0 = parse_rfc3339("2026-11-27T09:00:00Z")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def run(test: Callable[[Burt, Clock], Coroutine[Any, Any, None]], path: Path) -> None:
+    async def main() -> None:
+        store = SQLiteStore(path / "engine.sqlite3")
+        await store.open()
+        clock = Clock(T0)
+        try:
+            await test(Burt(store, clock=clock), clock)
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+def test_only_matured_sends_enter_the_posterior(tmp_path: Path) -> None:
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        campaign = await burt.initialize_campaign(
+            "m", [("a", "A"), ("b", "B")], "opened", {"attribution_window_seconds": 3600}
+        )
+        await burt.load_contacts(campaign.id, [f"c{i}" for i in range(100)])
+        batch, _ = await burt.create_experiment_batch(campaign.id, 40, "k1")
+        assert batch.assignments is not None
+        opened = [c for c, v in batch.assignments if v == 0][:5]
+        await burt.record_outcomes(
+            campaign.id, [EventIn(f"e{c}", c, "opened", clock.now) for c in opened]
+        )
+        clock.advance(minutes=30)
+        early = await burt.get_campaign_stats(campaign.id)
+        assert [v.sends for v in early.variants] == [20, 20]
+        assert [v.matured_sends for v in early.variants] == [0, 0]
+        assert early.variants[0].outcomes["opened"] == 5  # counted, but not in the posterior yet
+        assert (early.variants[0].posterior_alpha, early.variants[0].posterior_beta) == (1, 1)
+        clock.advance(minutes=31)
+        late = await burt.get_campaign_stats(campaign.id)
+        assert [v.matured_sends for v in late.variants] == [20, 20]
+        assert (late.variants[0].posterior_alpha, late.variants[0].posterior_beta) == (6, 16)
+        assert (late.variants[1].posterior_alpha, late.variants[1].posterior_beta) == (1, 21)
+
+    run(scenario, tmp_path)
+
+
+def test_holdout_contacts_are_assigned_but_not_sent_and_their_outcomes_kept_apart(
+    tmp_path: Path,
+) -> None:
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        campaign = await burt.initialize_campaign(
+            "h", [("a", "A"), ("b", "B")], "converted", {"holdout_fraction": 0.2}
+        )
+        await burt.load_contacts(campaign.id, [f"c{i}" for i in range(50)])
+        batch, _ = await burt.create_experiment_batch(campaign.id, 50, "k")
+        assert batch.holdout_count == 10 and sum(batch.counts) == 40
+        assert batch.assignments is not None
+        held = [c for c, v in batch.assignments if v < 0]
+        tally = await burt.record_outcomes(
+            campaign.id, [EventIn("h1", held[0], "converted", clock.now)]
+        )
+        assert tally.recorded == 1
+        stats = await burt.get_campaign_stats(campaign.id)
+        assert stats.holdout_sends == 10 and stats.holdout_outcomes["converted"] == 1
+        assert sum(v.outcomes["converted"] for v in stats.variants) == 0
+
+    run(scenario, tmp_path)
+
+
+def test_a_clear_winner_takes_the_remaining_contacts(tmp_path: Path) -> None:
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        campaign = await burt.initialize_campaign(
+            "w", [("a", "A"), ("b", "B")], "clicked", {"attribution_window_seconds": 0}
+        )
+        await burt.load_contacts(campaign.id, [f"c{i}" for i in range(20_000)])
+        batch, _ = await burt.create_experiment_batch(campaign.id, 6000, "k1")
+        assert batch.assignments is not None
+        clicks = [
+            EventIn(f"e{c}", c, "clicked", clock.now)
+            for n, (c, v) in enumerate(batch.assignments)
+            if (v == 1 and n % 5 == 0) or (v == 0 and n % 50 == 0)  # ~20% vs ~2%
+        ]
+        await burt.record_outcomes(campaign.id, clicks)
+        clock.advance(seconds=1)
+        preview = await burt.preview_allocation(campaign.id)
+        assert preview.status == "winner" and preview.winner_variant_id == "b"
+        assert dict(preview.weights) == {"a": 0.0, "b": 1.0}
+        nxt, _ = await burt.create_experiment_batch(campaign.id, 1000, "k2")
+        assert nxt.counts == (0, 1000)
+
+    run(scenario, tmp_path)
+
+
+def test_validation_and_optimistic_concurrency(tmp_path: Path) -> None:
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        with pytest.raises(InvalidInput, match="unknown settings"):
+            await burt.initialize_campaign("x", [("a", "A"), ("b", "B")], "opened", {"nope": 1})
+        with pytest.raises(InvalidInput, match="optimize"):
+            await burt.initialize_campaign("x", [("a", "A"), ("b", "B")], "bounced")
+        campaign = await burt.initialize_campaign("x", [("a", "A"), ("b", "B")], "opened")
+        with pytest.raises(InvalidInput, match="weight_floor"):
+            await burt.update_campaign(campaign.id, 1, settings={"weight_floor": 0.6})
+        updated = await burt.update_campaign(campaign.id, 1, name="y")
+        assert (updated.name, updated.version) == ("y", 2)
+        with pytest.raises(VersionMismatch):
+            await burt.update_campaign(campaign.id, 1, name="z")
+        other = Burt(burt.store, tenant="someone-else", clock=clock)
+        with pytest.raises(NotFound):
+            await other.get_campaign(campaign.id)
+        with pytest.raises(InvalidInput, match="occurred_at"):
+            await burt.record_outcomes(campaign.id, [EventIn("e", "c", "opened", "today")])
+
+    run(scenario, tmp_path)
