@@ -1,0 +1,80 @@
+"""Store fixtures: every conformance test runs on SQLite and on real MongoDB-wire servers.
+
+With `BURT_TEST_MONGODB_URI` set, that server is used (param id `mongodb`); otherwise the
+session starts nx-27017 (`mongodb-nx`) and secantusdb (`mongodb-secantus`) on free ports. Each
+test gets its own database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.store.base import Store
+from tests.stores import MongoServer, StoreSpec, new_db_name
+
+EXTERNAL_URI = os.environ.get("BURT_TEST_MONGODB_URI")
+MONGO_KINDS = ["mongodb"] if EXTERNAL_URI else ["mongodb-nx", "mongodb-secantus"]
+STORE_KINDS = ["sqlite", *MONGO_KINDS]
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _server(kind: str, factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = MongoServer(kind, factory.mktemp(kind)).start()
+    try:
+        yield server.uri
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nx_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _server("nx", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def secantus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _server("secantus", tmp_path_factory)
+
+
+def mongo_uri(request: pytest.FixtureRequest, kind: str) -> str:
+    """The URI of the server behind a store kind (its server started on first use)."""
+    if kind == "mongodb":
+        assert EXTERNAL_URI
+        return EXTERNAL_URI
+    return request.getfixturevalue("nx_uri" if kind == "mongodb-nx" else "secantus_uri")
+
+
+def make_spec(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Iterator[StoreSpec]:
+    if kind == "sqlite":
+        yield StoreSpec("sqlite", str(tmp_path / "burt.sqlite3"))
+        return
+    spec = StoreSpec("mongodb", mongo_uri(request, kind), new_db_name())
+    try:
+        yield spec
+    finally:
+        spec.drop()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
+    """Every store kind, as a spec other processes can open too."""
+    yield from make_spec(request, request.param, tmp_path)
+
+
+@pytest.fixture
+async def store(store_spec: StoreSpec) -> AsyncIterator[Store]:
+    """An open store of every kind, empty."""
+    opened = store_spec.open_store()
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()

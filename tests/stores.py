@@ -1,0 +1,246 @@
+"""Stores under test: how to reach one from any process, the Mongo-wire servers, worker processes.
+
+A `StoreSpec` names a store (a SQLite file, or a MongoDB URI and database) as JSON, so a test and
+the worker processes it starts (`worker(...)`) open the same store.
+`MongoServer` runs a MongoDB-wire emulator (nx-27017 or secantusdb) on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, TextIO
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from engine import Burt
+from engine.errors import NoPendingContacts
+from engine.model import ContactIn
+from engine.store import SQLiteStore
+from engine.store.base import Store
+from engine.store.mongo import MongoStore
+from tests.support.live import free_port
+
+TENANT = "acme"
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    kind: str
+    """`sqlite` (location is a file) or `mongodb` (location is a URI, `db` the database)."""
+    location: str
+    db: str = ""
+
+    def open_store(self, claim_timeout: float | None = None) -> Store:
+        """A new, unopened store. `claim_timeout` (MongoDB only) overrides the abandon delay."""
+        if self.kind == "sqlite":
+            return SQLiteStore(self.location)
+        if claim_timeout is None:
+            return MongoStore(self.location, self.db)
+        return MongoStore(self.location, self.db, claim_timeout=claim_timeout)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> StoreSpec:
+        return cls(**json.loads(text))
+
+    def drop(self) -> None:
+        if self.kind == "mongodb":
+            with MongoClient(self.location, serverSelectionTimeoutMS=5000) as client:
+                client.drop_database(self.db)
+
+
+def new_db_name() -> str:
+    return f"burt_test_{uuid.uuid4().hex[:12]}"
+
+
+# Mongo-wire servers ---------------------------------------------------------------------------
+def _server_command(kind: str, port: int, data_dir: Path) -> list[str]:
+    bin_dir = Path(sys.executable).parent
+    if kind == "nx":
+        return [
+            str(bin_dir / "nx-27017"),
+            "--host",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--log-file",
+            str(data_dir / "nx.log"),
+            "--pid-file",
+            str(data_dir / "nx.pid"),
+        ]
+    if kind == "secantus":
+        return [
+            str(bin_dir / "secantusd-py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(data_dir / "wt"),
+            "--log-level",
+            "WARNING",
+        ]
+    raise ValueError(f"unknown server kind {kind!r}")
+
+
+@dataclass
+class MongoServer:
+    """An emulator process on a fixed port and data directory; restartable on both."""
+
+    kind: str
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def uri(self) -> str:
+        # secantusdb presents itself as a replica set member: connect to it directly.
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+
+    def start(self, timeout: float = 60.0) -> MongoServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "server.out").open("ab")
+        self.process = subprocess.Popen(
+            _server_command(self.kind, self.port, self.data_dir), stdout=log, stderr=log
+        )
+        deadline = time.monotonic() + timeout
+        while not self.answers():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited with {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.kind} did not answer a ping on port {self.port}")
+            time.sleep(0.1)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                client.admin.command("ping")
+            return True
+        except PyMongoError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+# worker processes -----------------------------------------------------------------------------
+# Workers fork from a server process that imported the engine once, so a worker starts in
+# milliseconds instead of the seconds numpy/scipy take to import.
+_WORKERS = multiprocessing.get_context("forkserver")
+_WORKERS.set_forkserver_preload(["tests.stores"])
+
+
+@dataclass
+class Worker:
+    """A worker process and the file it reports to, one JSON object a line."""
+
+    process: BaseProcess
+    out: Path
+
+    def lines(self) -> list[dict[str, Any]]:
+        text = self.out.read_text() if self.out.exists() else ""
+        return [json.loads(line) for line in text.splitlines() if line.endswith("}")]
+
+    def finish(self, timeout: float = 240) -> list[dict[str, Any]]:
+        self.process.join(timeout)
+        assert self.process.exitcode == 0, f"worker exited with {self.process.exitcode}"
+        return self.lines()
+
+    def kill_after(self, lines: int, delay: float, timeout: float = 120) -> list[dict[str, Any]]:
+        """SIGKILL the worker `delay` seconds after it reported `lines` lines."""
+        deadline = time.monotonic() + timeout
+        while len(self.lines()) < lines and self.process.is_alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError("worker reported nothing in time")
+            time.sleep(0.01)
+        time.sleep(delay)
+        self.process.kill()
+        self.process.join()
+        return self.lines()
+
+
+def worker(spec: StoreSpec, out: Path, command: str, campaign_id: str, *args: object) -> Worker:
+    """Start a worker running `command` (see `_run`) on the store `spec` names."""
+    process = _WORKERS.Process(
+        target=_worker_main,
+        args=(spec.to_json(), str(out), command, campaign_id, [str(a) for a in args]),
+    )
+    process.start()
+    return Worker(process, out)
+
+
+def chunk_ids(prefix: str, chunk: int, size: int) -> list[str]:
+    """The contact ids of one chunk a loader worker loads (the test can re-load them)."""
+    return [f"{prefix}-{chunk}-{j}" for j in range(size)]
+
+
+def _report(out: TextIO, **fields: object) -> None:
+    out.write(json.dumps(fields) + "\n")
+    out.flush()
+
+
+async def _draw(
+    out: TextIO, burt: Burt, campaign_id: str, size: int, keys: str, count: int
+) -> None:
+    """Draw up to `count` batches (keys `KEYS-i`), stop early when none is pending."""
+    for i in range(count):
+        try:
+            batch, _ = await burt.create_experiment_batch(campaign_id, size, f"{keys}-{i}")
+        except NoPendingContacts:
+            break
+        _report(out, id=batch.id, size=batch.size)
+
+
+async def _load(
+    out: TextIO, burt: Burt, campaign_id: str, prefix: str, size: int, count: int
+) -> None:
+    """Load `count` chunks; announce each before loading it, so a killer knows what to retry."""
+    for chunk in range(count):
+        _report(out, chunk=chunk)
+        ids = chunk_ids(prefix, chunk, size)
+        await burt.load_contacts(campaign_id, [ContactIn(c) for c in ids])
+
+
+async def _run(
+    spec: StoreSpec, out: TextIO, command: str, campaign_id: str, args: list[str]
+) -> None:
+    store = spec.open_store()
+    await store.open()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        if command == "draw":  # SIZE KEYS COUNT
+            await _draw(out, burt, campaign_id, int(args[0]), args[1], int(args[2]))
+        elif command == "load":  # PREFIX SIZE COUNT
+            await _load(out, burt, campaign_id, args[0], int(args[1]), int(args[2]))
+        else:
+            raise ValueError(f"unknown command {command!r}")
+    finally:
+        await store.close()
+
+
+def _worker_main(spec: str, out: str, command: str, campaign_id: str, args: list[str]) -> None:
+    with open(out, "a") as stream:
+        asyncio.run(_run(StoreSpec.from_json(spec), stream, command, campaign_id, args))

@@ -1,0 +1,485 @@
+"""One conformance suite, run on every store (SQLite, and MongoDB on each Mongo-wire server).
+
+Concurrency and crashes use real OS processes (`tests.stores` workers) sharing the store, and
+SIGKILL at random moments; every check reads the store back through the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import Burt, ContactIn, EventIn
+from engine.assignment import assign_labels
+from engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
+from engine.model import Batch, BatchDraft, Campaign
+from engine.store import mongo as mongo_module
+from engine.store.base import Store
+from engine.store.mongo import MongoStore
+from tests.conftest import MONGO_KINDS, make_spec
+from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
+
+pytestmark = pytest.mark.anyio
+
+WHEN = "2026-11-27T09:00:00Z"
+VARIANTS = [("a", "Subject A"), ("b", "Subject B"), ("c", "Subject C")]
+
+
+def ids(n: int, prefix: str = "c") -> list[str]:
+    return [f"{prefix}-{i:05d}" for i in range(n)]
+
+
+async def new_campaign(burt: Burt, contacts: list[str], holdout: float = 0.0) -> Campaign:
+    campaign = await burt.initialize_campaign(
+        "Launch", VARIANTS, optimize="clicked", settings={"holdout_fraction": holdout}
+    )
+    if contacts:
+        await burt.load_contacts(campaign.id, [ContactIn(c) for c in contacts])
+    return campaign
+
+
+async def all_batches(burt: Burt, campaign_id: str) -> list[Batch]:
+    """Every batch with its assignments, read through listing and get."""
+    listed: list[Batch] = []
+    cursor = None
+    while True:
+        page = await burt.list_experiment_batches(campaign_id, limit=7, cursor=cursor)
+        listed.extend(page.items)
+        if page.next_cursor is None:
+            return [await burt.get_experiment_batch(campaign_id, b.id) for b in listed]
+        cursor = page.next_cursor
+
+
+async def check_partition(burt: Burt, campaign_id: str, loaded: set[str]) -> dict[str, int]:
+    """Every loaded contact is pending or assigned exactly once; counters equal a recount.
+
+    Returns the assigned contacts and their variant.
+    """
+    campaign = await burt.get_campaign(campaign_id)
+    assert campaign.contacts_total == len(loaded)
+    assigned: dict[str, int] = {}
+    for batch in await all_batches(burt, campaign_id):
+        assert batch.assignments is not None
+        assert type(batch.seed) is int  # a plain int: what the service encodes as JSON
+        assert batch.size == len(batch.assignments) == sum(batch.counts) + batch.holdout_count
+        labels = Counter(label for _, label in batch.assignments)
+        assert [labels.get(i, 0) for i in range(len(VARIANTS))] == list(batch.counts)
+        for contact, label in batch.assignments:
+            assert contact not in assigned, f"{contact} assigned twice"
+            assigned[contact] = label
+    assert set(assigned) <= loaded
+    assert campaign.contacts_pending == len(loaded) - len(assigned)
+    assert await burt.store.period_counts(campaign_id) == await burt.store.recount(campaign_id)
+    return assigned
+
+
+async def drain(burt: Burt, campaign_id: str, size: int = 50, keys: str = "drain") -> None:
+    for i in range(10_000):
+        try:
+            await burt.create_experiment_batch(campaign_id, size, f"{keys}-{i}")
+        except NoPendingContacts:
+            return
+
+
+async def check_all_assigned(burt: Burt, campaign_id: str, loaded: set[str]) -> None:
+    """Drawing until nothing is pending assigns every loaded contact exactly once."""
+    await drain(burt, campaign_id)
+    assert set(await check_partition(burt, campaign_id, loaded)) == loaded
+    assert (await burt.get_campaign(campaign_id)).contacts_pending == 0
+
+
+@pytest.fixture
+async def burt(store: Store) -> Burt:
+    return Burt(store, tenant=TENANT)
+
+
+@pytest.fixture
+async def recovering_burt(store_spec: StoreSpec) -> AsyncIterator[Burt]:
+    """The engine on a second handle of the store that treats every unfinished claim as
+    abandoned (MongoDB's claim timeout 0): for checks after the writers were killed."""
+    store = store_spec.open_store(claim_timeout=0.0)
+    await store.open()
+    try:
+        yield Burt(store, tenant=TENANT)
+    finally:
+        await store.close()
+
+
+def finish(workers: list[Worker]) -> list[dict[str, Any]]:
+    """Wait for the workers; all the lines they reported."""
+    return [line for w in workers for line in w.finish()]
+
+
+# contacts and batches ---------------------------------------------------------------------------
+async def test_load_is_idempotent_by_contact_id(burt: Burt) -> None:
+    campaign = await new_campaign(burt, [])
+    first = await burt.load_contacts(campaign.id, ["x", "y", "x"])
+    again = await burt.load_contacts(campaign.id, ["y", "z"])
+    assert (first.created, first.existing) == (2, 1)
+    assert (again.created, again.existing) == (1, 1)
+    current = await burt.get_campaign(campaign.id)
+    assert (current.contacts_total, current.contacts_pending) == (3, 3)
+
+
+async def test_batches_take_contacts_in_load_order_with_reproducible_labels(burt: Burt) -> None:
+    loaded = ids(8)
+    campaign = await new_campaign(burt, loaded, holdout=0.2)
+    first, replayed = await burt.create_experiment_batch(campaign.id, 5, "k1")
+    assert not replayed
+    assert first.assignments is not None
+    assert [c for c, _ in first.assignments] == loaded[:5]
+    expected = assign_labels(5, first.weights, first.holdout_fraction, first.seed).tolist()
+    assert [label for _, label in first.assignments] == expected
+    second, _ = await burt.create_experiment_batch(campaign.id, 5, "k2")
+    assert second.sequence > first.sequence
+    assert [c for c, _ in second.assignments or ()] == loaded[5:]
+    before = await burt.store.tenant_digest(TENANT)
+    with pytest.raises(NoPendingContacts):
+        await burt.create_experiment_batch(campaign.id, 5, "k3")
+    with pytest.raises(NoPendingContacts):
+        await burt.store.draw_batch(campaign.id, _draft_like(second, "k4"))
+    assert await burt.store.tenant_digest(TENANT) == before
+    assert await burt.store.find_batch_by_key(campaign.id, "k3") is None
+    await check_partition(burt, campaign.id, set(loaded))
+
+
+def _draft_like(batch: Batch, key: str) -> BatchDraft:
+    return BatchDraft(
+        id=f"{batch.id}-again",
+        idempotency_key=key,
+        fingerprint=batch.fingerprint,
+        size=batch.size,
+        created_at=batch.created_at,
+        seed=batch.seed,
+        weights=batch.weights,
+        holdout_fraction=batch.holdout_fraction,
+    )
+
+
+async def test_idempotency_key_replay_returns_the_stored_batch(burt: Burt) -> None:
+    campaign = await new_campaign(burt, ids(20))
+    batch, _ = await burt.create_experiment_batch(campaign.id, 6, "hourly-09")
+    digest = await burt.store.tenant_digest(TENANT)
+    again, replayed = await burt.create_experiment_batch(campaign.id, 6, "hourly-09")
+    assert replayed
+    assert again == batch
+    assert await burt.store.tenant_digest(TENANT) == digest
+    assert (await burt.get_campaign(campaign.id)).contacts_pending == 14
+    with pytest.raises(IdempotencyKeyReused):
+        await burt.create_experiment_batch(campaign.id, 7, "hourly-09")
+    assert await burt.store.tenant_digest(TENANT) == digest
+
+
+async def test_concurrent_draws_from_processes_never_assign_a_contact_twice(
+    burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    loaded = ids(120)
+    campaign = await new_campaign(burt, loaded)
+    workers = [
+        worker(store_spec, tmp_path / f"w{n}", "draw", campaign.id, 7, f"w{n}", 100)
+        for n in range(4)
+    ]
+    drawn = finish(workers)
+    assert sum(line["size"] for line in drawn) == len(loaded)
+    assert len({line["id"] for line in drawn}) == len(drawn)
+    assigned = await check_partition(burt, campaign.id, set(loaded))
+    assert set(assigned) == set(loaded)
+
+
+async def test_concurrent_requests_with_one_key_make_one_batch(
+    burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    campaign = await new_campaign(burt, ids(40))
+    workers = [
+        worker(store_spec, tmp_path / f"w{n}", "draw", campaign.id, 9, "same", 1) for n in range(4)
+    ]
+    drawn = finish(workers)
+    assert len(drawn) == 4
+    assert len({line["id"] for line in drawn}) == 1
+    batches = await all_batches(burt, campaign.id)
+    assert [b.id for b in batches] == [drawn[0]["id"]]
+    assert (await burt.get_campaign(campaign.id)).contacts_pending == 40 - 9
+
+
+# crashes ----------------------------------------------------------------------------------------
+async def test_sigkill_during_draws_loses_no_contact(
+    burt: Burt, recovering_burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    loaded = ids(300)
+    campaign = await new_campaign(burt, loaded, holdout=0.1)
+    rng = random.Random(7)
+    for round_ in range(3):
+        drawer = worker(
+            store_spec, tmp_path / f"k{round_}", "draw", campaign.id, 4, f"k{round_}", 10**4
+        )
+        drawer.kill_after(lines=1, delay=rng.uniform(0.0, 0.25))
+    await recovering_burt.create_experiment_batch(campaign.id, 1, "after-kill")  # recovers first
+    await check_partition(recovering_burt, campaign.id, set(loaded))
+    await check_all_assigned(recovering_burt, campaign.id, set(loaded))
+
+
+async def test_sigkill_during_loads_loses_no_contact(
+    burt: Burt, recovering_burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    campaign = await new_campaign(burt, ids(30))
+    rng = random.Random(11)
+    started: set[str] = set(ids(30))
+    for round_ in range(3):
+        prefix = f"load{round_}"
+        loader = worker(store_spec, tmp_path / prefix, "load", campaign.id, prefix, 40, 10**4)
+        announced = loader.kill_after(lines=2, delay=rng.uniform(0.0, 0.25))
+        for line in announced:  # the client retries every load it did not see finish
+            chunk = chunk_ids(prefix, line["chunk"], 40)
+            await burt.load_contacts(campaign.id, chunk)
+            started.update(chunk)
+        await burt.create_experiment_batch(campaign.id, 25, f"between-{round_}")
+        await check_partition(burt, campaign.id, started)
+    await check_all_assigned(recovering_burt, campaign.id, started)
+
+
+# outcomes ---------------------------------------------------------------------------------------
+async def test_events_count_once_and_bad_contacts_are_rejected(burt: Burt) -> None:
+    campaign = await new_campaign(burt, ids(10))
+    batch, _ = await burt.create_experiment_batch(campaign.id, 6, "k")
+    assert batch.assignments is not None
+    (c0, v0), (c1, v1) = batch.assignments[:2]
+    pending_contact = ids(10)[9]
+    events = [
+        EventIn("e1", c0, "clicked", WHEN),
+        EventIn("e1", c0, "clicked", WHEN),  # same id twice in one request
+        EventIn("e2", c0, "clicked", WHEN),  # second click of one contact: stored, not counted
+        EventIn("e3", c1, "opened", WHEN),
+        EventIn("e4", "nobody", "opened", WHEN),
+        EventIn("e5", pending_contact, "opened", WHEN),
+    ]
+    tally = await burt.record_outcomes(campaign.id, events)
+    assert (tally.received, tally.recorded, tally.repeated, tally.duplicates) == (6, 3, 1, 1)
+    assert [(r.index, r.event_id, r.reason) for r in tally.rejected] == [
+        (4, "e4", "unknown_contact"),
+        (5, "e5", "contact_not_assigned"),
+    ]
+    again = await burt.record_outcomes(
+        campaign.id, [EventIn("e1", c0, "clicked", WHEN), EventIn("e6", c1, "opened", WHEN)]
+    )
+    assert (again.recorded, again.repeated, again.duplicates) == (1, 1, 1)
+    rows = {(r.sequence, r.variant): r for r in await burt.store.period_counts(campaign.id)}
+    expected: Counter[tuple[int, str]] = Counter({(v0, "clicked"): 1, (v1, "opened"): 1})
+    for (sequence, variant), row in rows.items():
+        assert sequence == batch.sequence
+        assert row.sends == batch.counts[variant]
+        for kind, n in row.outcomes.items():
+            assert n == expected[(variant, kind)]
+    assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
+
+
+async def test_counts_equal_recount_after_a_mixed_workload(burt: Burt) -> None:
+    rng = random.Random(3)
+    loaded = ids(90)
+    campaign = await new_campaign(burt, loaded, holdout=0.1)
+    expected: Counter[tuple[int, int, str]] = Counter()
+    counted: set[tuple[str, str]] = set()
+    for round_ in range(4):
+        await burt.create_experiment_batch(campaign.id, 20, f"r{round_}")
+        await burt.load_contacts(campaign.id, ids(5, prefix=f"late{round_}"))
+        placed = {
+            c: (b.sequence, v)
+            for b in await all_batches(burt, campaign.id)
+            for c, v in b.assignments or ()
+        }
+        events = []
+        for n in range(30):
+            contact = rng.choice(sorted(placed))
+            kind = rng.choice(["delivered", "opened", "clicked", "unsubscribed"])
+            events.append(EventIn(f"ev{round_}-{n % 25}", contact, kind, WHEN))
+        tally = await burt.record_outcomes(campaign.id, events)
+        seen_ids: set[str] = set()
+        for event in events:
+            if event.id in seen_ids:
+                continue
+            seen_ids.add(event.id)
+            if (event.contact_id, event.type) not in counted:
+                counted.add((event.contact_id, event.type))
+                expected[(*placed[event.contact_id], event.type)] += 1
+        assert tally.recorded == len(seen_ids)
+    rows = await burt.store.period_counts(campaign.id)
+    assert rows == await burt.store.recount(campaign.id)
+    got = Counter({(r.sequence, r.variant, k): n for r in rows for k, n in r.outcomes.items() if n})
+    assert got == expected
+    await check_partition(
+        burt, campaign.id, set(loaded) | {c for r in range(4) for c in ids(5, prefix=f"late{r}")}
+    )
+
+
+# tenants, pagination, reads ---------------------------------------------------------------------
+async def test_another_tenants_campaign_is_not_found(store: Store) -> None:
+    ours, theirs = Burt(store, tenant="acme"), Burt(store, tenant="globex")
+    mine = await new_campaign(ours, ids(5))
+    other = await new_campaign(theirs, ids(5))
+    with pytest.raises(NotFound):
+        await ours.get_campaign(other.id)
+    with pytest.raises(NotFound):
+        await ours.create_experiment_batch(other.id, 2, "k")
+    with pytest.raises(NotFound):
+        await ours.load_contacts(other.id, ["x"])
+    with pytest.raises(NotFound):
+        await ours.record_outcomes(other.id, [EventIn("e", "c-00000", "opened", WHEN)])
+    assert [c.id for c in (await ours.list_campaigns()).items] == [mine.id]
+    assert (await theirs.get_campaign(other.id)).contacts_pending == 5
+
+
+async def test_campaigns_and_batches_paginate_with_cursors(burt: Burt) -> None:
+    made = [await new_campaign(burt, []) for _ in range(5)]
+    seen, cursor = [], None
+    for expected_size in (2, 2, 1):
+        page = await burt.list_campaigns(limit=2, cursor=cursor)
+        assert len(page.items) == expected_size
+        seen.extend(c.id for c in page.items)
+        cursor = page.next_cursor
+    assert cursor is None
+    assert seen == [c.id for c in made]
+    campaign = made[0]
+    await burt.load_contacts(campaign.id, ids(10))
+    batches = [(await burt.create_experiment_batch(campaign.id, 2, f"k{i}"))[0] for i in range(4)]
+    first = await burt.list_experiment_batches(campaign.id, limit=3)
+    assert [b.id for b in first.items] == [b.id for b in batches[:3]]
+    assert all(b.assignments is None for b in first.items)
+    last = await burt.list_experiment_batches(campaign.id, limit=3, cursor=first.next_cursor)
+    assert [b.id for b in last.items] == [batches[3].id]
+    assert last.next_cursor is None
+
+
+async def test_reads_change_nothing_and_writes_change_the_digest(burt: Burt) -> None:
+    campaign = await new_campaign(burt, ids(12))
+    batch, _ = await burt.create_experiment_batch(campaign.id, 6, "k")
+    assert batch.assignments is not None
+    await burt.record_outcomes(
+        campaign.id, [EventIn("e1", batch.assignments[0][0], "opened", WHEN)]
+    )
+    digest = await burt.store.tenant_digest(TENANT)
+    for _ in range(2):
+        await burt.get_campaign(campaign.id)
+        await burt.list_campaigns()
+        await burt.get_experiment_batch(campaign.id, batch.id)
+        await burt.list_experiment_batches(campaign.id)
+        await burt.preview_allocation(campaign.id)
+        await burt.get_campaign_stats(campaign.id)
+        await burt.store.period_counts(campaign.id)
+        await burt.store.recount(campaign.id)
+        await burt.store.find_batch_by_key(campaign.id, "k")
+    assert await burt.store.tenant_digest(TENANT) == digest
+    writes = [
+        lambda: burt.load_contacts(campaign.id, ["new-contact"]),
+        lambda: burt.create_experiment_batch(campaign.id, 2, "k2"),
+        lambda: burt.record_outcomes(
+            campaign.id, [EventIn("e2", batch.assignments[1][0], "clicked", WHEN)]
+        ),
+        lambda: burt.update_campaign(campaign.id, expected_version=1, name="Renamed"),
+    ]
+    for write in writes:
+        await write()
+        changed = await burt.store.tenant_digest(TENANT)
+        assert changed != digest
+        digest = changed
+
+
+# MongoDB crash points, staged deterministically -------------------------------------------------
+# The SIGKILL tests above hit random instants; these stop a draw or an event post exactly between
+# two of its writes (running the adapter's own steps up to there) and check the recovery.
+@pytest.fixture(params=MONGO_KINDS)
+def mongo_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreSpec]:
+    yield from make_spec(request, request.param, tmp_path)
+
+
+async def open_mongo(spec: StoreSpec, claim_timeout: float) -> MongoStore:
+    store = spec.open_store(claim_timeout=claim_timeout)
+    assert isinstance(store, MongoStore)
+    await store.open()
+    return store
+
+
+async def test_mongo_draw_killed_while_claiming_is_aborted_and_its_contacts_drawn(
+    mongo_spec: StoreSpec,
+) -> None:
+    patient, recovering = await open_mongo(mongo_spec, 30), await open_mongo(mongo_spec, 0)
+    try:
+        burt = Burt(patient, tenant=TENANT)
+        loaded = ids(10)
+        campaign = await new_campaign(burt, loaded)
+        first, _ = await burt.create_experiment_batch(campaign.id, 2, "first")
+        crashed = _draft_like(first, "crashed")
+        doc = await patient._begin(campaign.id, dataclasses.replace(crashed, size=4))
+        assert doc is not None
+        assert len(await patient._claim(campaign.id, doc["sequence"], 4)) == 4  # then: SIGKILL
+        assert (await burt.get_campaign(campaign.id)).contacts_pending == 8  # not lost
+        await burt.create_experiment_batch(campaign.id, 10, "others")  # a live claim is left alone
+        with pytest.raises(NoPendingContacts):
+            await burt.create_experiment_batch(campaign.id, 10, "too-early")
+        await check_all_assigned(Burt(recovering, tenant=TENANT), campaign.id, set(loaded))
+
+        # The "dead" drawer was only slow: it wakes up and claims again for its aborted batch.
+        await burt.load_contacts(campaign.id, ["late-1", "late-2"])
+        assert len(await patient._claim(campaign.id, doc["sequence"], 4)) == 2
+        assert await patient._seal(doc, crashed, [1, 2]) is None  # the abort wins
+        latest, _ = await burt.create_experiment_batch(campaign.id, 10, "after-wake-up")
+        assert sorted(c for c, _ in latest.assignments or ()) == ["late-1", "late-2"]
+        await check_partition(burt, campaign.id, {*loaded, "late-1", "late-2"})
+    finally:
+        await patient.close()
+        await recovering.close()
+
+
+async def test_mongo_same_key_waits_for_the_claiming_batch(mongo_spec: StoreSpec) -> None:
+    patient, recovering = await open_mongo(mongo_spec, 30), await open_mongo(mongo_spec, 0)
+    try:
+        burt = Burt(patient, tenant=TENANT)
+        campaign = await new_campaign(burt, ids(6))
+        first, _ = await burt.create_experiment_batch(campaign.id, 1, "first")
+        doc = await patient._begin(campaign.id, _draft_like(first, "shared"))
+        assert doc is not None  # a drawer is claiming with key "shared", then dies
+        assert await recovering.find_batch_by_key(campaign.id, "shared") is None  # aborted
+        again, replayed = await Burt(recovering, tenant=TENANT).create_experiment_batch(
+            campaign.id, 1, "shared"
+        )
+        assert not replayed
+        assert again.id != doc["_id"]
+    finally:
+        await patient.close()
+        await recovering.close()
+
+
+async def test_mongo_event_post_killed_between_marker_and_event_counts_once(
+    mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await new_campaign(burt, ids(4))
+        batch, _ = await burt.create_experiment_batch(campaign.id, 4, "k")
+        contact = (batch.assignments or ())[0][0]
+        event = EventIn("e1", contact, "opened", WHEN)
+        real_insert = mongo_module._insert_unordered
+
+        async def killed_before_events(collection: Any, docs: list[dict[str, Any]]) -> set[int]:
+            if collection.name == "events":
+                raise KeyboardInterrupt("killed between the marker and the event")
+            return await real_insert(collection, docs)
+
+        monkeypatch.setattr(mongo_module, "_insert_unordered", killed_before_events)
+        with pytest.raises(KeyboardInterrupt):
+            await burt.record_outcomes(campaign.id, [event])
+        monkeypatch.undo()
+        retried = await burt.record_outcomes(campaign.id, [event])  # the client's retry
+        assert (retried.recorded, retried.repeated, retried.duplicates) == (1, 1, 0)
+        again = await burt.record_outcomes(campaign.id, [event])
+        assert again.duplicates == 1
+        rows = await store.period_counts(campaign.id)
+        assert sum(r.outcomes["opened"] for r in rows) == 1
+        assert rows == await store.recount(campaign.id)
+    finally:
+        await store.close()
