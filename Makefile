@@ -14,10 +14,11 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 
 .PHONY: run test test-fast lint stubs check-stubs bench bench-policy client check-client clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e ./clients/python
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -27,15 +28,23 @@ stubs: $(STAMP)
 	$(CODEGEN) --output $(MODELS)
 
 check-stubs: $(STAMP)
-	@tmp=$$(mktemp -d) && $(CODEGEN) --output $$tmp/models.py \
-	  && diff -u $(MODELS) $$tmp/models.py \
+	@# generated inside the tree, so the formatter reads the same pyproject settings
+	@tmp=$$(mktemp -d -p service/generated) && trap 'rm -rf $$tmp' EXIT \
+	  && $(CODEGEN) --output $$tmp/models.py && diff -u $(MODELS) $$tmp/models.py \
 	  && echo "generated server models match openapi.yaml"
 
-lint: $(STAMP)
-	$(BIN)/ruff check engine service tests bench contract-tests
-	$(BIN)/ruff format --check engine service tests bench contract-tests
+client: $(STAMP)
+	clients/generate.sh
 
-test: $(STAMP) check-stubs lint
+check-client: $(STAMP)
+	clients/generate.sh --check
+
+LINTED := engine service tests bench contract-tests examples
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+test: $(STAMP) check-stubs check-client lint
 	$(BIN)/pytest -q tests contract-tests
 
 test-fast: $(STAMP)

@@ -50,7 +50,10 @@ def _per_contact(sends: np.ndarray, successes: np.ndarray) -> tuple[np.ndarray, 
     """Expand per-variant counts into per-contact decisions and binary rewards."""
     decisions = np.repeat(np.arange(sends.size), sends)
     rewards = np.concatenate(
-        [np.r_[np.ones(s, dtype=int), np.zeros(n - s, dtype=int)] for n, s in zip(sends, successes)]
+        [
+            np.r_[np.ones(s, dtype=int), np.zeros(n - s, dtype=int)]
+            for n, s in zip(sends, successes, strict=True)
+        ]
     )
     return decisions, rewards
 

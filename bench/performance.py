@@ -120,8 +120,9 @@ def bench_ingestion(tmp: Path, per_request: int, requests: int) -> dict[str, flo
                     json={"size": 50_000},
                 )
             bodies = [
-                httpx.Request("POST", "/", json={"events": _events(ids[r::requests], f"r{r}")})
-                .read()
+                httpx.Request(
+                    "POST", "/", json={"events": _events(ids[r::requests], f"r{r}")}
+                ).read()
                 for r in range(requests)
             ]
             start = time.perf_counter()
@@ -151,7 +152,10 @@ def bench_stats(variants: int, periods: int) -> dict[str, float]:
 
     once()
     runs = [_best_of(1, once) for _ in range(200)]
-    return {"median_ms": statistics.median(runs) * 1e3, "p95_ms": float(np.percentile(runs, 95)) * 1e3}
+    return {
+        "median_ms": statistics.median(runs) * 1e3,
+        "p95_ms": float(np.percentile(runs, 95)) * 1e3,
+    }
 
 
 async def bench_stats_endpoint_engine(tmp: Path) -> float:
@@ -198,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         b = asyncio.run(bench_batch(tmp, args.contacts, args.batch))
         print(f"   load {args.contacts:,} contacts (engine, 50k chunks): {b['load_s']:.2f} s")
         print(
-            f"   draw: median {b['draw_median_s'] * 1e3:.1f} ms, best {b['draw_min_s'] * 1e3:.1f} ms"
+            f"   draw: median {b['draw_median_s'] * 1e3:.1f} ms,"
+            f" best {b['draw_min_s'] * 1e3:.1f} ms"
             f"  (target <= 250 ms: {b['draw_median_s'] / 0.25:.2f} of budget)"
         )
         print(
@@ -210,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   ratio {i['ratio']:.2f}  (target >= 0.30)")
         print("== stats for 8 variants")
         s = bench_stats(8, 48)
-        print(f"   allocate() (posteriors, P(best), loss, weights), 48 periods: median "
-              f"{s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms  (target <= 2 ms)")
+        print(
+            f"   allocate() (posteriors, P(best), loss, weights), 48 periods: median "
+            f"{s['median_ms']:.2f} ms, p95 {s['p95_ms']:.2f} ms  (target <= 2 ms)"
+        )
         e = asyncio.run(bench_stats_endpoint_engine(tmp))
         print(f"   Burt.get_campaign_stats with SQLite reads: median {e:.2f} ms")
     return 0

@@ -40,7 +40,7 @@ class PolicySettings:
 
     prior_alpha: float = 1.0
     prior_beta: float = 1.0
-    warmup_sends: int = 100
+    warmup_sends: int = 50
     weight_floor: float = 0.01
     winner_probability: float = 0.95
     winner_min_sends: int = 1000
@@ -53,6 +53,7 @@ class PolicySettings:
     period_adjustment: bool = True
     horizon_power: float = 1.0
     exploration_value: float = 1.0
+    elimination_probability: float = 0.05
 
     def validate(self, variants: int | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting (or combination)."""
@@ -82,6 +83,8 @@ class PolicySettings:
             raise ValueError("horizon_power must be non-negative")
         if self.exploration_value < 0:
             raise ValueError("exploration_value must be non-negative")
+        if not 0.0 <= self.elimination_probability < 0.5:
+            raise ValueError("elimination_probability must be in [0, 0.5)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def allocate(
     )
     live = ~tripped
     matured = sends.sum(axis=1)
-    winner = _winner(prob_best, loss, matured, live, settings)
+    winner = _winner(alpha, beta, prob_best, loss, matured, live, settings)
 
     if np.any(matured[live] < settings.warmup_sends):
         status, weights = WARMING_UP, live / live.sum()
@@ -217,8 +220,8 @@ def _effective_posterior(
     """Beta posteriors on each variant's rate at the campaign's average period.
 
     Fits rate(i, p) = rho_i * f_p (a Poisson model with variant and period effects, by
-    alternating closed-form updates) with the send-weighted mean of f equal to 1, each f_p
-    shrunk toward 1 by a pseudo-success so a thin period cannot swing the fit. A variant's
+    alternating closed-form updates) with the send-weighted mean of f equal to 1, the factors
+    shrunk by empirical Bayes so sampling noise is not mistaken for a swing. A variant's
     exposure is then sum_p sends(i, p) * f_p: its sends re-expressed as sends in an average
     period, which removes the bias of comparing variants sent at different times (Simpson's
     paradox) while keeping the posterior's effective sample size. With one period, or no
@@ -233,28 +236,44 @@ def _effective_posterior(
     return alpha, beta
 
 
-_PERIOD_SHRINKAGE = 1.0  # pseudo-success pulling each period factor toward 1
 _PERIOD_ITERATIONS = 25
 
 
 def _period_exposure(
     sends: np.ndarray, successes: np.ndarray, settings: PolicySettings
 ) -> np.ndarray:
+    """Exposure sum_p sends(i, p) * f_p with empirical-Bayes-shrunk period factors f_p.
+
+    The factors come from alternating closed-form updates of the multiplicative model. Each
+    raw factor is noisy (relative variance ~ 1 / period successes); with many small periods
+    that noise alone would tilt the comparison between variants sent in different shares. So
+    log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being the spread of
+    the log factors beyond sampling noise (method of moments): constant base rates give tau^2
+    ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly full adjustment.
+    """
     period_sends = sends.sum(axis=0)
     period_successes = successes.sum(axis=0)
     variant_successes = successes.sum(axis=1)
     prior = settings.prior_alpha + settings.prior_beta
     factor = np.ones(sends.shape[1])
     for _ in range(_PERIOD_ITERATIONS):
-        exposure = sends @ factor
-        rho = (variant_successes + settings.prior_alpha) / (exposure + prior)
-        expected = rho @ sends
-        factor = (period_successes + _PERIOD_SHRINKAGE) / (expected + _PERIOD_SHRINKAGE)
-        factor /= (period_sends @ factor) / period_sends.sum()
-    return sends @ factor
+        rho = (variant_successes + settings.prior_alpha) / (sends @ factor + prior)
+        factor = (period_successes + 0.5) / (rho @ sends + 0.5)
+    active = period_sends > 0
+    log_factor = np.log(factor[active])
+    noise = 1.0 / (period_successes[active] + 0.5)
+    weights = period_sends[active] / period_sends[active].sum()
+    centre = weights @ log_factor
+    spread = max(weights @ (log_factor - centre) ** 2 - weights @ noise, 0.0)
+    shrunk = np.ones_like(factor)
+    shrunk[active] = np.exp((log_factor - centre) * spread / (spread + noise))
+    shrunk /= (period_sends @ shrunk) / period_sends.sum()
+    return sends @ shrunk
 
 
 def _winner(
+    alpha: np.ndarray,
+    beta: np.ndarray,
     prob_best: np.ndarray,
     loss: np.ndarray,
     matured: np.ndarray,
@@ -266,8 +285,37 @@ def _winner(
         prob_best[candidate] >= settings.winner_probability
         and matured[candidate] >= settings.winner_min_sends
         and loss[candidate] <= settings.winner_max_expected_loss
+        and _always_valid_lead(alpha, beta, candidate, live, 1.0 - settings.winner_probability)
     )
     return candidate if declared else None
+
+
+_MIXTURE_RELATIVE_SD = 0.1  # prior sd of the effect in the mSPRT mixture, relative to the rate
+
+
+def _always_valid_lead(
+    alpha: np.ndarray, beta: np.ndarray, leader: int, live: np.ndarray, error: float
+) -> bool:
+    """Mixture sequential probability ratio test (mSPRT) of the leader against every rival.
+
+    P(best) is checked after every batch; looked at that often, a 0.95 threshold fires on
+    identical variants far more than 5% of the time. The normal-mixture likelihood ratio
+    Lambda = sqrt(V / (V + tau^2)) exp(tau^2 d^2 / (2 V (V + tau^2))) of the difference d with
+    variance V is a martingale under "no difference", so requiring Lambda >= (k - 1) / error
+    for each rival keeps the chance of ever declaring a false winner below ``error`` however
+    often it is checked (Johari et al., "Always valid inference", 2017).
+    """
+    mean = alpha / (alpha + beta)
+    var = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1.0))
+    rivals = live.copy()
+    rivals[leader] = False
+    if not rivals.any():
+        return True
+    diff = mean[leader] - mean[rivals]
+    v = var[leader] + var[rivals]
+    tau2 = (_MIXTURE_RELATIVE_SD * mean[live].mean()) ** 2
+    log_ratio = 0.5 * np.log(v / (v + tau2)) + tau2 * diff**2 / (2.0 * v * (v + tau2))
+    return bool(np.all((diff > 0) & (log_ratio >= np.log(rivals.sum() / error))))
 
 
 def _exploration_weights(
@@ -281,8 +329,10 @@ def _exploration_weights(
 ) -> np.ndarray:
     """Tempered probability matching over the variants still worth exploring, with a floor."""
     leader = int(np.argmax(np.where(live, prob_best, -1.0)))
-    explore = live & (
-        _best_case_gain(alpha, beta, leader) * remaining >= settings.exploration_value
+    explore = (
+        live
+        & (prob_best >= settings.elimination_probability)
+        & (_best_case_gain(alpha, beta, leader) * remaining >= settings.exploration_value)
     )
     explore[leader] = True
     share_left = max(remaining, 1) / total

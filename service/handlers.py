@@ -12,7 +12,7 @@ import msgspec
 from connexion import request
 from starlette.responses import Response
 
-from engine.errors import InvalidInput
+from engine.errors import VersionMismatch
 from engine.model import Campaign
 from service import views
 from service.generated import models
@@ -84,8 +84,8 @@ def _if_match_version(burt_version: int) -> int:
     tag = raw.strip().removeprefix("W/").strip('"')
     if tag == "*":
         return burt_version
-    if not tag.isdigit():
-        raise InvalidInput(f"If-Match {raw!r} is not an ETag this API issued")
+    if not tag.isdigit():  # can never match: a failed precondition (RFC 9110 13.1.1), not a 400
+        raise VersionMismatch(f"If-Match {raw!r} is not an ETag this API issued")
     return int(tag)
 
 

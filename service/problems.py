@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
+from functools import cache
 
+import yaml
 from connexion import AsyncApp
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from engine import errors
+from service.config import SPEC_PATH
 from service.limits import BodyTooLarge
 
 log = logging.getLogger("burt")
@@ -63,6 +67,35 @@ def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return problem(413, "Payload Too Large", str(exc), instance=request.url.path)
 
 
+@cache
+def _methods_by_path() -> list[tuple[re.Pattern[str], list[str]]]:
+    """Every spec path as a regex, with the methods it has (HEAD wherever GET is)."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    routes = []
+    for path, item in spec["paths"].items():
+        methods = {m.upper() for m in item if m in {"get", "put", "post", "delete", "patch"}}
+        methods |= {"HEAD"} if "GET" in methods else set()
+        segments = ("[^/]+" if s.startswith("{") else re.escape(s) for s in path.split("/"))
+        routes.append((re.compile("/".join(segments) + "$"), sorted(methods)))
+    return routes
+
+
+def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """405 with an `Allow` listing every method of the path (RFC 9110 §15.5.6).
+
+    connexion routes each operation separately, so the router's own 405 names only the methods
+    of one operation of the path (`Allow: POST` on `/campaigns`, which also has GET)."""
+    path = request.url.path
+    allowed = next((m for pattern, m in _methods_by_path() if pattern.match(path)), [])
+    return problem(
+        405,
+        "Method Not Allowed",
+        f"{request.method} is not allowed on {path}; allowed: {', '.join(allowed) or 'none'}",
+        instance=path,
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
 def unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -79,4 +112,5 @@ def install(app: AsyncApp) -> None:
     app.add_error_handler(PreconditionRequired, precondition_required)
     app.add_error_handler(UnicodeDecodeError, invalid_text)
     app.add_error_handler(BodyTooLarge, too_large)
+    app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)

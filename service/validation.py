@@ -42,6 +42,22 @@ def body_decoders() -> dict[str, msgspec.json.Decoder]:
     return decoders
 
 
+@cache
+def body_min_properties() -> dict[str, int]:
+    """operationId -> the `minProperties` of its body schema, which msgspec cannot enforce."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    minimums: dict[str, int] = {}
+    for path_item in spec["paths"].values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            schema = spec["components"]["schemas"][ref.removeprefix(_REF_PREFIX)]
+            if "minProperties" in schema:
+                minimums[operation["operationId"]] = schema["minProperties"]
+    return minimums
+
+
 class SpecBodyValidator(AbstractRequestBodyValidator):
     """Decode and validate a JSON body into its generated Struct in one pass."""
 
@@ -54,6 +70,9 @@ class SpecBodyValidator(AbstractRequestBodyValidator):
             raise BadRequestProblem(detail=f"request body: {exc}") from None
         except msgspec.DecodeError as exc:
             raise BadRequestProblem(detail=f"request body is not valid JSON: {exc}") from None
+        minimum = body_min_properties().get(operation_id, 0)
+        if sum(v is not msgspec.UNSET for v in msgspec.structs.astuple(body)) < minimum:
+            raise BadRequestProblem(detail=f"request body needs at least {minimum} field(s)")
         scope["extensions"][BODY_KEY] = body
         return body
 

@@ -9,12 +9,15 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 
 class Problem(Struct, forbid_unknown_fields=True):
+    type: Annotated[
+        str,
+        Meta(
+            description="A URI naming the kind of problem (`about:blank` when the status says it all)."
+        ),
+    ]
     title: Annotated[str, Meta(description="Short summary of the kind of problem.")]
     status: Annotated[int, Meta(description="The HTTP status code.")]
-    type: Annotated[str, Meta(description="A URI naming the kind of problem")] | UnsetType = (
-        "about:blank"
-    )
-    detail: Annotated[str, Meta(description="What went wrong, specifically.")] | UnsetType = UNSET
+    detail: Annotated[str, Meta(description="What went wrong, specifically.")]
     instance: Annotated[str, Meta(description="The request path.")] | UnsetType = UNSET
 
 
@@ -84,7 +87,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="Matured sends every variant needs before the split adapts (uniform until then). Default: 200.",
+                description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
                 ge=0,
                 le=1000000,
             ),
@@ -95,7 +98,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.02.",
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
                 ge=0.0,
                 lt=0.5,
             ),
@@ -106,7 +109,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Probability of being best a variant needs to be declared the winner. Default: 0.95.",
+                description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
                 gt=0.5,
                 le=0.9999,
             ),
@@ -116,7 +119,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
     winner_min_sends: (
         Annotated[
             int,
-            Meta(description="Matured sends the winner needs. Default: 500.", ge=0, le=10000000),
+            Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000),
         ]
         | UnsetType
     ) = UNSET
@@ -124,7 +127,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Largest expected loss (in rate units) the winner may carry. Default: 0.002.",
+                description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
                 gt=0.0,
                 le=1.0,
             ),
@@ -213,6 +216,17 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         ]
         | UnsetType
     ) = UNSET
+    elimination_probability: (
+        Annotated[
+            float,
+            Meta(
+                description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
+                ge=0.0,
+                lt=0.5,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CampaignCreate(Struct, forbid_unknown_fields=True):
@@ -253,7 +267,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     warmup_sends: Annotated[
         int,
         Meta(
-            description="Matured sends every variant needs before the split adapts (uniform until then). Default: 200.",
+            description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
             ge=0,
             le=1000000,
         ),
@@ -261,7 +275,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     weight_floor: Annotated[
         float,
         Meta(
-            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.02.",
+            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
             ge=0.0,
             lt=0.5,
         ),
@@ -269,18 +283,18 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     winner_probability: Annotated[
         float,
         Meta(
-            description="Probability of being best a variant needs to be declared the winner. Default: 0.95.",
+            description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
             gt=0.5,
             le=0.9999,
         ),
     ]
     winner_min_sends: Annotated[
-        int, Meta(description="Matured sends the winner needs. Default: 500.", ge=0, le=10000000)
+        int, Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000)
     ]
     winner_max_expected_loss: Annotated[
         float,
         Meta(
-            description="Largest expected loss (in rate units) the winner may carry. Default: 0.002.",
+            description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
             gt=0.0,
             le=1.0,
         ),
@@ -341,6 +355,14 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             description="A variant stops being explored once its plausible gain over the leader, times the contacts left, is worth fewer outcomes than this. Default: 1.0.",
             ge=0.0,
             le=1000000.0,
+        ),
+    ]
+    elimination_probability: Annotated[
+        float,
+        Meta(
+            description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
+            ge=0.0,
+            lt=0.5,
         ),
     ]
 

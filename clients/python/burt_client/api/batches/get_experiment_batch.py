@@ -1,0 +1,182 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.batch import Batch
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    campaign_id: str,
+    batch_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/campaigns/{campaign_id}/batches/{batch_id}".format(
+            campaign_id=quote(str(campaign_id), safe=""),
+            batch_id=quote(str(batch_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Batch | Problem:
+    if response.status_code == 200:
+        response_200 = Batch.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    response_default = Problem.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Batch | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    campaign_id: str,
+    batch_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Batch | Problem]:
+    """Get a stored experiment batch
+
+     Reads a batch drawn earlier, with every contact's variant. Pure read, claims nothing.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        batch_id (str):  Example: b_6b1f0c7e2d4a4b3f9d1e8a2c5b7f0e13.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Batch | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        campaign_id=campaign_id,
+        batch_id=batch_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    campaign_id: str,
+    batch_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Batch | Problem | None:
+    """Get a stored experiment batch
+
+     Reads a batch drawn earlier, with every contact's variant. Pure read, claims nothing.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        batch_id (str):  Example: b_6b1f0c7e2d4a4b3f9d1e8a2c5b7f0e13.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Batch | Problem
+    """
+
+    return sync_detailed(
+        campaign_id=campaign_id,
+        batch_id=batch_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    campaign_id: str,
+    batch_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Batch | Problem]:
+    """Get a stored experiment batch
+
+     Reads a batch drawn earlier, with every contact's variant. Pure read, claims nothing.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        batch_id (str):  Example: b_6b1f0c7e2d4a4b3f9d1e8a2c5b7f0e13.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Batch | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        campaign_id=campaign_id,
+        batch_id=batch_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    campaign_id: str,
+    batch_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Batch | Problem | None:
+    """Get a stored experiment batch
+
+     Reads a batch drawn earlier, with every contact's variant. Pure read, claims nothing.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        batch_id (str):  Example: b_6b1f0c7e2d4a4b3f9d1e8a2c5b7f0e13.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Batch | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            campaign_id=campaign_id,
+            batch_id=batch_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,81 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .allocation import Allocation
+from .assignment import Assignment
+from .batch import Batch
+from .batch_create import BatchCreate
+from .batch_page import BatchPage
+from .batch_summary import BatchSummary
+from .campaign import Campaign
+from .campaign_create import CampaignCreate
+from .campaign_page import CampaignPage
+from .campaign_stats import CampaignStats
+from .campaign_status import CampaignStatus
+from .campaign_update import CampaignUpdate
+from .contact_in import ContactIn
+from .contact_in_attributes import ContactInAttributes
+from .contact_load import ContactLoad
+from .contact_load_result import ContactLoadResult
+from .decision import Decision
+from .decision_status import DecisionStatus
+from .event_in import EventIn
+from .event_load import EventLoad
+from .event_load_result import EventLoadResult
+from .event_rejection import EventRejection
+from .health import Health
+from .health_status import HealthStatus
+from .holdout_stats import HoldoutStats
+from .optimized_outcome import OptimizedOutcome
+from .outcome_counts import OutcomeCounts
+from .outcome_type import OutcomeType
+from .policy_settings import PolicySettings
+from .posterior import Posterior
+from .problem import Problem
+from .rejection_reason import RejectionReason
+from .resolved_policy_settings import ResolvedPolicySettings
+from .sample_ratio_mismatch import SampleRatioMismatch
+from .variant import Variant
+from .variant_count import VariantCount
+from .variant_stats import VariantStats
+from .variant_weight import VariantWeight
+
+__all__ = (
+    "Allocation",
+    "Assignment",
+    "Batch",
+    "BatchCreate",
+    "BatchPage",
+    "BatchSummary",
+    "Campaign",
+    "CampaignCreate",
+    "CampaignPage",
+    "CampaignStats",
+    "CampaignStatus",
+    "CampaignUpdate",
+    "ContactIn",
+    "ContactInAttributes",
+    "ContactLoad",
+    "ContactLoadResult",
+    "Decision",
+    "DecisionStatus",
+    "EventIn",
+    "EventLoad",
+    "EventLoadResult",
+    "EventRejection",
+    "Health",
+    "HealthStatus",
+    "HoldoutStats",
+    "OptimizedOutcome",
+    "OutcomeCounts",
+    "OutcomeType",
+    "PolicySettings",
+    "Posterior",
+    "Problem",
+    "RejectionReason",
+    "ResolvedPolicySettings",
+    "SampleRatioMismatch",
+    "Variant",
+    "VariantCount",
+    "VariantStats",
+    "VariantWeight",
+)

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.optimized_outcome import OptimizedOutcome
+
+if TYPE_CHECKING:
+    from ..models.decision import Decision
+    from ..models.holdout_stats import HoldoutStats
+    from ..models.sample_ratio_mismatch import SampleRatioMismatch
+    from ..models.variant_stats import VariantStats
+
+
+T = TypeVar("T", bound="CampaignStats")
+
+
+@_attrs_define
+class CampaignStats:
+    """The campaign's statistics and decision.
+
+    Example:
+        {'campaign_id': 'cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50', 'optimize': 'clicked', 'contacts_total': 50000,
+            'contacts_pending': 46000, 'variants': [{'variant_id': 'a', 'sends': 2000, 'matured_sends': 1000, 'outcomes':
+            {'delivered': 990, 'opened': 300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10}, 'posterior':
+            {'alpha': 41.0, 'beta': 961.0, 'mean': 0.0409, 'ci_low': 0.0295, 'ci_high': 0.0543}, 'prob_best': 0.07,
+            'expected_loss': 0.0112, 'weight': 0.07, 'guardrail_tripped': False}, {'variant_id': 'b', 'sends': 2000,
+            'matured_sends': 1000, 'outcomes': {'delivered': 985, 'opened': 340, 'clicked': 55, 'converted': 9,
+            'unsubscribed': 1, 'bounced': 15}, 'posterior': {'alpha': 56.0, 'beta': 946.0, 'mean': 0.0559, 'ci_low': 0.0425,
+            'ci_high': 0.0709}, 'prob_best': 0.93, 'expected_loss': 0.0003, 'weight': 0.93, 'guardrail_tripped': False}],
+            'decision': {'status': 'exploring', 'winner_variant_id': None, 'winner_probability': None}, 'srm':
+            {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
+            'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0}}}
+
+    Attributes:
+        campaign_id (str):
+        optimize (OptimizedOutcome): The outcome whose rate the policy maximizes. Example: clicked.
+        contacts_total (int):
+        contacts_pending (int):
+        variants (list[VariantStats]):
+        decision (Decision): What the policy concludes now.
+        srm (SampleRatioMismatch): Chi-square test of the assigned counts against the weights the batches intended. A
+            small p-value means traffic did not split as intended.
+        holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes.
+    """
+
+    campaign_id: str
+    optimize: OptimizedOutcome
+    contacts_total: int
+    contacts_pending: int
+    variants: list[VariantStats]
+    decision: Decision
+    srm: SampleRatioMismatch
+    holdout: HoldoutStats
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        campaign_id = self.campaign_id
+
+        optimize = self.optimize.value
+
+        contacts_total = self.contacts_total
+
+        contacts_pending = self.contacts_pending
+
+        variants = []
+        for variants_item_data in self.variants:
+            variants_item = variants_item_data.to_dict()
+            variants.append(variants_item)
+
+        decision = self.decision.to_dict()
+
+        srm = self.srm.to_dict()
+
+        holdout = self.holdout.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "campaign_id": campaign_id,
+                "optimize": optimize,
+                "contacts_total": contacts_total,
+                "contacts_pending": contacts_pending,
+                "variants": variants,
+                "decision": decision,
+                "srm": srm,
+                "holdout": holdout,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.decision import Decision  # noqa: PLC0415
+        from ..models.holdout_stats import HoldoutStats  # noqa: PLC0415
+        from ..models.sample_ratio_mismatch import SampleRatioMismatch  # noqa: PLC0415
+        from ..models.variant_stats import VariantStats  # noqa: PLC0415
+
+        d = dict(src_dict)
+        campaign_id = d.pop("campaign_id")
+
+        optimize = OptimizedOutcome(d.pop("optimize"))
+
+        contacts_total = d.pop("contacts_total")
+
+        contacts_pending = d.pop("contacts_pending")
+
+        variants = []
+        _variants = d.pop("variants")
+        for variants_item_data in _variants:
+            variants_item = VariantStats.from_dict(variants_item_data)
+
+            variants.append(variants_item)
+
+        decision = Decision.from_dict(d.pop("decision"))
+
+        srm = SampleRatioMismatch.from_dict(d.pop("srm"))
+
+        holdout = HoldoutStats.from_dict(d.pop("holdout"))
+
+        campaign_stats = cls(
+            campaign_id=campaign_id,
+            optimize=optimize,
+            contacts_total=contacts_total,
+            contacts_pending=contacts_pending,
+            variants=variants,
+            decision=decision,
+            srm=srm,
+            holdout=holdout,
+        )
+
+        campaign_stats.additional_properties = d
+        return campaign_stats
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.campaign_status import CampaignStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.policy_settings import PolicySettings
+
+
+T = TypeVar("T", bound="CampaignUpdate")
+
+
+@_attrs_define
+class CampaignUpdate:
+    """The fields to change; at least one.
+
+    Example:
+        {'status': 'paused'}
+
+    Attributes:
+        name (str | Unset): New name.
+        status (CampaignStatus | Unset): `active` campaigns draw batches; `paused` ones refuse draws until resumed;
+            `completed` is final. Example: active.
+        settings (PolicySettings | Unset): How the campaign allocates traffic and decides. Every field is optional: on
+            creation an omitted
+            field takes the default its description states; on update it keeps its current value.
+             Example: {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}.
+    """
+
+    name: str | Unset = UNSET
+    status: CampaignStatus | Unset = UNSET
+    settings: PolicySettings | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
+
+        settings: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.settings, Unset):
+            settings = self.settings.to_dict()
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if name is not UNSET:
+            field_dict["name"] = name
+        if status is not UNSET:
+            field_dict["status"] = status
+        if settings is not UNSET:
+            field_dict["settings"] = settings
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.policy_settings import PolicySettings  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name", UNSET)
+
+        _status = d.pop("status", UNSET)
+        status: CampaignStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = CampaignStatus(_status)
+
+        _settings = d.pop("settings", UNSET)
+        settings: PolicySettings | Unset
+        if isinstance(_settings, Unset):
+            settings = UNSET
+        else:
+            settings = PolicySettings.from_dict(_settings)
+
+        campaign_update = cls(
+            name=name,
+            status=status,
+            settings=settings,
+        )
+
+        return campaign_update

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="OutcomeCounts")
+
+
+@_attrs_define
+class OutcomeCounts:
+    """Contacts with each outcome.
+
+    Example:
+        {'delivered': 990, 'opened': 300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10}
+
+    Attributes:
+        delivered (int):
+        opened (int):
+        clicked (int):
+        converted (int):
+        unsubscribed (int):
+        bounced (int):
+    """
+
+    delivered: int
+    opened: int
+    clicked: int
+    converted: int
+    unsubscribed: int
+    bounced: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        delivered = self.delivered
+
+        opened = self.opened
+
+        clicked = self.clicked
+
+        converted = self.converted
+
+        unsubscribed = self.unsubscribed
+
+        bounced = self.bounced
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "delivered": delivered,
+                "opened": opened,
+                "clicked": clicked,
+                "converted": converted,
+                "unsubscribed": unsubscribed,
+                "bounced": bounced,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        delivered = d.pop("delivered")
+
+        opened = d.pop("opened")
+
+        clicked = d.pop("clicked")
+
+        converted = d.pop("converted")
+
+        unsubscribed = d.pop("unsubscribed")
+
+        bounced = d.pop("bounced")
+
+        outcome_counts = cls(
+            delivered=delivered,
+            opened=opened,
+            clicked=clicked,
+            converted=converted,
+            unsubscribed=unsubscribed,
+            bounced=bounced,
+        )
+
+        outcome_counts.additional_properties = d
+        return outcome_counts
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class OutcomeType(StrEnum):
+    BOUNCED = "bounced"
+    CLICKED = "clicked"
+    CONVERTED = "converted"
+    DELIVERED = "delivered"
+    OPENED = "opened"
+    UNSUBSCRIBED = "unsubscribed"
+
+    def __str__(self) -> str:
+        return str(self.value)

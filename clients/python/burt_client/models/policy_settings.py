@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="PolicySettings")
+
+
+@_attrs_define
+class PolicySettings:
+    """How the campaign allocates traffic and decides. Every field is optional: on creation an omitted
+    field takes the default its description states; on update it keeps its current value.
+
+        Example:
+            {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}
+
+        Attributes:
+            prior_alpha (float | Unset): Alpha of the Beta prior of every variant. Default: 1.0.
+            prior_beta (float | Unset): Beta of the Beta prior of every variant. Default: 1.0.
+            warmup_sends (int | Unset): Matured sends every variant needs before the split adapts (uniform until then).
+                Default: 50.
+            weight_floor (float | Unset): Minimum weight of every variant while exploring (the floor times the number of
+                variants must stay below 1). Default: 0.01.
+            winner_probability (float | Unset): Probability of being best a variant needs to be declared the winner; the
+                leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps
+                false winners rare although results are checked after every batch. Default: 0.95.
+            winner_min_sends (int | Unset): Matured sends the winner needs. Default: 1000.
+            winner_max_expected_loss (float | Unset): Largest expected loss (in rate units) the winner may carry. Default:
+                0.001.
+            all_in (bool | Unset): Once a winner is declared, send every remaining contact to it. Default: true.
+            holdout_fraction (float | Unset): Share of every batch held out (assigned no variant, sent nothing) as a
+                baseline. Default: 0.0.
+            attribution_window_seconds (int | Unset): A send counts in the posterior only once it is this old (outcomes
+                arrive late). Default: 86400.
+            unsubscribe_guardrail (bool | Unset): Stop feeding a variant whose unsubscribe rate is credibly worse than the
+                best one's. Default: true.
+            guardrail_probability (float | Unset): How sure the guardrail must be that a variant's unsubscribe rate is
+                worse. Default: 0.995.
+            period_adjustment (bool | Unset): Compare variants per period (batch), so that base rates swinging by hour and
+                weekday do not bias the comparison while the split changes. Default: true.
+            horizon_power (float | Unset): How fast exploration tapers as the campaign's remaining contacts shrink (0:
+                never). Default: 1.0.
+            exploration_value (float | Unset): A variant stops being explored once its plausible gain over the leader, times
+                the contacts left, is worth fewer outcomes than this. Default: 1.0.
+            elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
+                weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
+    """
+
+    prior_alpha: float | Unset = UNSET
+    prior_beta: float | Unset = UNSET
+    warmup_sends: int | Unset = UNSET
+    weight_floor: float | Unset = UNSET
+    winner_probability: float | Unset = UNSET
+    winner_min_sends: int | Unset = UNSET
+    winner_max_expected_loss: float | Unset = UNSET
+    all_in: bool | Unset = UNSET
+    holdout_fraction: float | Unset = UNSET
+    attribution_window_seconds: int | Unset = UNSET
+    unsubscribe_guardrail: bool | Unset = UNSET
+    guardrail_probability: float | Unset = UNSET
+    period_adjustment: bool | Unset = UNSET
+    horizon_power: float | Unset = UNSET
+    exploration_value: float | Unset = UNSET
+    elimination_probability: float | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        prior_alpha = self.prior_alpha
+
+        prior_beta = self.prior_beta
+
+        warmup_sends = self.warmup_sends
+
+        weight_floor = self.weight_floor
+
+        winner_probability = self.winner_probability
+
+        winner_min_sends = self.winner_min_sends
+
+        winner_max_expected_loss = self.winner_max_expected_loss
+
+        all_in = self.all_in
+
+        holdout_fraction = self.holdout_fraction
+
+        attribution_window_seconds = self.attribution_window_seconds
+
+        unsubscribe_guardrail = self.unsubscribe_guardrail
+
+        guardrail_probability = self.guardrail_probability
+
+        period_adjustment = self.period_adjustment
+
+        horizon_power = self.horizon_power
+
+        exploration_value = self.exploration_value
+
+        elimination_probability = self.elimination_probability
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if prior_alpha is not UNSET:
+            field_dict["prior_alpha"] = prior_alpha
+        if prior_beta is not UNSET:
+            field_dict["prior_beta"] = prior_beta
+        if warmup_sends is not UNSET:
+            field_dict["warmup_sends"] = warmup_sends
+        if weight_floor is not UNSET:
+            field_dict["weight_floor"] = weight_floor
+        if winner_probability is not UNSET:
+            field_dict["winner_probability"] = winner_probability
+        if winner_min_sends is not UNSET:
+            field_dict["winner_min_sends"] = winner_min_sends
+        if winner_max_expected_loss is not UNSET:
+            field_dict["winner_max_expected_loss"] = winner_max_expected_loss
+        if all_in is not UNSET:
+            field_dict["all_in"] = all_in
+        if holdout_fraction is not UNSET:
+            field_dict["holdout_fraction"] = holdout_fraction
+        if attribution_window_seconds is not UNSET:
+            field_dict["attribution_window_seconds"] = attribution_window_seconds
+        if unsubscribe_guardrail is not UNSET:
+            field_dict["unsubscribe_guardrail"] = unsubscribe_guardrail
+        if guardrail_probability is not UNSET:
+            field_dict["guardrail_probability"] = guardrail_probability
+        if period_adjustment is not UNSET:
+            field_dict["period_adjustment"] = period_adjustment
+        if horizon_power is not UNSET:
+            field_dict["horizon_power"] = horizon_power
+        if exploration_value is not UNSET:
+            field_dict["exploration_value"] = exploration_value
+        if elimination_probability is not UNSET:
+            field_dict["elimination_probability"] = elimination_probability
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        prior_alpha = d.pop("prior_alpha", UNSET)
+
+        prior_beta = d.pop("prior_beta", UNSET)
+
+        warmup_sends = d.pop("warmup_sends", UNSET)
+
+        weight_floor = d.pop("weight_floor", UNSET)
+
+        winner_probability = d.pop("winner_probability", UNSET)
+
+        winner_min_sends = d.pop("winner_min_sends", UNSET)
+
+        winner_max_expected_loss = d.pop("winner_max_expected_loss", UNSET)
+
+        all_in = d.pop("all_in", UNSET)
+
+        holdout_fraction = d.pop("holdout_fraction", UNSET)
+
+        attribution_window_seconds = d.pop("attribution_window_seconds", UNSET)
+
+        unsubscribe_guardrail = d.pop("unsubscribe_guardrail", UNSET)
+
+        guardrail_probability = d.pop("guardrail_probability", UNSET)
+
+        period_adjustment = d.pop("period_adjustment", UNSET)
+
+        horizon_power = d.pop("horizon_power", UNSET)
+
+        exploration_value = d.pop("exploration_value", UNSET)
+
+        elimination_probability = d.pop("elimination_probability", UNSET)
+
+        policy_settings = cls(
+            prior_alpha=prior_alpha,
+            prior_beta=prior_beta,
+            warmup_sends=warmup_sends,
+            weight_floor=weight_floor,
+            winner_probability=winner_probability,
+            winner_min_sends=winner_min_sends,
+            winner_max_expected_loss=winner_max_expected_loss,
+            all_in=all_in,
+            holdout_fraction=holdout_fraction,
+            attribution_window_seconds=attribution_window_seconds,
+            unsubscribe_guardrail=unsubscribe_guardrail,
+            guardrail_probability=guardrail_probability,
+            period_adjustment=period_adjustment,
+            horizon_power=horizon_power,
+            exploration_value=exploration_value,
+            elimination_probability=elimination_probability,
+        )
+
+        return policy_settings

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class RejectionReason(StrEnum):
+    CONTACT_NOT_ASSIGNED = "contact_not_assigned"
+    UNKNOWN_CONTACT = "unknown_contact"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="ResolvedPolicySettings")
+
+
+@_attrs_define
+class ResolvedPolicySettings:
+    """The policy settings in force, every field present.
+
+    Attributes:
+        prior_alpha (float): Alpha of the Beta prior of every variant. Default: 1.0.
+        prior_beta (float): Beta of the Beta prior of every variant. Default: 1.0.
+        warmup_sends (int): Matured sends every variant needs before the split adapts (uniform until then). Default: 50.
+        weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
+            must stay below 1). Default: 0.01.
+        winner_probability (float): Probability of being best a variant needs to be declared the winner; the leader must
+            also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners
+            rare although results are checked after every batch. Default: 0.95.
+        winner_min_sends (int): Matured sends the winner needs. Default: 1000.
+        winner_max_expected_loss (float): Largest expected loss (in rate units) the winner may carry. Default: 0.001.
+        all_in (bool): Once a winner is declared, send every remaining contact to it. Default: true.
+        holdout_fraction (float): Share of every batch held out (assigned no variant, sent nothing) as a baseline.
+            Default: 0.0.
+        attribution_window_seconds (int): A send counts in the posterior only once it is this old (outcomes arrive
+            late). Default: 86400.
+        unsubscribe_guardrail (bool): Stop feeding a variant whose unsubscribe rate is credibly worse than the best
+            one's. Default: true.
+        guardrail_probability (float): How sure the guardrail must be that a variant's unsubscribe rate is worse.
+            Default: 0.995.
+        period_adjustment (bool): Compare variants per period (batch), so that base rates swinging by hour and weekday
+            do not bias the comparison while the split changes. Default: true.
+        horizon_power (float): How fast exploration tapers as the campaign's remaining contacts shrink (0: never).
+            Default: 1.0.
+        exploration_value (float): A variant stops being explored once its plausible gain over the leader, times the
+            contacts left, is worth fewer outcomes than this. Default: 1.0.
+        elimination_probability (float): A variant whose probability of being best falls below this loses its weight
+            floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
+    """
+
+    prior_alpha: float
+    prior_beta: float
+    warmup_sends: int
+    weight_floor: float
+    winner_probability: float
+    winner_min_sends: int
+    winner_max_expected_loss: float
+    all_in: bool
+    holdout_fraction: float
+    attribution_window_seconds: int
+    unsubscribe_guardrail: bool
+    guardrail_probability: float
+    period_adjustment: bool
+    horizon_power: float
+    exploration_value: float
+    elimination_probability: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        prior_alpha = self.prior_alpha
+
+        prior_beta = self.prior_beta
+
+        warmup_sends = self.warmup_sends
+
+        weight_floor = self.weight_floor
+
+        winner_probability = self.winner_probability
+
+        winner_min_sends = self.winner_min_sends
+
+        winner_max_expected_loss = self.winner_max_expected_loss
+
+        all_in = self.all_in
+
+        holdout_fraction = self.holdout_fraction
+
+        attribution_window_seconds = self.attribution_window_seconds
+
+        unsubscribe_guardrail = self.unsubscribe_guardrail
+
+        guardrail_probability = self.guardrail_probability
+
+        period_adjustment = self.period_adjustment
+
+        horizon_power = self.horizon_power
+
+        exploration_value = self.exploration_value
+
+        elimination_probability = self.elimination_probability
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "prior_alpha": prior_alpha,
+                "prior_beta": prior_beta,
+                "warmup_sends": warmup_sends,
+                "weight_floor": weight_floor,
+                "winner_probability": winner_probability,
+                "winner_min_sends": winner_min_sends,
+                "winner_max_expected_loss": winner_max_expected_loss,
+                "all_in": all_in,
+                "holdout_fraction": holdout_fraction,
+                "attribution_window_seconds": attribution_window_seconds,
+                "unsubscribe_guardrail": unsubscribe_guardrail,
+                "guardrail_probability": guardrail_probability,
+                "period_adjustment": period_adjustment,
+                "horizon_power": horizon_power,
+                "exploration_value": exploration_value,
+                "elimination_probability": elimination_probability,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        prior_alpha = d.pop("prior_alpha")
+
+        prior_beta = d.pop("prior_beta")
+
+        warmup_sends = d.pop("warmup_sends")
+
+        weight_floor = d.pop("weight_floor")
+
+        winner_probability = d.pop("winner_probability")
+
+        winner_min_sends = d.pop("winner_min_sends")
+
+        winner_max_expected_loss = d.pop("winner_max_expected_loss")
+
+        all_in = d.pop("all_in")
+
+        holdout_fraction = d.pop("holdout_fraction")
+
+        attribution_window_seconds = d.pop("attribution_window_seconds")
+
+        unsubscribe_guardrail = d.pop("unsubscribe_guardrail")
+
+        guardrail_probability = d.pop("guardrail_probability")
+
+        period_adjustment = d.pop("period_adjustment")
+
+        horizon_power = d.pop("horizon_power")
+
+        exploration_value = d.pop("exploration_value")
+
+        elimination_probability = d.pop("elimination_probability")
+
+        resolved_policy_settings = cls(
+            prior_alpha=prior_alpha,
+            prior_beta=prior_beta,
+            warmup_sends=warmup_sends,
+            weight_floor=weight_floor,
+            winner_probability=winner_probability,
+            winner_min_sends=winner_min_sends,
+            winner_max_expected_loss=winner_max_expected_loss,
+            all_in=all_in,
+            holdout_fraction=holdout_fraction,
+            attribution_window_seconds=attribution_window_seconds,
+            unsubscribe_guardrail=unsubscribe_guardrail,
+            guardrail_probability=guardrail_probability,
+            period_adjustment=period_adjustment,
+            horizon_power=horizon_power,
+            exploration_value=exploration_value,
+            elimination_probability=elimination_probability,
+        )
+
+        resolved_policy_settings.additional_properties = d
+        return resolved_policy_settings
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
