@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 _WINDOW_SDS = 14.0  # half-width of each posterior's integration window, in standard deviations
 _PANELS_PER_SD = 1.0  # panel breakpoints per standard deviation inside a window
@@ -51,12 +51,16 @@ def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
 def beta_credible_interval(
     alpha: np.ndarray, beta: np.ndarray, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed credible interval of Beta(alpha, beta) posteriors."""
+    """Equal-tailed credible interval of Beta(alpha, beta) posteriors.
+
+    `special.betaincinv` is the Beta quantile itself, without the per-call argument checking of
+    `stats.beta.ppf` that would cost a stats request ten times as much.
+    """
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
     a, b = _check_beta_params(alpha, beta)
     tail = (1.0 - level) / 2.0
-    return stats.beta.ppf(tail, a, b), stats.beta.ppf(1.0 - tail, a, b)
+    return special.betaincinv(a, b, tail), special.betaincinv(a, b, 1.0 - tail)
 
 
 def prob_best_and_expected_loss(

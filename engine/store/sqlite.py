@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import msgspec
+
 from engine.assignment import assign_labels
 from engine.errors import NoPendingContacts, StoreUnavailable
 from engine.model import (
@@ -388,13 +390,13 @@ class SQLiteStore:
                 contacts = db.execute(
                     f"SELECT ext_id, id, batch_seq, variant, outcomes FROM contacts"
                     f" WHERE campaign = ? AND ext_id {_IN_JSON}",
-                    (num, json.dumps(list({e.contact_id for e in events}))),
+                    (num, msgspec.json.encode(list({e.contact_id for e in events}))),
                 ).fetchall()
                 seen_events = {
                     row[0]
                     for row in db.execute(
                         f"SELECT event_id FROM events WHERE campaign = ? AND event_id {_IN_JSON}",
-                        (num, json.dumps([e.id for e in events])),
+                        (num, msgspec.json.encode([e.id for e in events])),
                     )
                 }
                 rowid = {c[0]: c[1] for c in contacts}
