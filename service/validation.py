@@ -11,6 +11,7 @@ decoded Struct is handed to the handler through the request scope.
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 from functools import cache
 
 import msgspec
@@ -27,35 +28,31 @@ BODY_KEY = "burt_body"
 _REF_PREFIX = "#/components/schemas/"
 
 
+@dataclass(frozen=True)
+class BodyRule:
+    """How one operation's JSON body is checked: its generated Struct, plus what msgspec
+    cannot express (`minProperties`)."""
+
+    decoder: msgspec.json.Decoder
+    min_properties: int
+
+
 @cache
-def body_decoders() -> dict[str, msgspec.json.Decoder]:
-    """operationId -> decoder of its JSON request body, read from the spec's `$ref`s."""
+def body_rules() -> dict[str, BodyRule]:
+    """operationId -> the rule for its request body, read from the spec's `$ref`s."""
     spec = yaml.safe_load(SPEC_PATH.read_text())
-    decoders: dict[str, msgspec.json.Decoder] = {}
+    rules: dict[str, BodyRule] = {}
     for path_item in spec["paths"].values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "requestBody" not in operation:
                 continue
             ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-            model = getattr(models, ref.removeprefix(_REF_PREFIX))
-            decoders[operation["operationId"]] = msgspec.json.Decoder(model)
-    return decoders
-
-
-@cache
-def body_min_properties() -> dict[str, int]:
-    """operationId -> the `minProperties` of its body schema, which msgspec cannot enforce."""
-    spec = yaml.safe_load(SPEC_PATH.read_text())
-    minimums: dict[str, int] = {}
-    for path_item in spec["paths"].values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
-                continue
-            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-            schema = spec["components"]["schemas"][ref.removeprefix(_REF_PREFIX)]
-            if "minProperties" in schema:
-                minimums[operation["operationId"]] = schema["minProperties"]
-    return minimums
+            name = ref.removeprefix(_REF_PREFIX)
+            rules[operation["operationId"]] = BodyRule(
+                decoder=msgspec.json.Decoder(getattr(models, name)),
+                min_properties=spec["components"]["schemas"][name].get("minProperties", 0),
+            )
+    return rules
 
 
 class SpecBodyValidator(AbstractRequestBodyValidator):
@@ -64,15 +61,18 @@ class SpecBodyValidator(AbstractRequestBodyValidator):
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         raw = b"".join([chunk async for chunk in stream])
         operation_id = scope["extensions"][ROUTING_CONTEXT]["operation_id"]
+        rule = body_rules()[operation_id]
         try:
-            body = body_decoders()[operation_id].decode(raw)
+            body = rule.decoder.decode(raw)
         except msgspec.ValidationError as exc:
             raise BadRequestProblem(detail=f"request body: {exc}") from None
         except msgspec.DecodeError as exc:
             raise BadRequestProblem(detail=f"request body is not valid JSON: {exc}") from None
-        minimum = body_min_properties().get(operation_id, 0)
-        if sum(v is not msgspec.UNSET for v in msgspec.structs.astuple(body)) < minimum:
-            raise BadRequestProblem(detail=f"request body needs at least {minimum} field(s)")
+        given = sum(v is not msgspec.UNSET for v in msgspec.structs.astuple(body))
+        if given < rule.min_properties:
+            raise BadRequestProblem(
+                detail=f"request body needs at least {rule.min_properties} field(s)"
+            )
         scope["extensions"][BODY_KEY] = body
         return body
 

@@ -15,7 +15,7 @@ from engine.policy import PolicySettings
 from service import handlers
 from service.app import handler_name
 from service.config import SPEC_PATH
-from service.validation import body_decoders
+from service.validation import body_rules
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -77,7 +77,7 @@ def test_every_operation_resolves_to_a_handler(spec: dict[str, Any]) -> None:
 
 def test_every_json_body_has_a_generated_decoder(spec: dict[str, Any]) -> None:
     with_body = {op["operationId"] for _, _, op in operations(spec) if "requestBody" in op}
-    assert set(body_decoders()) == with_body
+    assert set(body_rules()) == with_body
 
 
 def test_only_the_batch_draw_and_writes_are_not_get(spec: dict[str, Any]) -> None:

@@ -1,0 +1,141 @@
+"""The contract tests' shared setup: burt in-process on a SQLite file in a temp directory."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+import yaml
+from burt_contract import TENANT, deploy, probe_of
+
+from service.config import SPEC_PATH
+
+SEED = 20261127
+"""Fixed, so every run generates the same requests; change it locally to explore."""
+MAX_EXAMPLES = 20
+"""Fuzzing examples per operation (the examples and coverage phases add their own cases)."""
+
+POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+"""schemathesis' default expected statuses for `positive_data_acceptance`."""
+REFUSED_VALID_DATA: dict[str, list[str]] = {
+    # Rules JSON Schema cannot state, answered with 400 and a specific detail: variant ids must be
+    # distinct (`uniqueItems` compares whole variants, labels included), and `weight_floor` times
+    # the number of variants must stay below 1 (a rule across two fields).
+    "initializeCampaign": [*POSITIVE, "400"],
+    # Optimistic concurrency: the schema cannot say which ETag is current, so a schema-valid
+    # updateCampaign is refused with 412 (If-Match is not the current ETag) or 428 (no If-Match;
+    # the header is optional in the schema so that its absence reaches the handler and answers
+    # 428 Precondition Required instead of a generic 400). The cross-field settings rule above
+    # applies too (400), and a completed campaign is final (422).
+    "updateCampaign": [*POSITIVE, "400", "412", "422", "428"],
+    # An Idempotency-Key names one intended batch: reusing one with a different body is refused
+    # with 422 by design, though each request on its own is schema-valid.
+    "createExperimentBatch": [*POSITIVE, "422"],
+    # Cursors are opaque tokens the server issued; a schema-valid string it never issued is
+    # refused with 400 and a specific detail (the schema cannot list the issued ones).
+    "listExperimentBatches": [*POSITIVE, "400"],
+}
+"""The only check settings changed from schemathesis' defaults: operations whose schema-valid
+requests burt refuses by design, each with its reason. schemathesis.toml (the CLI run) repeats
+them with the same reasons. No check is disabled and no operation is excluded."""
+
+
+def operation_configs(parameters: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Per-operation config: the REFUSED_VALID_DATA statuses and the fixed parameters."""
+    names = sorted(set(REFUSED_VALID_DATA) | set(parameters))
+    configs = []
+    for name in names:
+        config: dict[str, Any] = {"include-operation-id": name}
+        if name in REFUSED_VALID_DATA:
+            statuses = REFUSED_VALID_DATA[name]
+            config["checks"] = {"positive_data_acceptance": {"expected-statuses": statuses}}
+        if name in parameters:
+            config["parameters"] = parameters[name]
+        configs.append(config)
+    return configs
+
+
+def campaign_scoped_operations() -> list[str]:
+    """operationIds of every path under /campaigns/{campaignId}."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return [
+        operation["operationId"]
+        for path, item in spec["paths"].items()
+        if "{campaignId}" in path
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+
+
+RAM_DISK = Path("/dev/shm")
+
+
+def temp_data_dir(name: str) -> Path:
+    """A directory for one test module's store, removed when the session ends (see below).
+
+    On a RAM disk where there is one: the store commits with fsync (synchronous=FULL), which is
+    most of a write's cost on a real disk, and durability is not what these tests are about."""
+    parent = RAM_DISK if RAM_DISK.is_dir() else None
+    path = Path(tempfile.mkdtemp(prefix=f"burt-contract-{name}-", dir=parent))
+    _DATA_DIRS.append(path)
+    return path
+
+
+_DATA_DIRS: list[Path] = []
+
+
+def pytest_sessionfinish() -> None:
+    for path in _DATA_DIRS:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def base_config(app: Any, parameters: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """Every built-in check stays on (schemathesis' default); none is excluded."""
+    return {
+        "seed": SEED,
+        "auth": {"openapi": {"bearerAuth": {"bearer": probe_of(app).keys[TENANT]}}},
+        "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+        "operations": operation_configs(parameters or {}),
+    }
+
+
+def seeded_schema() -> Any:
+    """Every campaign-scoped operation gets a campaign of its own with contacts, batches and
+    outcomes, so generated requests meet real state instead of answering 404 for a random id
+    (and one operation completing its campaign cannot starve the others). Unknown ids are still
+    exercised: the sealed-tenant check replays every request with another tenant's key."""
+    operations = campaign_scoped_operations()
+    app, seeded = deploy(temp_data_dir("seeded"), seeded_campaigns=len(operations))
+    parameters = {
+        operation_id: {"campaignId": campaign.campaign_id, "batchId": campaign.batch_id}
+        for operation_id, campaign in zip(operations, seeded, strict=True)
+    }
+    config = base_config(app, parameters)
+    return schemathesis.openapi.from_asgi(
+        "/openapi.json", app, config=schemathesis.Config.from_dict(config)
+    )
+
+
+def linked_schema() -> Any:
+    """A fresh burt with no fixed parameters: stateful runs reach campaigns through links only.
+
+    Every scenario must depend on nothing but its own steps, or Hypothesis sees the same choices
+    lead to different rules and stops with FlakyStrategyDefinition. So the run follows only the
+    spec's links (whose targets are campaigns the scenario created), not links inferred from
+    `listCampaigns` (its first item is a campaign of an earlier scenario), and link probabilities
+    are not calibrated from earlier scenarios' answers."""
+    app, _ = deploy(temp_data_dir("stateful"))
+    data = base_config(app)
+    # Negative data is the parametrized tests' job; here every step should move a campaign on.
+    data["phases"] = {
+        "stateful": {
+            "inference": {"algorithms": []},
+            "link-calibration": False,
+            "generation": {"mode": "positive"},
+        }
+    }
+    config = schemathesis.Config.from_dict(data)
+    return schemathesis.openapi.from_asgi("/openapi.json", app, config=config)

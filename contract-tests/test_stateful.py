@@ -1,0 +1,57 @@
+"""Stateful: sequences of calls chained by the spec's OpenAPI links, every check after every step.
+
+initializeCampaign -> loadContacts -> createExperimentBatch -> getExperimentBatch /
+recordOutcomes (its body names a contact of the batch) -> getCampaignStats, and the others
+(updateCampaign with the ETag, listExperimentBatches -> getExperimentBatch, ...). The run then
+asserts that it really got that deep: a suite that only ever met empty campaigns would pass
+every check while proving little.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import ClassVar
+
+import hypothesis
+from conftest import linked_schema
+from schemathesis import Case, Response
+
+schema = linked_schema()
+
+SETTINGS = hypothesis.settings(
+    max_examples=60,
+    stateful_step_count=16,
+    phases=[hypothesis.Phase.generate],  # schemathesis' default for stateful runs: no shrinking
+    deadline=None,
+    derandomize=True,  # the same sequences on every run
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+
+
+class LinkedCalls(schema.as_state_machine()):  # type: ignore[misc]
+    """The generated state machine, counting which answers the sequences reached."""
+
+    reached: ClassVar[Counter[str]] = Counter()
+
+    def after_call(self, response: Response, case: Case) -> None:
+        super().after_call(response, case)
+        self.reached[f"{case.operation.label} {response.status_code}"] += 1
+        recorded = case.operation.label == "POST /campaigns/{campaignId}/events"
+        if recorded and response.status_code == 200 and response.json()["recorded"] > 0:
+            self.reached["outcomes recorded"] += 1
+
+
+def test_linked_sequences_keep_the_contract() -> None:
+    LinkedCalls.run(settings=SETTINGS)
+    reached = LinkedCalls.reached
+    for answer in (
+        "POST /campaigns 201",
+        "POST /campaigns/{campaignId}/contacts 200",
+        "POST /campaigns/{campaignId}/batches 201",
+        "GET /campaigns/{campaignId}/batches/{batchId} 200",
+        "outcomes recorded",
+        "GET /campaigns/{campaignId}/stats 200",
+        "PATCH /campaigns/{campaignId} 200",
+    ):
+        assert reached[answer] > 0, f"no sequence reached {answer!r}: {dict(reached)}"
