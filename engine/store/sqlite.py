@@ -18,7 +18,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,15 +37,15 @@ from engine.model import (
     CampaignChanges,
     ContactLike,
     EventLike,
+    EventRejection,
     EventTally,
     PeriodCount,
 )
-from engine.outcomes import classify_events, occurred_at_text
+from engine.outcomes import occurred_at_text
 from engine.store import codec
 from engine.timefmt import utcnow
 
 T = TypeVar("T")
-OUTCOME_BIT = {t: 1 << i for i, t in enumerate(OUTCOME_TYPES)}
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 _SCHEMA = f"""
@@ -71,7 +71,6 @@ CREATE TABLE IF NOT EXISTS contacts (
     attributes TEXT,
     batch_seq INTEGER,
     variant INTEGER,
-    outcomes INTEGER NOT NULL DEFAULT 0,
     UNIQUE (campaign, ext_id)
 );
 CREATE INDEX IF NOT EXISTS contacts_pending
@@ -96,6 +95,11 @@ CREATE TABLE IF NOT EXISTS events (
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (campaign, event_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outcomes (
+    contact INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (contact, type)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS period_counts (
     campaign INTEGER NOT NULL,
     sequence INTEGER NOT NULL,
@@ -106,9 +110,32 @@ CREATE TABLE IF NOT EXISTS period_counts (
 ) WITHOUT ROWID;
 """
 
-
-def _outcome_pairs(contact_id: str, mask: int) -> Iterator[tuple[str, str]]:
-    return ((contact_id, t) for t, bit in OUTCOME_BIT.items() if mask & bit)
+# record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time]
+# and ?2 = the campaign's num. Events of unknown or still pending contacts, by request index:
+_REJECTED_EVENTS = """
+SELECT j.key, j.value ->> 0, c.id IS NOT NULL FROM json_each(?1) AS j
+LEFT JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
+WHERE c.id IS NULL OR c.batch_seq IS NULL ORDER BY j.key
+"""
+# The others, stored unless their id is (the WHERE lets the upsert parse after a join):
+_INSERT_EVENTS = """
+INSERT INTO events (campaign, event_id, contact, type, occurred_at)
+SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3 FROM json_each(?1) AS j
+JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
+WHERE c.batch_seq IS NOT NULL ORDER BY j.key
+ON CONFLICT DO NOTHING RETURNING contact, type
+"""
+# Their (contact, type) outcomes not counted before, over ?1 = [[contact, type], ...]:
+_INSERT_OUTCOMES = """
+INSERT INTO outcomes (contact, type)
+SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?1) AS j WHERE true
+ON CONFLICT DO NOTHING RETURNING contact, type
+"""
+# The newly counted outcomes, over ?1 = [[contact, type], ...], per batch, variant and type:
+_COUNTED_CELLS = """
+SELECT c.batch_seq, c.variant, j.value ->> 1, COUNT(*)
+FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value ->> 0 GROUP BY 1, 2, 3
+"""
 
 
 class SQLiteStore:
@@ -384,54 +411,47 @@ class SQLiteStore:
 
     # outcomes -------------------------------------------------------------------------------
     async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+        """Classify, deduplicate and count in SQL over the request as one JSON array.
+
+        The same semantics as `engine.outcomes.classify_events` (which the MongoDB store uses),
+        but the per-event work runs in SQLite's C loop instead of Python. Events are taken in
+        request order, so the first of two events with one id wins.
+        """
+        payload = msgspec.json.encode(
+            [(e.id, e.contact_id, e.type, occurred_at_text(e)) for e in events]
+        )
+
         def write() -> EventTally:
             with self._write() as db:
                 num = self._num(campaign_id)
-                contacts = db.execute(
-                    f"SELECT ext_id, id, batch_seq, variant, outcomes FROM contacts"
-                    f" WHERE campaign = ? AND ext_id {_IN_JSON}",
-                    (num, msgspec.json.encode(list({e.contact_id for e in events}))),
-                ).fetchall()
-                seen_events = {
-                    row[0]
-                    for row in db.execute(
-                        f"SELECT event_id FROM events WHERE campaign = ? AND event_id {_IN_JSON}",
-                        (num, msgspec.json.encode([e.id for e in events])),
+                recorded = db.execute(_INSERT_EVENTS, (payload, num)).fetchall()
+                rejected = (  # when every event was recorded, none can have been rejected
+                    db.execute(_REJECTED_EVENTS, (payload, num)).fetchall()
+                    if len(recorded) < len(events)
+                    else []
+                )
+                counted = db.execute(_INSERT_OUTCOMES, (msgspec.json.encode(recorded),)).fetchall()
+                cells = db.execute(_COUNTED_CELLS, (msgspec.json.encode(counted),)).fetchall()
+                for sequence, variant, kind, n in cells:
+                    db.execute(
+                        f"UPDATE period_counts SET {kind} = {kind} + ?"
+                        " WHERE campaign = ? AND sequence = ? AND variant = ?",
+                        (n, num, sequence, variant),
                     )
-                }
-                rowid = {c[0]: c[1] for c in contacts}
-                masks = {c[0]: c[4] for c in contacts}
-                tally = classify_events(
-                    events,
-                    assigned={c[0]: (c[2], c[3]) for c in contacts},
-                    seen_events=seen_events,
-                    had_outcome={p for c in contacts if c[4] for p in _outcome_pairs(c[0], c[4])},
-                )
-                db.executemany(
-                    "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
-                    (
-                        (num, e.id, rowid[e.contact_id], e.type, occurred_at_text(e))
-                        for e in tally.new_events
-                    ),
-                )
-                for contact, kind in tally.new_outcomes:
-                    masks[contact] |= OUTCOME_BIT[kind]
-                db.executemany(
-                    "UPDATE contacts SET outcomes = ? WHERE id = ?",
-                    ((masks[c], rowid[c]) for c in {c for c, _ in tally.new_outcomes}),
-                )
-                self._add_counts(num, tally.increments.items())
-            return tally.result
+            return EventTally(
+                received=len(events),
+                recorded=len(recorded),
+                repeated=len(recorded) - len(counted),
+                duplicates=len(events) - len(rejected) - len(recorded),
+                rejected=tuple(
+                    EventRejection(
+                        index, event_id, "contact_not_assigned" if known else "unknown_contact"
+                    )
+                    for index, event_id, known in rejected
+                ),
+            )
 
         return await self._run(write)
-
-    def _add_counts(self, num: int, increments: Iterable[tuple[tuple[int, int, str], int]]) -> None:
-        for (sequence, variant, kind), n in increments:
-            self._db.execute(
-                f"UPDATE period_counts SET {kind} = {kind} + ?"
-                " WHERE campaign = ? AND sequence = ? AND variant = ?",
-                (n, num, sequence, variant),
-            )
 
     def _counts(self, sql: str, campaign_id: str) -> list[PeriodCount]:
         return [
@@ -485,6 +505,8 @@ class SQLiteStore:
                 "SELECT * FROM contacts WHERE campaign = ? ORDER BY id",
                 "SELECT * FROM batches WHERE campaign = ? ORDER BY sequence",
                 "SELECT * FROM events WHERE campaign = ? ORDER BY event_id",
+                "SELECT o.* FROM outcomes o JOIN contacts c ON c.id = o.contact"
+                " WHERE c.campaign = ? ORDER BY o.contact, o.type",
                 "SELECT * FROM period_counts WHERE campaign = ? ORDER BY sequence, variant",
             )
             for num in nums:
