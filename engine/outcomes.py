@@ -1,4 +1,8 @@
-"""Classifying outcome events against what a store already holds (shared by every store)."""
+"""Classifying outcome events against what a store already holds.
+
+These are the semantics every store implements (the conformance suite holds them to it): the
+MongoDB store calls `classify_events`; the SQLite store runs the same rules in SQL.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ def classify_events(
     `assigned` maps known contact ids to (batch sequence, variant), None while pending;
     `seen_events` holds the event ids already stored; `had_outcome` the (contact, type) pairs
     already counted. Both sets grow as the request is walked, so repeats inside one request
-    are caught too. Shared by every store adapter.
+    are caught too.
     """
     out = _Classified()
     out.received = len(events)
