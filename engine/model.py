@@ -44,9 +44,6 @@ class Campaign:
     contacts_total: int = 0
     contacts_pending: int = 0
 
-    def variant_index(self) -> dict[str, int]:
-        return {v.id: i for i, v in enumerate(self.variants)}
-
     def with_changes(self, changes: CampaignChanges, now: datetime) -> Campaign:
         """This campaign with `changes` applied and its version bumped (rules are the engine's)."""
         return replace(

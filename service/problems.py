@@ -6,13 +6,12 @@ import logging
 import re
 from functools import cache
 
-import yaml
 from connexion import AsyncApp
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from engine import errors
-from service.config import SPEC_PATH
+from service.config import spec
 from service.limits import BodyTooLarge
 
 log = logging.getLogger("burt")
@@ -70,9 +69,9 @@ def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 @cache
 def _methods_by_path() -> list[tuple[re.Pattern[str], list[str]]]:
     """Every spec path as a regex, with the methods it has (HEAD wherever GET is)."""
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    contract = spec()
     routes = []
-    for path, item in spec["paths"].items():
+    for path, item in contract["paths"].items():
         methods = {m.upper() for m in item if m in {"get", "put", "post", "delete", "patch"}}
         methods |= {"HEAD"} if "GET" in methods else set()
         segments = ("[^/]+" if s.startswith("{") else re.escape(s) for s in path.split("/"))

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import msgspec
-import yaml
 from connexion.exceptions import BadRequestProblem
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.validators import AbstractRequestBodyValidator
 from starlette.types import Scope
 
-from service.config import SPEC_PATH
+from service.config import spec
 from service.generated import models
 
 BODY_KEY = "burt_body"
@@ -40,9 +39,9 @@ class BodyRule:
 @cache
 def body_rules() -> dict[str, BodyRule]:
     """operationId -> the rule for its request body, read from the spec's `$ref`s."""
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    contract = spec()
     rules: dict[str, BodyRule] = {}
-    for path_item in spec["paths"].values():
+    for path_item in contract["paths"].values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "requestBody" not in operation:
                 continue
@@ -50,7 +49,7 @@ def body_rules() -> dict[str, BodyRule]:
             name = ref.removeprefix(_REF_PREFIX)
             rules[operation["operationId"]] = BodyRule(
                 decoder=msgspec.json.Decoder(getattr(models, name)),
-                min_properties=spec["components"]["schemas"][name].get("minProperties", 0),
+                min_properties=contract["components"]["schemas"][name].get("minProperties", 0),
             )
     return rules
 
