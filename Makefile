@@ -12,14 +12,22 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 	--enum-field-as-literal all --strict-nullable --extra-template-data service/generated/template-data.json \
 	--formatters ruff-format ruff-check
 
-.PHONY: run test test-fast lint stubs check-stubs bench bench-policy client check-client clean
+.PHONY: lock run test test-fast lint stubs check-stubs bench bench-policy client check-client clean
 
-$(STAMP): pyproject.toml clients/python/pyproject.toml
+# Installs from requirements.lock: the exact versions the suite last passed with.
+LOCK := requirements.lock
+$(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pip install --quiet -e ./clients/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e ./clients/python
 	touch $(STAMP)
+
+# Re-resolve the lock on purpose (review its diff like any other change), then reinstall.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml clients/python/pyproject.toml --extra dev \
+	  --universal --python-version 3.11 --custom-compile-command "make lock" --quiet -o $(LOCK)
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]' -e ./clients/python
 
 run: $(STAMP)
 	$(BIN)/burt serve
