@@ -23,11 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from burt.engine.policy import Evidence
+from burt.engine.simulation import Decision, PolicyFactory, burt_factory
+from burt.engine.stats import prob_best_and_expected_loss
 from scipy import stats
-
-from engine.policy import Evidence
-from engine.simulation import Decision, PolicyFactory, burt_factory
-from engine.stats import prob_best_and_expected_loss
 
 
 def _uniform(k: int) -> np.ndarray:

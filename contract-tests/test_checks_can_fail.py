@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from burt.engine import Burt
+from burt.service import handlers, security
+from burt.service.runtime import engine_for
 from burt_contract import (
     TENANT,
     auth_header,
@@ -26,10 +29,6 @@ from burt_contract import (
 from conftest import base_config
 from schemathesis.core.failures import FailureGroup
 from starlette.responses import JSONResponse
-
-from engine import Burt
-from service import handlers, security
-from service.runtime import engine_for
 
 GET_CAMPAIGN = ("/campaigns/{campaignId}", "GET")
 DRAW = ("/campaigns/{campaignId}/batches", "POST")

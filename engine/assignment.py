@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
-from engine.model import HOLDOUT
-from engine.stats import apportion
+from burt.engine.model import HOLDOUT
+from burt.engine.stats import apportion
 
 
 def assign_labels(

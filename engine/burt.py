@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from engine.errors import (
+from burt.engine.errors import (
     CampaignNotActive,
     Conflict,
     IdempotencyKeyReused,
@@ -29,7 +29,7 @@ from engine.errors import (
     NotFound,
     VersionMismatch,
 )
-from engine.model import (
+from burt.engine.model import (
     CAMPAIGN_STATUSES,
     OPTIMIZABLE_OUTCOMES,
     OUTCOME_TYPES,
@@ -44,16 +44,16 @@ from engine.model import (
     EventTally,
     Variant,
 )
-from engine.policy import PolicySettings
-from engine.reports import (
+from burt.engine.policy import PolicySettings
+from burt.engine.reports import (
     AllocationPreview,
     CampaignStats,
     allocation_preview,
     campaign_stats,
     current_allocation,
 )
-from engine.store.base import Store
-from engine.timefmt import first_invalid_rfc3339, utcnow
+from burt.engine.store.base import Store
+from burt.engine.timefmt import first_invalid_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))

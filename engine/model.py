@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine.policy import PolicySettings
+from burt.engine.policy import PolicySettings
 
 OUTCOME_TYPES: tuple[str, ...] = (
     "delivered",

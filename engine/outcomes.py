@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.model import EventLike, EventRejection, EventTally
-from engine.timefmt import format_rfc3339
+from burt.engine.model import EventLike, EventRejection, EventTally
+from burt.engine.timefmt import format_rfc3339
 
 
 def occurred_at_text(event: EventLike) -> str:

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from burt.engine.policy import WINNER, Evidence, PolicySettings, allocate
+from burt.engine.stats import apportion
 from tqdm import tqdm
-
-from engine.policy import WINNER, Evidence, PolicySettings, allocate
-from engine.stats import apportion
 
 DEFAULT_POLICY = "burt"
 

@@ -7,17 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from burt.engine.store import store_from_config
+from burt.engine.store.base import Store
+from burt.service import handlers, problems
+from burt.service.config import SPEC_PATH, Config
+from burt.service.limits import BodySizeLimit
+from burt.service.runtime import STATE_KEY, Runtime
+from burt.service.validation import SpecBodyValidator
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
-
-from engine.store import store_from_config
-from engine.store.base import Store
-from service import handlers, problems
-from service.config import SPEC_PATH, Config
-from service.limits import BodySizeLimit
-from service.runtime import STATE_KEY, Runtime
-from service.validation import SpecBodyValidator
 
 
 def handler_name(operation_id: str) -> str:

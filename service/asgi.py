@@ -1,5 +1,5 @@
-"""`uvicorn service.asgi:app`: the app configured from the environment."""
+"""`uvicorn burt.service.asgi:app`: the app configured from the environment."""
 
-from service.app import create_app
+from burt.service.app import create_app
 
 app = create_app()

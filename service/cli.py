@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from service.config import Config
+from burt.service.config import Config
 
 
 def _serve(config: Config) -> int:
@@ -14,7 +14,7 @@ def _serve(config: Config) -> int:
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     uvicorn.run(
-        "service.asgi:app",
+        "burt.service.asgi:app",
         host=config.host,
         port=config.port,
         workers=config.workers,
@@ -24,8 +24,8 @@ def _serve(config: Config) -> int:
 
 
 async def _create_key(config: Config, tenant: str) -> str:
-    from engine.store import store_from_config
-    from service.keys import hash_api_key, new_api_key
+    from burt.engine.store import store_from_config
+    from burt.service.keys import hash_api_key, new_api_key
 
     store = store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
     await store.open()
@@ -40,7 +40,7 @@ async def _create_key(config: Config, tenant: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["simulate"]:
-        from engine.simulation import simulate_main
+        from burt.engine.simulation import simulate_main
 
         return simulate_main(argv[1:])
     parser = argparse.ArgumentParser(prog="burt", description="burt adaptive-experiment engine")

@@ -9,16 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from burt.engine.errors import VersionMismatch
+from burt.engine.model import Campaign
+from burt.service import views
+from burt.service.generated import models
+from burt.service.problems import PreconditionRequired
+from burt.service.runtime import engine_for, runtime_of
+from burt.service.validation import validated_body
 from connexion import request
 from starlette.responses import Response
-
-from engine.errors import VersionMismatch
-from engine.model import Campaign
-from service import views
-from service.generated import models
-from service.problems import PreconditionRequired
-from service.runtime import engine_for, runtime_of
-from service.validation import validated_body
 
 JSON = "application/json"
 

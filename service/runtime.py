@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from burt.engine import Burt
+from burt.engine.store.base import Store
+from burt.service.config import Config
 from starlette.requests import HTTPConnection
-
-from engine import Burt
-from engine.store.base import Store
-from service.config import Config
 
 STATE_KEY = "burt"
 

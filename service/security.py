@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from burt.service.keys import hash_api_key
+from burt.service.runtime import runtime_of
 from starlette.requests import HTTPConnection
-
-from service.keys import hash_api_key
-from service.runtime import runtime_of
 
 
 async def bearer_info(token: str, request: HTTPConnection) -> dict[str, Any] | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from engine import Page
-from engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
-from engine.reports import AllocationPreview, CampaignStats
-from engine.timefmt import format_rfc3339
-from service.generated import models
+from burt.engine import Page
+from burt.engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
+from burt.engine.reports import AllocationPreview, CampaignStats
+from burt.engine.timefmt import format_rfc3339
+from burt.service.generated import models
 
 
 def campaign(c: Campaign) -> models.Campaign:

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from engine import Burt, EventIn, SQLiteStore
-from engine.errors import InvalidInput, NotFound, VersionMismatch
-from engine.timefmt import parse_rfc3339
+from burt.engine import Burt, EventIn, SQLiteStore
+from burt.engine.errors import InvalidInput, NotFound, VersionMismatch
+from burt.engine.timefmt import parse_rfc3339
 
 T0 = parse_rfc3339("2026-11-27T09:00:00Z")
 

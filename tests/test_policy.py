@@ -6,8 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from engine.policy import (
+from burt.engine.policy import (
     EXPLORING,
     WARMING_UP,
     WINNER,
@@ -16,7 +15,7 @@ from engine.policy import (
     allocate,
     guardrail_tripped,
 )
-from engine.stats import prob_best_and_expected_loss
+from burt.engine.stats import prob_best_and_expected_loss
 
 
 def evidence(sends: list[list[int]], successes: list[list[int]], unsubs=None) -> Evidence:

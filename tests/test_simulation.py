@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from engine.policy import Evidence
-from engine.simulation import (
+from burt.engine.policy import Evidence
+from burt.engine.simulation import (
     Decision,
     Scenario,
     replication_seeds,

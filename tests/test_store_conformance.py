@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from burt.engine import Burt, ContactIn, EventIn
+from burt.engine.assignment import assign_labels
+from burt.engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
+from burt.engine.model import Batch, BatchDraft, Campaign
+from burt.engine.store import mongo as mongo_module
+from burt.engine.store.base import Store
+from burt.engine.store.mongo import MongoStore
 
-from engine import Burt, ContactIn, EventIn
-from engine.assignment import assign_labels
-from engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
-from engine.model import Batch, BatchDraft, Campaign
-from engine.store import mongo as mongo_module
-from engine.store.base import Store
-from engine.store.mongo import MongoStore
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
 

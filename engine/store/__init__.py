@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.store.base import Store
-from engine.store.sqlite import SQLiteStore
+from burt.engine.store.base import Store
+from burt.engine.store.sqlite import SQLiteStore
 
 SQLITE_FILENAME = "burt.sqlite3"
 
@@ -15,7 +15,7 @@ def store_from_config(
 ) -> Store:
     """MongoDB when a URI is given, else the SQLite file under `data_dir` (not yet opened)."""
     if mongodb_uri:
-        from engine.store.mongo import MongoStore  # imported only when configured
+        from burt.engine.store.mongo import MongoStore  # imported only when configured
 
         return MongoStore(mongodb_uri, mongodb_db)
     return SQLiteStore(Path(data_dir) / SQLITE_FILENAME)

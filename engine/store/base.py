@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from engine.model import (
+from burt.engine.model import (
     Batch,
     BatchDraft,
     Campaign,

@@ -7,9 +7,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from engine.model import Batch, BatchDraft, Campaign, PeriodCount, Variant
-from engine.policy import PolicySettings
-from engine.timefmt import format_rfc3339, parse_rfc3339
+from burt.engine.model import Batch, BatchDraft, Campaign, PeriodCount, Variant
+from burt.engine.policy import PolicySettings
+from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
 _SETTING_FIELDS = {f.name for f in dataclasses.fields(PolicySettings)}
 

@@ -79,13 +79,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import bson
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
-
-from engine.assignment import assign_labels
-from engine.errors import NoPendingContacts, NotFound, StoreUnavailable
-from engine.model import (
+from burt.engine.assignment import assign_labels
+from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
+from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
     Batch,
@@ -97,9 +93,12 @@ from engine.model import (
     EventTally,
     PeriodCount,
 )
-from engine.outcomes import classify_events, occurred_at_text
-from engine.store import codec
-from engine.timefmt import utcnow
+from burt.engine.outcomes import classify_events, occurred_at_text
+from burt.engine.store import codec
+from burt.engine.timefmt import utcnow
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
-
-from engine.assignment import assign_labels
-from engine.errors import NoPendingContacts, StoreUnavailable
-from engine.model import (
+from burt.engine.assignment import assign_labels
+from burt.engine.errors import NoPendingContacts, StoreUnavailable
+from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
     Batch,
@@ -41,9 +40,9 @@ from engine.model import (
     EventTally,
     PeriodCount,
 )
-from engine.outcomes import occurred_at_text
-from engine.store import codec
-from engine.timefmt import utcnow
+from burt.engine.outcomes import occurred_at_text
+from burt.engine.store import codec
+from burt.engine.timefmt import utcnow
 
 T = TypeVar("T")
 _IN_JSON = "IN (SELECT value FROM json_each(?))"

@@ -34,7 +34,7 @@ class LiveServer:
 
 def create_key(env: Mapping[str, str], tenant: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "keys", "create", "--tenant", tenant],
+        [sys.executable, "-m", "burt.service.cli", "keys", "create", "--tenant", tenant],
         env=dict(env),
         check=True,
         capture_output=True,
@@ -61,7 +61,7 @@ def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None
 def live_server(
     data_dir: Path, extra_env: Mapping[str, str] | None = None, startup_timeout: float = 30.0
 ) -> Iterator[LiveServer]:
-    """Start `uvicorn service.asgi:app` in its own process; stop it on exit."""
+    """Start `uvicorn burt.service.asgi:app` in its own process; stop it on exit."""
     port = free_port()
     env = server_env(data_dir, port, extra_env)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +70,7 @@ def live_server(
             sys.executable,
             "-m",
             "uvicorn",
-            "service.asgi:app",
+            "burt.service.asgi:app",
             "--host",
             "127.0.0.1",
             "--port",
