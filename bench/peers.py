@@ -23,10 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
+
 from burt.engine.policy import Evidence
 from burt.engine.simulation import Decision, PolicyFactory, burt_factory
 from burt.engine.stats import prob_best_and_expected_loss
-from scipy import stats
 
 
 def _uniform(k: int) -> np.ndarray:

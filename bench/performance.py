@@ -30,13 +30,13 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from pymongo import MongoClient
+
 from burt.engine import Burt, ContactIn, EventIn, SQLiteStore
 from burt.engine.policy import Evidence, PolicySettings, allocate
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
 from burt.engine.timefmt import utcnow
-from pymongo import MongoClient
-
 from tests.stores import MongoServer
 from tests.support.live import create_key, live_server
 

@@ -15,10 +15,10 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from burt.engine.simulation import Scenario, SimulationRun, simulate
 from tqdm import tqdm
 
 from bench.peers import ALL_POLICIES
+from burt.engine.simulation import Scenario, SimulationRun, simulate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SCENARIOS = REPO_ROOT.parent / "shared" / "scenarios"

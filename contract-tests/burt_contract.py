@@ -21,15 +21,16 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import schemathesis
+from schemathesis import Case, CheckContext, Response
+from schemathesis.core.parameters import ParameterLocation
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from burt.engine import Burt
 from burt.engine.model import EventIn
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
 from burt.service.keys import hash_api_key, new_api_key
-from schemathesis import Case, CheckContext, Response
-from schemathesis.core.parameters import ParameterLocation
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TENANT = "acme"
 """The tenant whose key the generated requests carry."""

@@ -9,8 +9,9 @@ from typing import Any
 
 import schemathesis
 import yaml
-from burt.service.config import SPEC_PATH
 from burt_contract import TENANT, deploy, probe_of
+
+from burt.service.config import SPEC_PATH
 
 SEED = 20261127
 """Fixed, so every run generates the same requests; change it locally to explore."""

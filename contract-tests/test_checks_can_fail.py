@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from burt.engine import Burt
-from burt.service import handlers, security
-from burt.service.runtime import engine_for
 from burt_contract import (
     TENANT,
     auth_header,
@@ -29,6 +26,10 @@ from burt_contract import (
 from conftest import base_config
 from schemathesis.core.failures import FailureGroup
 from starlette.responses import JSONResponse
+
+from burt.engine import Burt
+from burt.service import handlers, security
+from burt.service.runtime import engine_for
 
 GET_CAMPAIGN = ("/campaigns/{campaignId}", "GET")
 DRAW = ("/campaigns/{campaignId}/batches", "POST")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from burt.engine.model import HOLDOUT
 from burt.engine.stats import apportion
 

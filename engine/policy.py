@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from burt.engine.stats import beta_credible_interval, prob_best_and_expected_loss
 from scipy import special
+
+from burt.engine.stats import beta_credible_interval, prob_best_and_expected_loss
 
 WARMING_UP = "warming_up"
 EXPLORING = "exploring"

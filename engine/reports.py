@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+
 from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, Campaign, PeriodCount
 from burt.engine.policy import Allocation, Evidence, allocate
 from burt.engine.stats import srm_chi_square

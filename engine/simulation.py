@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from tqdm import tqdm
+
 from burt.engine.policy import WINNER, Evidence, PolicySettings, allocate
 from burt.engine.stats import apportion
-from tqdm import tqdm
 
 DEFAULT_POLICY = "burt"
 

@@ -7,6 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
 from burt.service import handlers, problems
@@ -14,9 +18,6 @@ from burt.service.config import SPEC_PATH, Config
 from burt.service.limits import BodySizeLimit
 from burt.service.runtime import STATE_KEY, Runtime
 from burt.service.validation import SpecBodyValidator
-from connexion import AsyncApp
-from connexion.middleware import MiddlewarePosition
-from connexion.resolver import Resolver
 
 
 def handler_name(operation_id: str) -> str:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from connexion import request
+from starlette.responses import Response
+
 from burt.engine.errors import VersionMismatch
 from burt.engine.model import Campaign
 from burt.service import views
@@ -16,8 +19,6 @@ from burt.service.generated import models
 from burt.service.problems import PreconditionRequired
 from burt.service.runtime import engine_for, runtime_of
 from burt.service.validation import validated_body
-from connexion import request
-from starlette.responses import Response
 
 JSON = "application/json"
 

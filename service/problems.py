@@ -6,12 +6,13 @@ import logging
 import re
 from functools import cache
 
-from burt.engine import errors
-from burt.service.config import spec
-from burt.service.limits import BodyTooLarge
 from connexion import AsyncApp
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
+
+from burt.engine import errors
+from burt.service.config import spec
+from burt.service.limits import BodyTooLarge
 
 log = logging.getLogger("burt")
 

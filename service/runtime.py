@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.requests import HTTPConnection
+
 from burt.engine import Burt
 from burt.engine.store.base import Store
 from burt.service.config import Config
-from starlette.requests import HTTPConnection
 
 STATE_KEY = "burt"
 

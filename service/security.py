@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import HTTPConnection
+
 from burt.service.keys import hash_api_key
 from burt.service.runtime import runtime_of
-from starlette.requests import HTTPConnection
 
 
 async def bearer_info(token: str, request: HTTPConnection) -> dict[str, Any] | None:

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import msgspec
-from burt.service.config import spec
-from burt.service.generated import models
 from connexion.exceptions import BadRequestProblem
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.validators import AbstractRequestBodyValidator
 from starlette.types import Scope
+
+from burt.service.config import spec
+from burt.service.generated import models
 
 BODY_KEY = "burt_body"
 _REF_PREFIX = "#/components/schemas/"

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from burt.engine.store.base import Store
 
+from burt.engine.store.base import Store
 from tests.stores import MongoServer, StoreSpec, new_db_name
 
 EXTERNAL_URI = os.environ.get("BURT_TEST_MONGODB_URI")

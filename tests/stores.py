@@ -19,15 +19,15 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
 from burt.engine import Burt
 from burt.engine.errors import NoPendingContacts
 from burt.engine.model import ContactIn
 from burt.engine.store import SQLiteStore
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
-
 from tests.support.live import free_port
 
 TENANT = "acme"

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
+
 from burt.engine.assignment import assign_labels
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
 from burt.service.keys import hash_api_key, new_api_key
-from starlette.testclient import TestClient
 
 MAX_BODY = 200_000
 NOW = "2026-11-27T10:00:00Z"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from burt.engine import Burt, EventIn, SQLiteStore
 from burt.engine.errors import InvalidInput, NotFound, VersionMismatch
 from burt.engine.timefmt import parse_rfc3339

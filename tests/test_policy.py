@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from burt.engine.policy import (
     EXPLORING,
     WARMING_UP,

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from burt.engine.store.mongo import MongoStore
 from burt.service.app import create_app
 from burt.service.config import Config
-
 from tests.conftest import MONGO_KINDS, mongo_uri
 from tests.stores import MongoServer, new_db_name
 from tests.support.live import create_key, live_server

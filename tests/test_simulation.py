@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from burt.engine.policy import Evidence
 from burt.engine.simulation import (
     Decision,

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+
 from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
 from burt.service.config import SPEC_PATH
 from burt.service.validation import body_rules
-from openapi_spec_validator import validate
-from openapi_spec_validator.readers import read_from_filename
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from burt.engine.stats import (
     apportion,
     beta_credible_interval,
     prob_best_and_expected_loss,
     srm_chi_square,
 )
-from scipy import stats
 
 
 class TestApportion:

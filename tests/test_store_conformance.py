@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from burt.engine import Burt, ContactIn, EventIn
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
@@ -22,7 +23,6 @@ from burt.engine.model import Batch, BatchDraft, Campaign
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
-
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
 

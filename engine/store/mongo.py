@@ -79,6 +79,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 import bson
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
+
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
@@ -96,9 +100,6 @@ from burt.engine.model import (
 from burt.engine.outcomes import classify_events, occurred_at_text
 from burt.engine.store import codec
 from burt.engine.timefmt import utcnow
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 P = ParamSpec("P")
 T = TypeVar("T")

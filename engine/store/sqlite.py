@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
+
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, StoreUnavailable
 from burt.engine.model import (
