@@ -47,7 +47,7 @@ client: $(STAMP)
 check-client: $(STAMP)
 	clients/generate.sh --check
 
-LINTED := burt engine service tests bench contract-tests examples
+LINTED := burt engine service tests testing_support bench contract-tests examples
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)

@@ -37,8 +37,8 @@ from burt.engine.policy import Evidence, PolicySettings, allocate
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
 from burt.engine.timefmt import utcnow
-from tests.stores import MongoServer
-from tests.support.live import create_key, live_server
+from testing_support.live import create_key, live_server
+from testing_support.mongo_servers import MongoServer
 
 OUTCOME_TYPES = ("delivered", "opened", "clicked")
 

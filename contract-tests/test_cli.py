@@ -13,7 +13,7 @@ from pathlib import Path
 
 from burt_contract import TENANT
 
-from tests.support.live import live_server
+from testing_support.live import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from burt.engine.store.base import Store
-from tests.stores import MongoServer, StoreSpec, new_db_name
+from testing_support.mongo_servers import MongoServer
+from tests.stores import StoreSpec, new_db_name
 
 EXTERNAL_URI = os.environ.get("BURT_TEST_MONGODB_URI")
 MONGO_KINDS = ["mongodb"] if EXTERNAL_URI else ["mongodb-nx", "mongodb-secantus"]

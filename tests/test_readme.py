@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import live_server
+from testing_support.live import live_server
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

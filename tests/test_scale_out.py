@@ -18,9 +18,10 @@ import pytest
 from burt.engine.store.mongo import MongoStore
 from burt.service.app import create_app
 from burt.service.config import Config
+from testing_support.live import create_key, live_server
+from testing_support.mongo_servers import MongoServer
 from tests.conftest import MONGO_KINDS, mongo_uri
-from tests.stores import MongoServer, new_db_name
-from tests.support.live import create_key, live_server
+from tests.stores import new_db_name
 
 pytestmark = pytest.mark.slow
 

@@ -45,7 +45,7 @@ from burt_client.models import (
 )
 from burt_client.types import UNSET, Response, Unset
 
-from tests.support.live import LiveServer, live_server
+from testing_support.live import LiveServer, live_server
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 T = TypeVar("T")
