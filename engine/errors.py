@@ -6,8 +6,6 @@ from __future__ import annotations
 class BurtError(Exception):
     """Base of every error the engine raises on purpose."""
 
-    kind: str = "about:blank"
-
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -28,19 +26,13 @@ class Conflict(BurtError):
 class NoPendingContacts(Conflict):
     """A batch was requested from a campaign with no pending contacts."""
 
-    kind = "https://burt.dev/problems/no-pending-contacts"
-
 
 class CampaignNotActive(Conflict):
     """Batches and loads are refused while a campaign is paused or completed."""
 
-    kind = "https://burt.dev/problems/campaign-not-active"
-
 
 class IdempotencyKeyReused(BurtError):
     """An Idempotency-Key was replayed with a different request body (422)."""
-
-    kind = "https://burt.dev/problems/idempotency-key-reused"
 
 
 class Unprocessable(BurtError):

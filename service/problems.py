@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from connexion import AsyncApp
@@ -25,30 +26,46 @@ class PreconditionRequired(Exception):
         self.detail = detail
 
 
-_STATUS: dict[type[errors.BurtError], tuple[int, str]] = {
-    errors.InvalidInput: (400, "Bad Request"),
-    errors.NotFound: (404, "Not Found"),
-    errors.Conflict: (409, "Conflict"),
-    errors.VersionMismatch: (412, "Precondition Failed"),
-    errors.IdempotencyKeyReused: (422, "Unprocessable Entity"),
-    errors.Unprocessable: (422, "Unprocessable Entity"),
-    errors.StoreUnavailable: (503, "Service Unavailable"),
+@dataclass(frozen=True)
+class ProblemType:
+    """How an engine error leaves over HTTP: status, title and the problem `type` URI."""
+
+    status: int
+    title: str
+    uri: str = "about:blank"
+
+
+_PROBLEMS = "https://burt.dev/problems/"
+_BY_ERROR: dict[type[errors.BurtError], ProblemType] = {
+    errors.InvalidInput: ProblemType(400, "Bad Request"),
+    errors.NotFound: ProblemType(404, "Not Found"),
+    errors.NoPendingContacts: ProblemType(409, "Conflict", _PROBLEMS + "no-pending-contacts"),
+    errors.CampaignNotActive: ProblemType(409, "Conflict", _PROBLEMS + "campaign-not-active"),
+    errors.Conflict: ProblemType(409, "Conflict"),
+    errors.VersionMismatch: ProblemType(412, "Precondition Failed"),
+    errors.IdempotencyKeyReused: ProblemType(
+        422, "Unprocessable Entity", _PROBLEMS + "idempotency-key-reused"
+    ),
+    errors.Unprocessable: ProblemType(422, "Unprocessable Entity"),
+    errors.StoreUnavailable: ProblemType(503, "Service Unavailable"),
 }
+"""Engine error classes -> problems; a subclass not listed takes its nearest listed base's."""
+_UNMAPPED = ProblemType(500, "Internal Server Error")
 
 
-def _status_of(exc: errors.BurtError) -> tuple[int, str]:
+def problem_type(exc: errors.BurtError) -> ProblemType:
     for cls in type(exc).__mro__:
-        if cls in _STATUS:
-            return _STATUS[cls]
-    return 500, "Internal Server Error"
+        if cls in _BY_ERROR:
+            return _BY_ERROR[cls]
+    return _UNMAPPED
 
 
 def burt_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, errors.BurtError)
-    status, title = _status_of(exc)
-    if status == 503:
+    kind = problem_type(exc)
+    if kind.status == 503:
         log.warning("store unavailable: %s", exc.detail)
-    return problem(status, title, exc.detail, type=exc.kind, instance=request.url.path)
+    return problem(kind.status, kind.title, exc.detail, type=kind.uri, instance=request.url.path)
 
 
 def precondition_required(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
