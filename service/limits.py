@@ -6,13 +6,19 @@ its length declared: connexion treats a request without Content-Length as having
 
 from __future__ import annotations
 
-import json
-
+from connexion.lifecycle import ConnexionResponse
+from connexion.problem import problem
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyTooLarge(Exception):
     """Raised from `receive` once a streamed body passes the limit."""
+
+
+def payload_too_large(detail: str, instance: str, close: bool = False) -> ConnexionResponse:
+    """The one 413 problem: sent here before the app runs, and by the app's error handler."""
+    headers = {"Connection": "close"} if close else None
+    return problem(413, "Payload Too Large", detail, instance=instance, headers=headers)
 
 
 class BodySizeLimit:
@@ -80,23 +86,18 @@ class BodySizeLimit:
                 return b"".join(chunks)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Payload Too Large",
-                "status": 413,
-                "detail": f"request body exceeds {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-            }
-        ).encode()
+        response = payload_too_large(
+            f"request body exceeds {self.max_bytes} bytes", scope.get("path", ""), close=True
+        )
+        body = response.body.encode() if isinstance(response.body, str) else response.body
+        headers = response.headers or {}
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": response.status_code,
                 "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
+                    *((k.lower().encode(), str(v).encode()) for k, v in headers.items()),
+                    (b"content-length", b"%d" % len(body)),
                 ],
             }
         )

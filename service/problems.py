@@ -13,7 +13,7 @@ from connexion.problem import problem
 
 from burt.engine import errors
 from burt.service.config import spec
-from burt.service.limits import BodyTooLarge
+from burt.service.limits import BodyTooLarge, payload_too_large
 
 log = logging.getLogger("burt")
 
@@ -80,7 +80,7 @@ def invalid_text(request: ConnexionRequest, exc: Exception) -> ConnexionResponse
 
 
 def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    return problem(413, "Payload Too Large", str(exc), instance=request.url.path)
+    return payload_too_large(str(exc), request.url.path)
 
 
 @cache
