@@ -173,19 +173,13 @@ class Burt:
             if settings is None
             else settings_with(current.settings, settings, len(current.variants)),
         )
-        updated = await self.store.update_campaign(
-            self.tenant, campaign_id, expected_version, changes
-        )
-        if updated is None:
+        updated = current.with_changes(changes, self.clock())
+        if not await self.store.update_campaign(updated, expected_version):
             latest = await self.get_campaign(campaign_id)
             raise VersionMismatch(
                 f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
             )
-        return dataclasses.replace(
-            updated,
-            contacts_total=current.contacts_total,
-            contacts_pending=current.contacts_pending,
-        )
+        return updated
 
     # contacts -------------------------------------------------------------------------------
     async def load_contacts(
@@ -235,6 +229,7 @@ class Burt:
             size=size,
             created_at=now,
             seed=secrets.randbits(62),
+            variant_ids=tuple(v.id for v in campaign.variants),
             weights=tuple(float(w) for w in allocation.weights),
             holdout_fraction=campaign.settings.holdout_fraction,
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -106,32 +107,49 @@ class ContactLoadResult:
 
 @dataclass(frozen=True)
 class BatchDraft:
-    """Everything a store needs to claim and assign one batch atomically."""
+    """What the engine decides for a batch; a store claims contacts and assigns them by it."""
 
     id: str
     idempotency_key: str
     fingerprint: str
     size: int
+    """Contacts asked for; in a drawn Batch, the number it got (fewer when fewer were pending)."""
     created_at: datetime
     seed: int
+    variant_ids: tuple[str, ...]
+    """The campaign's variants, in the order of `weights` and of a Batch's `counts`."""
     weights: tuple[float, ...]
     holdout_fraction: float
+
+    def drawn(
+        self,
+        campaign_id: str,
+        sequence: int,
+        labels: Sequence[int],
+        assignments: tuple[tuple[str, int], ...] | None = None,
+    ) -> Batch:
+        """The batch this draft became once a store assigned `labels` (a variant index or
+        HOLDOUT per claimed contact, in load order)."""
+        per_label = Counter(labels)
+        decided = {f.name: getattr(self, f.name) for f in fields(BatchDraft)}
+        return Batch(
+            **{**decided, "size": len(labels)},
+            campaign_id=campaign_id,
+            sequence=sequence,
+            counts=tuple(per_label.get(i, 0) for i in range(len(self.weights))),
+            holdout_count=per_label.get(HOLDOUT, 0),
+            assignments=assignments,
+        )
 
 
 @dataclass(frozen=True)
-class Batch:
-    id: str
+class Batch(BatchDraft):
+    """A drawn batch: the draft it was drawn by, and what the draw produced."""
+
     campaign_id: str
     sequence: int
-    size: int
-    created_at: datetime
-    seed: int
-    weights: tuple[float, ...]
-    holdout_fraction: float
     counts: tuple[int, ...]
     holdout_count: int
-    idempotency_key: str
-    fingerprint: str
     assignments: tuple[tuple[str, int], ...] | None = None
     """(contact id, variant index or HOLDOUT) in load order; None in listings."""
 

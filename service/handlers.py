@@ -109,34 +109,28 @@ async def load_contacts(user: str, campaign_id: str) -> Response:
     return _json(views.contact_load_result(result))
 
 
-async def _variant_ids(user: str, campaign_id: str) -> list[str]:
-    campaign = await engine_for(request, user).get_campaign(campaign_id)
-    return [v.id for v in campaign.variants]
-
-
 async def create_experiment_batch(user: str, campaign_id: str) -> Response:
     body: models.BatchCreate = validated_body(request.scope)
-    burt = engine_for(request, user)
-    batch, replayed = await burt.create_experiment_batch(
+    batch, replayed = await engine_for(request, user).create_experiment_batch(
         campaign_id, size=body.size, idempotency_key=request.headers["Idempotency-Key"]
     )
     headers = {
         "Location": f"/campaigns/{campaign_id}/batches/{batch.id}",
         "Idempotent-Replayed": "true" if replayed else "false",
     }
-    return _json(views.batch(batch, await _variant_ids(user, campaign_id)), 201, headers)
+    return _json(views.batch(batch), 201, headers)
 
 
 async def get_experiment_batch(user: str, campaign_id: str, batch_id: str) -> Response:
     batch = await engine_for(request, user).get_experiment_batch(campaign_id, batch_id)
-    return _json(views.batch(batch, await _variant_ids(user, campaign_id)))
+    return _json(views.batch(batch))
 
 
 async def list_experiment_batches(
     user: str, campaign_id: str, limit: int = 50, cursor: str | None = None
 ) -> Response:
     page = await engine_for(request, user).list_experiment_batches(campaign_id, limit, cursor)
-    return _json(views.batch_page(page, await _variant_ids(user, campaign_id)))
+    return _json(views.batch_page(page))
 
 
 async def preview_allocation(user: str, campaign_id: str) -> Response:

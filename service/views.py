@@ -37,26 +37,26 @@ def contact_load_result(r: ContactLoadResult) -> models.ContactLoadResult:
     return models.ContactLoadResult(**dataclasses.asdict(r))
 
 
-def _counts(b: Batch, variant_ids: list[str]) -> list[models.VariantCount]:
+def _counts(b: Batch) -> list[models.VariantCount]:
     return [
         models.VariantCount(variant_id=v, count=n)
-        for v, n in zip(variant_ids, b.counts, strict=True)
+        for v, n in zip(b.variant_ids, b.counts, strict=True)
     ]
 
 
-def batch_summary(b: Batch, variant_ids: list[str]) -> models.BatchSummary:
+def batch_summary(b: Batch) -> models.BatchSummary:
     return models.BatchSummary(
         id=b.id,
         sequence=b.sequence,
         size=b.size,
         created_at=format_rfc3339(b.created_at),
         seed=b.seed,
-        counts=_counts(b, variant_ids),
+        counts=_counts(b),
         holdout_count=b.holdout_count,
     )
 
 
-def batch(b: Batch, variant_ids: list[str]) -> models.Batch:
+def batch(b: Batch) -> models.Batch:
     assignments = b.assignments or ()
     return models.Batch(
         id=b.id,
@@ -66,13 +66,13 @@ def batch(b: Batch, variant_ids: list[str]) -> models.Batch:
         seed=b.seed,
         weights=[
             models.VariantWeight(variant_id=v, weight=w)
-            for v, w in zip(variant_ids, b.weights, strict=True)
+            for v, w in zip(b.variant_ids, b.weights, strict=True)
         ],
         holdout_fraction=b.holdout_fraction,
-        counts=_counts(b, variant_ids),
+        counts=_counts(b),
         holdout_count=b.holdout_count,
         assignments=[
-            models.Assignment(contact_id=contact, variant_id=variant_ids[v])
+            models.Assignment(contact_id=contact, variant_id=b.variant_ids[v])
             for contact, v in assignments
             if v != HOLDOUT
         ],
@@ -80,9 +80,9 @@ def batch(b: Batch, variant_ids: list[str]) -> models.Batch:
     )
 
 
-def batch_page(page: Page[Batch], variant_ids: list[str]) -> models.BatchPage:
+def batch_page(page: Page[Batch]) -> models.BatchPage:
     return models.BatchPage(
-        items=[batch_summary(b, variant_ids) for b in page.items], next_cursor=page.next_cursor
+        items=[batch_summary(b) for b in page.items], next_cursor=page.next_cursor
     )
 
 

@@ -11,6 +11,7 @@ import random
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from burt.engine import Burt, ContactIn, EventIn
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
-from burt.engine.model import Batch, BatchDraft, Campaign
+from burt.engine.model import Batch, BatchDraft, Campaign, CampaignChanges
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
@@ -158,9 +159,26 @@ def _draft_like(batch: Batch, key: str) -> BatchDraft:
         size=batch.size,
         created_at=batch.created_at,
         seed=batch.seed,
+        variant_ids=batch.variant_ids,
         weights=batch.weights,
         holdout_fraction=batch.holdout_fraction,
     )
+
+
+async def test_an_update_is_stamped_by_the_engines_clock_and_compare_and_set(store: Store) -> None:
+    """The store keeps the engine's time (not its own clock) and writes only at the version read."""
+    t0 = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    burt = Burt(store, tenant=TENANT, clock=lambda: t0)
+    campaign = await new_campaign(burt, [])
+    renamed = campaign.with_changes(CampaignChanges(name="Renamed"), t0 + timedelta(hours=1))
+    assert not await store.update_campaign(renamed, expected_version=campaign.version + 1)
+    assert await store.update_campaign(renamed, expected_version=campaign.version)
+    assert not await store.update_campaign(renamed, expected_version=campaign.version)
+    assert await burt.get_campaign(campaign.id) == renamed
+    later = Burt(store, tenant=TENANT, clock=lambda: t0 + timedelta(days=1))
+    updated = await later.update_campaign(campaign.id, renamed.version, status="paused")
+    assert updated.updated_at == t0 + timedelta(days=1)
+    assert await burt.get_campaign(campaign.id) == updated
 
 
 async def test_idempotency_key_replay_returns_the_stored_batch(burt: Burt) -> None:

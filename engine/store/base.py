@@ -15,7 +15,6 @@ from burt.engine.model import (
     Batch,
     BatchDraft,
     Campaign,
-    CampaignChanges,
     ContactLike,
     EventLike,
     EventTally,
@@ -49,13 +48,12 @@ class Store(Protocol):
     async def list_campaigns(self, tenant: str, after_id: str | None, limit: int) -> list[Campaign]:
         """Campaigns ordered by id (ids sort by creation time), those with id > after_id."""
 
-    async def update_campaign(
-        self, tenant: str, campaign_id: str, expected_version: int, changes: CampaignChanges
-    ) -> Campaign | None:
-        """Apply `changes` and bump the version iff the stored version is `expected_version`.
+    async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
+        """Compare-and-set: store `campaign` (as the engine changed it: fields, version,
+        `updated_at`) iff its stored version is still `expected_version`.
 
-        Returns the updated campaign, or None when the version did not match (or the campaign
-        vanished); the caller distinguishes the two by reading the campaign again.
+        Returns False, storing nothing, when the version did not match or the campaign is gone
+        (the caller tells the two apart by reading it again). Contact counts are the store's.
         """
 
     # Contacts -------------------------------------------------------------------------------

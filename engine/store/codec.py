@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from burt.engine.model import Batch, BatchDraft, Campaign, PeriodCount, Variant
+from burt.engine.model import Batch, Campaign, PeriodCount, Variant
 from burt.engine.policy import PolicySettings
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
@@ -64,23 +64,22 @@ def campaign_from_fields(doc: dict[str, Any], total: int, pending: int) -> Campa
     )
 
 
-def batch_fields(
-    campaign_id: str, draft: BatchDraft, sequence: int, counts: list[int], holdout_count: int
-) -> dict[str, Any]:
+def batch_fields(batch: Batch) -> dict[str, Any]:
     """The stored header of a batch (its assignments live on the contacts)."""
     return {
-        "id": draft.id,
-        "campaign_id": campaign_id,
-        "sequence": sequence,
-        "idempotency_key": draft.idempotency_key,
-        "fingerprint": draft.fingerprint,
-        "size": sum(counts) + holdout_count,
-        "created_at": format_rfc3339(draft.created_at),
-        "seed": draft.seed,
-        "weights": list(draft.weights),
-        "holdout_fraction": draft.holdout_fraction,
-        "counts": counts,
-        "holdout_count": holdout_count,
+        "id": batch.id,
+        "campaign_id": batch.campaign_id,
+        "sequence": batch.sequence,
+        "idempotency_key": batch.idempotency_key,
+        "fingerprint": batch.fingerprint,
+        "size": batch.size,
+        "created_at": format_rfc3339(batch.created_at),
+        "seed": batch.seed,
+        "variant_ids": list(batch.variant_ids),
+        "weights": list(batch.weights),
+        "holdout_fraction": batch.holdout_fraction,
+        "counts": list(batch.counts),
+        "holdout_count": batch.holdout_count,
     }
 
 
@@ -94,6 +93,7 @@ def batch_from_fields(
         size=doc["size"],
         created_at=parse_rfc3339(doc["created_at"]),
         seed=doc["seed"],
+        variant_ids=tuple(doc["variant_ids"]),
         weights=tuple(doc["weights"]),
         holdout_fraction=doc["holdout_fraction"],
         counts=tuple(doc["counts"]),

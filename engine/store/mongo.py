@@ -91,7 +91,6 @@ from burt.engine.model import (
     Batch,
     BatchDraft,
     Campaign,
-    CampaignChanges,
     ContactLike,
     EventLike,
     EventTally,
@@ -99,7 +98,6 @@ from burt.engine.model import (
 )
 from burt.engine.outcomes import classify_events, occurred_at_text
 from burt.engine.store import codec
-from burt.engine.timefmt import utcnow
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -320,18 +318,12 @@ class MongoStore:
         return [await self._with_counts(doc) async for doc in cursor]
 
     @_available
-    async def update_campaign(
-        self, tenant: str, campaign_id: str, expected_version: int, changes: CampaignChanges
-    ) -> Campaign | None:
-        current = await self.get_campaign(tenant, campaign_id)
-        if current is None or current.version != expected_version:
-            return None
-        updated = current.with_changes(changes, utcnow())
-        doc = await self._campaigns.find_one_and_update(
-            {"_id": campaign_id, "tenant": tenant, "version": expected_version},
-            {"$set": codec.campaign_fields(updated)},
+    async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
+        result = await self._campaigns.update_one(
+            {"_id": campaign.id, "tenant": campaign.tenant, "version": expected_version},
+            {"$set": codec.campaign_fields(campaign)},
         )
-        return updated if doc is not None else None
+        return result.matched_count == 1
 
     async def _reserve(self, campaign_id: str, counter: str, n: int) -> tuple[int, dict[str, Any]]:
         """Reserve `n` values of a campaign counter: (the first one, the campaign afterwards)."""
@@ -504,12 +496,10 @@ class MongoStore:
         self, doc: dict[str, Any], draft: BatchDraft, held: list[int]
     ) -> dict[str, Any] | None:
         """Complete the batch in one conditional write; None if a recoverer aborted it."""
-        labels = assign_labels(len(held), draft.weights, draft.holdout_fraction, draft.seed)
-        per_label = Counter(labels.tolist())
-        counts = [per_label.get(i, 0) for i in range(len(draft.weights))]
-        fields = codec.batch_fields(
-            doc["campaign_id"], draft, doc["sequence"], counts, per_label[HOLDOUT]
-        )
+        labels = assign_labels(
+            len(held), draft.weights, draft.holdout_fraction, draft.seed
+        ).tolist()
+        fields = codec.batch_fields(draft.drawn(doc["campaign_id"], doc["sequence"], labels))
         return await self._batches.find_one_and_update(
             {"_id": doc["_id"], "state": _CLAIMING},
             {
@@ -517,7 +507,7 @@ class MongoStore:
                     **fields,
                     "state": _COMPLETE,
                     "members": _pack(held, "q"),
-                    "labels": _pack(labels.tolist(), "b"),
+                    "labels": _pack(labels, "b"),
                 }
             },
             return_document=ReturnDocument.AFTER,
@@ -536,7 +526,7 @@ class MongoStore:
         sequence, _ = await self._reserve(campaign_id, "next_sequence", 1)
         doc = {
             "_id": draft.id,
-            **codec.batch_fields(campaign_id, draft, sequence, [], 0),
+            **codec.batch_fields(draft.drawn(campaign_id, sequence, [])),
             "state": _CLAIMING,
             "started_at": time.time(),
         }

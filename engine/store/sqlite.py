@@ -29,12 +29,10 @@ import msgspec
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, StoreUnavailable
 from burt.engine.model import (
-    HOLDOUT,
     OUTCOME_TYPES,
     Batch,
     BatchDraft,
     Campaign,
-    CampaignChanges,
     ContactLike,
     EventLike,
     EventRejection,
@@ -43,7 +41,6 @@ from burt.engine.model import (
 )
 from burt.engine.outcomes import occurred_at_text
 from burt.engine.store import codec
-from burt.engine.timefmt import utcnow
 
 T = TypeVar("T")
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
@@ -271,20 +268,21 @@ class SQLiteStore:
 
         return await self._run(read)
 
-    async def update_campaign(
-        self, tenant: str, campaign_id: str, expected_version: int, changes: CampaignChanges
-    ) -> Campaign | None:
-        def write() -> Campaign | None:
+    async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
+        def write() -> bool:
             with self._write() as db:
-                current = self._read_campaign(tenant, campaign_id)
-                if current is None or current.version != expected_version:
-                    return None
-                updated = current.with_changes(changes, utcnow())
-                db.execute(
-                    "UPDATE campaigns SET doc = ?, version = ? WHERE id = ?",
-                    (codec.dumps(codec.campaign_fields(updated)), updated.version, campaign_id),
+                cursor = db.execute(
+                    "UPDATE campaigns SET doc = ?, version = ?"
+                    " WHERE id = ? AND tenant = ? AND version = ?",
+                    (
+                        codec.dumps(codec.campaign_fields(campaign)),
+                        campaign.version,
+                        campaign.id,
+                        campaign.tenant,
+                        expected_version,
+                    ),
                 )
-                return updated
+                return cursor.rowcount == 1
 
         return await self._run(write)
 
@@ -369,9 +367,13 @@ class SQLiteStore:
                     "UPDATE contacts SET batch_seq = ?, variant = ? WHERE id = ?",
                     [(sequence, label, row[0]) for row, label in zip(claimed, labels, strict=True)],
                 )
-                per_label = Counter(labels)
-                counts = [per_label.get(i, 0) for i in range(len(draft.weights))]
-                doc = codec.batch_fields(campaign_id, draft, sequence, counts, per_label[HOLDOUT])
+                batch = draft.drawn(
+                    campaign_id,
+                    sequence,
+                    labels,
+                    tuple((row[1], label) for row, label in zip(claimed, labels, strict=True)),
+                )
+                doc = codec.batch_fields(batch)
                 db.execute(
                     "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -386,15 +388,14 @@ class SQLiteStore:
                 db.executemany(
                     "INSERT INTO period_counts (campaign, sequence, variant, sends)"
                     " VALUES (?, ?, ?, ?)",
-                    [(num, sequence, v, n) for v, n in sorted(per_label.items())],
+                    [(num, sequence, v, n) for v, n in sorted(Counter(labels).items())],
                 )
                 db.execute(
                     "UPDATE campaigns SET next_sequence = next_sequence + 1,"
                     " contacts_pending = contacts_pending - ? WHERE num = ?",
                     (len(claimed), num),
                 )
-            assignments = tuple((row[1], label) for row, label in zip(claimed, labels, strict=True))
-            return codec.batch_from_fields(doc, assignments)
+            return batch
 
         return await self._run(write)
 
