@@ -11,7 +11,7 @@ import schemathesis
 import yaml
 from burt_contract import TENANT, deploy, probe_of
 
-from burt.service.config import SPEC_PATH
+from burt.service.contract import SPEC_PATH
 
 SEED = 20261127
 """Fixed, so every run generates the same requests; change it locally to explore."""

@@ -14,7 +14,8 @@ from connexion.resolver import Resolver
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
 from burt.service import handlers, problems
-from burt.service.config import SPEC_PATH, Config
+from burt.service.config import Config
+from burt.service.contract import SPEC_PATH
 from burt.service.limits import BodySizeLimit
 from burt.service.runtime import STATE_KEY, Runtime
 from burt.service.validation import SpecBodyValidator

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-
-SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
-
-
-@cache
-def spec() -> dict[str, Any]:
-    """The contract as plain data, read once per process (callers must not mutate it)."""
-    return yaml.safe_load(SPEC_PATH.read_text())
 
 
 @dataclass(frozen=True)

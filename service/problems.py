@@ -12,7 +12,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from burt.engine import errors
-from burt.service.config import spec
+from burt.service.contract import spec
 from burt.service.limits import BodyTooLarge, payload_too_large
 
 log = logging.getLogger("burt")

@@ -20,7 +20,7 @@ from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.validators import AbstractRequestBodyValidator
 from starlette.types import Scope
 
-from burt.service.config import spec
+from burt.service.contract import spec
 from burt.service.generated import models
 
 BODY_KEY = "burt_body"

@@ -14,7 +14,7 @@ from openapi_spec_validator.readers import read_from_filename
 from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
-from burt.service.config import SPEC_PATH
+from burt.service.contract import SPEC_PATH
 from burt.service.validation import body_rules
 
 METHODS = ("get", "post", "put", "patch", "delete")
