@@ -20,7 +20,7 @@ def occurred_at_text(event: EventLike) -> str:
     return format_rfc3339(value) if isinstance(value, datetime) else value
 
 
-class _Classified:
+class ClassifiedEvents:
     """The outcome of classifying a request's events against what the store already holds."""
 
     def __init__(self) -> None:
@@ -48,7 +48,7 @@ def classify_events(
     assigned: dict[str, tuple[int | None, int | None]],
     seen_events: set[str],
     had_outcome: set[tuple[str, str]],
-) -> _Classified:
+) -> ClassifiedEvents:
     """Sort a request's events into rejected, duplicate, new-and-counted and new-but-repeated.
 
     `assigned` maps known contact ids to (batch sequence, variant), None while pending;
@@ -56,7 +56,7 @@ def classify_events(
     already counted. Both sets grow as the request is walked, so repeats inside one request
     are caught too.
     """
-    out = _Classified()
+    out = ClassifiedEvents()
     out.received = len(events)
     seen = set(seen_events)
     counted = set(had_outcome)
