@@ -11,6 +11,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
+from burt.engine import model
 from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
@@ -99,3 +100,18 @@ def test_documented_setting_defaults_match_the_engine(spec: dict[str, Any]) -> N
         match = re.search(r"Default: ([^.\s]+(?:\.\d+)?)\.", schema["description"])
         assert match, f"{name} documents no default"
         assert yaml.safe_load(match.group(1)) == engine_defaults[name], name
+
+
+ENGINE_ENUMS = {
+    "OutcomeType": model.OUTCOME_TYPES,
+    "OptimizedOutcome": model.OPTIMIZABLE_OUTCOMES,
+    "CampaignStatus": model.CAMPAIGN_STATUSES,
+}
+
+
+@pytest.mark.parametrize("schema", sorted(ENGINE_ENUMS))
+def test_the_contracts_enums_are_the_engines(spec: dict[str, Any], schema: str) -> None:
+    """Both sides are read, neither is written down here: adding a value to one alone fails."""
+    documented = spec["components"]["schemas"][schema]["enum"]
+    assert len(set(documented)) == len(documented)
+    assert set(documented) == set(ENGINE_ENUMS[schema])
