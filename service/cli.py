@@ -1,64 +1,103 @@
-"""The `burt` command: `burt serve`, `burt keys create --tenant NAME`, `burt simulate ...`."""
+"""The `burt` command. Each subcommand lives in its own module and registers itself here.
+
+A module listed in `COMMANDS` defines `register(cli: Commands) -> None`:
+
+    def register(cli: Commands) -> None:
+        cli.group("keys", help="manage API keys")
+        parser = cli.add("keys revoke", help="revoke a key", run=revoke)
+        parser.add_argument("--prefix", required=True)
+
+`run(args)` receives the parsed arguments and returns the exit status. A space in the path
+nests the command under a group (`burt keys revoke`); the group is made on first use, so
+several modules can add to one group. A command that parses its own arguments registers with
+`cli.add_passthrough(name, help=..., main=...)` and gets the raw argv after its name.
+Every listed module is imported for every command: keep heavy imports inside `run`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
 
-from burt.service.config import Config
+# One line per module that adds commands; order is the order `burt --help` lists them.
+COMMANDS: tuple[str, ...] = (
+    "burt.service.commands.serve",
+    "burt.service.commands.keys",
+    "burt.service.commands.simulate",
+)
 
-
-def _serve(config: Config) -> int:
-    import uvicorn
-
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(
-        "burt.service.asgi:app",
-        host=config.host,
-        port=config.port,
-        workers=config.workers,
-        log_level=config.log_level,
-    )
-    return 0
+Run = Callable[[argparse.Namespace], int]
+PassthroughMain = Callable[[list[str]], int]
 
 
-async def _create_key(config: Config, tenant: str) -> str:
-    from burt.engine.store import store_from_config
-    from burt.service.keys import hash_api_key, new_api_key
+class Commands:
+    """The tree of `burt` subcommands that the modules in `COMMANDS` add to."""
 
-    store = store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
-    await store.open()
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._parser = parser
+        self._children: dict[tuple[str, ...], argparse._SubParsersAction] = {
+            (): parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        }
+        self.passthrough: dict[str, PassthroughMain] = {}
+
+    def group(self, path: str, help: str) -> None:
+        """Describe a group (`keys`) before adding to it; a no-op if it exists already."""
+        self._subcommands(tuple(path.split()), help)
+
+    def add(self, path: str, *, help: str, run: Run, **options: object) -> argparse.ArgumentParser:
+        """Add the command at `path` ("serve", "keys create"); returns its parser."""
+        *parents, name = path.split()
+        parser = self._subcommands(tuple(parents)).add_parser(
+            name, help=help, description=help, **options
+        )
+        parser.set_defaults(run=run)
+        return parser
+
+    def add_passthrough(self, name: str, *, help: str, main: PassthroughMain) -> None:
+        """A top-level command with its own argument parser: `main(argv after the name)`."""
+        self.add(name, help=help, run=lambda _args: main([]), add_help=False)
+        self.passthrough[name] = main
+
+    def _subcommands(
+        self, path: tuple[str, ...], help: str | None = None
+    ) -> argparse._SubParsersAction:
+        if path not in self._children:
+            parent = self._subcommands(path[:-1])
+            group = parent.add_parser(path[-1], help=help, description=help)
+            self._children[path] = group.add_subparsers(
+                dest="_".join(("command", *path)), required=True, metavar="COMMAND"
+            )
+        return self._children[path]
+
+
+def package_version() -> str:
     try:
-        key = new_api_key()
-        await store.add_api_key(hash_api_key(key), tenant)
-        return key
-    finally:
-        await store.close()
+        return version("burt")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
+def build(modules: Sequence[str] = COMMANDS) -> tuple[argparse.ArgumentParser, Commands]:
+    parser = argparse.ArgumentParser(
+        prog="burt", description="burt: adaptive experiments for email campaigns"
+    )
+    parser.add_argument("--version", action="version", version=f"burt {package_version()}")
+    cli = Commands(parser)
+    for module in modules:
+        import_module(module).register(cli)
+    return parser, cli
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["simulate"]:
-        from burt.engine.simulation import simulate_main
-
-        return simulate_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="burt", description="burt adaptive-experiment engine")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the REST API (settings from BURT_* variables)")
-    keys = commands.add_parser("keys", help="manage API keys")
-    key_commands = keys.add_subparsers(dest="keys_command", required=True)
-    create = key_commands.add_parser("create", help="create a key; prints it alone on stdout")
-    create.add_argument("--tenant", required=True, help="the tenant the key belongs to")
-    commands.add_parser("simulate", help="replay simulated campaigns (see `burt simulate -h`)")
+    parser, cli = build()
+    if argv and argv[0] in cli.passthrough:
+        return cli.passthrough[argv[0]](argv[1:])
     args = parser.parse_args(argv)
-    config = Config.from_env()
-    if args.command == "serve":
-        return _serve(config)
-    if not args.tenant.strip():
-        parser.error("--tenant must not be empty")
-    print(asyncio.run(_create_key(config, args.tenant.strip())))
-    return 0
+    return args.run(args)
 
 
 if __name__ == "__main__":

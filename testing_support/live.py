@@ -7,10 +7,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -21,20 +22,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The `burt` command of the environment running the tests.
+BURT = (sys.executable, "-m", "burt")
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str
     env: dict[str, str]
     process: subprocess.Popen[bytes]
+    burt: Sequence[str] = BURT
 
     def create_key(self, tenant: str) -> str:
         """A new API key for `tenant`, made with the real `burt keys create` command."""
-        return create_key(self.env, tenant)
+        return create_key(self.env, tenant, self.burt)
 
 
-def create_key(env: Mapping[str, str], tenant: str) -> str:
+def create_key(env: Mapping[str, str], tenant: str, burt: Sequence[str] = BURT) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "burt.service.cli", "keys", "create", "--tenant", tenant],
+        [*burt, "keys", "create", "--tenant", tenant],
         env=dict(env),
         check=True,
         capture_output=True,
@@ -57,29 +63,32 @@ def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None
     return env
 
 
+def uvicorn_command(port: int) -> list[str]:
+    """The default server process: uvicorn on the app, configured by the environment."""
+    return [
+        *(sys.executable, "-m", "uvicorn", "burt.service.asgi:app", "--host", "127.0.0.1"),
+        *("--port", str(port), "--log-level", "warning"),
+    ]
+
+
 @contextmanager
 def live_server(
-    data_dir: Path, extra_env: Mapping[str, str] | None = None, startup_timeout: float = 30.0
+    data_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
+    startup_timeout: float = 30.0,
+    command: Callable[[int], Sequence[str]] = uvicorn_command,
+    burt: Sequence[str] = BURT,
+    cwd: Path | None = None,
+    stderr: int | IO[bytes] | None = None,
 ) -> Iterator[LiveServer]:
-    """Start `uvicorn burt.service.asgi:app` in its own process; stop it on exit."""
+    """Start `command(port)` (uvicorn by default) in its own process; stop it on exit.
+
+    `burt` is the command that `LiveServer.create_key` runs, for servers of another install.
+    """
     port = free_port()
     env = server_env(data_dir, port, extra_env)
     data_dir.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "burt.service.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
+    process = subprocess.Popen(list(command(port)), env=env, cwd=cwd, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
@@ -94,7 +103,7 @@ def live_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not become ready on {url}")
             time.sleep(0.1)
-        yield LiveServer(url=url, env=env, process=process)
+        yield LiveServer(url=url, env=env, process=process, burt=burt)
     finally:
         process.terminate()
         try:

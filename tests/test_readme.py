@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from testing_support.live import live_server
+from testing_support.live import LiveServer, live_server
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
 
 
 def walkthrough() -> str:
@@ -21,21 +22,26 @@ def walkthrough() -> str:
     return blocks[0]
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough uses curl")
-def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
+def run_walkthrough(
+    server: LiveServer, burt: str = ".venv/bin/burt", cwd: Path = README.parent
+) -> None:
+    """Run the walkthrough against `server`, with `burt` as the command it calls; check answers.
+
+    The only changes: the server listens on a free port, not 8000, and `burt` may be another
+    install's command (the wheel test runs it from a fresh virtualenv in another folder).
+    """
     script = walkthrough()
-    assert "API=http://127.0.0.1:8000" in script
-    with live_server(tmp_path / "var") as server:
-        # The one change: the server under test listens on a free port, not 8000.
-        runnable = script.replace("API=http://127.0.0.1:8000", f"API={server.url}")
-        done = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", runnable],
-            cwd=README.parent,
-            env=server.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    assert "API=http://127.0.0.1:8000" in script and ".venv/bin/burt " in script
+    runnable = script.replace("API=http://127.0.0.1:8000", f"API={server.url}")
+    runnable = runnable.replace(".venv/bin/burt ", f"{burt} ")
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", runnable],
+        cwd=cwd,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("cmp_")
@@ -47,3 +53,9 @@ def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     assert sum(v["outcomes"]["clicked"] for v in stats["variants"]) == 1
     assert allocation["contacts_pending"] == 2
     assert [b["id"] for b in batches["items"]] == [batch["id"]]
+
+
+@needs_curl
+def test_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
+    with live_server(tmp_path / "var") as server:
+        run_walkthrough(server)

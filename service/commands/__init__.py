@@ -1,0 +1,1 @@
+"""The `burt` subcommands, one module each; `burt.service.cli.COMMANDS` lists them."""

@@ -1,0 +1,17 @@
+"""`burt simulate`: the campaign simulator, which parses its own arguments."""
+
+from __future__ import annotations
+
+from burt.service.cli import Commands
+
+
+def _simulate(argv: list[str]) -> int:
+    from burt.engine.simulation import simulate_main
+
+    return simulate_main(argv)
+
+
+def register(cli: Commands) -> None:
+    cli.add_passthrough(
+        "simulate", help="replay simulated campaigns (see `burt simulate -h`)", main=_simulate
+    )
