@@ -43,6 +43,17 @@ from burt.engine.outcomes import occurred_at_text
 from burt.engine.store import codec
 
 T = TypeVar("T")
+_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+    }
+)
+"""Primary result codes that mean the file cannot be used right now (503); any other SQLite
+error is a defect or a damaged file and surfaces as itself (500, logged)."""
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 _SCHEMA = f"""
@@ -153,8 +164,10 @@ class SQLiteStore:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, fn, *args)
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"SQLite: {exc}") from exc
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _UNAVAILABLE:  # extended -> primary
+                raise StoreUnavailable(f"SQLite: {exc}") from exc
+            raise
 
     @property
     def _db(self) -> sqlite3.Connection:
