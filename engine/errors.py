@@ -45,3 +45,10 @@ class VersionMismatch(BurtError):
 
 class StoreUnavailable(BurtError):
     """The store cannot be reached (503)."""
+
+
+class IncompatibleStore(BurtError):
+    """The store was written by a newer burt (a schema version this code does not know).
+
+    Raised by `Store.open`, which refuses such a store without writing to it.
+    """

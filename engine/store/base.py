@@ -27,7 +27,12 @@ class Store(Protocol):
     """`sqlite` or `mongodb`, reported by the readiness probe."""
 
     async def open(self) -> None:
-        """Connect and create the schema / indexes idempotently."""
+        """Connect, and create or migrate the schema / indexes to this burt's version.
+
+        A store written by an older burt is migrated forward, idempotently and safely while
+        other processes open it too; a store written by a newer burt is refused with
+        IncompatibleStore (a message saying which versions), and nothing is written to it.
+        """
 
     async def close(self) -> None: ...
 

@@ -41,6 +41,7 @@ from burt.engine.model import (
 )
 from burt.engine.outcomes import occurred_at_text
 from burt.engine.store import codec
+from burt.engine.store.sqlite_schema import MIGRATIONS, migrate, refuse_newer
 
 T = TypeVar("T")
 _UNAVAILABLE = frozenset(
@@ -56,67 +57,6 @@ _UNAVAILABLE = frozenset(
 error is a defect or a damaged file and surfaces as itself (500, logged)."""
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_hash TEXT PRIMARY KEY,
-    tenant TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS campaigns (
-    num INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    tenant TEXT NOT NULL,
-    doc TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    contacts_total INTEGER NOT NULL DEFAULT 0,
-    contacts_pending INTEGER NOT NULL DEFAULT 0,
-    next_sequence INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS campaigns_by_tenant ON campaigns (tenant, id);
-CREATE TABLE IF NOT EXISTS contacts (
-    id INTEGER PRIMARY KEY,
-    campaign INTEGER NOT NULL,
-    ext_id TEXT NOT NULL,
-    attributes TEXT,
-    batch_seq INTEGER,
-    variant INTEGER,
-    UNIQUE (campaign, ext_id)
-);
-CREATE INDEX IF NOT EXISTS contacts_pending
-    ON contacts (campaign, id) WHERE batch_seq IS NULL;
-CREATE INDEX IF NOT EXISTS contacts_by_batch
-    ON contacts (campaign, batch_seq, id) WHERE batch_seq IS NOT NULL;
-CREATE TABLE IF NOT EXISTS batches (
-    id TEXT PRIMARY KEY,
-    campaign INTEGER NOT NULL,
-    sequence INTEGER NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    doc TEXT NOT NULL,
-    UNIQUE (campaign, sequence),
-    UNIQUE (campaign, idempotency_key)
-);
-CREATE TABLE IF NOT EXISTS events (
-    campaign INTEGER NOT NULL,
-    event_id TEXT NOT NULL,
-    contact INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    PRIMARY KEY (campaign, event_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outcomes (
-    contact INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    PRIMARY KEY (contact, type)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS period_counts (
-    campaign INTEGER NOT NULL,
-    sequence INTEGER NOT NULL,
-    variant INTEGER NOT NULL,
-    sends INTEGER NOT NULL,
-    {", ".join(f"{t} INTEGER NOT NULL DEFAULT 0" for t in OUTCOME_TYPES)},
-    PRIMARY KEY (campaign, sequence, variant)
-) WITHOUT ROWID;
-"""
 
 # record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time]
 # and ?2 = the campaign's num. Events of unknown or still pending contacts, by request index:
@@ -189,18 +129,33 @@ class SQLiteStore:
     def _connect(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA mmap_size = 1073741824")
-        conn.execute("PRAGMA cache_size = -131072")
-        conn.executescript(_SCHEMA)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            # Refuse a newer file before switching to WAL, which writes the file's header.
+            refuse_newer(conn, self.path, len(MIGRATIONS))
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA mmap_size = 1073741824")
+            conn.execute("PRAGMA cache_size = -131072")
+            migrate(conn, self.path)
+        except BaseException:
+            conn.close()
+            raise
         self._conn = conn
 
     async def open(self) -> None:
+        """Open the file, creating it or migrating it to this burt's schema version.
+
+        Raises IncompatibleStore when the file was written by a newer burt.
+        """
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="burt-sqlite")
-            await self._run(self._connect)
+            try:
+                await self._run(self._connect)
+            except BaseException:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+                raise
 
     async def close(self) -> None:
         if self._executor is None:

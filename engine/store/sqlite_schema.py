@@ -1,0 +1,161 @@
+"""The SQLite file's schema, as numbered migration steps, and the start-up migration.
+
+The file carries its schema version in `PRAGMA user_version`. `MIGRATIONS[n]` takes a file from
+version n to n + 1, so a new file runs them all and an older one the ones it lacks. Version 1 is
+the schema of the first release, frozen here as it shipped (files written before versioning
+existed carry user_version 0 but have its tables: they are version 1). A later change to the
+schema adds a step at the end; a step once released is never edited.
+
+`migrate` runs in one `BEGIN IMMEDIATE` transaction: it holds SQLite's write lock while it reads
+the version, applies the missing steps and writes the new version, so several processes opening
+one file at once serialize (the first migrates, the others find the file current) and a process
+killed mid-way leaves the file at its old version, untouched. A file from a newer burt (a version
+this code does not know) is refused, never written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from burt.engine.errors import IncompatibleStore
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def script(sql: str) -> Migration:
+    """A step running the statements of `sql` inside the caller's transaction.
+
+    (`Connection.executescript` would COMMIT first and so break the migration's atomicity.)
+    """
+
+    def run(db: sqlite3.Connection) -> None:
+        statement = ""
+        for line in sql.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                db.execute(statement)
+                statement = ""
+        if statement.strip():
+            raise ValueError(f"incomplete SQL statement in a migration: {statement!r}")
+
+    return run
+
+
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_hash TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS campaigns (
+    num INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    contacts_total INTEGER NOT NULL DEFAULT 0,
+    contacts_pending INTEGER NOT NULL DEFAULT 0,
+    next_sequence INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS campaigns_by_tenant ON campaigns (tenant, id);
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    campaign INTEGER NOT NULL,
+    ext_id TEXT NOT NULL,
+    attributes TEXT,
+    batch_seq INTEGER,
+    variant INTEGER,
+    UNIQUE (campaign, ext_id)
+);
+CREATE INDEX IF NOT EXISTS contacts_pending
+    ON contacts (campaign, id) WHERE batch_seq IS NULL;
+CREATE INDEX IF NOT EXISTS contacts_by_batch
+    ON contacts (campaign, batch_seq, id) WHERE batch_seq IS NOT NULL;
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    campaign INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (campaign, sequence),
+    UNIQUE (campaign, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS events (
+    campaign INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    contact INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    PRIMARY KEY (campaign, event_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outcomes (
+    contact INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (contact, type)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS period_counts (
+    campaign INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    variant INTEGER NOT NULL,
+    sends INTEGER NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    opened INTEGER NOT NULL DEFAULT 0,
+    clicked INTEGER NOT NULL DEFAULT 0,
+    converted INTEGER NOT NULL DEFAULT 0,
+    unsubscribed INTEGER NOT NULL DEFAULT 0,
+    bounced INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign, sequence, variant)
+) WITHOUT ROWID;
+"""
+"""Version 1: the schema of the first release (commit 4147503), as it shipped."""
+
+MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1),)
+"""`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
+
+
+def stored_version(db: sqlite3.Connection) -> int:
+    """The file's schema version; 1 for a file of the first release (no version stamped)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if (
+        version == 0
+        and db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'campaigns'"
+        ).fetchone()
+    ):
+        return 1
+    return version
+
+
+def refuse_newer(db: sqlite3.Connection, path: Path, latest: int) -> int:
+    """The file's version; IncompatibleStore if a newer burt wrote it (a read, writes nothing)."""
+    found = stored_version(db)
+    if found > latest:
+        raise IncompatibleStore(
+            f"{path} has schema version {found}, written by a newer burt; this burt reads"
+            f" up to version {latest}. Upgrade burt, or point BURT_DATA_DIR elsewhere."
+        )
+    return found
+
+
+def migrate(
+    db: sqlite3.Connection, path: Path, migrations: Sequence[Migration] = MIGRATIONS
+) -> int:
+    """Bring the file to the latest version (idempotent, atomic); returns the version found.
+
+    Raises IncompatibleStore, writing nothing, when the file is newer than `migrations` know.
+    """
+    latest = len(migrations)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        found = refuse_newer(db, path, latest)
+        for step in migrations[found:]:
+            step(db)
+        if db.execute("PRAGMA user_version").fetchone()[0] != latest:
+            db.execute(f"PRAGMA user_version = {latest:d}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return found
