@@ -181,7 +181,18 @@ class Burt:
             )
         return updated
 
+    async def delete_campaign(self, campaign_id: str) -> None:
+        """Delete the campaign and everything stored for it, for good (then NotFound everywhere)."""
+        if not await self.store.delete_campaign(self.tenant, campaign_id):
+            raise NotFound(f"campaign {campaign_id!r} not found")
+
     # contacts -------------------------------------------------------------------------------
+    async def erase_contact(self, campaign_id: str, contact_id: str) -> None:
+        """Erase one person from a campaign: id, attributes and event ids; counts stay."""
+        await self.get_campaign(campaign_id)
+        if not await self.store.erase_contact(campaign_id, contact_id):
+            raise NotFound(f"campaign {campaign_id!r} has no contact {contact_id!r}")
+
     async def load_contacts(
         self, campaign_id: str, contacts: Sequence[ContactLike | str]
     ) -> ContactLoadResult:
@@ -233,7 +244,11 @@ class Burt:
             weights=tuple(float(w) for w in allocation.weights),
             holdout_fraction=campaign.settings.holdout_fraction,
         )
-        batch = await self.store.draw_batch(campaign_id, draft)
+        try:
+            batch = await self.store.draw_batch(campaign_id, draft)
+        except NoPendingContacts:
+            await self.get_campaign(campaign_id)  # NotFound if it was deleted meanwhile
+            raise
         if batch.id != draft.id:  # a concurrent request with the same key won the race
             return self._replay(batch, fingerprint), True
         return batch, False

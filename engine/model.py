@@ -151,7 +151,8 @@ class Batch(BatchDraft):
     counts: tuple[int, ...]
     holdout_count: int
     assignments: tuple[tuple[str, int], ...] | None = None
-    """(contact id, variant index or HOLDOUT) in load order; None in listings."""
+    """(contact id, variant index or HOLDOUT) in load order; None in listings. Contacts erased
+    since the draw are left out (`size` and `counts` still count them)."""
 
 
 @dataclass(frozen=True)

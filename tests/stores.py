@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import sqlite3
 import time
 import uuid
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -20,7 +22,7 @@ from typing import Any, TextIO
 from pymongo import MongoClient
 
 from burt.engine import Burt
-from burt.engine.errors import NoPendingContacts
+from burt.engine.errors import NoPendingContacts, NotFound
 from burt.engine.model import ContactIn
 from burt.engine.store import SQLiteStore
 from burt.engine.store.base import Store
@@ -50,6 +52,40 @@ class StoreSpec:
     @classmethod
     def from_json(cls, text: str) -> StoreSpec:
         return cls(**json.loads(text))
+
+    def record_counts(self) -> dict[str, int]:
+        """How many rows (documents) each table (collection) holds, read around the adapter.
+
+        MongoDB's `deleted_campaigns` is left out: it holds deletions under way, not data."""
+        if self.kind == "sqlite":
+            with closing(sqlite3.connect(self.location)) as db:
+                tables = [
+                    r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                ]
+                return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+        with MongoClient(self.location, serverSelectionTimeoutMS=5000) as client:
+            db = client[self.db]
+            return {
+                name: db[name].count_documents({})
+                for name in db.list_collection_names()
+                if name != "deleted_campaigns"
+            }
+
+    def stored_text(self) -> str:
+        """Every stored row (document) as text, to search for what must be gone."""
+        if self.kind == "sqlite":
+            with closing(sqlite3.connect(self.location)) as db:
+                tables = [
+                    r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                ]
+                return "\n".join(
+                    repr(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"')
+                )
+        with MongoClient(self.location, serverSelectionTimeoutMS=5000) as client:
+            db = client[self.db]
+            return "\n".join(
+                repr(doc) for name in db.list_collection_names() for doc in db[name].find()
+            )
 
     def drop(self) -> None:
         if self.kind == "mongodb":
@@ -125,6 +161,9 @@ async def _draw(
         try:
             batch, _ = await burt.create_experiment_batch(campaign_id, size, f"{keys}-{i}")
         except NoPendingContacts:
+            break
+        except NotFound:  # the campaign was deleted
+            _report(out, stopped="NotFound")
             break
         _report(out, id=batch.id, size=batch.size)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from burt.engine import Burt, ContactIn, EventIn
@@ -504,5 +505,231 @@ async def test_mongo_event_post_killed_between_marker_and_event_counts_once(
         rows = await store.period_counts(campaign.id)
         assert sum(r.outcomes["opened"] for r in rows) == 1
         assert rows == await store.recount(campaign.id)
+    finally:
+        await store.close()
+
+
+# erasure ----------------------------------------------------------------------------------------
+async def campaign_with_history(burt: Burt, prefix: str, n: int = 20) -> Campaign:
+    """A campaign with contacts (some with attributes), two batches and counted events."""
+    campaign = await new_campaign(burt, ids(n, prefix), holdout=0.1)
+    await burt.load_contacts(campaign.id, [ContactIn(f"{prefix}-vip", {"email": f"{prefix}@x.io"})])
+    for key in ("first", "second"):
+        batch, _ = await burt.create_experiment_batch(campaign.id, n // 2, key)
+        contacts = [c for c, _ in batch.assignments or ()]
+        await burt.record_outcomes(
+            campaign.id,
+            [EventIn(f"{prefix}-{key}-{i}", c, "clicked", WHEN) for i, c in enumerate(contacts)]
+            + [EventIn(f"{prefix}-{key}-again", contacts[0], "clicked", WHEN)],
+        )
+    return campaign
+
+
+def campaign_calls(burt: Burt, campaign_id: str, batch_id: str) -> list[Any]:
+    """Every engine operation on one campaign, as thunks."""
+    return [
+        lambda: burt.get_campaign(campaign_id),
+        lambda: burt.get_experiment_batch(campaign_id, batch_id),
+        lambda: burt.list_experiment_batches(campaign_id),
+        lambda: burt.preview_allocation(campaign_id),
+        lambda: burt.get_campaign_stats(campaign_id),
+        lambda: burt.load_contacts(campaign_id, ["someone"]),
+        lambda: burt.create_experiment_batch(campaign_id, 1, "first"),
+        lambda: burt.create_experiment_batch(campaign_id, 1, "another"),
+        lambda: burt.record_outcomes(campaign_id, [EventIn("e", "c-00000", "opened", WHEN)]),
+        lambda: burt.update_campaign(campaign_id, expected_version=1, name="x"),
+        lambda: burt.erase_contact(campaign_id, "c-00000"),
+        lambda: burt.delete_campaign(campaign_id),
+    ]
+
+
+async def test_a_deleted_campaign_is_gone_for_good_and_others_untouched(
+    burt: Burt, store_spec: StoreSpec
+) -> None:
+    kept = await campaign_with_history(burt, "kept")
+    theirs = Burt(burt.store, tenant="globex")
+    foreign = await campaign_with_history(theirs, "kept")  # same ids, another tenant
+    before = store_spec.record_counts()
+    kept_rows = await burt.store.period_counts(kept.id)
+    foreign_digest = await burt.store.tenant_digest("globex")
+
+    doomed = await campaign_with_history(burt, "doomed")
+    batch = (await burt.list_experiment_batches(doomed.id)).items[0]
+    assert store_spec.record_counts() != before
+    with pytest.raises(NotFound):  # only its own tenant can delete it
+        await theirs.delete_campaign(doomed.id)
+    await burt.delete_campaign(doomed.id)
+
+    assert store_spec.record_counts() == before
+    assert "doomed" not in store_spec.stored_text()
+    for call in campaign_calls(burt, doomed.id, batch.id):
+        with pytest.raises(NotFound):
+            await call()
+    assert [c.id for c in (await burt.list_campaigns()).items] == [kept.id]
+    assert await burt.store.period_counts(kept.id) == kept_rows
+    assert await burt.store.tenant_digest("globex") == foreign_digest
+    assert (await theirs.get_campaign(foreign.id)).contacts_total == 21
+
+
+async def test_a_draw_racing_a_delete_leaves_nothing_behind(
+    burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    before = store_spec.record_counts()
+    loaded = ids(300 if store_spec.kind == "mongodb" else 20_000)
+    campaign = await new_campaign(burt, loaded, holdout=0.1)
+    drawer = worker(store_spec, tmp_path / "drawer", "draw", campaign.id, 4, "race", 10**4)
+    while not drawer.lines():  # the drawer is under way
+        await anyio.sleep(0.01)
+    await burt.delete_campaign(campaign.id)
+    reported = drawer.finish()
+    assert reported[-1] == {"stopped": "NotFound"}, "the drawer ran out before the delete"
+    assert store_spec.record_counts() == before
+    with pytest.raises(NotFound):
+        await burt.get_campaign(campaign.id)
+
+
+async def erasure_view(burt: Burt, campaign_id: str) -> tuple[Any, ...]:
+    """What erasing a contact must not change: counters, recount, stats at a fixed instant
+    (all but the contact counts, which lose an erased pending contact)."""
+    frozen = Burt(burt.store, tenant=TENANT, clock=lambda: datetime(2027, 1, 1, tzinfo=UTC))
+    rows = await burt.store.period_counts(campaign_id)
+    assert rows == await burt.store.recount(campaign_id)
+    stats = await frozen.get_campaign_stats(campaign_id)
+    allocation = dataclasses.replace(stats.allocation, contacts_pending=0)
+    return rows, dataclasses.replace(
+        stats, contacts_total=0, contacts_pending=0, allocation=allocation
+    )
+
+
+async def test_an_erased_contact_is_gone_and_every_count_stays(
+    burt: Burt, store_spec: StoreSpec
+) -> None:
+    campaign = await new_campaign(burt, ids(10))
+    victim, pending_victim = "victim-7f3a", "pending-victim-9c2e"
+    await burt.load_contacts(
+        campaign.id,
+        [
+            ContactIn(victim, {"email": "victim@example.com"}),
+            ContactIn(pending_victim),
+            ContactIn("still-pending"),
+        ],
+    )
+    batch, _ = await burt.create_experiment_batch(campaign.id, 11, "k")
+    assert batch.assignments is not None and batch.assignments[-1][0] == victim
+    others = [c for c, _ in batch.assignments if c != victim]
+    await burt.record_outcomes(
+        campaign.id,
+        [
+            EventIn("ev-victim-1", victim, "opened", WHEN),
+            EventIn("ev-victim-2", victim, "clicked", WHEN),
+            EventIn("ev-victim-3", victim, "clicked", WHEN),  # stored, not counted
+            EventIn("ev-other-1", others[0], "clicked", WHEN),
+        ],
+    )
+    counted = await erasure_view(burt, campaign.id)
+    before = await burt.get_campaign(campaign.id)
+
+    await burt.erase_contact(campaign.id, victim)
+    await burt.erase_contact(campaign.id, pending_victim)
+
+    stored = store_spec.stored_text()
+    for gone in (victim, pending_victim, "victim@example.com", "ev-victim-"):
+        assert gone not in stored
+    assert "ev-other-1" in stored and others[0] in stored
+    assert await erasure_view(burt, campaign.id) == counted
+    after = await burt.get_campaign(campaign.id)
+    assert (after.contacts_total, after.contacts_pending) == (
+        before.contacts_total - 1,  # the pending one; the assigned one was sent and still counts
+        before.contacts_pending - 1,
+    )
+    read = await burt.get_experiment_batch(campaign.id, batch.id)
+    assert read.assignments == batch.assignments[:-1]
+    assert (read.size, read.counts, read.holdout_count) == (11, batch.counts, batch.holdout_count)
+
+    late = await burt.record_outcomes(
+        campaign.id,
+        [
+            EventIn("ev-victim-4", victim, "converted", WHEN),
+            EventIn("ev-victim-1", victim, "opened", WHEN),
+        ],
+    )
+    assert [(r.index, r.reason) for r in late.rejected] == [
+        (0, "unknown_contact"),
+        (1, "unknown_contact"),
+    ]
+    assert await erasure_view(burt, campaign.id) == counted
+    with pytest.raises(NotFound):
+        await burt.erase_contact(campaign.id, victim)
+    with pytest.raises(NotFound):
+        await burt.erase_contact(campaign.id, "never-loaded")
+    again = await burt.load_contacts(campaign.id, [victim])  # a new person with the same id
+    assert again.created == 1
+    assert await erasure_view(burt, campaign.id) == counted
+
+
+async def test_mongo_deletion_cut_short_is_finished_by_the_next_open(
+    mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        burt = Burt(store, tenant=TENANT)
+        before = mongo_spec.record_counts()
+        doomed = await campaign_with_history(burt, "doomed")
+        real_coll = MongoStore._coll
+
+        def killed_after_the_contacts(self: MongoStore, name: str) -> Any:
+            if name == "batches" and mongo_spec.record_counts().get("contacts", 0) == 0:
+                raise KeyboardInterrupt("killed after deleting the contacts")
+            return real_coll(self, name)
+
+        monkeypatch.setattr(MongoStore, "_coll", killed_after_the_contacts)
+        with pytest.raises(KeyboardInterrupt):
+            await burt.delete_campaign(doomed.id)
+        monkeypatch.undo()
+        with pytest.raises(NotFound):  # already gone for every reader
+            await burt.get_campaign(doomed.id)
+        assert mongo_spec.record_counts()["batches"] > 0  # half done
+    finally:
+        await store.close()
+    reopened = await open_mongo(mongo_spec, 30)  # a restarted process finishes the deletion
+    try:
+        assert mongo_spec.record_counts() == before
+        assert "doomed" not in mongo_spec.stored_text()
+    finally:
+        await reopened.close()
+
+
+async def test_mongo_erasure_cut_short_is_finished_by_a_retry(
+    mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await new_campaign(burt, ["victim", *ids(5)])
+        await burt.create_experiment_batch(campaign.id, 6, "k")
+        await burt.record_outcomes(
+            campaign.id,
+            [
+                EventIn("ev-victim-1", "victim", "opened", WHEN),
+                EventIn("ev-2", "c-00000", "opened", WHEN),
+            ],
+        )
+        counted = await erasure_view(burt, campaign.id)
+        real_rename = MongoStore._rename_dependents
+
+        async def killed_midway(self: MongoStore, *args: Any) -> None:
+            await self._outcomes.update_many(
+                {"campaign_id": campaign.id, "contact_id": "victim"},
+                {"$set": {"contact_id": args[-1]}},
+            )
+            raise KeyboardInterrupt("killed after renaming the markers, before the events")
+
+        monkeypatch.setattr(MongoStore, "_rename_dependents", killed_midway)
+        with pytest.raises(KeyboardInterrupt):
+            await burt.erase_contact(campaign.id, "victim")
+        monkeypatch.setattr(MongoStore, "_rename_dependents", real_rename)
+        await burt.erase_contact(campaign.id, "victim")  # the client's retry
+        assert "victim" not in mongo_spec.stored_text()
+        assert await erasure_view(burt, campaign.id) == counted
     finally:
         await store.close()

@@ -61,7 +61,28 @@ class Store(Protocol):
         (the caller tells the two apart by reading it again). Contact counts are the store's.
         """
 
+    async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
+        """Remove the campaign and everything stored for it, for good; False when absent or
+        another tenant's.
+
+        Contacts, batches, events, outcomes, counters and idempotency records all go. The
+        campaign is absent for every read and write from the moment the deletion starts; a
+        write racing it either completes before it (and is removed with the rest) or fails
+        with NotFound; a crash part-way is finished by the next `open` or deletion.
+        """
+
     # Contacts -------------------------------------------------------------------------------
+    async def erase_contact(self, campaign_id: str, contact_id: str) -> bool:
+        """Erase one person; False when the campaign has no contact with this id.
+
+        The contact's id, its attributes and its events' ids are gone for good (nothing derived
+        from them is kept), while every count stays: a contact that was assigned keeps its
+        place in its batch under an anonymous tombstone, with its outcomes, so `period_counts`
+        and `recount` answer as before. A pending contact is simply removed. Afterwards no
+        event or erasure matches the old id (a later load of it makes a new, pending contact),
+        and batch assignments leave the erased contact out.
+        """
+
     async def load_contacts(
         self, campaign_id: str, contacts: Sequence[ContactLike]
     ) -> tuple[int, int]:

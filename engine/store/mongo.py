@@ -64,13 +64,29 @@ could lose an outcome: the retried event would be a duplicate of a stored, uncou
 Loading contacts reserves a block of load sequences with `$inc`, then inserts unordered; a
 contact id already present fails on the unique index and counts as existing. A crash mid-load
 leaves some contacts inserted (the retry finds them existing) and a gap in load sequences.
+
+Erasure. Deleting a campaign first records the deletion in `deleted_campaigns` (its id and
+tenant only), then deletes the campaign document, so from then on it is 404 for every read and
+`$inc` on it fails, which stops every draw and load that has not reserved yet. Then it deletes
+the campaign's documents from every other collection, contacts first (a draw in flight then
+claims nothing and removes its own batch document, or finds it gone at the seal and retries into
+NotFound), batches next. Every `open` and every deletion finishes the recorded deletions, so a
+crash part-way is completed; a record is kept `claim_timeout` seconds, so that a later pass also
+sweeps what a write that had reserved before the deletion wrote after it.
+Erasing one assigned contact replaces its id, in the contact, its outcome markers and its events
+(each event also gets a random id), by 16 random bytes, recorded on the contact first so that a
+retry after a crash reuses them; no query by a string id matches bytes again. Its markers keep
+their cells, so counts and recounts stay. A pending contact is deleted; one held by a claiming
+batch is erased once that batch completes or is aborted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
+import secrets
 import time
 from array import array
 from bisect import bisect_left
@@ -106,6 +122,9 @@ _DUPLICATE_KEY = 11000
 _CLAIMING, _COMPLETE = "claiming", "complete"
 _DRAW_ATTEMPTS = 5
 _POLL_SECONDS = 0.02
+_DELETED = "deleted_campaigns"
+"""Deletions under way: {_id: campaign id, tenant, deleted_at}; no data of the campaign."""
+_NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", _DELETED}
 _HIDDEN = {"members": 0, "labels": 0}
 """Projection of a batch header: its member arrays are read only for assignments."""
 
@@ -258,6 +277,7 @@ class MongoStore:
                 await self._coll(collection).create_index(
                     [(k, ASCENDING) for k in keys], unique=unique
                 )
+        await self._finish_deletions()
 
     async def close(self) -> None:
         if self._client is not None:
@@ -325,6 +345,41 @@ class MongoStore:
         )
         return result.matched_count == 1
 
+    @_available
+    async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
+        if (
+            await self._campaigns.find_one({"_id": campaign_id, "tenant": tenant}, {"_id": 1})
+            is None
+        ):
+            return False
+        with contextlib.suppress(DuplicateKeyError):  # a deletion under way: finish it
+            await self._coll(_DELETED).insert_one(
+                {"_id": campaign_id, "tenant": tenant, "deleted_at": time.time()}
+            )
+        await self._finish_deletions()
+        return True
+
+    async def _finish_deletions(self) -> None:
+        """Carry out every recorded deletion (see Erasure in the module docstring).
+
+        Idempotent: after a crash anywhere in it, the next call (every `open` and every
+        deletion makes one) finishes the job. A record is kept `claim_timeout` seconds, so a
+        later call also sweeps what a write that was in flight during the deletion left.
+        """
+        names = set(await self._client[self.db_name].list_collection_names())  # type: ignore[index]
+        scoped = [n for n in ("contacts", "batches") if n in names] + sorted(
+            n
+            for n in names - _NOT_CAMPAIGN_SCOPED - {"contacts", "batches"}
+            if not n.startswith("system.")
+        )
+        for record in await self._coll(_DELETED).find({}).to_list(None):
+            campaign_id = record["_id"]
+            await self._campaigns.delete_one({"_id": campaign_id, "tenant": record["tenant"]})
+            for name in scoped:
+                await self._coll(name).delete_many({"campaign_id": campaign_id})
+            if record["deleted_at"] < time.time() - self.claim_timeout:
+                await self._coll(_DELETED).delete_one({"_id": campaign_id})
+
     async def _reserve(self, campaign_id: str, counter: str, n: int) -> tuple[int, dict[str, Any]]:
         """Reserve `n` values of a campaign counter: (the first one, the campaign afterwards)."""
         doc = await self._campaigns.find_one_and_update(
@@ -355,8 +410,79 @@ class MongoStore:
         existing = len(await _insert_unordered(self._contacts, docs))
         return len(docs) - existing, existing
 
+    @_available
+    async def erase_contact(self, campaign_id: str, contact_id: str) -> bool:
+        while True:
+            doc = await self._contacts.find_one(
+                {"campaign_id": campaign_id, "contact_id": contact_id}
+            )
+            if doc is None:
+                return False
+            if doc["batch"] is None:
+                gone = await self._contacts.delete_one(
+                    {"_id": doc["_id"], "campaign_id": campaign_id, "batch": None}
+                )
+                if gone.deleted_count:
+                    return True
+            elif await self._settled_member(campaign_id, doc["batch"]):
+                await self._tombstone(campaign_id, doc)
+                return True
+
+    async def _settled_member(self, campaign_id: str, sequence: int) -> bool:
+        """Whether the batch holding a contact is complete, once no longer claiming.
+
+        False when it was aborted meanwhile (its contacts are then released: look again)."""
+        while True:
+            doc = await self._batches.find_one(
+                {"campaign_id": campaign_id, "sequence": sequence}, _HIDDEN
+            )
+            if doc is not None and doc["state"] == _COMPLETE:
+                return True
+            if doc is None or self._is_stale(doc):
+                if doc is not None:
+                    await self._abort(doc)
+                await self._release_aborted(campaign_id, [sequence])
+                return False
+            await asyncio.sleep(_POLL_SECONDS)
+
+    async def _tombstone(self, campaign_id: str, doc: dict[str, Any]) -> None:
+        """Replace an assigned contact's id by random bytes everywhere, keeping its outcomes.
+
+        The tombstone is recorded on the contact first (`erased_as`), so a retry after a crash
+        reuses it; then the markers and events take it, then the contact; then the markers
+        and events once more, for an event post that read the contact before the rename.
+        """
+        await self._contacts.update_one(
+            {"_id": doc["_id"], "campaign_id": campaign_id, "erased_as": {"$exists": False}},
+            {"$set": {"erased_as": secrets.token_bytes(16)}},
+        )
+        marked = await self._contacts.find_one({"_id": doc["_id"], "campaign_id": campaign_id})
+        assert marked is not None  # contacts are deleted only with their campaign, or pending
+        tombstone = marked["erased_as"]
+        await self._rename_dependents(campaign_id, doc["contact_id"], tombstone)
+        await self._contacts.update_one(
+            {"_id": doc["_id"], "campaign_id": campaign_id},
+            {"$set": {"contact_id": tombstone, "attributes": None}, "$unset": {"erased_as": ""}},
+        )
+        await self._rename_dependents(campaign_id, doc["contact_id"], tombstone)
+
+    async def _rename_dependents(self, campaign_id: str, contact_id: str, tombstone: bytes) -> None:
+        await self._outcomes.update_many(
+            {"campaign_id": campaign_id, "contact_id": contact_id},
+            {"$set": {"contact_id": tombstone}},
+        )
+        events = self._events.find(
+            {"campaign_id": campaign_id, "contact_id": contact_id}, {"_id": 1}
+        )
+        for event in await events.to_list(None):
+            await self._events.update_one(
+                {"_id": event["_id"], "campaign_id": campaign_id},
+                {"$set": {"event_id": secrets.token_bytes(16), "contact_id": tombstone}},
+            )
+
     # batches --------------------------------------------------------------------------------
     async def _assignments(self, doc: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+        """The members' ids and labels in load order; erased members (bytes ids) left out."""
         members = _Members(doc)
         ids = {
             c["seq"]: c["contact_id"]
@@ -366,7 +492,9 @@ class MongoStore:
             )
         }
         return tuple(
-            (ids[seq], label) for seq, label in zip(members.seqs, members.labels, strict=True)
+            (ids[seq], label)
+            for seq, label in zip(members.seqs, members.labels, strict=True)
+            if isinstance(ids[seq], str)
         )
 
     async def _complete_batch(self, doc: dict[str, Any]) -> Batch:

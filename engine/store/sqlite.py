@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from burt.engine.assignment import assign_labels
-from burt.engine.errors import NoPendingContacts, StoreUnavailable
+from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     OUTCOME_TYPES,
     Batch,
@@ -40,7 +40,7 @@ from burt.engine.model import (
     PeriodCount,
 )
 from burt.engine.outcomes import occurred_at_text
-from burt.engine.store import codec
+from burt.engine.store import codec, sqlite_erasure
 from burt.engine.store.sqlite_schema import MIGRATIONS, migrate, refuse_newer
 
 T = TypeVar("T")
@@ -170,10 +170,10 @@ class SQLiteStore:
         await self._run(lambda: self._db.execute("SELECT 1").fetchone())
 
     def _num(self, campaign_id: str) -> int:
-        """The campaign's integer key (the engine only calls with campaigns it has read)."""
+        """The campaign's integer key; NotFound when it was deleted since the engine read it."""
         row = self._db.execute("SELECT num FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
         if row is None:
-            raise LookupError(f"campaign {campaign_id!r} is not stored")
+            raise NotFound(f"campaign {campaign_id!r} not found")
         return row[0]
 
     # API keys -------------------------------------------------------------------------------
@@ -254,7 +254,21 @@ class SQLiteStore:
 
         return await self._run(write)
 
+    async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                return sqlite_erasure.delete_campaign(db, tenant, campaign_id)
+
+        return await self._run(write)
+
     # contacts -------------------------------------------------------------------------------
+    async def erase_contact(self, campaign_id: str, contact_id: str) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                return sqlite_erasure.erase_contact(db, self._num(campaign_id), contact_id)
+
+        return await self._run(write)
+
     async def load_contacts(
         self, campaign_id: str, contacts: Sequence[ContactLike]
     ) -> tuple[int, int]:
@@ -297,7 +311,8 @@ class SQLiteStore:
             return None
         doc = json.loads(row[0])
         assignments = self._db.execute(
-            "SELECT ext_id, variant FROM contacts WHERE campaign = ? AND batch_seq = ? ORDER BY id",
+            "SELECT ext_id, variant FROM contacts WHERE campaign = ? AND batch_seq = ?"
+            " AND typeof(ext_id) = 'text' ORDER BY id",  # an erased contact's id is a BLOB
             (row[1], doc["sequence"]),
         ).fetchall()
         return codec.batch_from_fields(doc, tuple(assignments))
@@ -318,8 +333,9 @@ class SQLiteStore:
                 )
                 if existing is not None:
                     return existing
-                num, sequence = db.execute(
-                    "SELECT num, next_sequence FROM campaigns WHERE id = ?", (campaign_id,)
+                num = self._num(campaign_id)
+                (sequence,) = db.execute(
+                    "SELECT next_sequence FROM campaigns WHERE num = ?", (num,)
                 ).fetchone()
                 claimed = db.execute(
                     "SELECT id, ext_id FROM contacts WHERE campaign = ? AND batch_seq IS NULL"
