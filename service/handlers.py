@@ -103,6 +103,16 @@ async def update_campaign(user: str, campaign_id: str) -> Response:
     return _json(views.campaign(campaign), headers={"ETag": _etag(campaign)})
 
 
+async def delete_campaign(user: str, campaign_id: str) -> Response:
+    await engine_for(request, user).delete_campaign(campaign_id)
+    return Response(status_code=204)
+
+
+async def erase_contact(user: str, campaign_id: str, contact_id: str) -> Response:
+    await engine_for(request, user).erase_contact(campaign_id, contact_id)
+    return Response(status_code=204)
+
+
 async def load_contacts(user: str, campaign_id: str) -> Response:
     body: models.ContactLoad = validated_body(request.scope)
     result = await engine_for(request, user).load_contacts(campaign_id, body.contacts)

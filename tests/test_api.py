@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -160,6 +161,8 @@ def campaign_scoped_requests(cid: str, bid: str) -> list[tuple[str, str, dict[st
         ("GET", f"/campaigns/{cid}/allocation", None),
         ("POST", f"/campaigns/{cid}/events", {"events": [event("e", "c0")]}),
         ("GET", f"/campaigns/{cid}/stats", None),
+        ("DELETE", f"/campaigns/{cid}/contacts/c0", None),
+        ("DELETE", f"/campaigns/{cid}", None),
     ]
 
 
@@ -486,7 +489,9 @@ def test_unknown_ids_bad_cursors_and_bad_params_are_problems(api: Api) -> None:
     assert_problem(api.client.get("/campaigns?limit=many", headers=h), 400)
     missing_key = api.client.post(f"/campaigns/{cid}/batches", json={"size": 1}, headers=h)
     assert_problem(missing_key, 400, "Idempotency-Key")
-    assert_problem(api.client.delete(f"/campaigns/{cid}", headers=h), 405)
+    not_allowed = api.client.put(f"/campaigns/{cid}", json={}, headers=h)
+    assert_problem(not_allowed, 405)
+    assert not_allowed.headers["Allow"] == "DELETE, GET, HEAD, PATCH"
 
 
 def test_campaign_pagination(api: Api) -> None:
@@ -501,3 +506,48 @@ def test_campaign_pagination(api: Api) -> None:
         if cursor is None:
             break
     assert seen == created
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+def test_a_deleted_campaign_answers_404_everywhere(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0", "c1", "c2"])
+    bid = api.draw(cid, 2, "k").json()["id"]
+    api.events(cid, [event("e1", "c0")])
+    kept = api.campaign()["id"]
+    deleted = api.client.delete(f"/campaigns/{cid}", headers=api.headers())
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    for method, path, body in campaign_scoped_requests(cid, bid):
+        headers = api.headers(**{"Idempotency-Key": "k", "If-Match": "*"})
+        response = api.client.request(method, path, json=body, headers=headers)
+        assert_problem(response, 404, cid)
+    listed = api.client.get("/campaigns", headers=api.headers()).json()
+    assert [c["id"] for c in listed["items"]] == [kept]
+    with sqlite3.connect(api.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM contacts").fetchone() == (0,)
+
+
+def test_an_erased_contact_leaves_the_numbers_as_they_were(api: Api) -> None:
+    cid = api.campaign()["id"]
+    people = ["ann@example.com", "bob smith", "c%2", "dee"]
+    api.load(cid, people)
+    batch = api.draw(cid, 3, "k").json()
+    api.events(cid, [event(f"e-{a['contact_id']}", a["contact_id"]) for a in batch["assignments"]])
+    stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+
+    for person in people:  # three assigned, one ("dee") still pending
+        path = f"/campaigns/{cid}/contacts/{quote(person, safe='')}"
+        erased = api.client.delete(path, headers=api.headers())
+        assert (erased.status_code, erased.content) == (204, b"")
+        assert_problem(api.client.delete(path, headers=api.headers()), 404, "has no contact")
+
+    after = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+    assert (after["contacts_total"], after["contacts_pending"]) == (3, 0)
+    for key in ("variants", "decision", "srm", "holdout"):
+        assert after[key] == stats[key]
+    read = api.client.get(f"/campaigns/{cid}/batches/{batch['id']}", headers=api.headers()).json()
+    assert read["assignments"] == [] and read["counts"] == batch["counts"]
+    late = api.events(cid, [event("e-late", "ann@example.com", "converted")]).json()
+    assert late["rejected"] == [{"index": 0, "event_id": "e-late", "reason": "unknown_contact"}]

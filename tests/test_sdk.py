@@ -21,8 +21,13 @@ from burt_client.api.batches import (
     list_experiment_batches,
     preview_allocation,
 )
-from burt_client.api.campaigns import get_campaign, initialize_campaign, list_campaigns
-from burt_client.api.contacts import load_contacts
+from burt_client.api.campaigns import (
+    delete_campaign,
+    get_campaign,
+    initialize_campaign,
+    list_campaigns,
+)
+from burt_client.api.contacts import erase_contact, load_contacts
 from burt_client.api.outcomes import record_outcomes
 from burt_client.api.stats import get_campaign_stats
 from burt_client.models import (
@@ -327,3 +332,29 @@ def test_readme_example_runs(
     assert "1000 contacts loaded, 1000 pending" in out
     assert "67 events recorded, 0 rejected" in out  # every third of the 200 assigned contacts
     assert "decision: warming_up None" in out
+
+
+def test_erase_a_contact_then_delete_the_campaign(client: AuthenticatedClient) -> None:
+    campaign = ok(initialize_campaign.sync_detailed(client=client, body=campaign_body()), 201)
+    ok(load_contacts.sync_detailed(campaign.id, client=client, body=contacts("ann@x.io", "bo")))
+    drawn = create_experiment_batch.sync_detailed(
+        campaign.id, client=client, body=BatchCreate(size=2), idempotency_key="k"
+    )
+    batch = ok(drawn, 201)
+    ok(
+        record_outcomes.sync_detailed(
+            campaign.id, client=client, body=EventLoad(clicks(batch, "a") + clicks(batch, "b"))
+        )
+    )
+    before = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
+
+    assert erase_contact.sync_detailed(campaign.id, "ann@x.io", client=client).status_code == 204
+    problem(erase_contact.sync_detailed(campaign.id, "ann@x.io", client=client), 404)
+    after = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
+    assert after.variants == before.variants
+    read = ok(get_experiment_batch.sync_detailed(campaign.id, batch.id, client=client))
+    assert [a.contact_id for a in read.assignments] == ["bo"]
+
+    assert delete_campaign.sync_detailed(campaign.id, client=client).status_code == 204
+    problem(get_campaign.sync_detailed(campaign.id, client=client), 404)
+    problem(delete_campaign.sync_detailed(campaign.id, client=client), 404)

@@ -505,7 +505,7 @@ class EventLoad(Struct, forbid_unknown_fields=True):
 RejectionReason: TypeAlias = Annotated[
     Literal["unknown_contact", "contact_not_assigned"],
     Meta(
-        description="`unknown_contact`: the campaign has no such contact; `contact_not_assigned`: the contact is still pending (no message was sent)."
+        description="`unknown_contact`: the campaign has no such contact (never loaded, or erased); `contact_not_assigned`: the contact is still pending (no message was sent)."
     ),
 ]
 

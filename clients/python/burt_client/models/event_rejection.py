@@ -21,8 +21,8 @@ class EventRejection:
     Attributes:
         index (int): Its position in the request's `events`.
         event_id (str): Its id.
-        reason (RejectionReason): `unknown_contact`: the campaign has no such contact; `contact_not_assigned`: the
-            contact is still pending (no message was sent). Example: unknown_contact.
+        reason (RejectionReason): `unknown_contact`: the campaign has no such contact (never loaded, or erased);
+            `contact_not_assigned`: the contact is still pending (no message was sent). Example: unknown_contact.
     """
 
     index: int

@@ -1,0 +1,186 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    campaign_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/campaigns/{campaign_id}".format(
+            campaign_id=quote(str(campaign_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Problem:
+    if response.status_code == 204:
+        response_204 = cast(Any, None)
+        return response_204
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    response_default = Problem.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    campaign_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Delete a campaign for good
+
+     Removes the campaign and everything stored for it: its contacts and their attributes,
+    its batches and assignments, its outcome events and counts, and its idempotency records.
+    It cannot be undone. From then on every operation on the campaign answers 404, another
+    `DELETE` included; a batch drawn at the same moment either completes first (and is
+    deleted with the rest) or answers 404, and never brings the campaign back.
+    Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50` answers 204, no body.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        campaign_id=campaign_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    campaign_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Delete a campaign for good
+
+     Removes the campaign and everything stored for it: its contacts and their attributes,
+    its batches and assignments, its outcome events and counts, and its idempotency records.
+    It cannot be undone. From then on every operation on the campaign answers 404, another
+    `DELETE` included; a batch drawn at the same moment either completes first (and is
+    deleted with the rest) or answers 404, and never brings the campaign back.
+    Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50` answers 204, no body.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return sync_detailed(
+        campaign_id=campaign_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    campaign_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | Problem]:
+    """Delete a campaign for good
+
+     Removes the campaign and everything stored for it: its contacts and their attributes,
+    its batches and assignments, its outcome events and counts, and its idempotency records.
+    It cannot be undone. From then on every operation on the campaign answers 404, another
+    `DELETE` included; a batch drawn at the same moment either completes first (and is
+    deleted with the rest) or answers 404, and never brings the campaign back.
+    Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50` answers 204, no body.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        campaign_id=campaign_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    campaign_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Any | Problem | None:
+    """Delete a campaign for good
+
+     Removes the campaign and everything stored for it: its contacts and their attributes,
+    its batches and assignments, its outcome events and counts, and its idempotency records.
+    It cannot be undone. From then on every operation on the campaign answers 404, another
+    `DELETE` included; a batch drawn at the same moment either completes first (and is
+    deleted with the rest) or answers 404, and never brings the campaign back.
+    Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50` answers 204, no body.
+
+    Args:
+        campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            campaign_id=campaign_id,
+            client=client,
+        )
+    ).parsed
