@@ -733,3 +733,32 @@ async def test_mongo_erasure_cut_short_is_finished_by_a_retry(
         assert await erasure_view(burt, campaign.id) == counted
     finally:
         await store.close()
+
+
+async def test_erasures_racing_draws_keep_the_partition_and_the_counts(
+    burt: Burt, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    loaded = ids(150 if store_spec.kind == "mongodb" else 500)
+    campaign = await new_campaign(burt, loaded, holdout=0.1)
+    drawer = worker(store_spec, tmp_path / "drawer", "draw", campaign.id, 5, "race", 10**4)
+    while not drawer.lines():
+        await anyio.sleep(0.01)
+    erased = loaded[::15]  # assigned, being claimed, or pending when the erasure comes
+    for contact in erased:  # an event first: counted if the contact is assigned by then
+        await burt.record_outcomes(campaign.id, [EventIn(f"ev-{contact}", contact, "opened", WHEN)])
+        await burt.erase_contact(campaign.id, contact)
+    drawer.finish()
+    await drain(burt, campaign.id)
+
+    batches = await all_batches(burt, campaign.id)
+    members = [c for b in batches for c, _ in b.assignments or ()]
+    assert len(members) == len(set(members))
+    assert set(members) == set(loaded) - set(erased)
+    erased_assigned = sum(b.size for b in batches) - len(members)
+    assert erased_assigned > 0  # the first batch held the first erased contact
+    current = await burt.get_campaign(campaign.id)
+    assert current.contacts_pending == 0
+    assert current.contacts_total == len(loaded) - (len(erased) - erased_assigned)
+    assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
+    stored = store_spec.stored_text()
+    assert not [c for c in erased if f"'{c}'" in stored or f"ev-{c}" in stored]
