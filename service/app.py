@@ -16,9 +16,10 @@ from burt.engine.store.base import Store
 from burt.service import handlers, problems
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
+from burt.service.dispatch import dispatch_directly
 from burt.service.limits import BodySizeLimit
 from burt.service.runtime import STATE_KEY, Runtime
-from burt.service.validation import SpecBodyValidator
+from burt.service.validation import SpecBodyValidator, SpecParameterValidator
 
 
 def handler_name(operation_id: str) -> str:
@@ -45,11 +46,15 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
 
     app = AsyncApp(__name__, lifespan=lifespan)
     problems.install(app)
+    dispatch_directly(app)
     app.add_api(
         SPEC_PATH,
         resolver=Resolver(function_resolver=resolve_handler),
         pythonic_params=True,
-        validator_map={"body": {"application/json": SpecBodyValidator}},
+        validator_map={
+            "body": {"application/json": SpecBodyValidator},
+            "parameter": SpecParameterValidator,
+        },
     )
     app.add_middleware(
         BodySizeLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=config.max_body_bytes

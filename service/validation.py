@@ -10,6 +10,7 @@ decoded Struct is handed to the handler through the request scope.
 
 from __future__ import annotations
 
+import json
 import typing as t
 from dataclasses import dataclass
 from functools import cache
@@ -17,7 +18,9 @@ from functools import cache
 import msgspec
 from connexion.exceptions import BadRequestProblem
 from connexion.middleware.abstract import ROUTING_CONTEXT
-from connexion.validators import AbstractRequestBodyValidator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import AbstractRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Scope
 
 from burt.service.contract import spec
@@ -82,3 +85,33 @@ class SpecBodyValidator(AbstractRequestBodyValidator):
 def validated_body(scope: Scope) -> t.Any:
     """The Struct the validator decoded for this request."""
     return scope["extensions"][BODY_KEY]
+
+
+@cache
+def _parameter_schema_validator(schema_json: str) -> Draft4Validator:
+    return Draft4Validator(json.loads(schema_json), format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+class SpecParameterValidator(ParameterValidator):
+    """connexion's parameter validation, with each parameter's schema compiled once.
+
+    connexion deep-copies a parameter's definition and builds a Draft 4 validator for it on
+    every request; the checks and the messages here are the same, the validator is built once
+    per distinct schema.
+    """
+
+    def validate_parameter(  # type: ignore[override]
+        self, parameter_type: str, value: t.Any, param: dict[str, t.Any], param_name: str = ""
+    ) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            schema = json.dumps(param.get("schema", param), sort_keys=True)
+            try:
+                _parameter_schema_validator(schema).validate(value)
+            except ValidationError as exception:
+                return str(exception)
+            return None
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None

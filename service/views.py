@@ -18,7 +18,9 @@ def campaign(c: Campaign) -> models.Campaign:
         status=c.status,
         optimize=c.optimize,
         variants=[models.Variant(id=v.id, label=v.label) for v in c.variants],
-        settings=models.ResolvedPolicySettings(**dataclasses.asdict(c.settings)),
+        settings=models.ResolvedPolicySettings(
+            **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)}
+        ),
         contacts_total=c.contacts_total,
         contacts_pending=c.contacts_pending,
         version=c.version,
