@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.live import live_server
@@ -116,6 +117,8 @@ def test_wheel_carries_every_module_and_the_contract_as_written(install: Install
         for module in (ROOT / folder).rglob("*.py"):
             assert f"{package}/{module.relative_to(ROOT / folder)}" in names, module
     assert packaged_spec == (ROOT / "openapi.yaml").read_bytes()
+    for data in (ROOT / "service" / "static").iterdir():
+        assert f"burt/service/static/{data.name}" in names, data
 
 
 def test_import_burt_gives_the_engine_api(install: Install) -> None:
@@ -162,6 +165,7 @@ def test_installed_wheel_serves_the_readme_walkthrough(install: Install) -> None
         cwd=install.elsewhere,
     ) as server:
         run_walkthrough(server, burt=burt, cwd=install.elsewhere)
+        portal = {path: httpx.get(f"{server.url}{path}") for path in ("/docs", "/openapi.yaml")}
         # The SDK from its own wheel, in the same clean environment, against the same server.
         sdk = f"""
 from burt_client import AuthenticatedClient
@@ -172,3 +176,5 @@ print(len(list_campaigns.sync(client=client).items))
         done = install.run("python", "-c", sdk)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
+    assert portal["/openapi.yaml"].content == (ROOT / "openapi.yaml").read_bytes()
+    assert "Redoc.init(" in portal["/docs"].text
