@@ -13,11 +13,12 @@ from connexion.resolver import Resolver
 
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
-from burt.service import handlers, problems
+from burt.service import edge, handlers, problems
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
 from burt.service.dispatch import dispatch_directly
 from burt.service.limits import BodySizeLimit
+from burt.service.metrics import MeteredStore
 from burt.service.runtime import STATE_KEY, Runtime
 from burt.service.validation import SpecBodyValidator, SpecParameterValidator
 
@@ -40,7 +41,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         active = store or store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
         await active.open()
         try:
-            yield {STATE_KEY: Runtime(config=config, store=active)}
+            served = MeteredStore(active) if config.metrics else active
+            yield {STATE_KEY: Runtime(config=config, store=served)}
         finally:
             await active.close()
 
@@ -56,6 +58,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
             "parameter": SpecParameterValidator,
         },
     )
+    edge.install(app, config)  # first: its middleware wraps everything below
     app.add_middleware(
         BodySizeLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=config.max_body_bytes
     )

@@ -1,5 +1,9 @@
-"""`uvicorn burt.service.asgi:app`: the app configured from the environment."""
+"""`uvicorn burt.service.asgi:app`: the app configured from the environment, with burt's logs."""
 
 from burt.service.app import create_app
+from burt.service.config import Config
+from burt.service.logs import configure_logging
 
-app = create_app()
+config = Config.from_env()
+configure_logging(config.log_format, config.log_level)
+app = create_app(config)

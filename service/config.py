@@ -17,6 +17,10 @@ class Config:
     mongodb_db: str = "burt"
     workers: int = 1
     log_level: str = "info"
+    log_format: str = "auto"  # json | text | auto (text on a terminal)
+    metrics: bool = True  # serve /metrics
+    metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
+    cors_origins: tuple[str, ...] = ()  # origins allowed to call the API from a browser
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -32,6 +36,12 @@ class Config:
             except ValueError:
                 raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
 
+        def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+            raw = (env.get(name) or default).strip().lower()
+            if raw not in allowed:
+                raise SystemExit(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+            return raw
+
         return cls(
             data_dir=Path(env.get("BURT_DATA_DIR") or defaults.data_dir),
             host=env.get("BURT_HOST") or defaults.host,
@@ -41,4 +51,12 @@ class Config:
             mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
             workers=integer("BURT_WORKERS", defaults.workers),
             log_level=env.get("BURT_LOG_LEVEL") or defaults.log_level,
+            log_format=choice("BURT_LOG_FORMAT", defaults.log_format, ("auto", "json", "text")),
+            metrics=choice("BURT_METRICS", "on", ("on", "off")) == "on",
+            metrics_token=env.get("BURT_METRICS_TOKEN") or None,
+            cors_origins=tuple(
+                o.strip().rstrip("/")
+                for o in env.get("BURT_CORS_ORIGINS", "").split(",")
+                if o.strip()
+            ),
         )

@@ -21,19 +21,22 @@ FLAGS: dict[str, tuple[str, str]] = {
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from burt.service.metrics import multiprocess_dir
+
     for flag, (variable, _help) in FLAGS.items():
         value = getattr(args, flag.removeprefix("--").replace("-", "_"))
         if value is not None:
             os.environ[variable] = value
     config = Config.from_env()
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(
-        "burt.service.asgi:app",
-        host=config.host,
-        port=config.port,
-        workers=config.workers,
-        log_level=config.log_level,
-    )
+    with multiprocess_dir(config.workers):
+        uvicorn.run(
+            "burt.service.asgi:app",
+            host=config.host,
+            port=config.port,
+            workers=config.workers,
+            log_level=config.log_level,
+        )
     return 0
 
 

@@ -1,0 +1,139 @@
+"""Logs an operator can read: one line per request, one per error with its traceback.
+
+Every record leaves through one handler on stderr, as a JSON object per line (for log shippers)
+or as plain text (for a person at a terminal): `BURT_LOG_FORMAT=json|text|auto`, where `auto`
+picks text when stderr is a terminal. Records logged while a request runs carry its request id,
+so an error's traceback can be found from the request line, and vice versa.
+
+What is logged about a request is fixed here (`request_line`): method, path without the query,
+status, duration, operationId, tenant and request id. Headers and bodies never are, so neither
+is an API key or a webhook secret.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from typing import Any
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("burt_request_id", default=None)
+
+access = logging.getLogger("burt.access")
+
+# Fields of a request line, in the order text output shows them after the message.
+_REQUEST_FIELDS = ("operation", "tenant", "request_id")
+# A request line's message already says these; text output does not repeat them.
+_SHOWN_IN_MESSAGE = {"method", "path", "status", "duration_ms"}
+# Attributes every record has, and uvicorn's ANSI-coloured copy of its message: not fields.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        fields.setdefault("request_id", request_id)
+    return fields
+
+
+class JsonFormatter(logging.Formatter):
+    """`{"time", "level", "logger", "message", ...extra fields, "traceback"?}` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": _timestamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_extras(record),
+        }
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL message key=value ...`, then the traceback, for a person reading along."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = _extras(record)
+        ordered = [k for k in _REQUEST_FIELDS if k in fields] + sorted(
+            k for k in fields if k not in _REQUEST_FIELDS and k not in _SHOWN_IN_MESSAGE
+        )
+        tail = " ".join(f"{k}={fields[k]}" for k in ordered if fields[k] is not None)
+        text = f"{_timestamp(record)} {record.levelname:<7} {record.getMessage()} {tail}".rstrip()
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def formatter_for(log_format: str, stream: Any = None) -> logging.Formatter:
+    """The formatter `BURT_LOG_FORMAT` asks for; `auto` is text on a terminal, JSON otherwise."""
+    if log_format == "auto":
+        stream = sys.stderr if stream is None else stream
+        log_format = "text" if stream.isatty() else "json"
+    return TextFormatter() if log_format == "text" else JsonFormatter()
+
+
+def configure_logging(log_format: str, level: str) -> None:
+    """Route burt's, uvicorn's and connexion's records through one formatted stderr handler.
+
+    uvicorn's own access log is switched off: `burt.access` writes the request lines, so
+    connexion's notes on the 4xx it answers are too (its errors are not).
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter_for(log_format))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    # connexion logs each 4xx it answers (a warning) and why (info): the request line says it.
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers.clear()
+    uvicorn_access.propagate = False
+    uvicorn_access.disabled = True
+
+
+def request_line(
+    method: str,
+    path: str,
+    status: int,
+    seconds: float,
+    operation: str | None,
+    tenant: str | None,
+    request_id: bytes,
+) -> None:
+    """Log one finished request (at INFO; 5xx at ERROR so they stand out)."""
+    level = logging.ERROR if status >= 500 else logging.INFO
+    if not access.isEnabledFor(level):
+        return
+    duration_ms = round(seconds * 1000, 2)
+    access.log(
+        level,
+        "%s %s %d %.1fms",
+        method,
+        path,
+        status,
+        duration_ms,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+            "operation": operation,
+            "tenant": tenant,
+            "request_id": request_id.decode(),
+        },
+    )
