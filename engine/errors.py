@@ -47,8 +47,9 @@ class StoreUnavailable(BurtError):
     """The store cannot be reached (503)."""
 
 
-class IncompatibleStore(BurtError):
+class IncompatibleStore(Exception):
     """The store was written by a newer burt (a schema version this code does not know).
 
-    Raised by `Store.open`, which refuses such a store without writing to it.
+    Raised by `Store.open`, which refuses such a store without writing to it. It stops a process
+    from starting, so it answers no request and has no HTTP status: not a `BurtError`.
     """

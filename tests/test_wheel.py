@@ -25,6 +25,7 @@ from tests.test_readme import needs_curl, run_walkthrough
 
 pytestmark = pytest.mark.slow  # ~30 s with a warm uv cache; `make test` runs it
 
+VARIANTS = [{"id": "a", "label": "Subject A"}, {"id": "b", "label": "Subject B"}]
 ROOT = Path(__file__).resolve().parent.parent
 UV = Path(sys.executable).parent / "uv"
 
@@ -167,14 +168,20 @@ def test_installed_wheel_serves_the_readme_walkthrough(install: Install) -> None
         run_walkthrough(server, burt=burt, cwd=install.elsewhere)
         portal = {path: httpx.get(f"{server.url}{path}") for path in ("/docs", "/openapi.yaml")}
         # The SDK from its own wheel, in the same clean environment, against the same server.
+        key = server.create_key("sdk")
+        created = httpx.post(
+            f"{server.url}/campaigns",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"name": "From the wheel", "optimize": "clicked", "variants": VARIANTS},
+        ).json()
         sdk = f"""
 from burt_client import AuthenticatedClient
 from burt_client.api.campaigns import list_campaigns
-client = AuthenticatedClient(base_url="{server.url}", token="{server.create_key("acme")}")
-print(len(list_campaigns.sync(client=client).items))
+client = AuthenticatedClient(base_url="{server.url}", token="{key}")
+print([c.id for c in list_campaigns.sync(client=client).items])
 """
         done = install.run("python", "-c", sdk)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "1"
+    assert done.stdout.strip() == str([created["id"]])
     assert portal["/openapi.yaml"].content == (ROOT / "openapi.yaml").read_bytes()
     assert "Redoc.init(" in portal["/docs"].text

@@ -15,6 +15,7 @@ this code does not know) is refused, never written.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,7 +112,24 @@ CREATE TABLE IF NOT EXISTS period_counts (
 """
 """Version 1: the schema of the first release (commit 4147503), as it shipped."""
 
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1),)
+
+def name_batch_variants(db: sqlite3.Connection) -> None:
+    """Version 2: a batch names its variants (`variant_ids`), copied from its campaign.
+
+    Variants never change after a campaign is created, so the campaign's list is the one the
+    batch was drawn with.
+    """
+    rows = db.execute(
+        "SELECT b.id, b.doc, c.doc FROM batches b JOIN campaigns c ON c.num = b.campaign"
+    ).fetchall()
+    for batch_id, batch_doc, campaign_doc in rows:
+        batch = json.loads(batch_doc)
+        if "variant_ids" not in batch:
+            batch["variant_ids"] = [v["id"] for v in json.loads(campaign_doc)["variants"]]
+            db.execute("UPDATE batches SET doc = ? WHERE id = ?", (json.dumps(batch), batch_id))
+
+
+MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), name_batch_variants)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 
