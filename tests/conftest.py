@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
 
 from burt.engine.store.base import Store
 from testing_support.mongo_servers import MongoServer
+from tests.mongo_commands import CommandRecorder, violations
 from tests.stores import StoreSpec, new_db_name
 
 EXTERNAL_URI = os.environ.get("BURT_TEST_MONGODB_URI")
@@ -30,9 +32,20 @@ def anyio_backend() -> str:
 def _server(kind: str, factory: pytest.TempPathFactory) -> Iterator[str]:
     server = MongoServer(kind, factory.mktemp(kind)).start()
     try:
-        yield server.uri
+        yield _as_deployed(server.uri)
     finally:
         server.stop()
+
+
+def _as_deployed(uri: str) -> str:
+    """A replica set member's URI that discovers the set (as production connects) instead of
+    connecting directly: PyMongo then routes by read preference, and sends what MongoDB would
+    get (a direct connection to a member rewrites every read to `primaryPreferred`)."""
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        set_name = client.admin.command("hello").get("setName")
+    if not set_name:
+        return uri
+    return uri.replace("directConnection=true", f"replicaSet={set_name}")
 
 
 @pytest.fixture(scope="session")
@@ -72,10 +85,15 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store
 
 @pytest.fixture
 async def store(store_spec: StoreSpec) -> AsyncIterator[Store]:
-    """An open store of every kind, empty."""
-    opened = store_spec.open_store()
+    """An open store of every kind, empty. On MongoDB every command the test makes it send is
+    recorded, and must obey the rules of tests/mongo_commands.py."""
+    recorder = CommandRecorder()
+    opened = store_spec.open_store(listeners=[recorder])
     await opened.open()
+    recorder.start()
     try:
         yield opened
     finally:
+        recorder.recording = False  # closing ends the driver's sessions: not the store's doing
         await opened.close()
+    assert violations(recorder.commands) == []

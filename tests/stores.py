@@ -13,6 +13,7 @@ import multiprocessing
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from multiprocessing.process import BaseProcess
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pymongo import MongoClient
+from pymongo.monitoring import CommandListener
 
 from burt.engine import Burt
 from burt.engine.errors import NoPendingContacts, NotFound
@@ -38,13 +40,18 @@ class StoreSpec:
     location: str
     db: str = ""
 
-    def open_store(self, claim_timeout: float | None = None) -> Store:
-        """A new, unopened store. `claim_timeout` (MongoDB only) overrides the abandon delay."""
+    def open_store(
+        self, claim_timeout: float | None = None, listeners: Sequence[CommandListener] = ()
+    ) -> Store:
+        """A new, unopened store. `claim_timeout` (MongoDB only) overrides the abandon delay;
+        `listeners` (MongoDB only) see every command it sends."""
         if self.kind == "sqlite":
             return SQLiteStore(self.location)
         if claim_timeout is None:
-            return MongoStore(self.location, self.db)
-        return MongoStore(self.location, self.db, claim_timeout=claim_timeout)
+            return MongoStore(self.location, self.db, event_listeners=listeners)
+        return MongoStore(
+            self.location, self.db, claim_timeout=claim_timeout, event_listeners=listeners
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

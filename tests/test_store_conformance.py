@@ -439,7 +439,7 @@ async def test_mongo_draw_killed_while_claiming_is_aborted_and_its_contacts_draw
         crashed = _draft_like(first, "crashed")
         doc = await patient._begin(campaign.id, dataclasses.replace(crashed, size=4))
         assert doc is not None
-        assert len(await patient._claim(campaign.id, doc["sequence"], 4)) == 4  # then: SIGKILL
+        assert len(await patient._claim(doc, 4)) == 4  # then: SIGKILL
         assert (await burt.get_campaign(campaign.id)).contacts_pending == 8  # not lost
         await burt.create_experiment_batch(campaign.id, 10, "others")  # a live claim is left alone
         with pytest.raises(NoPendingContacts):
@@ -448,7 +448,7 @@ async def test_mongo_draw_killed_while_claiming_is_aborted_and_its_contacts_draw
 
         # The "dead" drawer was only slow: it wakes up and claims again for its aborted batch.
         await burt.load_contacts(campaign.id, ["late-1", "late-2"])
-        assert len(await patient._claim(campaign.id, doc["sequence"], 4)) == 2
+        assert len(await patient._claim(doc, 4)) == 2
         assert await patient._seal(doc, crashed, [1, 2]) is None  # the abort wins
         latest, _ = await burt.create_experiment_batch(campaign.id, 10, "after-wake-up")
         assert sorted(c for c, _ in latest.assignments or ()) == ["late-1", "late-2"]
@@ -762,3 +762,51 @@ async def test_erasures_racing_draws_keep_the_partition_and_the_counts(
     assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
     stored = store_spec.stored_text()
     assert not [c for c in erased if f"'{c}'" in stored or f"ev-{c}" in stored]
+
+
+@pytest.mark.parametrize("step", ["load", "draw", "event post", "erasure"])
+async def test_mongo_counts_stay_exact_when_killed_before_the_counter_update(
+    mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """A write is stored but its counter update (closing its open entry) never ran: every count
+    still equals a recount, and the next draw applies the update exactly once."""
+    store, recovering = await open_mongo(mongo_spec, 30), await open_mongo(mongo_spec, 0)
+    try:
+        burt = Burt(store, tenant=TENANT)
+        loaded = set(ids(12))
+        campaign = await new_campaign(burt, sorted(loaded))
+        batch, _ = await burt.create_experiment_batch(campaign.id, 6, "k")
+        contact = (batch.assignments or ())[0][0]
+
+        async def killed(*args: Any) -> None:
+            raise KeyboardInterrupt("killed between the write and its counter update")
+
+        monkeypatch.setattr(MongoStore, "_close", killed)
+        with pytest.raises(KeyboardInterrupt):
+            if step == "load":
+                await burt.load_contacts(campaign.id, ["late-1", "late-2", "c-00000"])
+            elif step == "draw":
+                await burt.create_experiment_batch(campaign.id, 3, "k2")
+            elif step == "erasure":  # of a pending contact: it is deleted, the total drops
+                await burt.erase_contact(campaign.id, "c-00011")
+            else:
+                await burt.record_outcomes(campaign.id, [EventIn("e1", contact, "opened", WHEN)])
+        monkeypatch.undo()
+        loaded |= {"late-1", "late-2"} if step == "load" else set()
+        loaded -= {"c-00011"} if step == "erasure" else set()
+        stored = await store._campaigns.find_one({"_id": campaign.id})
+        assert len(stored["open"]) == 1  # the counter update is owed ...
+        await check_partition(burt, campaign.id, loaded)  # ... and every count is exact
+
+        await Burt(recovering, tenant=TENANT).create_experiment_batch(campaign.id, 1, "repair")
+        repaired = await store._campaigns.find_one({"_id": campaign.id})
+        assert repaired["open"] == {}
+        assigned = await check_partition(burt, campaign.id, loaded)
+        assert repaired["contacts_total"] == len(loaded)  # the counters alone are right now
+        assert repaired["contacts_assigned"] == len(assigned)
+        assert sum(repaired["cells"].values()) == (1 if step == "event post" else 0)
+        await recovering._close(campaign.id, next(iter(stored["open"])), {"contacts_total": 5})
+        assert await store._campaigns.find_one({"_id": campaign.id}) == repaired  # at most once
+    finally:
+        await store.close()
+        await recovering.close()

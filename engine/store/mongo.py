@@ -3,56 +3,84 @@
 Every invariant rests on single-document atomic operations and unique indexes, never on a
 multi-document transaction, and every multi-step write is ordered so that a process killed
 between any two of its writes leaves a state the next actor finishes or undoes idempotently.
+Transactions are not used although a replica set has them: the store must stay correct on a
+standalone server (nx-27017 is one), and one protocol is easier to prove than two.
 
-Documents (one collection each; every document but API keys carries its `campaign_id`):
+Production semantics are explicit, never left to the deployment's defaults: every write is
+acknowledged by a majority (`w: "majority"`, set on the client and the database), every read
+goes to the primary with majority read concern, a draw runs in one causally consistent session
+(its reads see its own writes, even from a newly elected primary), every operation has a
+deadline (`timeoutMS`), and server selection waits out an election (15 s). Errors that mean
+"unavailable, retry" (lost connection, no primary, a write-concern error, a timeout, a
+retryable-labelled error) become StoreUnavailable (503); any other error is a bug and stays
+one. Every filter on a collection sharded by `campaign_id` names it; see `mongo_schema.py` for
+the schema version and indexes.
 
-- `campaigns`: the campaign fields plus two counters, `next_sequence` (batch sequences) and
-  `next_load` (load order of contacts), and `recovered`, the sequences of aborted batches.
+Documents (one collection each; every document but API keys and `meta` carries `campaign_id`):
+
+- `campaigns`: the campaign fields, `next_sequence` (batch sequences), `next_load` (load order
+  of contacts), `recovered` (sequences of aborted batches) and the counters: `contacts_total`,
+  `contacts_assigned` (the sizes of the complete batches), `cells` (outcome counts keyed by
+  "sequence/variant/type") and `open`, the writes whose counter update is still owed.
 - `contacts`: `{contact_id, seq, attributes, batch}`; `seq` is the load order, reserved in
   blocks by one `$inc` per load; `batch` is None while pending, else the claiming batch's
   sequence. A contact's variant is not stored on it (see batches).
-- `batches`: `state` is "claiming" while its drawer claims contacts, then "complete" with the
-  sorted load sequences of its members and their labels (packed binary arrays) in the same
-  document. Only complete batches are visible to reads.
+- `batches`: `state` is "claiming" while its drawer claims contacts (`heartbeat`: the server's
+  time when it last made progress), then "complete" with the sorted load sequences of its
+  members and their labels (packed binary arrays) in the same document. Only complete batches
+  are visible to reads.
 - `events`: raw events, unique per (campaign, event id).
-- `outcomes`: one marker per (campaign, contact, type), unique; it carries the batch sequence
-  and variant it counts for (`cell`).
+- `outcomes`: one marker per (campaign, contact, type), unique; it carries the counter it counts
+  for (`cell`) and the post that wrote it (`op`).
 
-Contact counts and outcome counters are derived, never maintained by increments:
-`contacts_total` is a count of contact documents, `contacts_pending` is that total minus the
-sizes of the complete batches (contacts held by an unfinished batch count as pending: they are
-either released or become the batch's when it completes), sends are a complete batch's counts
-and outcome counts are a `$group` over the markers. So no crash can leave a counter owing or
-double-counting an increment: a counter is a recount of records that were written atomically.
+Counters and the writes they count (the `open` journal). A counter lives on the campaign
+document and the records it counts live in other documents, so no single write updates both.
+Each counted write therefore runs in three steps: (a) open an entry `open.<op>` on the campaign
+(saying what is being written: a load's block of load sequences, a batch's sequence, an event
+post's op id, with the server's time), (b) write the records, (c) apply the increments and
+remove the entry in one conditional update of the campaign (`open.<op>` must still exist), so
+an entry's increments are applied at most once. While an entry is open, its effect is read from
+the records it names (contacts in the block, the batch if complete, markers with the op id),
+bounded by the size of that one write: every count a read reports is the counter plus the open
+entries' effects, exact at every instant, crash or not. Readers never write (GETs change
+nothing); draws repair: they close an entry whose batch is final (complete or deleted) at once,
+and a load or event-post entry once it is older than `claim_timeout`, which must exceed the
+writer's own deadline (the three steps run under one `pymongo.timeout`, after which the server
+has stopped its writes). So a request's cost no longer grows with the campaign: a campaign
+read is one document (plus any open entries), stats read the batch headers and one document.
 
 Drawing a batch (`draw_batch`):
 
-1. Recover: abort every batch of the campaign still "claiming" after `claim_timeout` seconds
-   (its drawer is presumed dead): add its sequence to the campaign's `recovered` list, then
-   delete the batch document if it is still "claiming" (a conditional delete). Release, i.e.
-   set `batch` back to None on, the contacts of every recovered sequence whose batch document
-   no longer exists. A sequence is never reused, so a deleted batch stays deleted and this
-   release is safe to repeat on every draw (it also catches late claims of a drawer that was
-   only slow, not dead).
+1. Recover: abort every batch of the campaign whose heartbeat is older than `claim_timeout`
+   by the server's clock (its drawer is presumed dead): add its sequence to the campaign's
+   `recovered` list, then delete the batch document if it is still "claiming" (a conditional
+   delete). Release, i.e. set `batch` back to None on, the contacts of every recovered sequence
+   whose batch document no longer exists. A sequence is never reused, so a deleted batch stays
+   deleted and this release is safe to repeat on every draw (it also catches late claims of a
+   drawer that was only slow, not dead). Then repair the open entries (above).
 2. Reserve a sequence with `$inc` on the campaign (a crash afterwards leaves only a gap).
 3. Insert the batch document, "claiming", with the draft. The unique idempotency-key index
    makes a concurrent request with the same key fail here; it waits until that batch is
-   complete (and returns it) or aborted (and draws again).
+   complete (and returns it) or aborted (and draws again). Then open the entry `b<sequence>`.
 4. Claim in rounds until `size` are held or none is pending: read the first pending load
    sequences, `update_many` the pending contacts in that sequence range to this batch, re-read
-   what this batch holds. Only this drawer claims for this sequence, so the re-read is exact;
-   an overshoot (contacts loaded into the range meanwhile) is released above the cutoff.
+   what this batch holds, refresh the heartbeat. Only this drawer claims for this sequence, so
+   the re-read is exact; an overshoot (contacts loaded into the range meanwhile) is released
+   above the cutoff.
 5. Seal: one conditional update of the batch document ("claiming" → "complete") writes the
    members, their labels (`assign_labels` over the members in load order) and the counts.
    If nothing was claimed, the document is deleted instead and NoPendingContacts raised.
    If the seal finds the batch aborted by a recoverer, the drawer releases its claims and
-   draws again.
+   draws again. Then close the entry, adding the batch's size to `contacts_assigned`.
 
 Crash points: before (3) nothing is claimed. Between (3) and (5) the contacts carry the
 sequence of a "claiming" batch: they are neither lost nor assigned, counted as pending, and
 the first draw after `claim_timeout` aborts the batch and releases them (a crash inside that
 recovery is finished by the next draw: the sequence is already in `recovered`). After (5) the
-batch is complete in one document write. A contact is therefore always pending, held by an
+batch is complete in one document write, and counted through its open entry until a draw
+closes it. An entry is opened after its batch document is inserted, so a batch it names is
+claiming, complete, or deleted for good: closing it with the size (complete) or nothing
+(deleted) is the same whoever does it. A contact is therefore always pending, held by an
 unfinished batch that will be aborted, or a member of exactly one complete batch.
 
 Recording outcomes: the markers are inserted first (unordered, the unique index decides which
@@ -63,21 +91,25 @@ could lose an outcome: the retried event would be a duplicate of a stored, uncou
 
 Loading contacts reserves a block of load sequences with `$inc`, then inserts unordered; a
 contact id already present fails on the unique index and counts as existing. A crash mid-load
-leaves some contacts inserted (the retry finds them existing) and a gap in load sequences.
+leaves some contacts inserted (the retry finds them existing, the open entry counts them) and a
+gap in load sequences.
 
-Erasure. Deleting a campaign first records the deletion in `deleted_campaigns` (its id and
-tenant only), then deletes the campaign document, so from then on it is 404 for every read and
-`$inc` on it fails, which stops every draw and load that has not reserved yet. Then it deletes
-the campaign's documents from every other collection, contacts first (a draw in flight then
-claims nothing and removes its own batch document, or finds it gone at the seal and retries into
-NotFound), batches next. Every `open` and every deletion finishes the recorded deletions, so a
-crash part-way is completed; a record is kept `claim_timeout` seconds, so that a later pass also
-sweeps what a write that had reserved before the deletion wrote after it.
+Erasure. Deleting a campaign first records the deletion in `deleted_campaigns` (its id, tenant
+and the server's time only), then deletes the campaign document, so from then on it is 404 for
+every read and `$inc` on it fails, which stops every draw and load that has not reserved yet.
+Then it deletes the campaign's documents from every other collection, contacts first (a draw in
+flight then claims nothing and removes its own batch document, or finds it gone at the seal and
+retries into NotFound), batches next. Every `open` and every deletion finishes the recorded
+deletions, so a crash part-way is completed; a record is kept `claim_timeout` seconds, so that a
+later pass also sweeps what a write that had reserved before the deletion wrote after it.
 Erasing one assigned contact replaces its id, in the contact, its outcome markers and its events
 (each event also gets a random id), by 16 random bytes, recorded on the contact first so that a
 retry after a crash reuses them; no query by a string id matches bytes again. Its markers keep
-their cells, so counts and recounts stay. A pending contact is deleted; one held by a claiming
-batch is erased once that batch completes or is aborted.
+their cells, so counts and recounts stay. A pending contact is deleted, a counted write like any
+other: an `erase` entry (the contact's load sequence) is opened first, and owes -1 to
+`contacts_total` once no contact has that sequence (sequences are never reused). It waits for
+the contact's own load entry to close first, so a load's count never overlaps an erasure's.
+One held by a claiming batch is erased once that batch completes or is aborted.
 """
 
 from __future__ import annotations
@@ -92,12 +124,26 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar, cast
 
 import bson
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+import pymongo
+from pymongo import ASCENDING, AsyncMongoClient, ReadPreference, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    PyMongoError,
+    WriteConcernError,
+)
+from pymongo.monitoring import CommandListener
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
@@ -114,6 +160,7 @@ from burt.engine.model import (
 )
 from burt.engine.outcomes import classify_events, occurred_at_text
 from burt.engine.store import codec
+from burt.engine.store.mongo_schema import counters_fields, migrate_or_refuse
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -124,20 +171,44 @@ _DRAW_ATTEMPTS = 5
 _POLL_SECONDS = 0.02
 _DELETED = "deleted_campaigns"
 """Deletions under way: {_id: campaign id, tenant, deleted_at}; no data of the campaign."""
-_NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", _DELETED}
+_NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", "meta", _DELETED}
 _HIDDEN = {"members": 0, "labels": 0}
 """Projection of a batch header: its member arrays are read only for assignments."""
+_NO_CELLS = {"cells": 0}
+"""Projection of a campaign for everything but stats."""
+
+MAJORITY = WriteConcern("majority")
+PRIMARY = ReadPreference.PRIMARY
+MAJORITY_READS = ReadConcern("majority")
+
+_RETRY_CODES = frozenset({6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
+"""Server codes a driver retries (host unreachable, network timeout, shutdown, not primary,
+stepped down, time limit exceeded, majority snapshot not ready): "unavailable, retry"."""
+_RETRY_LABELS = ("RetryableWriteError", "TransientTransactionError", "RetryableError")
+
+
+def is_unavailable(exc: PyMongoError) -> bool:
+    """Does this error mean "the deployment cannot answer now, retry" rather than a bug?"""
+    if isinstance(exc, ConnectionFailure | WriteConcernError) or exc.timeout:
+        return True  # ConnectionFailure covers no primary, server selection, network timeouts
+    if any(exc.has_error_label(label) for label in _RETRY_LABELS):
+        return True
+    if isinstance(exc, BulkWriteError):
+        return bool(exc.details.get("writeConcernErrors"))
+    return getattr(exc, "code", None) in _RETRY_CODES
 
 
 def _available(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Turn a lost connection into StoreUnavailable (the client reconnects by itself later)."""
+    """Turn "unavailable, retry" errors into StoreUnavailable (503); others stay errors (500)."""
 
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await fn(*args, **kwargs)
-        except ConnectionFailure as exc:
-            raise StoreUnavailable(f"MongoDB is unavailable: {exc}") from exc
+        except PyMongoError as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable(f"MongoDB is unavailable, retry: {exc}") from exc
+            raise
 
     return wrapper
 
@@ -187,27 +258,6 @@ async def _insert_unordered(collection: AsyncCollection, docs: list[dict[str, An
     return set()
 
 
-_INDEXES: dict[str, list[tuple[list[str], bool]]] = {
-    "campaigns": [(["tenant", "id"], False)],  # nx-27017 rejects `_id` in a compound index
-    "contacts": [
-        (["campaign_id", "contact_id"], True),
-        (["campaign_id", "seq"], True),
-        (["campaign_id", "batch", "seq"], False),
-    ],
-    "batches": [
-        (["campaign_id", "idempotency_key"], True),
-        (["campaign_id", "sequence"], True),
-        (["campaign_id", "state", "started_at"], False),
-    ],
-    "events": [(["campaign_id", "event_id"], True)],
-    "outcomes": [
-        (["campaign_id", "contact_id", "type"], True),
-        (["campaign_id", "cell"], False),
-    ],
-}
-"""Per collection: (key fields, unique). Created idempotently by `open`."""
-
-
 def _batch(doc: dict[str, Any], assignments: tuple[tuple[str, int], ...] | None = None) -> Batch:
     """A batch from its document. BSON decodes a 64-bit seed as `Int64`, an int subclass that
     JSON encoders such as msgspec reject: the domain gets a plain int."""
@@ -219,8 +269,34 @@ def _cell(sequence: int, variant: int, kind: str) -> str:
     return f"{sequence}/{variant}/{kind}"
 
 
+def _epoch_ms(when: datetime) -> int:
+    """A naive UTC datetime (as PyMongo decodes BSON dates) in epoch milliseconds."""
+    return round(when.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+_SESSION: ContextVar[AsyncClientSession | None] = ContextVar("burt_mongo_session", default=None)
+"""The causally consistent session the current task's commands join (set by a draw)."""
+
+
+class _Joined:
+    """A collection whose every method call joins a session (`session=` added)."""
+
+    def __init__(self, collection: AsyncCollection, session: AsyncClientSession) -> None:
+        self._collection = collection
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._collection, name)
+        return functools.partial(attr, session=self._session) if callable(attr) else attr
+
+
+def _new_op(kind: str) -> str:
+    """An id for an open-journal entry (a field name: no dots, no leading `$`)."""
+    return f"{kind[0]}{secrets.token_hex(8)}"
+
+
 class MongoStore:
-    """Store on a MongoDB database (`open` connects and creates the indexes)."""
+    """Store on a MongoDB database (`open` connects and migrates or refuses the schema)."""
 
     name = "mongodb"
 
@@ -229,20 +305,32 @@ class MongoStore:
         uri: str,
         db_name: str,
         claim_timeout: float = 30.0,
-        server_selection_timeout_ms: int = 2000,
+        *,
+        timeout_ms: int = 25_000,
+        server_selection_timeout_ms: int = 15_000,
+        event_listeners: Sequence[CommandListener] = (),
     ) -> None:
         self.uri = uri
         self.db_name = db_name
         self.claim_timeout = claim_timeout
-        """Seconds after which a batch still claiming is presumed abandoned and aborted."""
-        self._timeout_ms = server_selection_timeout_ms
+        """Seconds after which a claim or an open journal entry is presumed abandoned. It must
+        exceed `timeout_ms`: a writer's steps run under that deadline."""
+        self._timeout_ms = timeout_ms
+        self._selection_ms = server_selection_timeout_ms
+        self._listeners = list(event_listeners)
         self._client: AsyncMongoClient | None = None
+        self._db: AsyncDatabase | None = None
+        self._clock = (0, time.monotonic())
 
     # plumbing -------------------------------------------------------------------------------
     def _coll(self, name: str) -> AsyncCollection:
-        if self._client is None:
+        if self._db is None:
             raise StoreUnavailable("the MongoDB store is not open")
-        return self._client[self.db_name][name]
+        collection = self._db[name]
+        session = _SESSION.get()
+        if session is None:
+            return collection
+        return cast(AsyncCollection, _Joined(collection, session))
 
     @property
     def _campaigns(self) -> AsyncCollection:
@@ -264,31 +352,61 @@ class MongoStore:
     def _outcomes(self) -> AsyncCollection:
         return self._coll("outcomes")
 
+    def _deadline(self) -> Any:
+        """One deadline over a writer's steps (a context manager): see the open journal."""
+        return pymongo.timeout(self._timeout_ms / 1000)
+
     @_available
     async def open(self) -> None:
+        """Connect, then migrate the schema forward or refuse a newer one (mongo_schema)."""
         if self._client is None:
+            # Keyword options override the URI's: production semantics are not left to it.
             self._client = AsyncMongoClient(
                 self.uri,
-                serverSelectionTimeoutMS=self._timeout_ms,
-                connectTimeoutMS=self._timeout_ms,
+                w="majority",
+                readPreference="primary",
+                readConcernLevel="majority",
+                timeoutMS=self._timeout_ms,
+                serverSelectionTimeoutMS=self._selection_ms,
+                connectTimeoutMS=5000,
+                event_listeners=self._listeners,
             )
-        for collection, indexes in _INDEXES.items():
-            for keys, unique in indexes:
-                await self._coll(collection).create_index(
-                    [(k, ASCENDING) for k in keys], unique=unique
-                )
+            self._db = self._client.get_database(
+                self.db_name,
+                write_concern=MAJORITY,
+                read_preference=PRIMARY,
+                read_concern=MAJORITY_READS,
+            )
+        assert self._db is not None
+        await migrate_or_refuse(self._db)
+        await self._server_now()
         await self._finish_deletions()
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = None
+            self._db = None
 
     @_available
     async def ping(self) -> None:
         if self._client is None:
             raise StoreUnavailable("the MongoDB store is not open")
         await self._client.admin.command("ping")
+
+    async def _server_now(self) -> int:
+        """The server's clock in epoch milliseconds, read afresh (hello's localTime)."""
+        assert self._client is not None
+        reply = await self._client.admin.command("hello")
+        self._clock = (_epoch_ms(reply["localTime"]), time.monotonic())
+        return self._clock[0]
+
+    def _now(self) -> int:
+        """The server's clock as last read, advanced by this host's monotonic clock: a host
+        whose wall clock is off judges no claim by it. Times are stored as epoch milliseconds
+        (one emulator compares BSON dates wrongly)."""
+        server_ms, at = self._clock
+        return server_ms + round((time.monotonic() - at) * 1000)
 
     # API keys -------------------------------------------------------------------------------
     @_available
@@ -300,38 +418,108 @@ class MongoStore:
         doc = await self._coll("api_keys").find_one({"_id": key_hash})
         return doc["tenant"] if doc else None
 
+    # the open journal -----------------------------------------------------------------------
+    def _one(self, campaign_id: str, **more: Any) -> dict[str, Any]:
+        """The filter of one campaign document (its `_id` and its shard key)."""
+        return {"_id": campaign_id, "campaign_id": campaign_id, **more}
+
+    async def _open(self, campaign_id: str, op: str, entry: dict[str, Any]) -> None:
+        """Step (a): announce a counted write, stamped with the server's time."""
+        await self._campaigns.update_one(
+            self._one(campaign_id),
+            {"$set": {f"open.{op}": {**entry, "at": self._now()}}},
+        )
+
+    async def _close(self, campaign_id: str, op: str, increments: dict[str, int]) -> None:
+        """Step (c): apply an entry's increments and remove it, once (the filter's condition)."""
+        update: dict[str, Any] = {"$unset": {f"open.{op}": ""}}
+        if any(increments.values()):
+            update["$inc"] = {k: n for k, n in increments.items() if n}
+        await self._campaigns.update_one(
+            self._one(campaign_id, **{f"open.{op}": {"$exists": True}}), update
+        )
+
+    async def _effect(
+        self, campaign_id: str, op: str, entry: dict[str, Any]
+    ) -> tuple[Counter[str], bool]:
+        """What an open entry owes the counters, read from its records; and whether that is
+        final (a batch complete or deleted) rather than possibly still growing."""
+        effect: Counter[str] = Counter()
+        kind = entry["kind"]
+        if kind == "load":
+            first = entry["first"]
+            effect["contacts_total"] = await self._contacts.count_documents(
+                {"campaign_id": campaign_id, "seq": {"$gte": first, "$lt": first + entry["n"]}}
+            )
+            return effect, False
+        if kind == "erase":
+            gone = await self._contacts.find_one(
+                {"campaign_id": campaign_id, "seq": entry["seq"]}, {"_id": 1}
+            )
+            effect["contacts_total"] = 0 if gone else -1
+            return effect, gone is None
+        if kind == "batch":
+            doc = await self._batches.find_one(
+                {"campaign_id": campaign_id, "sequence": entry["sequence"]},
+                {"state": 1, "size": 1},
+            )
+            if doc is not None and doc["state"] == _COMPLETE:
+                effect["contacts_assigned"] = doc["size"]
+            return effect, doc is None or doc["state"] == _COMPLETE
+        async for marker in self._outcomes.find(
+            {"campaign_id": campaign_id, "op": op}, {"cell": 1, "_id": 0}
+        ):
+            effect[f"cells.{marker['cell']}"] += 1
+        return effect, False
+
+    async def _owed(self, doc: dict[str, Any], kinds: set[str]) -> Counter[str]:
+        """The sum of the effects of a campaign's open entries of these kinds."""
+        owed: Counter[str] = Counter()
+        for op, entry in (doc.get("open") or {}).items():
+            if entry["kind"] in kinds:
+                effect, _ = await self._effect(doc["_id"], op, entry)
+                owed.update(effect)
+        return owed
+
+    async def _repair(self, campaign_id: str, entries: dict[str, Any], now: int) -> None:
+        """Close the entries whose effect is final, or whose writer is past its deadline."""
+        stale_before = now - self.claim_timeout * 1000
+        for op, entry in entries.items():
+            effect, final = await self._effect(campaign_id, op, entry)
+            if final or (entry["kind"] != "batch" and entry["at"] < stale_before):
+                await self._close(campaign_id, op, dict(effect))
+
     # campaigns ------------------------------------------------------------------------------
     @_available
     async def insert_campaign(self, campaign: Campaign) -> None:
         await self._campaigns.insert_one(
             {
                 "_id": campaign.id,
+                "campaign_id": campaign.id,
                 **codec.campaign_fields(campaign),
                 "next_sequence": 0,
                 "next_load": 0,
                 "recovered": [],
+                **counters_fields(),
             }
         )
 
     async def _with_counts(self, doc: dict[str, Any]) -> Campaign:
-        campaign_id = doc["_id"]
-        total = await self._contacts.count_documents({"campaign_id": campaign_id})
-        assigned = 0
-        async for batch in self._batches.find(
-            {"campaign_id": campaign_id, "state": _COMPLETE}, {"size": 1}
-        ):
-            assigned += batch["size"]
+        owed = await self._owed(doc, {"load", "batch", "erase"})
+        total = doc["contacts_total"] + owed["contacts_total"]
+        assigned = doc["contacts_assigned"] + owed["contacts_assigned"]
         return codec.campaign_from_fields(doc, total=total, pending=total - assigned)
 
     @_available
     async def get_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
-        doc = await self._campaigns.find_one({"_id": campaign_id, "tenant": tenant})
+        doc = await self._campaigns.find_one(self._one(campaign_id, tenant=tenant), _NO_CELLS)
         return await self._with_counts(doc) if doc else None
 
     @_available
     async def list_campaigns(self, tenant: str, after_id: str | None, limit: int) -> list[Campaign]:
+        """A tenant's page: the one query not targeted at a shard (campaigns by tenant)."""
         cursor = (
-            self._campaigns.find({"tenant": tenant, "id": {"$gt": after_id or ""}})
+            self._campaigns.find({"tenant": tenant, "id": {"$gt": after_id or ""}}, _NO_CELLS)
             .sort("id", ASCENDING)
             .limit(limit)
         )
@@ -340,21 +528,19 @@ class MongoStore:
     @_available
     async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
         result = await self._campaigns.update_one(
-            {"_id": campaign.id, "tenant": campaign.tenant, "version": expected_version},
+            self._one(campaign.id, tenant=campaign.tenant, version=expected_version),
             {"$set": codec.campaign_fields(campaign)},
         )
         return result.matched_count == 1
 
     @_available
     async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
-        if (
-            await self._campaigns.find_one({"_id": campaign_id, "tenant": tenant}, {"_id": 1})
-            is None
-        ):
+        found = await self._campaigns.find_one(self._one(campaign_id, tenant=tenant), {"_id": 1})
+        if found is None:
             return False
         with contextlib.suppress(DuplicateKeyError):  # a deletion under way: finish it
             await self._coll(_DELETED).insert_one(
-                {"_id": campaign_id, "tenant": tenant, "deleted_at": time.time()}
+                {"_id": campaign_id, "tenant": tenant, "deleted_at": self._now()}
             )
         await self._finish_deletions()
         return True
@@ -363,10 +549,12 @@ class MongoStore:
         """Carry out every recorded deletion (see Erasure in the module docstring).
 
         Idempotent: after a crash anywhere in it, the next call (every `open` and every
-        deletion makes one) finishes the job. A record is kept `claim_timeout` seconds, so a
-        later call also sweeps what a write that was in flight during the deletion left.
+        deletion makes one) finishes the job. A record is kept `claim_timeout` seconds (by the
+        server's clock), so a later call also sweeps what a write in flight during the deletion
+        left.
         """
-        names = set(await self._client[self.db_name].list_collection_names())  # type: ignore[index]
+        assert self._db is not None
+        names = set(await self._db.list_collection_names())
         scoped = [n for n in ("contacts", "batches") if n in names] + sorted(
             n
             for n in names - _NOT_CAMPAIGN_SCOPED - {"contacts", "batches"}
@@ -374,29 +562,30 @@ class MongoStore:
         )
         for record in await self._coll(_DELETED).find({}).to_list(None):
             campaign_id = record["_id"]
-            await self._campaigns.delete_one({"_id": campaign_id, "tenant": record["tenant"]})
+            await self._campaigns.delete_one(self._one(campaign_id, tenant=record["tenant"]))
             for name in scoped:
                 await self._coll(name).delete_many({"campaign_id": campaign_id})
-            if record["deleted_at"] < time.time() - self.claim_timeout:
+            if record["deleted_at"] < self._now() - self.claim_timeout * 1000:
                 await self._coll(_DELETED).delete_one({"_id": campaign_id})
 
-    async def _reserve(self, campaign_id: str, counter: str, n: int) -> tuple[int, dict[str, Any]]:
-        """Reserve `n` values of a campaign counter: (the first one, the campaign afterwards)."""
+    async def _reserve(self, campaign_id: str, counter: str, n: int) -> int:
+        """Reserve `n` values of a campaign counter; returns the first one."""
         doc = await self._campaigns.find_one_and_update(
-            {"_id": campaign_id},
+            self._one(campaign_id),
             {"$inc": {counter: n}},
+            {counter: 1},
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
             raise NotFound(f"campaign {campaign_id!r} not found")
-        return doc[counter] - n + 1, doc
+        return doc[counter] - n + 1
 
     # contacts -------------------------------------------------------------------------------
     @_available
     async def load_contacts(
         self, campaign_id: str, contacts: Sequence[ContactLike]
     ) -> tuple[int, int]:
-        first, _ = await self._reserve(campaign_id, "next_load", len(contacts))
+        first = await self._reserve(campaign_id, "next_load", len(contacts))
         docs = [
             {
                 "campaign_id": campaign_id,
@@ -407,7 +596,11 @@ class MongoStore:
             }
             for i, c in enumerate(contacts)
         ]
-        existing = len(await _insert_unordered(self._contacts, docs))
+        op = _new_op("load")
+        with self._deadline():
+            await self._open(campaign_id, op, {"kind": "load", "first": first, "n": len(docs)})
+            existing = len(await _insert_unordered(self._contacts, docs))
+            await self._close(campaign_id, op, {"contacts_total": len(docs) - existing})
         return len(docs) - existing, existing
 
     @_available
@@ -419,14 +612,40 @@ class MongoStore:
             if doc is None:
                 return False
             if doc["batch"] is None:
-                gone = await self._contacts.delete_one(
-                    {"_id": doc["_id"], "campaign_id": campaign_id, "batch": None}
-                )
-                if gone.deleted_count:
+                if await self._erase_pending(campaign_id, doc):
                     return True
             elif await self._settled_member(campaign_id, doc["batch"]):
                 await self._tombstone(campaign_id, doc)
                 return True
+
+    async def _erase_pending(self, campaign_id: str, doc: dict[str, Any]) -> bool:
+        """Delete a pending contact as a counted write (an `erase` entry); False when a draw
+        claimed it meanwhile. Waits until the load that inserted it has closed its entry, so
+        the load's count and this decrement never overlap."""
+        await self._load_closed(campaign_id, doc["seq"])
+        op = _new_op("erase")
+        with self._deadline():
+            await self._open(campaign_id, op, {"kind": "erase", "seq": doc["seq"]})
+            gone = await self._contacts.delete_one(
+                {"_id": doc["_id"], "campaign_id": campaign_id, "batch": None}
+            )
+            await self._close(campaign_id, op, {"contacts_total": -gone.deleted_count})
+        return gone.deleted_count == 1
+
+    async def _load_closed(self, campaign_id: str, seq: int) -> None:
+        """Wait for the load entry covering `seq` to close (repair it once past its deadline)."""
+        while True:
+            campaign = await self._campaigns.find_one(self._one(campaign_id), {"open": 1})
+            entries = (campaign or {}).get("open") or {}
+            covering = {
+                op: e
+                for op, e in entries.items()
+                if e["kind"] == "load" and e["first"] <= seq < e["first"] + e["n"]
+            }
+            if not covering:
+                return
+            await self._repair(campaign_id, covering, await self._server_now())
+            await asyncio.sleep(_POLL_SECONDS)
 
     async def _settled_member(self, campaign_id: str, sequence: int) -> bool:
         """Whether the batch holding a contact is complete, once no longer claiming.
@@ -438,7 +657,7 @@ class MongoStore:
             )
             if doc is not None and doc["state"] == _COMPLETE:
                 return True
-            if doc is None or self._is_stale(doc):
+            if doc is None or doc["heartbeat"] < self._now() - self.claim_timeout * 1000:
                 if doc is not None:
                     await self._abort(doc)
                 await self._release_aborted(campaign_id, [sequence])
@@ -500,22 +719,22 @@ class MongoStore:
     async def _complete_batch(self, doc: dict[str, Any]) -> Batch:
         return _batch(doc, await self._assignments(doc))
 
-    def _is_stale(self, doc: dict[str, Any]) -> bool:
-        return doc["started_at"] < time.time() - self.claim_timeout
-
     async def _settled(self, query: dict[str, Any]) -> Batch | None:
         """The batch matching `query` once complete; None if absent or aborted meanwhile.
 
         A batch still claiming belongs to a concurrent drawer: wait for it, or abort it when
-        its claim has outlived `claim_timeout`.
+        its heartbeat is older than `claim_timeout` by the server's clock.
         """
+        fresh = False
         while True:
             doc = await self._batches.find_one(query)
             if doc is None:
                 return None
             if doc["state"] == _COMPLETE:
                 return await self._complete_batch(doc)
-            if self._is_stale(doc):
+            now = self._now() if fresh else await self._server_now()
+            fresh = True
+            if doc["heartbeat"] < now - self.claim_timeout * 1000:
                 await self._abort(doc)
                 return None
             await asyncio.sleep(_POLL_SECONDS)
@@ -547,12 +766,16 @@ class MongoStore:
         )
         return [_batch(doc) async for doc in cursor]
 
+    def _this_batch(self, doc: dict[str, Any], **more: Any) -> dict[str, Any]:
+        """The filter of one batch document (its `_id` and its shard key)."""
+        return {"_id": doc["_id"], "campaign_id": doc["campaign_id"], **more}
+
     async def _abort(self, doc: dict[str, Any]) -> None:
         """Abort a claiming batch: remember its sequence first, so a crash here is finished."""
         await self._campaigns.update_one(
-            {"_id": doc["campaign_id"]}, {"$addToSet": {"recovered": doc["sequence"]}}
+            self._one(doc["campaign_id"]), {"$addToSet": {"recovered": doc["sequence"]}}
         )
-        await self._batches.delete_one({"_id": doc["_id"], "state": _CLAIMING})
+        await self._batches.delete_one(self._this_batch(doc, state=_CLAIMING))
 
     async def _release_aborted(self, campaign_id: str, recovered: list[int]) -> None:
         """Return to pending the contacts of aborted batches (idempotent, repeated each draw)."""
@@ -570,12 +793,12 @@ class MongoStore:
                 {"campaign_id": campaign_id, "batch": {"$in": gone}}, {"$set": {"batch": None}}
             )
 
-    async def _abort_stale(self, campaign_id: str) -> None:
+    async def _abort_stale(self, campaign_id: str, now: int) -> None:
         cursor = self._batches.find(
             {
                 "campaign_id": campaign_id,
                 "state": _CLAIMING,
-                "started_at": {"$lt": time.time() - self.claim_timeout},
+                "heartbeat": {"$lt": now - self.claim_timeout * 1000},
             },
             {"campaign_id": 1, "sequence": 1},
         )
@@ -589,13 +812,16 @@ class MongoStore:
         )
         return sorted([doc["seq"] async for doc in cursor])
 
-    async def _claim(self, campaign_id: str, sequence: int, size: int) -> list[int]:
-        """Claim up to `size` pending contacts in load order; return what this batch holds."""
+    async def _claim(self, doc: dict[str, Any], size: int) -> list[int]:
+        """Claim up to `size` pending contacts in load order; return what this batch holds.
+
+        Each round refreshes the batch's heartbeat, so a long draw is not taken for dead."""
+        campaign_id, sequence = doc["campaign_id"], doc["sequence"]
         held: list[int] = []
         while len(held) < size:
             pending = [
-                doc["seq"]
-                async for doc in self._contacts.find(
+                c["seq"]
+                async for c in self._contacts.find(
                     {"campaign_id": campaign_id, "batch": None}, {"seq": 1, "_id": 0}
                 )
                 .sort("seq", ASCENDING)
@@ -612,6 +838,9 @@ class MongoStore:
                 {"$set": {"batch": sequence}},
             )
             held = await self._held(campaign_id, sequence)
+            await self._batches.update_one(
+                self._this_batch(doc, state=_CLAIMING), {"$set": {"heartbeat": self._now()}}
+            )
         if len(held) > size:  # contacts loaded into the claimed range meanwhile
             await self._contacts.update_many(
                 {"campaign_id": campaign_id, "batch": sequence, "seq": {"$gt": held[size - 1]}},
@@ -629,7 +858,7 @@ class MongoStore:
         ).tolist()
         fields = codec.batch_fields(draft.drawn(doc["campaign_id"], doc["sequence"], labels))
         return await self._batches.find_one_and_update(
-            {"_id": doc["_id"], "state": _CLAIMING},
+            self._this_batch(doc, state=_CLAIMING),
             {
                 "$set": {
                     **fields,
@@ -642,26 +871,33 @@ class MongoStore:
         )
 
     async def _begin(self, campaign_id: str, draft: BatchDraft) -> dict[str, Any] | None:
-        """Steps 1-3: recover, reserve a sequence, insert the claiming batch document.
+        """Steps 1-3: recover, reserve a sequence, insert the claiming batch, open its entry.
 
         Returns None when a batch with the same idempotency key exists (a concurrent request).
         """
-        await self._abort_stale(campaign_id)
-        campaign = await self._campaigns.find_one({"_id": campaign_id}, {"recovered": 1})
-        await self._release_aborted(campaign_id, campaign["recovered"] if campaign else [])
+        now = await self._server_now()
+        await self._abort_stale(campaign_id, now)
+        campaign = await self._campaigns.find_one(
+            self._one(campaign_id), {"recovered": 1, "open": 1}
+        )
+        if campaign is None:
+            raise NotFound(f"campaign {campaign_id!r} not found")
+        await self._release_aborted(campaign_id, campaign["recovered"])
+        await self._repair(campaign_id, campaign["open"], now)
         if await self._contacts.find_one({"campaign_id": campaign_id, "batch": None}) is None:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-        sequence, _ = await self._reserve(campaign_id, "next_sequence", 1)
+        sequence = await self._reserve(campaign_id, "next_sequence", 1)
         doc = {
             "_id": draft.id,
             **codec.batch_fields(draft.drawn(campaign_id, sequence, [])),
             "state": _CLAIMING,
-            "started_at": time.time(),
+            "heartbeat": now,
         }
         try:
             await self._batches.insert_one(doc)
         except DuplicateKeyError:
             return None
+        await self._open(campaign_id, f"b{sequence}", {"kind": "batch", "sequence": sequence})
         return doc
 
     async def _draw_once(self, campaign_id: str, draft: BatchDraft) -> Batch | None:
@@ -672,22 +908,33 @@ class MongoStore:
                 {"campaign_id": campaign_id, "idempotency_key": draft.idempotency_key}
             )
         sequence = doc["sequence"]
-        held = await self._claim(campaign_id, sequence, draft.size)
+        held = await self._claim(doc, draft.size)
         if not held:
-            await self._batches.delete_one({"_id": draft.id, "state": _CLAIMING})
+            await self._batches.delete_one(self._this_batch(doc, state=_CLAIMING))
+            await self._close(campaign_id, f"b{sequence}", {})
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         sealed = await self._seal(doc, draft, held)
         if sealed is None:  # aborted by a recoverer: our claims are released, draw again
             await self._release_aborted(campaign_id, [sequence])
             return None
+        await self._close(campaign_id, f"b{sequence}", {"contacts_assigned": sealed["size"]})
         return await self._complete_batch(sealed)
 
     @_available
     async def draw_batch(self, campaign_id: str, draft: BatchDraft) -> Batch:
-        for _ in range(_DRAW_ATTEMPTS):
-            batch = await self._draw_once(campaign_id, draft)
-            if batch is not None:
-                return batch
+        """Every command of a draw runs in one causally consistent session: a majority read
+        then sees this draw's own majority writes even from a newly elected primary (the claim
+        re-read in `_held` and the assignments must see every claim the draw made)."""
+        assert self._client is not None
+        async with self._client.start_session(causal_consistency=True) as session:
+            token = _SESSION.set(session)
+            try:
+                for _ in range(_DRAW_ATTEMPTS):
+                    batch = await self._draw_once(campaign_id, draft)
+                    if batch is not None:
+                        return batch
+            finally:
+                _SESSION.reset(token)
         raise StoreUnavailable(
             f"could not draw a batch for campaign {campaign_id!r}: claims kept timing out"
         )
@@ -736,6 +983,7 @@ class MongoStore:
             )
         }
         tally = classify_events(events, placements, seen_events, had_outcome)
+        op = _new_op("outcomes")
         markers = []
         for contact_id, kind in tally.new_outcomes:
             sequence, variant = placements[contact_id]
@@ -748,22 +996,31 @@ class MongoStore:
                     "sequence": sequence,
                     "variant": variant,
                     "cell": _cell(sequence, variant, kind),
+                    "op": op,
                 }
             )
-        lost_markers = await _insert_unordered(self._outcomes, markers)
-        lost_events = await _insert_unordered(
-            self._events,
-            [
-                {
-                    "campaign_id": campaign_id,
-                    "event_id": e.id,
-                    "contact_id": e.contact_id,
-                    "type": e.type,
-                    "occurred_at": occurred_at_text(e),
-                }
-                for e in tally.new_events
-            ],
-        )
+        with self._deadline():
+            if markers:
+                await self._open(campaign_id, op, {"kind": "outcomes"})
+            lost_markers = await _insert_unordered(self._outcomes, markers)
+            lost_events = await _insert_unordered(
+                self._events,
+                [
+                    {
+                        "campaign_id": campaign_id,
+                        "event_id": e.id,
+                        "contact_id": e.contact_id,
+                        "type": e.type,
+                        "occurred_at": occurred_at_text(e),
+                    }
+                    for e in tally.new_events
+                ],
+            )
+            if markers:
+                counted = Counter(
+                    f"cells.{m['cell']}" for i, m in enumerate(markers) if i not in lost_markers
+                )
+                await self._close(campaign_id, op, dict(counted))
         return self._settle_tally(tally.result, tally.new_outcomes, lost_markers, lost_events)
 
     @staticmethod
@@ -809,27 +1066,29 @@ class MongoStore:
 
     @_available
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
+        """Sends from the complete batches' headers, outcomes from the maintained cells plus
+        the open event posts' markers: no `$group` over the campaign's markers."""
+        doc = await self._campaigns.find_one(self._one(campaign_id), {"cells": 1, "open": 1})
+        if doc is None:
+            return []
         headers = await self._complete_headers(campaign_id)
         sends = {}
         for h in headers:
             sends.update({(h["sequence"], v): n for v, n in enumerate(h["counts"])})
             sends[(h["sequence"], HOLDOUT)] = h["holdout_count"]
-        cursor = await self._outcomes.aggregate(
-            [
-                {"$match": {"campaign_id": campaign_id}},
-                {"$group": {"_id": "$cell", "n": {"$sum": 1}}},
-            ]
-        )
+        cells = Counter({f"cells.{k}": n for k, n in doc["cells"].items()})
+        cells.update(await self._owed(doc, {"outcomes"}))
         outcomes: Counter[tuple[int, int, str]] = Counter()
-        async for row in cursor:
-            sequence, variant, kind = row["_id"].split("/")
-            outcomes[(int(sequence), int(variant), kind)] = row["n"]
+        for key, n in cells.items():
+            sequence, variant, kind = key.removeprefix("cells.").split("/")
+            outcomes[(int(sequence), int(variant), kind)] = n
         return self._rows(headers, sends, outcomes)
 
     @_available
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the contacts each complete batch holds, outcomes from the markers joined
-        with those contacts: nothing taken from the batch counts or the markers' cells."""
+        with those contacts: nothing taken from the batch counts, the cells or the markers'
+        cells."""
         headers = await self._complete_headers(campaign_id)
         members = await self._members_of(campaign_id, {h["sequence"] for h in headers})
         placement: dict[str, tuple[int, int]] = {}

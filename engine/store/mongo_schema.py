@@ -1,0 +1,172 @@
+"""The MongoDB store's schema: its version in the database, the forward migration, the indexes.
+
+`open` calls `migrate_or_refuse`: a database at this schema version is only verified (every
+index present, nothing built at start-up), an older one is migrated forward, a newer one is
+refused with a message that names both versions. The version lives in the `meta` collection
+(`{_id: "schema", schema_version: N}`); a database written before versions existed has none
+and counts as version 0.
+
+Migrating is safe from several processes at once and after a crash at any point: every step is
+idempotent (index builds; per campaign, one conditional write that sets its counters only if
+they are still absent), and the version is raised with `$max` only once every step is done, so a
+process serves only a fully migrated database. Processes of the older burt must be stopped
+first: they do not maintain the counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from burt.engine.errors import IncompatibleStore
+
+SCHEMA_VERSION = 1
+"""1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
+(server time) on claiming batches, markers tagged with the post that wrote them."""
+
+INDEXES: dict[str, list[tuple[list[str], bool]]] = {
+    # nx-27017 rejects `_id` in a compound index
+    "campaigns": [(["campaign_id"], True), (["tenant", "id"], False)],
+    "contacts": [
+        (["campaign_id", "contact_id"], True),
+        (["campaign_id", "seq"], True),
+        (["campaign_id", "batch", "seq"], False),
+    ],
+    "batches": [
+        (["campaign_id", "idempotency_key"], True),
+        (["campaign_id", "sequence"], True),
+        (["campaign_id", "state", "heartbeat"], False),
+    ],
+    "events": [(["campaign_id", "event_id"], True)],
+    "outcomes": [
+        (["campaign_id", "contact_id", "type"], True),
+        (["campaign_id", "op"], False),
+    ],
+}
+"""Per collection: (key fields, unique). Built by the migration, verified at start-up."""
+
+_DROPPED: dict[str, list[tuple[str, ...]]] = {
+    "batches": [("campaign_id", "state", "started_at")],
+    "outcomes": [("campaign_id", "cell")],
+}
+"""Indexes of version 0 that nothing queries any more (by key: servers name indexes their own
+way, nx-27017 for one)."""
+_INDEX_NOT_FOUND = 27
+
+
+def _name(keys: list[str]) -> str:
+    return "_".join(f"{k}_1" for k in keys)
+
+
+async def stored_version(db: AsyncDatabase) -> int:
+    doc = await db["meta"].find_one({"_id": "schema"})
+    return int(doc["schema_version"]) if doc else 0
+
+
+async def migrate_or_refuse(db: AsyncDatabase) -> int:
+    """Bring the database to SCHEMA_VERSION, or refuse it; returns the version found."""
+    found = await stored_version(db)
+    if found > SCHEMA_VERSION:
+        raise IncompatibleStore(
+            f"the MongoDB database {db.name!r} is at schema version {found}, written by a newer"
+            f" burt; this burt knows versions up to {SCHEMA_VERSION}: upgrade burt to open it"
+        )
+    if found == SCHEMA_VERSION:
+        await verify_indexes(db)
+        return found
+    await _build_indexes(db)
+    await _migrate_campaigns(db)
+    await _raise_version(db)
+    return found
+
+
+async def verify_indexes(db: AsyncDatabase) -> None:
+    """Refuse to start when an index this version relies on is missing (never build one here)."""
+    missing = []
+    for collection, indexes in INDEXES.items():
+        present = {tuple(ix["key"]) async for ix in await db[collection].list_indexes()}
+        missing += [
+            f"{collection} {_name(keys)}" for keys, _ in indexes if tuple(keys) not in present
+        ]
+    if missing:
+        raise IncompatibleStore(
+            f"the MongoDB database {db.name!r} is at schema version {SCHEMA_VERSION} but lacks"
+            f" the indexes {', '.join(missing)}; delete its `meta` document {{_id: 'schema'}}"
+            " and restart one burt process to rebuild them"
+        )
+
+
+async def _build_indexes(db: AsyncDatabase) -> None:
+    for collection, indexes in INDEXES.items():
+        for keys, unique in indexes:
+            await db[collection].create_index([(k, ASCENDING) for k in keys], unique=unique)
+    for collection, unused in _DROPPED.items():
+        async for ix in await db[collection].list_indexes():
+            if tuple(ix["key"]) in unused:
+                try:
+                    await db[collection].drop_index(ix["name"])
+                except OperationFailure as exc:  # another process dropped it first
+                    if exc.code != _INDEX_NOT_FOUND:
+                        raise
+
+
+async def _migrate_campaigns(db: AsyncDatabase) -> None:
+    """Give every campaign written by version 0 its `campaign_id` and counters, recounted."""
+    async for doc in db["campaigns"].find({"contacts_total": {"$exists": False}}, {"_id": 1}):
+        await _migrate_campaign(db, doc["_id"])
+
+
+async def _migrate_campaign(db: AsyncDatabase, campaign_id: str) -> None:
+    scope = {"campaign_id": campaign_id}
+    # Version 0 kept claim times as each host's float clock (`started_at`); heartbeats are the
+    # server's epoch milliseconds. An unfinished claim of a stopped older process is made stale
+    # at once, so the next draw aborts it and releases its contacts.
+    await db["batches"].update_many(
+        {**scope, "state": "claiming", "heartbeat": {"$exists": False}},
+        {"$set": {"heartbeat": 0}},
+    )
+    # Batches drawn before they named their variants get the campaign's (variants never change).
+    campaign = await db["campaigns"].find_one({"_id": campaign_id}, {"variants": 1})
+    await db["batches"].update_many(
+        {**scope, "variant_ids": {"$exists": False}},
+        {"$set": {"variant_ids": [v["id"] for v in campaign["variants"]] if campaign else []}},
+    )
+    total = await db["contacts"].count_documents(scope)
+    assigned = 0
+    async for batch in db["batches"].find({**scope, "state": "complete"}, {"size": 1}):
+        assigned += batch["size"]
+    cells: Counter[str] = Counter()
+    async for marker in db["outcomes"].find(scope, {"cell": 1}):
+        cells[marker["cell"]] += 1
+    await db["campaigns"].update_one(
+        {"_id": campaign_id, "contacts_total": {"$exists": False}},
+        {
+            "$set": {
+                "campaign_id": campaign_id,
+                "contacts_total": total,
+                "contacts_assigned": assigned,
+                "cells": dict(cells),
+                "open": {},
+            }
+        },
+    )
+
+
+async def _raise_version(db: AsyncDatabase) -> None:
+    for _ in range(2):  # two processes upserting at once: one insert wins, the other updates
+        try:
+            await db["meta"].update_one(
+                {"_id": "schema"}, {"$max": {"schema_version": SCHEMA_VERSION}}, upsert=True
+            )
+            return
+        except DuplicateKeyError:
+            continue
+
+
+def counters_fields() -> dict[str, Any]:
+    """The counters of a new campaign."""
+    return {"contacts_total": 0, "contacts_assigned": 0, "cells": {}, "open": {}}
