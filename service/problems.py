@@ -48,6 +48,10 @@ _BY_ERROR: dict[type[errors.BurtError], ProblemType] = {
     ),
     errors.Unprocessable: ProblemType(422, "Unprocessable Entity"),
     errors.StoreUnavailable: ProblemType(503, "Service Unavailable"),
+    # Raised when the store is opened at start-up, never by a request; mapped all the same.
+    errors.IncompatibleStore: ProblemType(
+        500, "Internal Server Error", _PROBLEMS + "incompatible-store"
+    ),
 }
 """Engine error classes -> problems; a subclass not listed takes its nearest listed base's."""
 _UNMAPPED = ProblemType(500, "Internal Server Error")
