@@ -40,6 +40,7 @@ from burt.engine.model import (
     ContactIn,
     ContactLike,
     ContactLoadResult,
+    EventIn,
     EventLike,
     EventTally,
     Variant,
@@ -53,7 +54,7 @@ from burt.engine.reports import (
     current_allocation,
 )
 from burt.engine.store.base import Store
-from burt.engine.timefmt import first_invalid_rfc3339, utcnow
+from burt.engine.timefmt import first_invalid_rfc3339, format_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
@@ -91,6 +92,18 @@ def request_fingerprint(**fields: Any) -> str:
     """A digest of a request body, to tell an idempotent retry from a reused key."""
     canonical = repr(sorted(fields.items())).encode()
     return hashlib.sha256(canonical).hexdigest()
+
+
+def _with_text_times(events: Sequence[EventLike]) -> Sequence[EventLike]:
+    """`events`, with each datetime `occurred_at` as the text a store keeps (UTC, `Z`)."""
+    if all(isinstance(e.occurred_at, str) for e in events):
+        return events  # the service's requests: validated text, kept as sent
+    return [
+        e
+        if isinstance(e.occurred_at, str)
+        else EventIn(e.id, e.contact_id, e.type, format_rfc3339(e.occurred_at))
+        for e in events
+    ]
 
 
 class Burt:
@@ -284,6 +297,7 @@ class Burt:
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+        """Validate and record events; stores receive every `occurred_at` as RFC 3339 text."""
         await self.get_campaign(campaign_id)
         unknown_types = {e.type for e in events} - _OUTCOME_SET
         if unknown_types:
@@ -294,7 +308,7 @@ class Burt:
                 f"events[{bad}].occurred_at {events[bad].occurred_at!r} is not an RFC 3339"
                 " date-time with a UTC offset"
             )
-        return await self.store.record_events(campaign_id, events)
+        return await self.store.record_events(campaign_id, _with_text_times(events))
 
     async def get_campaign_stats(self, campaign_id: str) -> CampaignStats:
         campaign = await self.get_campaign(campaign_id)

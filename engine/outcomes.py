@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
 
 from burt.engine.model import EventLike, EventRejection, EventTally
-from burt.engine.timefmt import format_rfc3339
-
-
-def occurred_at_text(event: EventLike) -> str:
-    """The event time as stored: the validated RFC 3339 text, or a datetime formatted as one."""
-    value = event.occurred_at
-    return format_rfc3339(value) if isinstance(value, datetime) else value
 
 
 class ClassifiedEvents:

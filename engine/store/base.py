@@ -111,7 +111,8 @@ class Store(Protocol):
         """Store new events; count each (contact, type) once into its batch's counters.
 
         Events whose contact is unknown or still pending are rejected item by item; events
-        whose id is already stored (or repeated in the request) are duplicates.
+        whose id is already stored (or repeated in the request) are duplicates. The engine has
+        validated the events and hands every `occurred_at` over as RFC 3339 text to keep.
         """
 
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:

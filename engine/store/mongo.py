@@ -158,7 +158,7 @@ from burt.engine.model import (
     EventTally,
     PeriodCount,
 )
-from burt.engine.outcomes import classify_events, occurred_at_text
+from burt.engine.outcomes import classify_events
 from burt.engine.store import codec
 from burt.engine.store.mongo_schema import counters_fields, migrate_or_refuse
 
@@ -1011,7 +1011,7 @@ class MongoStore:
                         "event_id": e.id,
                         "contact_id": e.contact_id,
                         "type": e.type,
-                        "occurred_at": occurred_at_text(e),
+                        "occurred_at": e.occurred_at,
                     }
                     for e in tally.new_events
                 ],

@@ -39,7 +39,6 @@ from burt.engine.model import (
     EventTally,
     PeriodCount,
 )
-from burt.engine.outcomes import occurred_at_text
 from burt.engine.store import codec, sqlite_erasure
 from burt.engine.store.sqlite_schema import MIGRATIONS, migrate, refuse_newer
 
@@ -58,32 +57,58 @@ error is a defect or a damaged file and surfaces as itself (500, logged)."""
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 
-# record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time]
-# and ?2 = the campaign's num. Events of unknown or still pending contacts, by request index:
+# record_events runs over ?1 = the request's events as a JSON array of objects with (at least)
+# id, contact_id, type and occurred_at, and ?2 = the campaign's num. Events of unknown or still
+# pending contacts, by request index:
 _REJECTED_EVENTS = """
-SELECT j.key, j.value ->> 0, c.id IS NOT NULL FROM json_each(?1) AS j
-LEFT JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
+SELECT j.key, j.value ->> 'id', c.id IS NOT NULL FROM json_each(?1) AS j
+LEFT JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 'contact_id'
 WHERE c.id IS NULL OR c.batch_seq IS NULL ORDER BY j.key
 """
 # The others, stored unless their id is (the WHERE lets the upsert parse after a join):
 _INSERT_EVENTS = """
 INSERT INTO events (campaign, event_id, contact, type, occurred_at)
-SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3 FROM json_each(?1) AS j
-JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
+SELECT ?2, j.value ->> 'id', c.id, j.value ->> 'type', j.value ->> 'occurred_at'
+FROM json_each(?1) AS j
+JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 'contact_id'
 WHERE c.batch_seq IS NOT NULL ORDER BY j.key
 ON CONFLICT DO NOTHING RETURNING contact, type
 """
-# Their (contact, type) outcomes not counted before, over ?1 = [[contact, type], ...]:
-_INSERT_OUTCOMES = """
+
+
+def _event_fields(event: Any) -> dict[str, str]:
+    """An event that msgspec cannot encode by itself (not a Struct or dataclass)."""
+    return {
+        "id": event.id,
+        "contact_id": event.contact_id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+    }
+
+
+_ENCODE_EVENTS = msgspec.json.Encoder(enc_hook=_event_fields)
+# The pairs below travel as one flat JSON array of integers, contact * 16 + type code (SQLite
+# re-parses a nested array's element for every `->>`; a scalar element it reads as it is).
+_TYPE_CODES = {t: i for i, t in enumerate(OUTCOME_TYPES)}
+_TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
+assert len(OUTCOME_TYPES) <= 16
+# Their (contact, type) outcomes not counted before:
+_INSERT_OUTCOMES = f"""
 INSERT INTO outcomes (contact, type)
-SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?1) AS j WHERE true
+SELECT j.value >> 4, CASE j.value & 15 {_TYPE_OF_CODE} END FROM json_each(?1) AS j WHERE true
 ON CONFLICT DO NOTHING RETURNING contact, type
 """
-# The newly counted outcomes, over ?1 = [[contact, type], ...], per batch, variant and type:
+# The newly counted outcomes per batch, variant and type code:
 _COUNTED_CELLS = """
-SELECT c.batch_seq, c.variant, j.value ->> 1, COUNT(*)
-FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value ->> 0 GROUP BY 1, 2, 3
+SELECT c.batch_seq, c.variant, j.value & 15, COUNT(*)
+FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 4 GROUP BY 1, 2, 3
 """
+
+
+def _pairs(rows: list[tuple[int, str]]) -> bytes:
+    """(contact, type) rows as the flat integer array the statements above read."""
+    codes = _TYPE_CODES
+    return msgspec.json.encode([contact << 4 | codes[kind] for contact, kind in rows])
 
 
 class SQLiteStore:
@@ -402,9 +427,7 @@ class SQLiteStore:
         but the per-event work runs in SQLite's C loop instead of Python. Events are taken in
         request order, so the first of two events with one id wins.
         """
-        payload = msgspec.json.encode(
-            [(e.id, e.contact_id, e.type, occurred_at_text(e)) for e in events]
-        )
+        payload = _ENCODE_EVENTS.encode(events)  # in C; occurred_at is text (see Burt)
 
         def write() -> EventTally:
             with self._write() as db:
@@ -415,9 +438,10 @@ class SQLiteStore:
                     if len(recorded) < len(events)
                     else []
                 )
-                counted = db.execute(_INSERT_OUTCOMES, (msgspec.json.encode(recorded),)).fetchall()
-                cells = db.execute(_COUNTED_CELLS, (msgspec.json.encode(counted),)).fetchall()
-                for sequence, variant, kind, n in cells:
+                counted = db.execute(_INSERT_OUTCOMES, (_pairs(recorded),)).fetchall()
+                cells = db.execute(_COUNTED_CELLS, (_pairs(counted),)).fetchall()
+                for sequence, variant, code, n in cells:
+                    kind = OUTCOME_TYPES[code]
                     db.execute(
                         f"UPDATE period_counts SET {kind} = {kind} + ?"
                         " WHERE campaign = ? AND sequence = ? AND variant = ?",
