@@ -15,6 +15,7 @@ this code does not know) is refused, never written.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,7 +112,25 @@ CREATE TABLE IF NOT EXISTS period_counts (
 """
 """Version 1: the schema of the first release (commit 4147503), as it shipped."""
 
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1),)
+
+def batches_name_their_variants(db: sqlite3.Connection) -> None:
+    """Version 2: each batch's doc carries `variant_ids`, its campaign's variant ids in order
+    (what its weights and counts are for), since commit 8c41c08."""
+    variants = {
+        num: [v["id"] for v in json.loads(doc)["variants"]]
+        for num, doc in db.execute("SELECT num, doc FROM campaigns")
+    }
+    for batch_id, campaign, text in db.execute("SELECT id, campaign, doc FROM batches").fetchall():
+        doc = json.loads(text)
+        if "variant_ids" not in doc:
+            doc["variant_ids"] = variants[campaign]
+            db.execute(
+                "UPDATE batches SET doc = ? WHERE id = ?",
+                (json.dumps(doc, sort_keys=True, separators=(",", ":")), batch_id),
+            )
+
+
+MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_variants)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 
