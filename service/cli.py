@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+from burt.engine.errors import IncompatibleStore
+
 # One line per module that adds commands; order is the order `burt --help` lists them.
 COMMANDS: tuple[str, ...] = (
     "burt.service.commands.serve",
@@ -97,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in cli.passthrough:
         return cli.passthrough[argv[0]](argv[1:])
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except IncompatibleStore as exc:  # a store from a newer burt: say so, no traceback
+        print(f"burt: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

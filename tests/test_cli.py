@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
@@ -71,3 +73,26 @@ def test_serve_flags_win_over_the_environment(tmp_path: Path) -> None:
     started = (tmp_path / "stderr.log").read_text()
     assert "Application startup complete" in started
     assert "Warning" not in started, started
+
+
+@pytest.mark.parametrize("command", [["serve"], ["keys", "create", "--tenant", "t"]])
+def test_a_store_from_a_newer_burt_is_refused_with_a_message(
+    tmp_path: Path, command: list[str]
+) -> None:
+    with sqlite3.connect(tmp_path / "burt.sqlite3") as db:
+        db.execute("CREATE TABLE campaigns (num INTEGER PRIMARY KEY)")
+        db.execute("PRAGMA user_version = 999")
+    db.close()
+    done = subprocess.run(
+        [*BURT, *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BURT_DATA_DIR": str(tmp_path), "BURT_PORT": str(free_port())},
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert (
+        done.stderr.startswith("burt: ")
+        and "schema version 999, written by a newer burt" in done.stderr
+    )
+    assert "Traceback" not in done.stderr

@@ -133,6 +133,7 @@ async def test_a_first_release_file_is_migrated_and_keeps_every_count(tmp_path: 
         assert await store.tenant_for_key("hash-of-a-key") == TENANT
         batch = await burt.get_experiment_batch(CAMPAIGN, BATCH)
         assert batch.assignments == (("c0", 1), ("c1", -1), ("c2", 0), ("c3", 0))
+        assert batch.variant_ids == ("a", "b")  # version 2: a batch names its variants
         rows = await store.period_counts(CAMPAIGN)
         assert rows == await store.recount(CAMPAIGN)
         got = {(r.variant, r.sends, *(k for k, n in r.outcomes.items() if n)) for r in rows}

@@ -113,23 +113,24 @@ CREATE TABLE IF NOT EXISTS period_counts (
 """Version 1: the schema of the first release (commit 4147503), as it shipped."""
 
 
-def name_batch_variants(db: sqlite3.Connection) -> None:
-    """Version 2: a batch names its variants (`variant_ids`), copied from its campaign.
+def batches_name_their_variants(db: sqlite3.Connection) -> None:
+    """Version 2: each batch's doc carries `variant_ids`, its campaign's variant ids in order
+    (what its weights and counts are for), since commit 8c41c08."""
+    variants = {
+        num: [v["id"] for v in json.loads(doc)["variants"]]
+        for num, doc in db.execute("SELECT num, doc FROM campaigns")
+    }
+    for batch_id, campaign, text in db.execute("SELECT id, campaign, doc FROM batches").fetchall():
+        doc = json.loads(text)
+        if "variant_ids" not in doc:
+            doc["variant_ids"] = variants[campaign]
+            db.execute(
+                "UPDATE batches SET doc = ? WHERE id = ?",
+                (json.dumps(doc, sort_keys=True, separators=(",", ":")), batch_id),
+            )
 
-    Variants never change after a campaign is created, so the campaign's list is the one the
-    batch was drawn with.
-    """
-    rows = db.execute(
-        "SELECT b.id, b.doc, c.doc FROM batches b JOIN campaigns c ON c.num = b.campaign"
-    ).fetchall()
-    for batch_id, batch_doc, campaign_doc in rows:
-        batch = json.loads(batch_doc)
-        if "variant_ids" not in batch:
-            batch["variant_ids"] = [v["id"] for v in json.loads(campaign_doc)["variants"]]
-            db.execute("UPDATE batches SET doc = ? WHERE id = ?", (json.dumps(batch), batch_id))
 
-
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), name_batch_variants)
+MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_variants)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 

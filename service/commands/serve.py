@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 
 from burt.service.cli import Commands
@@ -18,6 +19,16 @@ FLAGS: dict[str, tuple[str, str]] = {
 }
 
 
+async def _open_store(config: Config) -> None:
+    """Open the store once before the workers start: it is migrated to this burt's version
+    here, or refused (IncompatibleStore) with a message instead of a failed start-up."""
+    from burt.engine.store import store_from_config
+
+    store = store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
+    await store.open()
+    await store.close()
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -29,6 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ[variable] = value
     config = Config.from_env()
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_open_store(config))
     with multiprocess_dir(config.workers):
         uvicorn.run(
             "burt.service.asgi:app",

@@ -1,0 +1,58 @@
+"""On SQLite, erased data leaves the files themselves, not only the tables: deleted content is
+overwritten (secure_delete) and the write-ahead log, which still holds the pages as they were
+before the erasure, is checkpointed and truncated right after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from burt.engine import Burt, ContactIn, EventIn
+from burt.engine.store import SQLiteStore
+
+pytestmark = pytest.mark.anyio
+
+WHEN = "2026-11-27T09:00:00Z"
+SECRETS = (b"victim-zz9", b"victim@zz9.io", b"ev-victim-zz9")
+
+
+def traces(path: Path) -> list[bytes]:
+    """The secrets found in the store's files (the database, its WAL and shared memory)."""
+    found = []
+    for file in path.parent.glob(f"{path.name}*"):
+        data = file.read_bytes()
+        found += [s for s in SECRETS if s in data]
+    return found
+
+
+async def campaign_with_victim(burt: Burt) -> str:
+    campaign = await burt.initialize_campaign("x", [("a", "A"), ("b", "B")], optimize="clicked")
+    await burt.load_contacts(
+        campaign.id,
+        [ContactIn(f"c{i}") for i in range(500)]
+        + [ContactIn("victim-zz9", {"email": "victim@zz9.io"})],
+    )
+    await burt.create_experiment_batch(campaign.id, 501, "k")
+    await burt.record_outcomes(
+        campaign.id, [EventIn("ev-victim-zz9", "victim-zz9", "clicked", WHEN)]
+    )
+    return campaign.id
+
+
+@pytest.mark.parametrize("erase", ["contact", "campaign"])
+async def test_no_byte_of_erased_data_stays_in_the_files(tmp_path: Path, erase: str) -> None:
+    path = tmp_path / "burt.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        burt = Burt(store)
+        campaign_id = await campaign_with_victim(burt)
+        assert traces(path)
+        if erase == "contact":
+            await burt.erase_contact(campaign_id, "victim-zz9")
+        else:
+            await burt.delete_campaign(campaign_id)
+        assert traces(path) == []
+    finally:
+        await store.close()
