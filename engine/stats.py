@@ -15,7 +15,7 @@ from scipy import special, stats
 _WINDOW_SDS = 14.0  # half-width of each posterior's integration window, in standard deviations
 _PANELS_PER_SD = 1.0  # panel breakpoints per standard deviation inside a window
 _GAUSS_NODES = 8  # Gauss-Legendre nodes per panel
-_GRADED_BREAKS = 40  # geometric breakpoints toward 0 or 1 when a density is singular there
+_GRADED_BREAKS = 200  # geometric breakpoints toward 0 or 1 when a density is singular there
 
 
 def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
@@ -82,7 +82,11 @@ def prob_best_and_expected_loss(
     if a.size == 1:
         return np.ones(1), np.zeros(1)
     x, w, cdf_within = _quadrature(a, b)
-    log_pdf = (a[:, None] - 1.0) * np.log(x) + (b[:, None] - 1.0) * np.log1p(-x)
+    # Panels graded toward 1 can be narrower than float spacing there, putting a node at 1.0
+    # exactly (log 0 = -inf, then inf - inf = NaN for a prior like Beta(1000, 0.01)); the
+    # nearest float below 1 keeps the integrable singularity finite.
+    inside = np.clip(x, np.finfo(float).tiny, np.nextafter(1.0, 0.0))
+    log_pdf = (a[:, None] - 1.0) * np.log(inside) + (b[:, None] - 1.0) * np.log1p(-inside)
     pdf = np.exp(log_pdf - log_pdf.max(axis=1, keepdims=True))
     pdf /= (pdf * w).sum(axis=1, keepdims=True)
     cdf = _running_cdf(pdf, w, cdf_within)

@@ -65,9 +65,9 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Alpha of the Beta prior of every variant. Default: 1.0.",
+                description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
                 ge=0.01,
-                le=10000.0,
+                le=1000.0,
             ),
         ]
         | UnsetType
@@ -76,9 +76,9 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Beta of the Beta prior of every variant. Default: 1.0.",
+                description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
                 ge=0.01,
-                le=10000.0,
+                le=1000.0,
             ),
         ]
         | UnsetType
@@ -87,7 +87,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
+                description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
                 ge=0,
                 le=1000000,
             ),
@@ -119,7 +119,11 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
     winner_min_sends: (
         Annotated[
             int,
-            Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000),
+            Meta(
+                description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+                ge=0,
+                le=10000000,
+            ),
         ]
         | UnsetType
     ) = UNSET
@@ -158,7 +162,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="A send counts in the posterior only once it is this old (outcomes arrive late). Default: 86400.",
+                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
                 ge=0,
                 le=2592000,
             ),
@@ -227,6 +231,17 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         ]
         | UnsetType
     ) = UNSET
+    proof_share: (
+        Annotated[
+            float,
+            Meta(
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+                ge=0.0,
+                lt=1.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CampaignCreate(Struct, forbid_unknown_fields=True):
@@ -251,23 +266,23 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     prior_alpha: Annotated[
         float,
         Meta(
-            description="Alpha of the Beta prior of every variant. Default: 1.0.",
+            description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
             ge=0.01,
-            le=10000.0,
+            le=1000.0,
         ),
     ]
     prior_beta: Annotated[
         float,
         Meta(
-            description="Beta of the Beta prior of every variant. Default: 1.0.",
+            description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
             ge=0.01,
-            le=10000.0,
+            le=1000.0,
         ),
     ]
     warmup_sends: Annotated[
         int,
         Meta(
-            description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
+            description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
             ge=0,
             le=1000000,
         ),
@@ -289,7 +304,12 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         ),
     ]
     winner_min_sends: Annotated[
-        int, Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000)
+        int,
+        Meta(
+            description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+            ge=0,
+            le=10000000,
+        ),
     ]
     winner_max_expected_loss: Annotated[
         float,
@@ -316,7 +336,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     attribution_window_seconds: Annotated[
         int,
         Meta(
-            description="A send counts in the posterior only once it is this old (outcomes arrive late). Default: 86400.",
+            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
             ge=0,
             le=2592000,
         ),
@@ -363,6 +383,14 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
             ge=0.0,
             lt=0.5,
+        ),
+    ]
+    proof_share: Annotated[
+        float,
+        Meta(
+            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+            ge=0.0,
+            lt=1.0,
         ),
     ]
 
