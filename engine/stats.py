@@ -198,3 +198,25 @@ def _product_of_others(cdf: np.ndarray) -> np.ndarray:
     prefix = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
     suffix = np.cumprod(np.vstack([cdf[1:], ones])[::-1], axis=0)[::-1]
     return (prefix * suffix)[:k]
+
+
+def relative_lift(
+    alpha: np.ndarray, beta: np.ndarray, reference: int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative lift X_i / X_ref - 1 of each Beta posterior over the reference's, with an interval.
+
+    The point value is the ratio of posterior means minus one. The interval comes from the
+    normal approximation of log(X_i / X_ref) (delta method: variance sd_i^2 / m_i^2 +
+    sd_ref^2 / m_ref^2, the posteriors being independent), so it stays asymmetric like the
+    ratio itself. The reference's own lift is 0 with a zero-width interval.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must lie strictly between 0 and 1")
+    a, b = _check_beta_params(alpha, beta)
+    mean = a / (a + b)
+    rel_var = b / (a * (a + b + 1.0))  # var / mean^2 of a Beta
+    log_ratio = np.log(mean) - np.log(mean[reference])
+    sd = np.sqrt(rel_var + rel_var[reference])
+    sd[reference] = 0.0
+    z = special.ndtri(0.5 + level / 2.0)
+    return np.expm1(log_ratio), np.expm1(log_ratio - z * sd), np.expm1(log_ratio + z * sd)

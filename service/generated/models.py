@@ -576,28 +576,96 @@ class Posterior(Struct, forbid_unknown_fields=True):
     ci_high: Annotated[float, Meta(description="97.5% quantile.")]
 
 
+class Lift(Struct, forbid_unknown_fields=True):
+    reference_variant_id: Annotated[str, Meta(description="The variant compared against.")]
+    relative: Annotated[
+        float,
+        Meta(description="Ratio of posterior means minus one (-0.2: 20% fewer outcomes per send)."),
+    ]
+    ci_low: Annotated[
+        float, Meta(description="2.5% quantile (normal approximation of the log ratio).")
+    ]
+    ci_high: Annotated[float, Meta(description="97.5% quantile.")]
+
+
 class VariantStats(Struct, forbid_unknown_fields=True):
     variant_id: Annotated[str, Meta(description="The variant id.")]
+    label: Annotated[str, Meta(description="The variant's label (subject line, template).")]
     sends: Annotated[int, Meta(description="Contacts assigned to it.")]
-    matured_sends: Annotated[
-        int, Meta(description="Of those, sent at least the attribution window ago.")
+    effective_sends: Annotated[
+        float,
+        Meta(
+            description="Its sends, each weighted by the share of its outcomes that should have arrived by now."
+        ),
     ]
     outcomes: OutcomeCounts
+    counted_outcomes: Annotated[
+        int,
+        Meta(
+            description="Optimized outcomes counted in the posterior (dated after their batch's draw, within the attribution window)."
+        ),
+    ]
+    late_outcomes: Annotated[
+        int,
+        Meta(
+            description="Optimized outcomes recorded but not counted: they came later than the attribution window after their send."
+        ),
+    ]
+    observed_rate: Annotated[float, Meta(description="Counted outcomes per effective send.")]
     posterior: Posterior
     prob_best: Annotated[float, Meta(description="Probability that its rate is the highest.")]
     expected_loss: Annotated[
         float, Meta(description="E[max rate − its rate]: what choosing it would cost.")
     ]
+    lift: (
+        Annotated[
+            Lift,
+            Meta(description="Its lift over the reference variant; null for the reference itself."),
+        ]
+        | None
+    )
     weight: Annotated[float, Meta(description="Its weight in the next batch.")]
     guardrail_tripped: Annotated[
         bool, Meta(description="Its unsubscribe rate is credibly worse; it gets no more traffic.")
     ]
 
 
+class WinnerCondition(Struct, forbid_unknown_fields=True):
+    name: Annotated[
+        Literal["prob_best", "sends", "expected_loss", "sequential_z"],
+        Meta(
+            description="prob_best: its probability of being best; sends: its effective sends; expected_loss: its expected loss; sequential_z: its lead over the closest rival in standard errors, against the always-valid (mSPRT) boundary."
+        ),
+    ]
+    value: Annotated[float, Meta(description="The current value.")]
+    threshold: Annotated[float, Meta(description="The value it must reach.")]
+    comparison: Annotated[
+        Literal[">=", "<="], Meta(description="How value must compare with threshold.")
+    ]
+    met: bool
+
+
 class Decision(Struct, forbid_unknown_fields=True):
     status: DecisionStatus
     winner_variant_id: Annotated[str, Meta(description="The winner, once declared.")] | None
     winner_probability: Annotated[float, Meta(description="Its probability of being best.")] | None
+    leader_variant_id: Annotated[str, Meta(description="The variant most likely to be best now.")]
+    summary: Annotated[str, Meta(description="The decision in a sentence.")]
+    conditions: Annotated[
+        list[WinnerCondition],
+        Meta(
+            description="Every condition of the winner rule for the leader; a winner is declared when all are met."
+        ),
+    ]
+    sends_needed: (
+        Annotated[
+            int,
+            Meta(
+                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold; null when no estimate can be made (or a winner is declared)."
+            ),
+        ]
+        | None
+    )
 
 
 class SampleRatioMismatch(Struct, forbid_unknown_fields=True):
@@ -615,6 +683,9 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
     optimize: OptimizedOutcome
     contacts_total: int
     contacts_pending: int
+    attribution_window_seconds: Annotated[
+        int, Meta(description="The longest delay from a send to an outcome that counts.")
+    ]
     variants: list[VariantStats]
     decision: Decision
     srm: SampleRatioMismatch
