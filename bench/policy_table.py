@@ -2,9 +2,13 @@
 
     python -m bench.policy_table [EXTRA_SCENARIO_FOLDER ...] [--replications R] [--jobs J]
 
-Scenarios come from the shared folder (``../shared/scenarios`` relative to the repository root)
-plus any folders given. Each scenario runs with its own replications and seed, so the numbers are
-reproducible; the lowest mean regret of each scenario is starred.
+Scenarios come from the shared folder (the nearest ``shared/scenarios`` above the repository),
+``bench/scenarios`` and any folders given. Each scenario runs with its own replications and seed,
+so the numbers are reproducible. Every peer runs in both honest modes (outcomes counted as they
+arrive, or only once a batch has matured) and is scored by its better one (lower regret; the
+mode is shown). The lowest mean regret of each scenario is starred; ``power`` is the chance that
+a plain equal split over the whole campaign finds the best variant (two-sided 5% test of the best
+against the runner-up, Bonferroni over the rivals).
 """
 
 from __future__ import annotations
@@ -17,11 +21,25 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bench.peers import ALL_POLICIES
-from burt.engine.simulation import Scenario, SimulationRun, simulate
+from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.simulation import (
+    DEFAULT_POLICY,
+    Scenario,
+    SimulationRun,
+    equal_split_power,
+    simulate,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_SCENARIOS = REPO_ROOT.parent / "shared" / "scenarios"
+SHARED_SCENARIOS = next(
+    (
+        p / "shared" / "scenarios"
+        for p in REPO_ROOT.parents
+        if (p / "shared" / "scenarios").is_dir()
+    ),
+    REPO_ROOT.parent / "shared" / "scenarios",
+)
+OWN_SCENARIOS = REPO_ROOT / "bench" / "scenarios"
 
 
 def scenario_files(folders: list[Path]) -> list[Path]:
@@ -32,42 +50,58 @@ def scenario_files(folders: list[Path]) -> list[Path]:
 
 
 def available_policies() -> list[str]:
-    names = list(ALL_POLICIES)
-    if importlib.util.find_spec("bayesianbandits") is None:
-        print("skipping bayesianbandits-ts: bayesianbandits is not installed", file=sys.stderr)
-        names.remove("bayesianbandits-ts")
+    names = list(POLICY_NAMES)
+    for name, module in (("mabwiser-ts", "mabwiser"), ("bayesianbandits-ts", "bayesianbandits")):
+        if importlib.util.find_spec(module) is None:
+            print(f"skipping {name}: {module} is not installed", file=sys.stderr)
+            names.remove(name)
     return names
 
 
-def _run(task: tuple[Path, str, int | None]) -> SimulationRun:
-    path, policy, replications = task
+def _run(task: tuple[Path, str, str, int | None]) -> tuple[str, SimulationRun]:
+    path, policy, mode, replications = task
     scenario = Scenario.from_file(path)
-    return simulate(scenario, ALL_POLICIES[policy], policy, replications, progress=False)
+    return mode, simulate(scenario, resolve_policy(policy, mode), policy, replications)  # type: ignore[arg-type]
 
 
 def _fmt_rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def render(runs: list[SimulationRun]) -> str:
+def best_modes(results: list[tuple[str, SimulationRun]]) -> list[tuple[str, SimulationRun]]:
+    """Per scenario and policy, the run of the mode with the lower mean regret."""
+    chosen: dict[tuple[str, str], tuple[str, SimulationRun]] = {}
+    for mode, run in results:
+        key = (run.scenario.name, run.policy)
+        if key not in chosen or run.result.regret_mean < chosen[key][1].result.regret_mean:
+            chosen[key] = (mode, run)
+    return list(chosen.values())
+
+
+def render(results: list[tuple[str, SimulationRun]]) -> str:
     header = (
-        f"{'scenario':<26} {'policy':<19} {'regret mean ± se':>20} {'declared':>9} "
-        f"{'decl. right':>11} {'correct':>8} {'false win':>9} {'seconds':>8}"
+        f"{'scenario':<26} {'power':>6} {'policy':<19} {'mode':<7} {'regret mean ± se':>18} "
+        f"{'declared':>8} {'decl.right':>10} {'wrong':>6} {'decl.at':>7} {'rec.right':>9} "
+        f"{'false':>6} {'s':>6}"
     )
     lines = [header, "-" * len(header)]
-    by_scenario: dict[str, list[SimulationRun]] = {}
-    for run in runs:
-        by_scenario.setdefault(run.scenario.name, []).append(run)
+    by_scenario: dict[str, list[tuple[str, SimulationRun]]] = {}
+    for mode, run in best_modes(results):
+        by_scenario.setdefault(run.scenario.name, []).append((mode, run))
     for name, group in by_scenario.items():
-        best = min(run.result.regret_mean for run in group)
-        for run in group:
+        best = min(run.result.regret_mean for _, run in group)
+        power = equal_split_power(group[0][1].scenario)
+        for mode, run in sorted(group, key=lambda mr: POLICY_NAMES.index(mr[1].policy)):
             r = run.result
             star = "*" if r.regret_mean == best else " "
             regret = f"{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}"
+            at = "-" if r.declared_at_mean is None else f"{r.declared_at_mean:.2f}"
             lines.append(
-                f"{name:<26} {run.policy:<19} {regret:>20} {_fmt_rate(r.winner_declared_rate):>9} "
-                f"{_fmt_rate(run.declared_correct_rate):>11} {_fmt_rate(r.winner_correct_rate):>8} "
-                f"{_fmt_rate(r.false_winner_rate):>9} {r.seconds:>8.1f}"
+                f"{name:<26} {_fmt_rate(power):>6} {run.policy:<19} {mode:<7} {regret:>18} "
+                f"{_fmt_rate(r.winner_declared_rate):>8} {_fmt_rate(r.declared_correct_rate):>10} "
+                f"{_fmt_rate(r.wrong_winner_rate):>6} {at:>7} "
+                f"{_fmt_rate(r.recommendation_correct_rate):>9} "
+                f"{_fmt_rate(r.false_winner_rate):>6} {r.seconds:>6.1f}"
             )
         lines.append("")
     return "\n".join(lines)
@@ -80,14 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--policy", action="append", help="only these policies (repeatable)")
     args = parser.parse_args(argv)
-    files = scenario_files([SHARED_SCENARIOS, *args.folders])
+    files = scenario_files([SHARED_SCENARIOS, OWN_SCENARIOS, *args.folders])
     policies = args.policy or available_policies()
-    tasks = [(path, policy, args.replications) for path in files for policy in policies]
+    tasks = [
+        (path, policy, mode, args.replications)
+        for path in files
+        for policy in policies
+        for mode in (("service",) if policy == DEFAULT_POLICY else PEER_MODES)
+    ]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        runs = list(
-            tqdm(pool.map(_run, tasks), total=len(tasks), desc="scenario x policy", file=sys.stderr)
-        )
-    print(render(runs))
+        results = list(tqdm(pool.map(_run, tasks), total=len(tasks), desc="runs", file=sys.stderr))
+    print(render(results))
     return 0
 
 

@@ -54,7 +54,7 @@ from burt.engine.reports import (
     current_allocation,
 )
 from burt.engine.store.base import Store
-from burt.engine.timefmt import first_invalid_rfc3339, format_rfc3339, utcnow
+from burt.engine.timefmt import first_invalid_rfc3339, format_rfc3339, parse_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
@@ -245,7 +245,12 @@ class Burt:
         if campaign.contacts_pending == 0:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         now = self.clock()
-        allocation = current_allocation(campaign, await self.store.period_counts(campaign_id), now)
+        allocation = current_allocation(
+            campaign,
+            await self.store.period_counts(campaign_id),
+            await self.store.outcome_times(campaign_id, campaign.optimize),
+            now,
+        )
         draft = BatchDraft(
             id=new_id("b"),
             idempotency_key=idempotency_key,
@@ -293,7 +298,8 @@ class Burt:
     async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
         campaign = await self.get_campaign(campaign_id)
         rows = await self.store.period_counts(campaign_id)
-        return allocation_preview(campaign, current_allocation(campaign, rows, self.clock()))
+        times = await self.store.outcome_times(campaign_id, campaign.optimize)
+        return allocation_preview(campaign, current_allocation(campaign, rows, times, self.clock()))
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
@@ -310,10 +316,33 @@ class Burt:
             )
         return await self.store.record_events(campaign_id, _with_text_times(events))
 
-    async def get_campaign_stats(self, campaign_id: str) -> CampaignStats:
+    async def get_campaign_stats(
+        self, campaign_id: str, control: str | None = None, as_of: datetime | None = None
+    ) -> CampaignStats:
+        """The report; lifts are measured against ``control`` (a variant id), else the leader.
+
+        ``as_of`` replays the report at an earlier moment: only the batches drawn and the
+        optimized outcomes that occurred by then count (the other outcome counts are today's).
+        """
         campaign = await self.get_campaign(campaign_id)
+        if control is not None and control not in {v.id for v in campaign.variants}:
+            raise InvalidInput(f"control {control!r} is not a variant of campaign {campaign_id!r}")
+        now = self.clock()
+        if as_of is not None and as_of > now:
+            raise InvalidInput("as_of must not lie in the future")
         rows = await self.store.period_counts(campaign_id)
-        return campaign_stats(campaign, rows, await self._all_batches(campaign_id), self.clock())
+        times = await self.store.outcome_times(campaign_id, campaign.optimize)
+        batches = await self._all_batches(campaign_id)
+        if as_of is not None:
+            now = as_of
+            rows = [r for r in rows if r.created_at <= as_of]
+            times = [t for t in times if parse_rfc3339(t[2]) <= as_of]
+            batches = [b for b in batches if b.created_at <= as_of]
+            sent = sum(r.sends for r in rows)
+            campaign = dataclasses.replace(
+                campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
+            )
+        return campaign_stats(campaign, rows, times, batches, now, control)
 
     async def _all_batches(self, campaign_id: str) -> list[Batch]:
         batches: list[Batch] = []

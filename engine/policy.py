@@ -1,23 +1,32 @@
-"""The allocation decision: from matured evidence to the next batch's weights.
+"""The allocation decision: from the evidence so far to the next batch's weights.
 
 The policy is a pure, deterministic function of its inputs (no random numbers): the engine and
 the simulator both call ``allocate`` and turn the weights into counts with ``stats.apportion``.
 
-Decision science, in order of application:
+Decision science, in order of application (docs/decision-science.md tells it in prose):
 
-1. Period adjustment. Base rates swing by hour and weekday while the split changes between
+1. Maturity. A send counts from the moment it is drawn, weighted by the share of its outcomes
+   that should have arrived by now (``Evidence.maturity``, estimated in ``engine.delays``), so
+   the policy never waits out the attribution window and never mistakes a fresh send for a miss.
+2. Period adjustment. Base rates swing by hour and weekday while the split changes between
    batches, so pooled rates are biased toward variants sent in good periods. A multiplicative
    model rate(i, p) = rho_i * f_p is fitted to the per-period counts and each variant's sends
    are re-expressed as exposure at the campaign's average period (``_effective_posterior``).
-2. Guardrail: a variant whose unsubscribe rate is credibly worse than the best-unsubscribe
+3. Guardrail: a variant whose unsubscribe rate is credibly worse than the best-unsubscribe
    variant is not fed any more.
-3. Warm-up: uniform until every live variant has ``warmup_sends`` matured sends.
-4. Winner rule: P(best) >= ``winner_probability`` with ``winner_min_sends`` matured sends and an
-   expected loss <= ``winner_max_expected_loss``; with ``all_in`` every send goes to it.
-5. Exploration, horizon-aware: probability matching tempered by the share of the campaign still
+4. Warm-up: uniform until every live variant has ``warmup_sends`` (maturity-weighted) sends.
+5. Winner rule (``winner_conditions``): the leader by P(best) is declared when all of these hold:
+   P(best) >= ``winner_probability``; ``winner_min_sends`` sends; expected loss <=
+   ``winner_max_expected_loss``; and it beats every live rival in an always-valid sequential
+   test (a mixture SPRT on the difference of rates) at error 1 - ``winner_probability``, which
+   keeps false winners rare although the rule is checked after every batch while the split
+   changes. With ``all_in`` every later send goes to the winner.
+6. Exploration, horizon-aware: probability matching tempered by the share of the campaign still
    to send (weights ∝ P(best)^c, c growing as the horizon shrinks), a floor for every variant
    still worth exploring, and elimination of variants whose best-case gain over the leader,
-   times the contacts left, is worth less than ``exploration_value`` outcomes.
+   times the contacts left, is worth less than ``exploration_value`` outcomes. A *proof share*
+   of every batch goes to the rivals the sequential test has not yet settled, as long as the
+   test can still conclude within the contacts left; a rival it has settled gets nothing more.
 """
 
 from __future__ import annotations
@@ -32,6 +41,12 @@ from burt.engine.stats import beta_credible_interval, prob_best_and_expected_los
 WARMING_UP = "warming_up"
 EXPLORING = "exploring"
 WINNER = "winner"
+
+PRIOR_MIN = 0.1
+PRIOR_MAX = 1000.0
+"""Bounds of prior_alpha and prior_beta (the contract states them too): a Beta(1000, 0.01) prior
+is already certain beyond anything a campaign can move, and the quadrature in ``stats`` is exact
+to 1e-6 over this whole range (a property test covers it)."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +69,21 @@ class PolicySettings:
     horizon_power: float = 1.0
     exploration_value: float = 1.0
     elimination_probability: float = 0.05
+    proof_share: float = 0.3
 
     def validate(self, variants: int | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting (or combination)."""
-        if not (self.prior_alpha > 0 and self.prior_beta > 0):
-            raise ValueError("prior_alpha and prior_beta must be positive")
+        for name in ("prior_alpha", "prior_beta"):
+            value = getattr(self, name)
+            if not PRIOR_MIN <= value <= PRIOR_MAX:
+                raise ValueError(f"{name} must be in [{PRIOR_MIN}, {PRIOR_MAX:g}]")
         if self.warmup_sends < 0:
             raise ValueError("warmup_sends must be non-negative")
         if not 0.0 <= self.weight_floor < 0.5:
             raise ValueError("weight_floor must be in [0, 0.5)")
-        if variants is not None and self.weight_floor * variants > 1.0:
+        if variants is not None and self.weight_floor * variants >= 1.0:
             raise ValueError(
-                f"weight_floor {self.weight_floor} times {variants} variants exceeds 1"
+                f"weight_floor {self.weight_floor} times {variants} variants must stay below 1"
             )
         if not 0.5 < self.winner_probability < 1.0:
             raise ValueError("winner_probability must be in (0.5, 1)")
@@ -85,15 +103,23 @@ class PolicySettings:
             raise ValueError("exploration_value must be non-negative")
         if not 0.0 <= self.elimination_probability < 0.5:
             raise ValueError("elimination_probability must be in [0, 0.5)")
+        if not 0.0 <= self.proof_share < 1.0:
+            raise ValueError("proof_share must be in [0, 1)")
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """Matured counts per variant (rows) and period (columns; a period is one batch)."""
+    """Counts per variant (rows) and period (columns; a period is one batch).
+
+    ``sends`` are every send drawn so far; ``successes`` and ``unsubscribes`` the outcomes
+    counted so far; ``maturity`` (one value per period, default 1) the share of a period's
+    eventual outcomes expected to have arrived by now (``engine.delays.maturity``).
+    """
 
     sends: np.ndarray
     successes: np.ndarray
     unsubscribes: np.ndarray
+    maturity: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,18 @@ class VariantSummary:
     prob_best: float
     expected_loss: float
     guardrail_tripped: bool
+    effective_sends: float
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of the winner rule: its current value against its threshold."""
+
+    name: str
+    value: float
+    threshold: float
+    comparison: str  # ">=" or "<="
+    met: bool
 
 
 @dataclass(frozen=True)
@@ -115,6 +153,10 @@ class Allocation:
     winner: int | None
     winner_probability: float | None
     variants: tuple[VariantSummary, ...]
+    leader: int
+    conditions: tuple[Condition, ...]
+    sends_needed: int | None
+    """Estimated further sends until the sequential test could conclude (None: unknown)."""
 
 
 def allocate(
@@ -126,36 +168,42 @@ def allocate(
     their ratio is the share of the horizon still to play, which sets how much exploration is
     still worth paying for.
     """
-    sends, successes, unsubscribes = _check_evidence(evidence)
+    sends, successes, unsubscribes, maturity = _check_evidence(evidence)
     k = sends.shape[0]
     settings.validate(k)
     if not 0 <= remaining <= total or total <= 0:
         raise ValueError("need 0 <= remaining <= total and total > 0")
 
-    alpha, beta = _effective_posterior(sends, successes, settings)
+    exposure_by_period = sends * maturity
+    alpha, beta, exposure = _effective_posterior(exposure_by_period, successes, settings)
     ci_low, ci_high = beta_credible_interval(alpha, beta)
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
+    effective = exposure_by_period.sum(axis=1)
     tripped = (
-        guardrail_tripped(sends.sum(axis=1), unsubscribes.sum(axis=1), settings)
+        guardrail_tripped(effective, unsubscribes.sum(axis=1), settings)
         if settings.unsubscribe_guardrail
         else np.zeros(k, dtype=bool)
     )
     live = ~tripped
-    matured = sends.sum(axis=1)
-    winner = _winner(alpha, beta, prob_best, loss, matured, live, settings)
+    leader = int(np.argmax(np.where(live, prob_best, -1.0)))
+    test = _sequential_test(
+        successes.sum(axis=1), exposure, leader, live, remaining, total, settings
+    )
+    conditions = winner_conditions(prob_best, loss, effective, leader, test, settings)
+    winner = leader if all(c.met for c in conditions) else None
+    open_rivals = live & ~test.settled
+    open_rivals[leader] = False
+    proof = _proof_weights(test, open_rivals, remaining, settings)
 
-    if np.any(matured[live] < settings.warmup_sends):
+    if np.any(effective[live] < settings.warmup_sends):
         status, weights = WARMING_UP, live / live.sum()
-    elif winner is not None:
-        status = WINNER
-        weights = (
-            np.eye(k)[winner]
-            if settings.all_in
-            else _exploration_weights(alpha, beta, prob_best, live, remaining, total, settings)
-        )
+    elif winner is not None and settings.all_in:
+        status, weights = WINNER, np.eye(k)[winner]
     else:
-        status = EXPLORING
-        weights = _exploration_weights(alpha, beta, prob_best, live, remaining, total, settings)
+        status = EXPLORING if winner is None else WINNER
+        weights = _exploration_weights(
+            alpha, beta, prob_best, live, leader, test, proof, remaining, total, settings
+        )
 
     summaries = tuple(
         VariantSummary(
@@ -167,6 +215,7 @@ def allocate(
             prob_best=float(prob_best[i]),
             expected_loss=float(loss[i]),
             guardrail_tripped=bool(tripped[i]),
+            effective_sends=float(effective[i]),
         )
         for i in range(k)
     )
@@ -176,6 +225,9 @@ def allocate(
         winner=winner,
         winner_probability=None if winner is None else float(prob_best[winner]),
         variants=summaries,
+        leader=leader,
+        conditions=conditions,
+        sends_needed=None if winner is not None else _sends_needed(test, proof, open_rivals),
     )
 
 
@@ -186,10 +238,11 @@ def guardrail_tripped(
 
     With Beta(1 + u, 1 + n - u) posteriors on the unsubscribe rate, variant i trips when
     P(rate_i > rate_ref) >= ``guardrail_probability``, the reference being the variant with the
-    lowest posterior mean (which therefore never trips itself).
+    lowest posterior mean (which therefore never trips itself). ``sends`` may be fractional
+    (maturity-weighted).
     """
     a = 1.0 + unsubscribes
-    b = 1.0 + sends - unsubscribes
+    b = 1.0 + np.maximum(sends - unsubscribes, 0.0)
     ref = int(np.argmin(a / (a + b)))
     tripped = np.zeros(sends.shape[0], dtype=bool)
     for i in range(sends.shape[0]):
@@ -199,7 +252,178 @@ def guardrail_tripped(
     return tripped
 
 
-def _check_evidence(evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def winner_conditions(
+    prob_best: np.ndarray,
+    loss: np.ndarray,
+    effective_sends: np.ndarray,
+    leader: int,
+    test: SequentialTest,
+    settings: PolicySettings,
+) -> tuple[Condition, ...]:
+    """Every condition of the winner rule for the current leader, met or not."""
+    return (
+        Condition(
+            "prob_best",
+            float(prob_best[leader]),
+            settings.winner_probability,
+            ">=",
+            bool(prob_best[leader] >= settings.winner_probability),
+        ),
+        Condition(
+            "sends",
+            float(effective_sends[leader]),
+            float(settings.winner_min_sends),
+            ">=",
+            bool(effective_sends[leader] >= settings.winner_min_sends),
+        ),
+        Condition(
+            "expected_loss",
+            float(loss[leader]),
+            settings.winner_max_expected_loss,
+            "<=",
+            bool(loss[leader] <= settings.winner_max_expected_loss),
+        ),
+        Condition(
+            "sequential_z",
+            0.0 if test.weakest is None else float(test.z[test.weakest]),
+            0.0 if test.weakest is None else float(test.boundary[test.weakest]),
+            ">=",
+            test.weakest is None or bool(test.settled[test.weakest]),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class SequentialTest:
+    """The always-valid test of the leader against every live rival.
+
+    ``z`` is each variant's standardized lag behind the leader (0 for the leader itself),
+    ``boundary`` the z it must reach for the leader to beat it now, ``required`` the sends a
+    rival needs for the test to conclude if the difference seen so far held and the leader got
+    ``_PROOF_PACE`` of the contacts left (inf when it cannot conclude that way).
+    """
+
+    z: np.ndarray
+    boundary: np.ndarray
+    settled: np.ndarray  # rivals the leader beats at their boundary
+    weakest: int | None  # the live rival closest to (or furthest from) being beaten
+    required: np.ndarray
+    sends: np.ndarray
+
+
+_MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
+_PROOF_PACE = 0.5  # a proof is planned to conclude within this share of the contacts left
+
+
+def _log_mixture_ratio(diff: np.ndarray, v: np.ndarray, tau2: float) -> np.ndarray:
+    return 0.5 * np.log(v / (v + tau2)) + tau2 * diff**2 / (2.0 * v * (v + tau2))
+
+
+def _sequential_test(
+    successes: np.ndarray,
+    exposure: np.ndarray,
+    leader: int,
+    live: np.ndarray,
+    remaining: int,
+    total: int,
+    settings: PolicySettings,
+) -> SequentialTest:
+    """Mixture sequential probability ratio test (mSPRT) of the leader against every rival.
+
+    P(best) is checked after every batch; looked at that often, a 0.95 threshold fires on
+    identical variants far more than 5% of the time. For the difference d of two rates with
+    variance V = p (1 - p) (1 / n_i + 1 / n_j) at the pooled rate p (as under "no
+    difference"), the normal-mixture likelihood ratio
+    Lambda = sqrt(V / (V + tau^2)) exp(tau^2 d^2 / (2 V (V + tau^2))) is a martingale under
+    "no difference" whatever the (adaptive) split, so by Ville's inequality it ever reaches
+    (k - 1) / error with probability at most error / (k - 1), however often it is checked
+    (Johari et al., "Always valid inference", 2017). A leader that beats all its rivals wins at
+    least one test of a spanning tree of k - 1 pairs, so the chance of ever declaring a false
+    winner stays below error = 1 - ``winner_probability``. In z terms the leader beats a rival
+    when d / sqrt(V) >= sqrt((V + tau^2) / tau^2 * (2 log((k - 1) / error) + log((V + tau^2) /
+    V))): that is the ``boundary``. tau^2 is ``_MIXTURE_SPREAD`` times the variance of the
+    difference at half an equal split of the campaign per variant, where the test is most
+    powerful; it depends on the campaign's size and the pooled rate, not on the difference.
+    """
+    k = successes.size
+    rivals = live.copy()
+    rivals[leader] = False
+    error = 1.0 - settings.winner_probability
+    log_threshold = float(np.log(max(rivals.sum(), 1) / error))
+    n = np.maximum(exposure, 1e-9)
+    pooled = (successes[live].sum() + 1.0) / (exposure[live].sum() + 2.0)
+    unit = pooled * (1.0 - pooled)
+    tau2 = _MIXTURE_SPREAD * unit * 4.0 * k / max(total, 1)
+    diff = successes[leader] / n[leader] - successes / n
+    v = unit * (1.0 / n[leader] + 1.0 / n)
+    z = diff / np.sqrt(v)
+    boundary = np.sqrt((v + tau2) / tau2 * (2.0 * log_threshold + np.log((v + tau2) / v)))
+    z[leader], boundary[leader] = 0.0, 0.0
+    settled = rivals & (z >= boundary)
+    weakest = (
+        int(np.flatnonzero(rivals)[np.argmin(z[rivals] - boundary[rivals])])
+        if rivals.any()
+        else None
+    )
+    required = np.full(k, np.inf)
+    for j in np.flatnonzero(rivals & (diff > 0)):
+        v_star = _variance_to_conclude(float(diff[j]), tau2, log_threshold)
+        room = v_star / unit - 1.0 / (n[leader] + _PROOF_PACE * remaining)
+        if room > 0:
+            required[j] = 1.0 / room
+    required[settled] = n[settled]
+    return SequentialTest(z, boundary, settled, weakest, required, n)
+
+
+def _variance_to_conclude(diff: float, tau2: float, log_threshold: float) -> float:
+    """The largest variance V of the difference at which ``diff`` would beat the boundary."""
+    low, high = np.log(tau2) - 40.0, np.log(tau2) + 10.0  # log V; the ratio falls with V
+    for _ in range(60):
+        mid = (low + high) / 2.0
+        if _log_mixture_ratio(np.array(diff), np.array(np.exp(mid)), tau2) >= log_threshold:
+            low = mid
+        else:
+            high = mid
+    return float(np.exp(low))
+
+
+def _proof_weights(
+    test: SequentialTest, open_rivals: np.ndarray, remaining: int, settings: PolicySettings
+) -> np.ndarray:
+    """Share of the next batches each open rival needs for the test to conclude in time.
+
+    A rival short of ``required`` sends gets ``proof_share`` split over the open rivals, so the
+    test concludes early and the rest of the campaign can go all in; a rival that could not be
+    settled within the campaign even at that share gets none (the difference seen is too small
+    to prove in time, so it is not worth paying for). Zero for everyone else.
+    """
+    weights = np.zeros(test.z.size)
+    if settings.proof_share <= 0 or not open_rivals.any() or remaining <= 0:
+        return weights
+    cap = settings.proof_share / open_rivals.sum()
+    shortfall = np.where(open_rivals, test.required - test.sends, 0.0)
+    feasible = open_rivals & np.isfinite(shortfall) & (shortfall <= cap * remaining)
+    weights[feasible & (shortfall > 0)] = cap
+    return weights
+
+
+def _sends_needed(test: SequentialTest, proof: np.ndarray, open_rivals: np.ndarray) -> int | None:
+    """Contacts still to draw until every open rival is settled, at the current proof shares,
+    if the differences seen so far held; None when some rival cannot be settled."""
+    if not open_rivals.any():
+        return 0
+    shortfall = np.maximum(test.required[open_rivals] - test.sends[open_rivals], 0.0)
+    share = proof[open_rivals]
+    if np.any(~np.isfinite(shortfall)) or np.any((share <= 0) & (shortfall > 0)):
+        return None
+    return int(
+        np.ceil(np.max(np.divide(shortfall, share, out=np.zeros_like(share), where=share > 0)))
+    )
+
+
+def _check_evidence(
+    evidence: Evidence,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     sends = np.asarray(evidence.sends, dtype=float)
     successes = np.asarray(evidence.successes, dtype=float)
     unsubscribes = np.asarray(evidence.unsubscribes, dtype=float)
@@ -211,29 +435,38 @@ def _check_evidence(evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise ValueError("counts must be non-negative")
     if np.any(successes > sends) or np.any(unsubscribes > sends):
         raise ValueError("successes and unsubscribes cannot exceed sends")
-    return sends, successes, unsubscribes
+    maturity = (
+        np.ones(sends.shape[1])
+        if evidence.maturity is None
+        else np.asarray(evidence.maturity, dtype=float)
+    )
+    if maturity.shape != (sends.shape[1],) or np.any(~(maturity >= 0) | (maturity > 1)):
+        raise ValueError("maturity must hold one share in [0, 1] per period")
+    return sends, successes, unsubscribes, maturity
 
 
 def _effective_posterior(
-    sends: np.ndarray, successes: np.ndarray, settings: PolicySettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Beta posteriors on each variant's rate at the campaign's average period.
+    exposure: np.ndarray, successes: np.ndarray, settings: PolicySettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Beta posteriors on each variant's rate at the campaign's average period, and exposure.
 
-    Fits rate(i, p) = rho_i * f_p (a Poisson model with variant and period effects, by
-    alternating closed-form updates) with the send-weighted mean of f equal to 1, the factors
-    shrunk by empirical Bayes so sampling noise is not mistaken for a swing. A variant's
-    exposure is then sum_p sends(i, p) * f_p: its sends re-expressed as sends in an average
-    period, which removes the bias of comparing variants sent at different times (Simpson's
-    paradox) while keeping the posterior's effective sample size. With one period, or no
-    adjustment, exposure equals sends and this is the plain Beta-Bernoulli posterior.
+    ``exposure`` holds sends weighted by maturity. Fits rate(i, p) = rho_i * f_p (a Poisson
+    model with variant and period effects, by alternating closed-form updates) with the
+    send-weighted mean of f equal to 1, the factors shrunk by empirical Bayes so sampling noise
+    is not mistaken for a swing. A variant's exposure is then sum_p exposure(i, p) * f_p: its
+    sends re-expressed as sends in an average period, which removes the bias of comparing
+    variants sent at different times (Simpson's paradox) while keeping the posterior's
+    effective sample size. With one period, or no adjustment, this is the plain
+    Beta-Bernoulli posterior. A fresh period's successes can exceed its expected share
+    (exposure), so failures are floored at zero.
     """
     total_successes = successes.sum(axis=1)
-    exposure = sends.sum(axis=1)
-    if settings.period_adjustment and sends.shape[1] > 1 and sends.sum() > 0:
-        exposure = _period_exposure(sends, successes, settings)
+    adjusted = exposure.sum(axis=1)
+    if settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0:
+        adjusted = _period_exposure(exposure, successes, settings)
     alpha = settings.prior_alpha + total_successes
-    beta = settings.prior_beta + np.maximum(exposure - total_successes, 0.0)
-    return alpha, beta
+    beta = settings.prior_beta + np.maximum(adjusted - total_successes, 0.0)
+    return alpha, beta, np.maximum(adjusted, total_successes)
 
 
 _PERIOD_ITERATIONS = 25
@@ -271,66 +504,23 @@ def _period_exposure(
     return sends @ shrunk
 
 
-def _winner(
-    alpha: np.ndarray,
-    beta: np.ndarray,
-    prob_best: np.ndarray,
-    loss: np.ndarray,
-    matured: np.ndarray,
-    live: np.ndarray,
-    settings: PolicySettings,
-) -> int | None:
-    candidate = int(np.argmax(np.where(live, prob_best, -1.0)))
-    declared = (
-        prob_best[candidate] >= settings.winner_probability
-        and matured[candidate] >= settings.winner_min_sends
-        and loss[candidate] <= settings.winner_max_expected_loss
-        and _always_valid_lead(alpha, beta, candidate, live, 1.0 - settings.winner_probability)
-    )
-    return candidate if declared else None
-
-
-_MIXTURE_RELATIVE_SD = 0.1  # prior sd of the effect in the mSPRT mixture, relative to the rate
-
-
-def _always_valid_lead(
-    alpha: np.ndarray, beta: np.ndarray, leader: int, live: np.ndarray, error: float
-) -> bool:
-    """Mixture sequential probability ratio test (mSPRT) of the leader against every rival.
-
-    P(best) is checked after every batch; looked at that often, a 0.95 threshold fires on
-    identical variants far more than 5% of the time. The normal-mixture likelihood ratio
-    Lambda = sqrt(V / (V + tau^2)) exp(tau^2 d^2 / (2 V (V + tau^2))) of the difference d with
-    variance V is a martingale under "no difference", so requiring Lambda >= (k - 1) / error
-    for each rival keeps the chance of ever declaring a false winner below ``error`` however
-    often it is checked (Johari et al., "Always valid inference", 2017).
-    """
-    mean = alpha / (alpha + beta)
-    var = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1.0))
-    rivals = live.copy()
-    rivals[leader] = False
-    if not rivals.any():
-        return True
-    diff = mean[leader] - mean[rivals]
-    v = var[leader] + var[rivals]
-    tau2 = (_MIXTURE_RELATIVE_SD * mean[live].mean()) ** 2
-    log_ratio = 0.5 * np.log(v / (v + tau2)) + tau2 * diff**2 / (2.0 * v * (v + tau2))
-    return bool(np.all((diff > 0) & (log_ratio >= np.log(rivals.sum() / error))))
-
-
 def _exploration_weights(
     alpha: np.ndarray,
     beta: np.ndarray,
     prob_best: np.ndarray,
     live: np.ndarray,
+    leader: int,
+    test: SequentialTest,
+    proof: np.ndarray,
     remaining: int,
     total: int,
     settings: PolicySettings,
 ) -> np.ndarray:
-    """Tempered probability matching over the variants still worth exploring, with a floor."""
-    leader = int(np.argmax(np.where(live, prob_best, -1.0)))
+    """Tempered probability matching over the variants still worth exploring, with a floor,
+    raised to the proof share for the rivals the sequential test still needs to settle."""
     explore = (
         live
+        & ~test.settled
         & (prob_best >= settings.elimination_probability)
         & (_best_case_gain(alpha, beta, leader) * remaining >= settings.exploration_value)
     )
@@ -342,7 +532,13 @@ def _exploration_weights(
     raw = raw / raw.sum()
     floor = settings.weight_floor
     weights = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
-    return weights / weights.sum()
+    weights = weights / weights.sum()
+    if proof.any():
+        weights = np.where(proof > 0, np.maximum(weights, proof), weights)
+        others = proof <= 0
+        spare = 1.0 - weights[~others].sum()
+        weights[others] = weights[others] / weights[others].sum() * spare
+    return weights
 
 
 def _best_case_gain(alpha: np.ndarray, beta: np.ndarray, leader: int) -> np.ndarray:

@@ -1,33 +1,76 @@
-"""From stored counters to evidence, allocation and the stats report (pure functions)."""
+"""From stored counters and outcome times to evidence, allocation and the stats report.
+
+Pure functions. The evidence is what the simulator builds too (``delays.counted_evidence``):
+every send counts from its draw, weighted by its maturity; outcomes dated before their batch
+was drawn or later than the attribution window after it are not counted (the report says how
+many arrived late). The report explains the decision: per variant its posterior, P(best),
+expected loss and lift over a reference; the decision with every condition of the winner rule.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
+from burt.engine.delays import Arrivals, counted_evidence
 from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, Campaign, PeriodCount
-from burt.engine.policy import Allocation, Evidence, allocate
-from burt.engine.stats import srm_chi_square
+from burt.engine.policy import WARMING_UP, WINNER, Allocation, Condition, allocate
+from burt.engine.stats import relative_lift, srm_chi_square
+from burt.engine.timefmt import parse_rfc3339
+
+OutcomeTime = tuple[int, int, str]
+"""(batch sequence, variant, occurred_at) of one counted outcome (``Store.outcome_times``)."""
+
+
+@dataclass(frozen=True)
+class Posterior:
+    alpha: float
+    beta: float
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class Lift:
+    """Relative lift over the reference variant (the named control, else the leader)."""
+
+    reference_variant_id: str
+    relative: float
+    ci_low: float
+    ci_high: float
 
 
 @dataclass(frozen=True)
 class VariantReport:
     variant_id: str
+    label: str
     sends: int
-    matured_sends: int
+    effective_sends: float
     outcomes: dict[str, int]
-    posterior_alpha: float
-    posterior_beta: float
-    mean: float
-    ci_low: float
-    ci_high: float
+    counted_outcomes: int
+    late_outcomes: int
+    observed_rate: float
+    posterior: Posterior
     prob_best: float
     expected_loss: float
+    lift: Lift | None
     weight: float
     guardrail_tripped: bool
+
+
+@dataclass(frozen=True)
+class DecisionReport:
+    status: str
+    winner_variant_id: str | None
+    winner_probability: float | None
+    leader_variant_id: str
+    conditions: tuple[Condition, ...]
+    sends_needed: int | None
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -47,7 +90,9 @@ class CampaignStats:
     computed_at: datetime
     contacts_total: int
     contacts_pending: int
+    attribution_window_seconds: int
     variants: tuple[VariantReport, ...]
+    decision: DecisionReport
     allocation: AllocationPreview
     srm_chi_square: float
     srm_p_value: float
@@ -55,43 +100,59 @@ class CampaignStats:
     holdout_outcomes: dict[str, int]
 
 
-def matured_evidence(
-    rows: Sequence[PeriodCount], variants: int, optimize: str, now: datetime, window_seconds: int
-) -> Evidence:
-    """Per-variant, per-batch counts of the sends that are at least `window_seconds` old.
+@dataclass(frozen=True)
+class _Inputs:
+    """The campaign's counts as arrays, one column per batch (in sequence order)."""
 
-    A send enters the denominator only once its outcomes have had time to arrive; otherwise
-    variants sent recently look worse than those sent earlier.
-    """
-    cutoff = now - timedelta(seconds=window_seconds)
-    periods = sorted({r.sequence for r in rows if r.created_at <= cutoff})
-    column = {seq: j for j, seq in enumerate(periods)}
-    shape = (variants, len(periods))
-    sends, successes, unsubscribes = (
-        np.zeros(shape, int),
-        np.zeros(shape, int),
-        np.zeros(shape, int),
-    )
+    sends: np.ndarray
+    unsubscribes: np.ndarray
+    ages: np.ndarray
+    arrivals: Arrivals
+
+
+def _inputs(
+    rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], variants: int, now: datetime
+) -> _Inputs:
+    created = {r.sequence: r.created_at for r in rows}
+    column = {seq: j for j, seq in enumerate(sorted(created))}
+    shape = (variants, len(column))
+    sends, unsubscribes = np.zeros(shape, int), np.zeros(shape, int)
     for r in rows:
-        j = column.get(r.sequence)
-        if j is None or r.variant == HOLDOUT:
-            continue
-        sends[r.variant, j] = r.sends
-        successes[r.variant, j] = r.outcomes.get(optimize, 0)
-        unsubscribes[r.variant, j] = r.outcomes.get("unsubscribed", 0)
-    return Evidence(sends=sends, successes=successes, unsubscribes=unsubscribes)
+        if r.variant != HOLDOUT:
+            sends[r.variant, column[r.sequence]] = r.sends
+            unsubscribes[r.variant, column[r.sequence]] = r.outcomes.get("unsubscribed", 0)
+    ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
+    known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
+    arrivals = Arrivals(
+        period=np.array([column[t[0]] for t in known], dtype=int),
+        delay=np.array(
+            [(parse_rfc3339(t[2]) - created[t[0]]).total_seconds() for t in known], dtype=float
+        ),
+        count=np.ones(len(known)),
+        variant=np.array([t[1] for t in known], dtype=int),
+    )
+    return _Inputs(sends, unsubscribes, ages, arrivals)
+
+
+def _allocate(campaign: Campaign, inputs: _Inputs) -> tuple[Allocation, np.ndarray]:
+    settings = campaign.settings
+    evidence = counted_evidence(
+        inputs.sends,
+        inputs.unsubscribes,
+        inputs.ages,
+        inputs.arrivals,
+        settings.attribution_window_seconds,
+    )
+    total = max(campaign.contacts_total, 1)
+    remaining = min(campaign.contacts_pending, total)
+    return allocate(evidence, settings, remaining, total), evidence.successes.sum(axis=1)
 
 
 def current_allocation(
-    campaign: Campaign, rows: Sequence[PeriodCount], now: datetime
+    campaign: Campaign, rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], now: datetime
 ) -> Allocation:
-    """What the policy decides for the next batch, from the counters as of `now`."""
-    settings = campaign.settings
-    evidence = matured_evidence(
-        rows, len(campaign.variants), campaign.optimize, now, settings.attribution_window_seconds
-    )
-    total = max(campaign.contacts_total, 1)
-    return allocate(evidence, settings, min(campaign.contacts_pending, total), total)
+    """What the policy decides for the next batch, from what is stored as of `now`."""
+    return _allocate(campaign, _inputs(rows, times, len(campaign.variants), now))[0]
 
 
 def allocation_preview(campaign: Campaign, allocation: Allocation) -> AllocationPreview:
@@ -120,40 +181,55 @@ def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
 def campaign_stats(
     campaign: Campaign,
     rows: Sequence[PeriodCount],
+    times: Sequence[OutcomeTime],
     batches: Sequence[Batch],
     now: datetime,
+    control: str | None = None,
 ) -> CampaignStats:
-    allocation = current_allocation(campaign, rows, now)
+    """The report; ``control`` names the variant lifts are measured against (else the leader)."""
     k = len(campaign.variants)
-    cutoff = now - timedelta(seconds=campaign.settings.attribution_window_seconds)
+    ids = [v.id for v in campaign.variants]
+    if control is not None and control not in ids:
+        raise ValueError(f"control {control!r} is not a variant of this campaign")
+    inputs = _inputs(rows, times, k, now)
+    allocation, counted = _allocate(campaign, inputs)
+    window = campaign.settings.attribution_window_seconds
+    late = np.zeros(k, int)
+    if window > 0:
+        np.add.at(late, inputs.arrivals.variant[inputs.arrivals.delay >= window], 1)
     sends = np.zeros(k + 1, int)  # the last slot collects the holdout
-    matured = np.zeros(k + 1, int)
     outcomes = np.zeros((k + 1, len(OUTCOME_TYPES)), int)
     for r in rows:
         sends[r.variant] += r.sends
-        if r.created_at <= cutoff:
-            matured[r.variant] += r.sends
         outcomes[r.variant] += [r.outcomes.get(t, 0) for t in OUTCOME_TYPES]
     chi2, p_value = (
         srm_chi_square(sends[:k], intended_counts(batches, k)) if sends[:k].sum() else (0.0, 1.0)
     )
+    summaries = allocation.variants
+    alpha = np.array([s.posterior_alpha for s in summaries])
+    beta = np.array([s.posterior_beta for s in summaries])
+    reference = ids.index(control) if control is not None else allocation.leader
+    lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
     reports = tuple(
         VariantReport(
             variant_id=v.id,
+            label=v.label,
             sends=int(sends[i]),
-            matured_sends=int(matured[i]),
+            effective_sends=s.effective_sends,
             outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
-            posterior_alpha=s.posterior_alpha,
-            posterior_beta=s.posterior_beta,
-            mean=s.mean,
-            ci_low=s.ci_low,
-            ci_high=s.ci_high,
+            counted_outcomes=int(counted[i]),
+            late_outcomes=int(late[i]),
+            observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
+            posterior=Posterior(s.posterior_alpha, s.posterior_beta, s.mean, s.ci_low, s.ci_high),
             prob_best=s.prob_best,
             expected_loss=s.expected_loss,
+            lift=None
+            if i == reference
+            else Lift(ids[reference], float(lift[i]), float(lift_low[i]), float(lift_high[i])),
             weight=float(allocation.weights[i]),
             guardrail_tripped=s.guardrail_tripped,
         )
-        for i, (v, s) in enumerate(zip(campaign.variants, allocation.variants, strict=True))
+        for i, (v, s) in enumerate(zip(campaign.variants, summaries, strict=True))
     )
     return CampaignStats(
         campaign_id=campaign.id,
@@ -161,10 +237,69 @@ def campaign_stats(
         computed_at=now,
         contacts_total=campaign.contacts_total,
         contacts_pending=campaign.contacts_pending,
+        attribution_window_seconds=window,
         variants=reports,
+        decision=decision_report(campaign, allocation, reports),
         allocation=allocation_preview(campaign, allocation),
         srm_chi_square=float(chi2),
         srm_p_value=float(p_value),
         holdout_sends=int(sends[HOLDOUT]),
         holdout_outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
+    )
+
+
+_CONDITION_TEXT = {
+    "prob_best": "its probability of being best is {value:.1%} (needs {threshold:.0%})",
+    "sends": "it has {value:,.0f} sends (needs {threshold:,.0f})",
+    "expected_loss": "choosing it could still cost {value:.3%} points (at most {threshold:.3%})",
+    "sequential_z": (
+        "its lead over the closest rival is {value:.2f} standard errors "
+        "(the always-valid test needs {threshold:.2f})"
+    ),
+}
+
+
+def decision_report(
+    campaign: Campaign, allocation: Allocation, reports: Sequence[VariantReport]
+) -> DecisionReport:
+    """The decision with the winner rule's conditions and a sentence a marketer can read."""
+    leader = reports[allocation.leader]
+    name = f"“{leader.label}” ({leader.variant_id})"
+    if allocation.status == WARMING_UP:
+        summary = (
+            f"Still warming up: every variant gets an equal share until it has "
+            f"{campaign.settings.warmup_sends} sends; {name} leads so far."
+        )
+    elif allocation.status == WINNER:
+        runner_up = max((r for r in reports if r is not leader), key=lambda r: r.posterior.mean)
+        summary = (
+            f"{name} is the winner: {leader.prob_best:.1%} likely to be best, an estimated "
+            f"{campaign.optimize} rate of {leader.posterior.mean:.2%} against "
+            f"{runner_up.posterior.mean:.2%} for the runner-up ({runner_up.variant_id})."
+        )
+    else:
+        missing = [
+            _CONDITION_TEXT[c.name].format(value=c.value, threshold=c.threshold)
+            for c in allocation.conditions
+            if not c.met
+        ]
+        needed = (
+            f" About {allocation.sends_needed:,} more sends should settle it if the "
+            "differences seen so far hold."
+            if allocation.sends_needed
+            else ""
+        )
+        summary = (
+            f"No winner yet. {name} leads, but {'; '.join(missing) or 'not all conditions hold'}."
+            f"{needed}"
+        )
+    winner = None if allocation.winner is None else reports[allocation.winner].variant_id
+    return DecisionReport(
+        status=allocation.status,
+        winner_variant_id=winner,
+        winner_probability=allocation.winner_probability,
+        leader_variant_id=leader.variant_id,
+        conditions=allocation.conditions,
+        sends_needed=allocation.sends_needed,
+        summary=summary,
     )

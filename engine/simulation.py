@@ -1,31 +1,44 @@
 """Campaign simulator: replay a scenario against known true rates through the allocation code.
 
-A scenario releases ``contacts`` in ``batches`` equal batches. Before each batch the policy sees
-only matured evidence (outcomes of batch t are visible from batch t + 1 + delay on), decides the
-weights, and ``stats.apportion`` turns them into counts, exactly as the service does. Outcomes
-are drawn per variant per batch (binomial counts), so a replication costs one policy call per
-batch and no per-contact work. Regret is expected (not realised) outcomes lost against always
-sending the truly best variant. See SIMULATION.md for the scenario and result formats.
+A scenario releases ``contacts`` in ``batches`` equal batches, one an hour. Before each batch
+the policy sees what the service would know at that moment (an ``Observation``): every send
+drawn so far, and the outcomes that have arrived, each with its delay; an outcome of batch t
+arrives before batch t + 1 + d with probability ``delay_profile[d]``. burt's policy turns that
+into evidence with the same function the service uses (``delays.counted_evidence``) and
+allocates; the weights become counts with ``stats.apportion``, exactly as in the service.
+Outcomes are drawn per variant per batch (binomial counts, then a multinomial over the delay
+profile), so a replication costs one policy call per batch and no per-contact work. Regret is
+expected (not realised) outcomes lost against always sending the truly best variant. The
+scenario and result formats are in docs/simulation.md.
+
+This module is the simulation model only: policies are passed in (burt's is ``burt_factory``,
+peers live in ``engine.peers``); the command line, progress bar and plots are in
+``service.simulate_command``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
-from tqdm import tqdm
+from scipy import special
 
+from burt.engine.delays import Arrivals, counted_evidence
 from burt.engine.policy import WINNER, Evidence, PolicySettings, allocate
 from burt.engine.stats import apportion
 
 DEFAULT_POLICY = "burt"
+BATCH_SECONDS = 3600.0
+"""A batch interval in the simulated clock: one hour, as in the scenarios' delay profiles."""
+
+PeerMode = Literal["arrive", "mature"]
+"""How a peer that knows nothing of maturity sees outcomes: counted as they arrive (fresh sends
+count as misses), or only from batches whose every outcome has arrived."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Scenario:
     contacts: int
     batches: int
     delay: int = 0
+    delay_profile: tuple[float, ...] | None = None
     period_factors: tuple[float, ...] = (1.0,)
     replications: int = 100
     seed: int = 0
@@ -53,18 +67,53 @@ class Scenario:
             raise ValueError(f"{self.name}: rates x period_factors must lie in [0, 1]")
         if self.unsubscribe_rates is not None and len(self.unsubscribe_rates) != len(self.rates):
             raise ValueError(f"{self.name}: unsubscribe_rates must match rates")
+        if self.delay_profile is not None:
+            profile = np.asarray(self.delay_profile)
+            if not profile.size or np.any(profile < 0) or abs(profile.sum() - 1.0) > 1e-3:
+                raise ValueError(f"{self.name}: delay_profile must be shares summing to 1")
 
     @property
     def is_aa(self) -> bool:
         return len(set(self.rates)) == 1
 
+    @property
+    def profile(self) -> np.ndarray:
+        """p_d: the share of outcomes that arrive d batches late (``delay`` is a one-hot)."""
+        if self.delay_profile is None:
+            return np.eye(self.delay + 1)[self.delay]
+        profile = np.asarray(self.delay_profile, dtype=float)
+        return profile / profile.sum()
+
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         data = json.loads(Path(path).read_text())
-        for key in ("rates", "period_factors", "unsubscribe_rates"):
+        for key in ("rates", "period_factors", "unsubscribe_rates", "delay_profile"):
             if data.get(key) is not None:
                 data[key] = tuple(float(v) for v in data[key])
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the service knows just before a batch is drawn.
+
+    ``sends``/``successes``/``unsubscribes`` are (variants, batches so far): every send, and
+    the outcomes that have arrived (whatever their delay). ``ages`` are the seconds since each
+    batch was drawn; ``arrivals`` the arrived successes by variant, batch and delay;
+    ``matured`` how many leading batches have every outcome in.
+    """
+
+    sends: np.ndarray
+    successes: np.ndarray
+    unsubscribes: np.ndarray
+    ages: np.ndarray
+    arrivals: Arrivals
+    matured: int
+
+    def evidence(self, mode: PeerMode) -> Evidence:
+        """The plain counts a peer sees in ``mode`` (no maturity weighting)."""
+        keep = slice(None) if mode == "arrive" else slice(0, self.matured)
+        return Evidence(self.sends[:, keep], self.successes[:, keep], self.unsubscribes[:, keep])
 
 
 @dataclass(frozen=True)
@@ -76,12 +125,12 @@ class Decision:
 class Policy(Protocol):
     """One replication's policy. Stateful peers may keep state between calls."""
 
-    def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
-        """Weights for the next batch, from matured evidence only."""
+    def decide(self, seen: Observation, remaining: int, total: int, batch_size: int) -> Decision:
+        """Weights for the next batch, from what the service would know now."""
         ...
 
-    def recommend(self, evidence: Evidence) -> int:
-        """The variant the policy would send everything to at the end of the campaign."""
+    def recommend(self, seen: Observation) -> int:
+        """The variant the policy names as best at the end of the campaign."""
         ...
 
 
@@ -91,20 +140,28 @@ PolicyFactory = Callable[[int, np.random.Generator], Policy]
 
 @dataclass
 class BurtPolicy:
-    """burt's ``allocate``: deterministic, so the generator is unused."""
+    """burt's ``allocate`` on the evidence the service would build: deterministic."""
 
     settings: PolicySettings = field(default_factory=PolicySettings)
 
-    def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
-        allocation = allocate(evidence, self.settings, remaining, total)
+    def _evidence(self, seen: Observation) -> Evidence:
+        return counted_evidence(
+            seen.sends,
+            seen.unsubscribes,
+            seen.ages,
+            seen.arrivals,
+            self.settings.attribution_window_seconds,
+        )
+
+    def decide(self, seen: Observation, remaining: int, total: int, batch_size: int) -> Decision:
+        allocation = allocate(self._evidence(seen), self.settings, remaining, total)
         winner = allocation.winner if allocation.status == WINNER else None
         return Decision(allocation.weights, winner)
 
-    def recommend(self, evidence: Evidence) -> int:
-        allocation = allocate(evidence, self.settings, 0, max(int(evidence.sends.sum()), 1))
-        if allocation.winner is not None:
-            return allocation.winner
-        return int(np.argmax([v.prob_best for v in allocation.variants]))
+    def recommend(self, seen: Observation) -> int:
+        total = max(int(seen.sends.sum()), 1)
+        allocation = allocate(self._evidence(seen), self.settings, 0, total)
+        return allocation.winner if allocation.winner is not None else allocation.leader
 
 
 def burt_factory(settings: PolicySettings | None = None) -> PolicyFactory:
@@ -118,7 +175,10 @@ class SimulationResult:
     regret_stderr: float
     expected_outcomes_mean: float
     winner_declared_rate: float
-    winner_correct_rate: float
+    declared_correct_rate: float
+    wrong_winner_rate: float | None
+    declared_at_mean: float | None
+    recommendation_correct_rate: float
     false_winner_rate: float | None
     seconds: float
 
@@ -128,6 +188,7 @@ class Replication:
     regret: float
     expected_outcomes: float
     declared: int | None  # the first winner the rule declared, if any
+    declared_at: float | None  # share of the contacts sent before that declaration
     recommended: int
     weights: np.ndarray  # (batches, k) shares actually sent
     cumulative_regret: np.ndarray  # (batches,)
@@ -140,23 +201,42 @@ class SimulationRun:
     result: SimulationResult
     replications: tuple[Replication, ...]
 
-    @property
-    def declared_correct_rate(self) -> float | None:
-        """Among replications that declared a winner, the share whose first winner was best."""
-        best = _best_variants(self.scenario)
-        declared = [r.declared for r in self.replications if r.declared is not None]
-        return float(np.mean([d in best for d in declared])) if declared else None
-
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """Replication r always gets the same seed, whatever the number of replications."""
     return [np.random.SeedSequence([seed, r]) for r in range(replications)]
 
 
+def _observe(
+    now: int, periods: int, sends: np.ndarray, arrived: np.ndarray, unsub_arrived: np.ndarray
+) -> Observation:
+    """What is known at hour ``now`` of the first ``periods`` batches: an outcome of batch s
+    with delay d (it occurs (d + 1/2) hours after the draw) is in iff d < now - s."""
+    lags = arrived.shape[2]
+    age_in_batches = now - np.arange(periods)
+    visible = np.arange(lags)[None, :] < age_in_batches[:, None]  # (periods, lags)
+    seen = arrived[:, :periods] * visible
+    variant, period, lag = np.nonzero(seen)
+    arrivals = Arrivals(
+        period=period,
+        delay=(lag + 0.5) * BATCH_SECONDS,
+        count=seen[variant, period, lag].astype(float),
+        variant=variant,
+    )
+    return Observation(
+        sends=sends[:, :periods],
+        successes=seen.sum(axis=2),
+        unsubscribes=(unsub_arrived[:, :periods] * visible).sum(axis=2),
+        ages=age_in_batches * BATCH_SECONDS,
+        arrivals=arrivals,
+        matured=int(np.sum(age_in_batches >= lags)),
+    )
+
+
 def run_replication(
     scenario: Scenario, factory: PolicyFactory, seed: np.random.SeedSequence
 ) -> Replication:
-    """One campaign: decide, apportion, draw outcomes per batch; no per-contact loops."""
+    """One campaign: observe, decide, apportion, draw outcomes per batch and their delays."""
     outcome_seed, policy_seed = seed.spawn(2)
     rng = np.random.default_rng(outcome_seed)
     rates = np.asarray(scenario.rates)
@@ -165,35 +245,38 @@ def run_replication(
         if scenario.unsubscribe_rates is None
         else np.asarray(scenario.unsubscribe_rates)
     )
+    profile = scenario.profile
     k, batches = rates.size, scenario.batches
     policy = factory(k, np.random.default_rng(policy_seed))
     sizes = apportion(np.ones(batches), scenario.contacts)
     factors = np.resize(np.asarray(scenario.period_factors), batches)
     sends = np.zeros((k, batches), dtype=np.int64)
-    successes = np.zeros_like(sends)
-    unsubscribes = np.zeros_like(sends)
+    arrived = np.zeros((k, batches, profile.size), dtype=np.int64)
+    unsub_arrived = np.zeros_like(arrived)
     gap = rates.max() - rates
     declared: int | None = None
+    declared_at: float | None = None
     assigned = 0
     for t in range(batches):
-        visible = max(t - scenario.delay, 0)
-        evidence = Evidence(sends[:, :visible], successes[:, :visible], unsubscribes[:, :visible])
-        decision = policy.decide(
-            evidence, scenario.contacts - assigned, scenario.contacts, sizes[t]
-        )
+        seen = _observe(t, t, sends, arrived, unsub_arrived)
+        decision = policy.decide(seen, scenario.contacts - assigned, scenario.contacts, sizes[t])
         if declared is None and decision.winner is not None:
-            declared = decision.winner
+            declared, declared_at = decision.winner, assigned / scenario.contacts
         counts = apportion(decision.weights, int(sizes[t]))
         sends[:, t] = counts
-        successes[:, t] = rng.binomial(counts, rates * factors[t])
-        unsubscribes[:, t] = rng.binomial(counts - successes[:, t], unsub_rates)
+        successes = rng.binomial(counts, rates * factors[t])
+        unsubscribes = rng.binomial(counts - successes, unsub_rates)
+        for i in range(k):
+            arrived[i, t] = rng.multinomial(successes[i], profile)
+            unsub_arrived[i, t] = rng.multinomial(unsubscribes[i], profile)
         assigned += int(sizes[t])
     per_batch_regret = factors * (gap @ sends)
-    final = Evidence(sends, successes, unsubscribes)
+    final = _observe(batches + profile.size, batches, sends, arrived, unsub_arrived)
     return Replication(
         regret=float(per_batch_regret.sum()),
         expected_outcomes=float((factors * (rates @ sends)).sum()),
         declared=declared,
+        declared_at=declared_at,
         recommended=policy.recommend(final),
         weights=(sends / sizes).T,
         cumulative_regret=np.cumsum(per_batch_regret),
@@ -206,20 +289,15 @@ def simulate(
     policy_name: str = DEFAULT_POLICY,
     replications: int | None = None,
     seed: int | None = None,
-    progress: bool = True,
+    wrap: Callable[[Iterable[np.random.SeedSequence]], Iterable[np.random.SeedSequence]]
+    | None = None,
 ) -> SimulationRun:
+    """Every replication of ``scenario`` under one policy; ``wrap`` may add a progress bar."""
     count = scenario.replications if replications is None else replications
     seeds = replication_seeds(scenario.seed if seed is None else seed, count)
     start = time.perf_counter()
     runs = tuple(
-        run_replication(scenario, factory, s)
-        for s in tqdm(
-            seeds,
-            desc=f"{scenario.name} [{policy_name}]",
-            file=sys.stderr,
-            disable=not progress,
-            leave=False,
-        )
+        run_replication(scenario, factory, s) for s in (seeds if wrap is None else wrap(seeds))
     )
     return SimulationRun(
         scenario, policy_name, summarize(scenario, runs, time.perf_counter() - start), runs
@@ -229,114 +307,42 @@ def simulate(
 def summarize(scenario: Scenario, runs: Sequence[Replication], seconds: float) -> SimulationResult:
     regret = np.array([r.regret for r in runs])
     best = _best_variants(scenario)
-    declared = np.array([r.declared is not None for r in runs])
+    declared = [r for r in runs if r.declared is not None]
+    right = [r for r in declared if not scenario.is_aa and r.declared in best]
     stderr = float(regret.std(ddof=1) / np.sqrt(len(runs))) if len(runs) > 1 else 0.0
     return SimulationResult(
         regret_mean=float(regret.mean()),
         regret_stderr=stderr,
         expected_outcomes_mean=float(np.mean([r.expected_outcomes for r in runs])),
-        winner_declared_rate=float(declared.mean()),
-        winner_correct_rate=float(np.mean([r.recommended in best for r in runs])),
-        false_winner_rate=float(declared.mean()) if scenario.is_aa else None,
+        winner_declared_rate=len(declared) / len(runs),
+        declared_correct_rate=len(right) / len(runs),
+        wrong_winner_rate=1.0 - len(right) / len(declared) if declared else None,
+        declared_at_mean=float(np.mean([r.declared_at for r in declared])) if declared else None,
+        recommendation_correct_rate=float(np.mean([r.recommended in best for r in runs])),
+        false_winner_rate=len(declared) / len(runs) if scenario.is_aa else None,
         seconds=round(seconds, 3),
     )
+
+
+def equal_split_power(scenario: Scenario, level: float = 0.05) -> float | None:
+    """Power of a plain equal split over the whole campaign to find the best variant.
+
+    A two-sided ``level`` z-test of the best against the runner-up on N / k contacts each, the
+    level Bonferroni-split over the k - 1 rivals, at the campaign's mean period factor. None for
+    A/A scenarios (there is no best variant to find).
+    """
+    if scenario.is_aa:
+        return None
+    rates = np.sort(np.asarray(scenario.rates))[::-1]
+    factor = float(np.mean(np.resize(np.asarray(scenario.period_factors), scenario.batches)))
+    best, runner_up = rates[0] * factor, rates[1] * factor
+    n = scenario.contacts / rates.size
+    se = np.sqrt((best * (1 - best) + runner_up * (1 - runner_up)) / n)
+    z = special.ndtri(1.0 - level / (2.0 * (rates.size - 1)))
+    shift = (best - runner_up) / se
+    return float(special.ndtr(shift - z) + special.ndtr(-shift - z))
 
 
 def _best_variants(scenario: Scenario) -> set[int]:
     rates = np.asarray(scenario.rates)
     return set(np.flatnonzero(rates == rates.max()).tolist())
-
-
-def resolve_policy(name: str) -> PolicyFactory:
-    """burt's policy, or a peer from ``bench.peers`` (available in a source checkout)."""
-    if name == DEFAULT_POLICY:
-        return burt_factory()
-    try:
-        from bench.peers import PEERS
-    except ImportError as error:  # an installed package without the bench folder
-        raise SystemExit(f"policy {name!r} needs the bench package: {error}") from error
-    if name not in PEERS:
-        choices = ", ".join([DEFAULT_POLICY, *PEERS])
-        raise SystemExit(f"unknown policy {name!r}; choose from {choices}")
-    return PEERS[name]
-
-
-def plot_runs(runs: Sequence[SimulationRun], path: str | Path) -> None:
-    """Mean allocation over batches (one panel per policy) and cumulative regret of each."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(
-        len(runs) + 1, 1, figsize=(9, 2.6 * (len(runs) + 1)), constrained_layout=True
-    )
-    for ax, run in zip(axes[:-1], runs, strict=False):
-        shares = np.mean([r.weights for r in run.replications], axis=0)
-        batches = np.arange(1, shares.shape[0] + 1)
-        ax.stackplot(
-            batches, shares.T, labels=[f"v{i} ({p:g})" for i, p in enumerate(run.scenario.rates)]
-        )
-        ax.set(title=f"{run.policy}: mean share of each batch", xlabel="batch", ylim=(0, 1))
-        ax.legend(loc="upper left", fontsize="x-small", ncols=4)
-    for run in runs:
-        curve = np.mean([r.cumulative_regret for r in run.replications], axis=0)
-        axes[-1].plot(np.arange(1, curve.size + 1), curve, label=run.policy)
-    axes[-1].set(title="cumulative regret (mean)", xlabel="batch", ylabel="outcomes lost")
-    axes[-1].legend(fontsize="small")
-    fig.suptitle(runs[0].scenario.name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def simulate_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="burt simulate", description="Replay a campaign scenario against a policy."
-    )
-    parser.add_argument("scenario", type=Path, help="scenario JSON file (see SIMULATION.md)")
-    parser.add_argument(
-        "--policy",
-        action="append",
-        help=f"policy to run (repeatable; default {DEFAULT_POLICY}); peers come from bench.peers",
-    )
-    parser.add_argument("--replications", type=int, help="override the scenario's replications")
-    parser.add_argument("--seed", type=int, help="override the scenario's base seed")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.add_argument("--plot", type=Path, help="write a PNG of allocation and regret")
-    args = parser.parse_args(argv)
-    if args.replications is not None and args.replications < 1:
-        parser.error("--replications must be at least 1")
-    try:
-        scenario = Scenario.from_file(args.scenario)
-    except (OSError, ValueError, TypeError) as error:
-        parser.error(f"cannot read scenario {args.scenario}: {error}")
-    names = args.policy or [DEFAULT_POLICY]
-    runs = [
-        simulate(scenario, resolve_policy(name), name, args.replications, args.seed)
-        for name in names
-    ]
-    if args.json:
-        results = {run.policy: asdict(run.result) for run in runs}
-        print(json.dumps(results[names[0]] if len(runs) == 1 else results, indent=2))
-    else:
-        for run in runs:
-            r = run.result
-            print(
-                f"{scenario.name} [{run.policy}]: regret {r.regret_mean:.1f} ± "
-                f"{r.regret_stderr:.1f}, outcomes {r.expected_outcomes_mean:.1f}, "
-                f"winner declared {r.winner_declared_rate:.0%}, "
-                f"correct {r.winner_correct_rate:.0%}"
-                + (
-                    ""
-                    if r.false_winner_rate is None
-                    else f", false winner {r.false_winner_rate:.0%}"
-                )
-                + f" ({r.seconds:.1f} s)"
-            )
-    if args.plot:
-        plot_runs(runs, args.plot)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(simulate_main())

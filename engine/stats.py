@@ -15,7 +15,7 @@ from scipy import special, stats
 _WINDOW_SDS = 14.0  # half-width of each posterior's integration window, in standard deviations
 _PANELS_PER_SD = 1.0  # panel breakpoints per standard deviation inside a window
 _GAUSS_NODES = 8  # Gauss-Legendre nodes per panel
-_GRADED_BREAKS = 40  # geometric breakpoints toward 0 or 1 when a density is singular there
+_GRADED_BREAKS = 200  # geometric breakpoints toward 0 or 1 when a density is singular there
 
 
 def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
@@ -82,7 +82,11 @@ def prob_best_and_expected_loss(
     if a.size == 1:
         return np.ones(1), np.zeros(1)
     x, w, cdf_within = _quadrature(a, b)
-    log_pdf = (a[:, None] - 1.0) * np.log(x) + (b[:, None] - 1.0) * np.log1p(-x)
+    # Panels graded toward 1 can be narrower than float spacing there, putting a node at 1.0
+    # exactly (log 0 = -inf, then inf - inf = NaN for a prior like Beta(1000, 0.01)); the
+    # nearest float below 1 keeps the integrable singularity finite.
+    inside = np.clip(x, np.finfo(float).tiny, np.nextafter(1.0, 0.0))
+    log_pdf = (a[:, None] - 1.0) * np.log(inside) + (b[:, None] - 1.0) * np.log1p(-inside)
     pdf = np.exp(log_pdf - log_pdf.max(axis=1, keepdims=True))
     pdf /= (pdf * w).sum(axis=1, keepdims=True)
     cdf = _running_cdf(pdf, w, cdf_within)
@@ -194,3 +198,25 @@ def _product_of_others(cdf: np.ndarray) -> np.ndarray:
     prefix = np.cumprod(np.vstack([ones, cdf[:-1]]), axis=0)
     suffix = np.cumprod(np.vstack([cdf[1:], ones])[::-1], axis=0)[::-1]
     return (prefix * suffix)[:k]
+
+
+def relative_lift(
+    alpha: np.ndarray, beta: np.ndarray, reference: int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative lift X_i / X_ref - 1 of each Beta posterior over the reference's, with an interval.
+
+    The point value is the ratio of posterior means minus one. The interval comes from the
+    normal approximation of log(X_i / X_ref) (delta method: variance sd_i^2 / m_i^2 +
+    sd_ref^2 / m_ref^2, the posteriors being independent), so it stays asymmetric like the
+    ratio itself. The reference's own lift is 0 with a zero-width interval.
+    """
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must lie strictly between 0 and 1")
+    a, b = _check_beta_params(alpha, beta)
+    mean = a / (a + b)
+    rel_var = b / (a * (a + b + 1.0))  # var / mean^2 of a Beta
+    log_ratio = np.log(mean) - np.log(mean[reference])
+    sd = np.sqrt(rel_var + rel_var[reference])
+    sd[reference] = 0.0
+    z = special.ndtri(0.5 + level / 2.0)
+    return np.expm1(log_ratio), np.expm1(log_ratio - z * sd), np.expm1(log_ratio + z * sd)

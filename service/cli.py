@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "burt.service.commands.serve",
     "burt.service.commands.keys",
     "burt.service.commands.simulate",
+    "burt.service.commands.report",
 )
 
 Run = Callable[[argparse.Namespace], int]

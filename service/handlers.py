@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from burt.engine.errors import VersionMismatch
 from burt.engine.model import Campaign
-from burt.service import views
+from burt.service import stats_csv, views
 from burt.service.generated import models
 from burt.service.problems import PreconditionRequired
 from burt.service.runtime import engine_for, runtime_of
@@ -154,6 +154,13 @@ async def record_outcomes(user: str, campaign_id: str) -> Response:
     return _json(views.event_load_result(tally))
 
 
-async def get_campaign_stats(user: str, campaign_id: str) -> Response:
-    stats = await engine_for(request, user).get_campaign_stats(campaign_id)
+async def get_campaign_stats(
+    user: str, campaign_id: str, control: str | None = None, as_of: str | None = None
+) -> Response:
+    when = None if as_of is None else stats_csv.moment(as_of)
+    stats = await engine_for(request, user).get_campaign_stats(campaign_id, control, when)
+    if stats_csv.wants_csv(request.headers.get("accept", "")):
+        return Response(
+            stats_csv.render(stats), media_type=f"{stats_csv.MEDIA_TYPE}; charset=utf-8"
+        )
     return _json(views.campaign_stats(stats))

@@ -117,30 +117,36 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
         optimize=s.optimize,
         contacts_total=s.contacts_total,
         contacts_pending=s.contacts_pending,
+        attribution_window_seconds=s.attribution_window_seconds,
         variants=[
             models.VariantStats(
                 variant_id=v.variant_id,
+                label=v.label,
                 sends=v.sends,
-                matured_sends=v.matured_sends,
+                effective_sends=v.effective_sends,
                 outcomes=models.OutcomeCounts(**v.outcomes),
-                posterior=models.Posterior(
-                    alpha=v.posterior_alpha,
-                    beta=v.posterior_beta,
-                    mean=v.mean,
-                    ci_low=v.ci_low,
-                    ci_high=v.ci_high,
-                ),
+                counted_outcomes=v.counted_outcomes,
+                late_outcomes=v.late_outcomes,
+                observed_rate=v.observed_rate,
+                posterior=models.Posterior(**dataclasses.asdict(v.posterior)),
                 prob_best=v.prob_best,
                 expected_loss=v.expected_loss,
+                lift=None if v.lift is None else models.Lift(**dataclasses.asdict(v.lift)),
                 weight=v.weight,
                 guardrail_tripped=v.guardrail_tripped,
             )
             for v in s.variants
         ],
         decision=models.Decision(
-            status=s.allocation.status,
-            winner_variant_id=s.allocation.winner_variant_id,
-            winner_probability=s.allocation.winner_probability,
+            status=s.decision.status,
+            winner_variant_id=s.decision.winner_variant_id,
+            winner_probability=s.decision.winner_probability,
+            leader_variant_id=s.decision.leader_variant_id,
+            summary=s.decision.summary,
+            conditions=[
+                models.WinnerCondition(**dataclasses.asdict(c)) for c in s.decision.conditions
+            ],
+            sends_needed=s.decision.sends_needed,
         ),
         srm=models.SampleRatioMismatch(chi_square=s.srm_chi_square, p_value=s.srm_p_value),
         holdout=models.HoldoutStats(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -407,6 +408,18 @@ def test_updates_need_the_current_etag(api: Api) -> None:
             },
             "weight_floor",
         ),
+        *[  # issue 11 (4): these priors were accepted, then every draw answered 500 (NaN)
+            (
+                {
+                    "name": "x",
+                    "optimize": "clicked",
+                    "settings": prior,
+                    "variants": [{"id": v, "label": v} for v in "ab"],
+                },
+                next(iter(prior)),
+            )
+            for prior in ({"prior_alpha": 10000}, {"prior_beta": 0.01})
+        ],
     ],
 )
 def test_invalid_campaigns_are_400(api: Api, body: dict[str, Any], detail: str) -> None:
@@ -563,3 +576,15 @@ def test_query_parameters_bind_as_the_spec_says(api: Api) -> None:
     assert [c["id"] for c in api.client.get("/campaigns", headers=h).json()["items"]] == created
     assert api.client.get(f"/campaigns/{created[1]}", headers=h).json()["id"] == created[1]
     assert_problem(api.client.get("/campaigns?limit=1&limit=x", headers=h), 400)
+
+
+def test_the_most_extreme_priors_allowed_give_finite_stats_and_draws(api: Api) -> None:
+    for alpha, beta in ((1000, 0.1), (0.1, 1000), (0.1, 0.1)):
+        cid = api.campaign(prior_alpha=alpha, prior_beta=beta)["id"]
+        api.load(cid, [f"c{i}" for i in range(40)])
+        assert api.draw(cid, 20, f"k{alpha}").status_code == 201
+        stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+        for variant in stats["variants"]:
+            numbers = [variant["prob_best"], variant["expected_loss"], variant["weight"]]
+            numbers += [v for v in variant["posterior"].values() if not isinstance(v, bool)]
+            assert all(isinstance(x, (int, float)) and math.isfinite(x) for x in numbers)

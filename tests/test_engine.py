@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,29 +42,48 @@ def run(test: Callable[[Burt, Clock], Coroutine[Any, Any, None]], path: Path) ->
     asyncio.run(main())
 
 
-def test_only_matured_sends_enter_the_posterior(tmp_path: Path) -> None:
+def test_sends_count_at_once_weighted_by_maturity_and_late_outcomes_do_not(
+    tmp_path: Path,
+) -> None:
     async def scenario(burt: Burt, clock: Clock) -> None:
         campaign = await burt.initialize_campaign(
-            "m", [("a", "A"), ("b", "B")], "opened", {"attribution_window_seconds": 3600}
+            "m", [("a", "A"), ("b", "B")], "opened", {"attribution_window_seconds": 7200}
         )
         await burt.load_contacts(campaign.id, [f"c{i}" for i in range(100)])
         batch, _ = await burt.create_experiment_batch(campaign.id, 40, "k1")
         assert batch.assignments is not None
-        opened = [c for c, v in batch.assignments if v == 0][:5]
-        await burt.record_outcomes(
-            campaign.id, [EventIn(f"e{c}", c, "opened", clock.now) for c in opened]
-        )
+        drawn = batch.created_at
+        opened = [c for c, v in batch.assignments if v == 0][:6]
         clock.advance(minutes=30)
+        await burt.record_outcomes(
+            campaign.id,
+            [EventIn(f"e{c}", c, "opened", clock.now) for c in opened[:5]],
+        )
         early = await burt.get_campaign_stats(campaign.id)
         assert [v.sends for v in early.variants] == [20, 20]
-        assert [v.matured_sends for v in early.variants] == [0, 0]
-        assert early.variants[0].outcomes["opened"] == 5  # counted, but not in the posterior yet
-        assert (early.variants[0].posterior_alpha, early.variants[0].posterior_beta) == (1, 1)
-        clock.advance(minutes=31)
+        # Half an hour in, each send weighs the share of outcomes expected by then (prior).
+        weight = early.variants[0].effective_sends / 20
+        assert 0.1 < weight < 0.6
+        assert early.variants[1].effective_sends == pytest.approx(20 * weight)
+        assert early.variants[0].counted_outcomes == 5
+        assert early.variants[0].posterior.alpha == 6
+        assert early.variants[0].posterior.beta == pytest.approx(1 + 20 * weight - 5)
+        clock.advance(hours=3)  # past the 2-hour window: every send is mature
+        late_event = EventIn("late", opened[5], "opened", drawn + timedelta(hours=3))
+        await burt.record_outcomes(campaign.id, [late_event])
         late = await burt.get_campaign_stats(campaign.id)
-        assert [v.matured_sends for v in late.variants] == [20, 20]
-        assert (late.variants[0].posterior_alpha, late.variants[0].posterior_beta) == (6, 16)
-        assert (late.variants[1].posterior_alpha, late.variants[1].posterior_beta) == (1, 21)
+        assert [v.effective_sends for v in late.variants] == [20, 20]
+        assert late.variants[0].outcomes["opened"] == 6  # recorded ...
+        assert late.variants[0].counted_outcomes == 5  # ... but too late to count
+        assert late.variants[0].late_outcomes == 1
+        assert (late.variants[0].posterior.alpha, late.variants[0].posterior.beta) == (6, 16)
+        assert (late.variants[1].posterior.alpha, late.variants[1].posterior.beta) == (1, 21)
+        # Replayed as of half an hour after the draw, the report is the early one (but for the
+        # raw outcome counts, which are today's).
+        replay = await burt.get_campaign_stats(campaign.id, as_of=drawn + timedelta(minutes=30))
+        assert [dataclasses.replace(v, outcomes={}) for v in replay.variants] == [
+            dataclasses.replace(v, outcomes={}) for v in early.variants
+        ]
 
     run(scenario, tmp_path)
 

@@ -29,6 +29,7 @@ def evidence(sends: list[list[int]], successes: list[list[int]], unsubs=None) ->
 
 
 SETTINGS = PolicySettings()
+NO_PROOF = dataclasses.replace(SETTINGS, proof_share=0.0)
 
 
 def test_warm_up_is_uniform_until_every_variant_has_enough_sends() -> None:
@@ -48,7 +49,7 @@ def test_no_evidence_at_all_is_warm_up() -> None:
 
 def test_exploring_weights_follow_prob_best_and_respect_the_floor() -> None:
     settings = dataclasses.replace(
-        SETTINGS, weight_floor=0.05, horizon_power=0.0, elimination_probability=0.0
+        NO_PROOF, weight_floor=0.05, horizon_power=0.0, elimination_probability=0.0
     )
     ev = evidence([[400], [400], [400]], [[40], [48], [30]])
     result = allocate(ev, settings, remaining=90000, total=100000)
@@ -64,8 +65,8 @@ def test_exploring_weights_follow_prob_best_and_respect_the_floor() -> None:
 
 def test_exploitation_sharpens_as_the_horizon_shrinks() -> None:
     ev = evidence([[2000], [2000]], [[200], [215]])
-    early = allocate(ev, SETTINGS, remaining=900_000, total=1_000_000)
-    late = allocate(ev, SETTINGS, remaining=100_000, total=1_000_000)
+    early = allocate(ev, NO_PROOF, remaining=900_000, total=1_000_000)
+    late = allocate(ev, NO_PROOF, remaining=100_000, total=1_000_000)
     assert early.status == late.status == EXPLORING
     assert late.weights[1] > early.weights[1] > 0.5
 
@@ -79,7 +80,7 @@ def test_variants_not_worth_exploring_for_the_remaining_contacts_get_nothing() -
 
 
 def test_winner_rule_and_all_in() -> None:
-    ev = evidence([[5000], [5000]], [[500], [600]])
+    ev = evidence([[5000], [5000]], [[500], [640]])
     result = allocate(ev, SETTINGS, remaining=50_000, total=100_000)
     assert result.status == WINNER
     assert result.winner == 1
@@ -93,20 +94,25 @@ def test_winner_rule_and_all_in() -> None:
     no_all_in = allocate(ev, keep_exploring, 50_000, 100_000)
     assert no_all_in.status == WINNER
     assert no_all_in.winner == 1
-    assert SETTINGS.weight_floor <= no_all_in.weights[0] < no_all_in.weights[1]
+    # Without all-in the split goes on by the exploration rule, but a rival the sequential test
+    # has settled (proven worse) is fed nothing more.
+    np.testing.assert_array_equal(no_all_in.weights, [0.0, 1.0])
+    three = evidence([[5000], [5000], [5000]], [[500], [640], [600]])
+    partly = allocate(three, keep_exploring, 50_000, 100_000)
+    assert partly.status == EXPLORING and partly.weights[0] == 0.0 < partly.weights[2]
 
 
 def test_winner_needs_min_sends_and_small_expected_loss() -> None:
-    # 10% against 16% on 1,000 sends each: a clear winner whose expected loss (~1e-7) is small
+    # 10% against 17% on 1,000 sends each: a clear winner whose expected loss (~1e-8) is small
     # but far from both zero and the default bound, so a tighter bound holds it back.
-    ev = evidence([[1000], [1000]], [[100], [160]])
-    assert allocate(ev, SETTINGS, 50_000, 100_000).status == WINNER
+    ev = evidence([[1000], [1000]], [[100], [170]])
+    assert allocate(ev, SETTINGS, 5_000, 10_000).status == WINNER
     strict_sends = dataclasses.replace(SETTINGS, winner_min_sends=1001)
-    assert allocate(ev, strict_sends, 50_000, 100_000).status == EXPLORING
-    loss = allocate(ev, SETTINGS, 50_000, 100_000).variants[1].expected_loss
-    assert 1e-9 < loss < SETTINGS.winner_max_expected_loss
-    strict_loss = dataclasses.replace(SETTINGS, winner_max_expected_loss=1e-9)
-    assert allocate(ev, strict_loss, 50_000, 100_000).status == EXPLORING
+    assert allocate(ev, strict_sends, 5_000, 10_000).status == EXPLORING
+    loss = allocate(ev, SETTINGS, 5_000, 10_000).variants[1].expected_loss
+    assert 1e-11 < loss < SETTINGS.winner_max_expected_loss
+    strict_loss = dataclasses.replace(SETTINGS, winner_max_expected_loss=1e-11)
+    assert allocate(ev, strict_loss, 5_000, 10_000).status == EXPLORING
 
 
 def test_a_bare_prob_best_crossing_is_not_a_winner() -> None:
@@ -195,6 +201,9 @@ def test_allocate_is_deterministic() -> None:
     [
         {"prior_alpha": -1.0},
         {"prior_beta": 0.0},
+        {"prior_alpha": 1000.5},
+        {"prior_beta": 0.005},
+        {"proof_share": 1.0},
         {"weight_floor": 0.6},
         {"winner_probability": 0.5},
         {"winner_probability": 1.0},
@@ -212,8 +221,10 @@ def test_invalid_settings_are_rejected(change: dict[str, float]) -> None:
 def test_floor_times_variants_above_one_is_rejected() -> None:
     settings = dataclasses.replace(SETTINGS, weight_floor=0.3)
     settings.validate()
-    with pytest.raises(ValueError, match="exceeds 1"):
+    with pytest.raises(ValueError, match="must stay below 1"):
         settings.validate(4)
+    with pytest.raises(ValueError, match="must stay below 1"):  # exactly 1 leaves no room
+        dataclasses.replace(SETTINGS, weight_floor=0.25).validate(4)
     ev = evidence([[1]] * 4, [[0]] * 4)
     with pytest.raises(ValueError):
         allocate(ev, settings, 10, 10)
@@ -230,3 +241,61 @@ def test_floor_times_variants_above_one_is_rejected() -> None:
 def test_invalid_evidence_is_rejected(ev: Evidence) -> None:
     with pytest.raises(ValueError):
         allocate(ev, SETTINGS, 10, 100)
+
+
+def test_the_boundary_is_where_the_mixture_likelihood_ratio_reaches_its_threshold() -> None:
+    """Independent check of the mSPRT: integrate N(d; theta, V) N(theta; 0, tau^2) over theta
+    numerically and divide by N(d; 0, V) at the boundary the policy reports."""
+    from scipy import integrate, stats
+
+    from burt.engine.policy import _MIXTURE_SPREAD, _sequential_test
+
+    n, total, rates = np.array([4000.0, 3000.0, 2500.0]), 40_000, np.array([0.12, 0.1, 0.1])
+    successes = n * rates
+    test = _sequential_test(successes, n, 0, np.ones(3, bool), 20_000, total, SETTINGS)
+    pooled = (successes.sum() + 1) / (n.sum() + 2)
+    unit = pooled * (1 - pooled)
+    tau = np.sqrt(_MIXTURE_SPREAD * unit * 4 * 3 / total)
+    for j in (1, 2):
+        sd = np.sqrt(unit * (1 / n[0] + 1 / n[j]))
+        d = test.boundary[j] * sd
+
+        def joint(theta: float, d: float = d, sd: float = sd) -> float:
+            return stats.norm.pdf(d, theta, sd) * stats.norm.pdf(theta, 0, tau)
+
+        mixture, _ = integrate.quad(joint, -20 * tau, 20 * tau, points=[d], limit=200)
+        ratio = mixture / stats.norm.pdf(d, 0, sd)
+        assert ratio == pytest.approx(2 / (1 - SETTINGS.winner_probability), rel=1e-6)
+
+
+def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
+    ev = evidence([[2000], [2000], [2000]], [[200], [240], [200]])
+    with_proof = allocate(ev, SETTINGS, 60_000, 100_000)
+    without = allocate(ev, NO_PROOF, 60_000, 100_000)
+    assert with_proof.status == without.status == EXPLORING
+    assert without.weights[0] < 0.05 and without.weights[2] < 0.05  # exploitation alone starves
+    np.testing.assert_allclose(with_proof.weights[[0, 2]], SETTINGS.proof_share / 2)
+    assert with_proof.sends_needed is not None and 0 < with_proof.sends_needed <= 60_000
+    sequential = next(c for c in with_proof.conditions if c.name == "sequential_z")
+    assert not sequential.met and sequential.value < sequential.threshold
+
+
+def test_every_condition_of_the_winner_rule_is_reported() -> None:
+    ev = evidence([[5000], [5000]], [[500], [640]])
+    result = allocate(ev, SETTINGS, 50_000, 100_000)
+    names = [c.name for c in result.conditions]
+    assert names == ["prob_best", "sends", "expected_loss", "sequential_z"]
+    assert all(c.met for c in result.conditions) and result.status == WINNER
+    assert result.sends_needed is None
+
+
+def test_false_winners_on_a_a_campaigns_stay_below_the_error_by_simulation() -> None:
+    """The winner rule looked at after every batch of an adaptive A/A campaign (with the proof
+    share feeding the rivals): the share of campaigns that ever declare must stay below 5%, as
+    Ville's inequality promises. 200 campaigns: were the true rate 5%, more than 16 (8%) would
+    happen with probability < 5%; a bare P(best) >= 0.95 rule fires in about a third of them."""
+    from burt.engine.simulation import Scenario, burt_factory, simulate
+
+    aa = Scenario(name="aa", rates=(0.1, 0.1), contacts=8_000, batches=10, replications=200)
+    result = simulate(aa, burt_factory(), seed=9).result
+    assert result.false_winner_rate is not None and result.false_winner_rate <= 0.08

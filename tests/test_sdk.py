@@ -109,7 +109,12 @@ def contacts(*ids: str) -> ContactLoad:
 def clicks(batch: Batch, variant_id: str) -> list[EventIn]:
     """A click event for every contact the batch assigned to `variant_id`."""
     return [
-        EventIn(id=f"click-{a.contact_id}", contact_id=a.contact_id, type_=CLICKED, occurred_at=NOW)
+        EventIn(
+            id=f"click-{a.contact_id}",
+            contact_id=a.contact_id,
+            type_=CLICKED,
+            occurred_at=batch.created_at,  # an outcome dated before its send would not count
+        )
         for a in batch.assignments
         if a.variant_id == variant_id
     ]

@@ -9,22 +9,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from burt.engine.policy import Evidence
+from burt.engine.peers import POLICY_NAMES, resolve_policy
 from burt.engine.simulation import (
+    BATCH_SECONDS,
     Decision,
+    Observation,
     Scenario,
+    equal_split_power,
     replication_seeds,
     run_replication,
     simulate,
-    simulate_main,
 )
+from burt.service.simulate_command import main as simulate_main
 
 RESULT_FIELDS = {
     "regret_mean",
     "regret_stderr",
     "expected_outcomes_mean",
     "winner_declared_rate",
-    "winner_correct_rate",
+    "declared_correct_rate",
+    "wrong_winner_rate",
+    "declared_at_mean",
+    "recommendation_correct_rate",
     "false_winner_rate",
     "seconds",
 }
@@ -35,13 +41,13 @@ class Spy:
     """Fixed weights; records the evidence each decision saw."""
 
     weights: np.ndarray
-    seen: list[Evidence] = field(default_factory=list)
+    seen: list[Observation] = field(default_factory=list)
 
-    def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
-        self.seen.append(evidence)
+    def decide(self, seen: Observation, remaining: int, total: int, batch_size: int) -> Decision:
+        self.seen.append(seen)
         return Decision(self.weights, None)
 
-    def recommend(self, evidence: Evidence) -> int:
+    def recommend(self, seen: Observation) -> int:
         return 0
 
 
@@ -59,14 +65,36 @@ def scenario(**changes: object) -> Scenario:
     return Scenario(**{**base, **changes})
 
 
-def test_policy_sees_only_matured_periods() -> None:
+def test_policy_sees_every_send_at_once_and_outcomes_as_they_arrive() -> None:
     spy = Spy(np.array([0.5, 0.5]))
     run_replication(scenario(delay=1), lambda k, rng: spy, replication_seeds(1, 1)[0])
-    # Batch t sees batches 0 .. t - 2: outcomes of batch t - 1 are not visible yet.
-    assert [e.sends.shape[1] for e in spy.seen] == [0, 0, 1, 2, 3]
+    # Every send drawn so far is known; outcomes of batch t - 1 are not in yet (delay 1).
+    assert [o.sends.shape[1] for o in spy.seen] == [0, 1, 2, 3, 4]
+    assert [o.matured for o in spy.seen] == [0, 0, 1, 2, 3]
+    last = spy.seen[-1]
+    assert last.successes[:, -1].sum() == 0
+    np.testing.assert_array_equal(last.ages, [4, 3, 2, 1] * np.array(BATCH_SECONDS))
+    assert set(last.arrivals.delay) <= {1.5 * BATCH_SECONDS}
+    np.testing.assert_array_equal(
+        np.bincount(last.arrivals.period, last.arrivals.count, minlength=4),
+        last.successes.sum(axis=0),
+    )
+    # The peers' two honest modes: as they arrive (all periods), or matured periods only.
+    assert last.evidence("arrive").sends.shape[1] == 4
+    assert last.evidence("mature").sends.shape[1] == 3
+
+
+def test_a_delay_profile_spreads_outcomes_over_later_batches() -> None:
     spy = Spy(np.array([0.5, 0.5]))
-    run_replication(scenario(delay=0), lambda k, rng: spy, replication_seeds(1, 1)[0])
-    assert [e.sends.shape[1] for e in spy.seen] == [0, 1, 2, 3, 4]
+    sc = scenario(rates=(0.4, 0.5), contacts=20000, delay_profile=(0.5, 0.3, 0.2))
+    run_replication(sc, lambda k, rng: spy, replication_seeds(2, 1)[0])
+    last = spy.seen[-1]  # before batch 4: batch 3 shows lag 0, batch 2 lags 0-1, ...
+    by_period = [last.arrivals.delay[last.arrivals.period == p] for p in range(4)]
+    assert {d / BATCH_SECONDS for d in by_period[3]} == {0.5}
+    assert {d / BATCH_SECONDS for d in by_period[0]} == {0.5, 1.5, 2.5}
+    lag0 = last.arrivals.count[last.arrivals.delay == 0.5 * BATCH_SECONDS].sum()
+    lag2 = last.arrivals.count[last.arrivals.delay == 2.5 * BATCH_SECONDS].sum()
+    assert lag0 > lag2 * 1.5  # 0.5 of outcomes against 0.2 (over more batches for lag 0)
 
 
 def test_regret_is_the_expected_shortfall_of_the_sends() -> None:
@@ -84,8 +112,8 @@ def test_regret_is_the_expected_shortfall_of_the_sends() -> None:
 
 def test_simulation_is_reproducible_and_counts_are_exact() -> None:
     sc = scenario()
-    first = simulate(sc, lambda k, rng: Spy(np.array([0.3, 0.7])), progress=False)
-    second = simulate(sc, lambda k, rng: Spy(np.array([0.3, 0.7])), progress=False)
+    first = simulate(sc, lambda k, rng: Spy(np.array([0.3, 0.7])))
+    second = simulate(sc, lambda k, rng: Spy(np.array([0.3, 0.7])))
     assert first.result.regret_mean == second.result.regret_mean
     for rep in first.replications:
         np.testing.assert_allclose(rep.weights.sum(axis=1), 1.0)
@@ -93,11 +121,56 @@ def test_simulation_is_reproducible_and_counts_are_exact() -> None:
 
 
 def test_aa_scenarios_report_false_winners_and_others_do_not() -> None:
-    aa = simulate(scenario(rates=(0.1, 0.1)), lambda k, rng: Spy(np.ones(2) / 2), progress=False)
+    aa = simulate(scenario(rates=(0.1, 0.1)), lambda k, rng: Spy(np.ones(2) / 2))
     assert aa.result.false_winner_rate == 0.0
     assert aa.result.regret_mean == 0.0
-    ab = simulate(scenario(), lambda k, rng: Spy(np.ones(2) / 2), progress=False)
+    assert aa.result.wrong_winner_rate is None and aa.result.declared_at_mean is None
+    ab = simulate(scenario(), lambda k, rng: Spy(np.ones(2) / 2))
     assert ab.result.false_winner_rate is None
+
+
+@dataclass
+class Declarer:
+    """Declares ``winner`` at batch ``at`` (then keeps splitting evenly)."""
+
+    winner: int
+    at: int
+    calls: int = 0
+
+    def decide(self, seen: Observation, remaining: int, total: int, batch_size: int) -> Decision:
+        self.calls += 1
+        return Decision(np.ones(2) / 2, self.winner if self.calls > self.at else None)
+
+    def recommend(self, seen: Observation) -> int:
+        return self.winner
+
+
+def test_declaration_fields() -> None:
+    sc = scenario(replications=4)  # 1003 contacts in batches of 201, 201, 201, 200, 200
+    right = simulate(sc, lambda k, rng: Declarer(1, 2)).result
+    assert right.winner_declared_rate == right.declared_correct_rate == 1.0
+    assert right.wrong_winner_rate == 0.0
+    assert right.declared_at_mean == pytest.approx(402 / 1003)
+    assert right.recommendation_correct_rate == 1.0
+    wrong = simulate(sc, lambda k, rng: Declarer(0, 0)).result
+    assert wrong.declared_correct_rate == 0.0 and wrong.wrong_winner_rate == 1.0
+    assert wrong.declared_at_mean == 0.0 and wrong.recommendation_correct_rate == 0.0
+    aa = simulate(scenario(rates=(0.1, 0.1)), lambda k, rng: Declarer(1, 0)).result
+    assert aa.false_winner_rate == 1.0 and aa.wrong_winner_rate == 1.0
+    assert aa.declared_correct_rate == 0.0
+
+
+def test_equal_split_power_matches_a_monte_carlo_of_the_test() -> None:
+    sc = scenario(rates=(0.10, 0.12, 0.09), contacts=9000, period_factors=(1.0,))
+    power = equal_split_power(sc)
+    rng = np.random.default_rng(5)
+    n = 3000
+    best = rng.binomial(n, 0.12, 20000) / n
+    runner = rng.binomial(n, 0.10, 20000) / n
+    z = (best - runner) / np.sqrt((best * (1 - best) + runner * (1 - runner)) / n)
+    simulated = np.mean(np.abs(z) >= 2.2414)  # two-sided 5% / 2 rivals
+    assert power == pytest.approx(simulated, abs=0.015)
+    assert equal_split_power(scenario(rates=(0.1, 0.1))) is None
 
 
 @pytest.mark.parametrize(
@@ -106,6 +179,8 @@ def test_aa_scenarios_report_false_winners_and_others_do_not() -> None:
         {"rates": (0.1,)},
         {"contacts": 0},
         {"delay": -1},
+        {"delay_profile": (0.5, 0.4)},
+        {"delay_profile": (1.2, -0.2)},
         {"rates": (0.9, 0.8), "period_factors": (1.5,)},
     ],
 )
@@ -155,3 +230,27 @@ def test_cli_runs_peers_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_cli_rejects_an_unknown_policy(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         simulate_main([str(_write(tmp_path)), "--policy", "nope"])
+
+
+def test_cli_help_lists_the_policies_and_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        simulate_main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(name in out for name in POLICY_NAMES)
+    assert "docs/simulation.md" in out
+
+
+@pytest.mark.parametrize("name", POLICY_NAMES)
+@pytest.mark.parametrize("mode", ["arrive", "mature"])
+def test_every_policy_runs_from_the_installed_package(name: str, mode: str) -> None:
+    run = simulate(scenario(replications=1), resolve_policy(name, mode), name)  # type: ignore[arg-type]
+    assert run.result.regret_mean >= 0.0
+    assert np.allclose(run.replications[0].weights.sum(axis=1), 1.0)
+
+
+def test_the_simulation_model_carries_no_entry_point_code() -> None:
+    import burt.engine.simulation as model
+
+    source = Path(model.__file__).read_text()
+    for banned in ("argparse", "tqdm", "matplotlib", "SystemExit", "bench"):
+        assert banned not in source

@@ -302,6 +302,33 @@ async def test_events_count_once_and_bad_contacts_are_rejected(burt: Burt) -> No
     assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
 
 
+async def test_outcome_times_give_each_contacts_earliest_event_of_a_type(burt: Burt) -> None:
+    campaign = await new_campaign(burt, ids(12), holdout=0.25)
+    batch, _ = await burt.create_experiment_batch(campaign.id, 12, "k")
+    assert batch.assignments is not None
+    sent = [(c, v) for c, v in batch.assignments if v >= 0]
+    held = next(c for c, v in batch.assignments if v < 0)
+    (c0, v0), (c1, v1) = sent[:2]
+    await burt.record_outcomes(
+        campaign.id,
+        [
+            EventIn("a", c0, "clicked", "2026-11-27T10:30:00Z"),
+            EventIn("b", c0, "clicked", "2026-11-27T10:05:00Z"),  # earlier, recorded later
+            EventIn("c", c1, "clicked", "2026-11-27T11:00:00Z"),
+            EventIn("d", c1, "opened", "2026-11-27T10:01:00Z"),  # another type
+            EventIn("e", held, "clicked", "2026-11-27T10:02:00Z"),  # held out: not sent
+        ],
+    )
+    times = sorted(await burt.store.outcome_times(campaign.id, "clicked"))
+    assert times == sorted(
+        [
+            (batch.sequence, v0, "2026-11-27T10:05:00Z"),
+            (batch.sequence, v1, "2026-11-27T11:00:00Z"),
+        ]
+    )
+    assert await burt.store.outcome_times(campaign.id, "converted") == []
+
+
 async def test_counts_equal_recount_after_a_mixed_workload(burt: Burt) -> None:
     rng = random.Random(3)
     loaded = ids(90)

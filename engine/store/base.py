@@ -118,6 +118,16 @@ class Store(Protocol):
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
         """The maintained counters: one row per (batch, variant or HOLDOUT)."""
 
+    async def outcome_times(
+        self, campaign_id: str, outcome_type: str
+    ) -> list[tuple[int, int, str]]:
+        """(batch sequence, variant, occurred_at) of each counted outcome of this type.
+
+        One row per contact that has the outcome, with the earliest `occurred_at` (RFC 3339
+        text as stored; the earliest by text order) among its events of that type; held-out
+        contacts are left out. The engine turns these into delays from the batch's draw.
+        """
+
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """The same rows as period_counts, recomputed from the raw contacts and outcomes."""
 

@@ -1085,6 +1085,28 @@ class MongoStore:
         return self._rows(headers, sends, outcomes)
 
     @_available
+    async def outcome_times(
+        self, campaign_id: str, outcome_type: str
+    ) -> list[tuple[int, int, str]]:
+        """Joined in Python: the markers say where a contact's outcome counts, the raw events
+        when it happened (the emulators' support for $lookup is not relied on)."""
+        cells = {
+            doc["contact_id"]: (doc["sequence"], doc["variant"])
+            async for doc in self._outcomes.find(
+                {"campaign_id": campaign_id, "type": outcome_type},
+                {"contact_id": 1, "sequence": 1, "variant": 1},
+            )
+        }
+        earliest: dict[str, str] = {}
+        async for doc in self._events.find(
+            {"campaign_id": campaign_id, "type": outcome_type}, {"contact_id": 1, "occurred_at": 1}
+        ):
+            contact, when = doc["contact_id"], doc["occurred_at"]
+            if contact in cells and (contact not in earliest or when < earliest[contact]):
+                earliest[contact] = when
+        return [(*cells[c], when) for c, when in earliest.items() if cells[c][1] >= 0]
+
+    @_available
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the contacts each complete batch holds, outcomes from the markers joined
         with those contacts: nothing taken from the batch counts, the cells or the markers'

@@ -489,6 +489,20 @@ class SQLiteStore:
         )
         return await self._run(self._counts, sql, campaign_id)
 
+    async def outcome_times(
+        self, campaign_id: str, outcome_type: str
+    ) -> list[tuple[int, int, str]]:
+        def read() -> list[tuple[int, int, str]]:
+            return self._db.execute(
+                "SELECT k.batch_seq, k.variant, MIN(e.occurred_at) FROM events e"
+                " JOIN contacts k ON k.id = e.contact"
+                " WHERE e.campaign = (SELECT num FROM campaigns WHERE id = ?) AND e.type = ?"
+                " AND k.batch_seq IS NOT NULL AND k.variant >= 0 GROUP BY e.contact",
+                (campaign_id, outcome_type),
+            ).fetchall()
+
+        return await self._run(read)
+
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the contacts' assignments; outcomes as distinct (contact, type) events."""
         columns = ", ".join(

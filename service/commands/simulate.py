@@ -6,9 +6,9 @@ from burt.service.cli import Commands
 
 
 def _simulate(argv: list[str]) -> int:
-    from burt.engine.simulation import simulate_main
+    from burt.service.simulate_command import main
 
-    return simulate_main(argv)
+    return main(argv)
 
 
 def register(cli: Commands) -> None:

@@ -65,9 +65,9 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Alpha of the Beta prior of every variant. Default: 1.0.",
+                description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
                 ge=0.01,
-                le=10000.0,
+                le=1000.0,
             ),
         ]
         | UnsetType
@@ -76,9 +76,9 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Beta of the Beta prior of every variant. Default: 1.0.",
+                description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
                 ge=0.01,
-                le=10000.0,
+                le=1000.0,
             ),
         ]
         | UnsetType
@@ -87,7 +87,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
+                description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
                 ge=0,
                 le=1000000,
             ),
@@ -119,7 +119,11 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
     winner_min_sends: (
         Annotated[
             int,
-            Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000),
+            Meta(
+                description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+                ge=0,
+                le=10000000,
+            ),
         ]
         | UnsetType
     ) = UNSET
@@ -158,7 +162,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="A send counts in the posterior only once it is this old (outcomes arrive late). Default: 86400.",
+                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
                 ge=0,
                 le=2592000,
             ),
@@ -227,6 +231,17 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         ]
         | UnsetType
     ) = UNSET
+    proof_share: (
+        Annotated[
+            float,
+            Meta(
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+                ge=0.0,
+                lt=1.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CampaignCreate(Struct, forbid_unknown_fields=True):
@@ -251,23 +266,23 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     prior_alpha: Annotated[
         float,
         Meta(
-            description="Alpha of the Beta prior of every variant. Default: 1.0.",
+            description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
             ge=0.01,
-            le=10000.0,
+            le=1000.0,
         ),
     ]
     prior_beta: Annotated[
         float,
         Meta(
-            description="Beta of the Beta prior of every variant. Default: 1.0.",
+            description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
             ge=0.01,
-            le=10000.0,
+            le=1000.0,
         ),
     ]
     warmup_sends: Annotated[
         int,
         Meta(
-            description="Matured sends every variant needs before the split adapts (uniform until then). Default: 50.",
+            description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
             ge=0,
             le=1000000,
         ),
@@ -289,7 +304,12 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         ),
     ]
     winner_min_sends: Annotated[
-        int, Meta(description="Matured sends the winner needs. Default: 1000.", ge=0, le=10000000)
+        int,
+        Meta(
+            description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+            ge=0,
+            le=10000000,
+        ),
     ]
     winner_max_expected_loss: Annotated[
         float,
@@ -316,7 +336,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     attribution_window_seconds: Annotated[
         int,
         Meta(
-            description="A send counts in the posterior only once it is this old (outcomes arrive late). Default: 86400.",
+            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
             ge=0,
             le=2592000,
         ),
@@ -363,6 +383,14 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
             ge=0.0,
             lt=0.5,
+        ),
+    ]
+    proof_share: Annotated[
+        float,
+        Meta(
+            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+            ge=0.0,
+            lt=1.0,
         ),
     ]
 
@@ -548,28 +576,96 @@ class Posterior(Struct, forbid_unknown_fields=True):
     ci_high: Annotated[float, Meta(description="97.5% quantile.")]
 
 
+class Lift(Struct, forbid_unknown_fields=True):
+    reference_variant_id: Annotated[str, Meta(description="The variant compared against.")]
+    relative: Annotated[
+        float,
+        Meta(description="Ratio of posterior means minus one (-0.2: 20% fewer outcomes per send)."),
+    ]
+    ci_low: Annotated[
+        float, Meta(description="2.5% quantile (normal approximation of the log ratio).")
+    ]
+    ci_high: Annotated[float, Meta(description="97.5% quantile.")]
+
+
 class VariantStats(Struct, forbid_unknown_fields=True):
     variant_id: Annotated[str, Meta(description="The variant id.")]
+    label: Annotated[str, Meta(description="The variant's label (subject line, template).")]
     sends: Annotated[int, Meta(description="Contacts assigned to it.")]
-    matured_sends: Annotated[
-        int, Meta(description="Of those, sent at least the attribution window ago.")
+    effective_sends: Annotated[
+        float,
+        Meta(
+            description="Its sends, each weighted by the share of its outcomes that should have arrived by now."
+        ),
     ]
     outcomes: OutcomeCounts
+    counted_outcomes: Annotated[
+        int,
+        Meta(
+            description="Optimized outcomes counted in the posterior (dated after their batch's draw, within the attribution window)."
+        ),
+    ]
+    late_outcomes: Annotated[
+        int,
+        Meta(
+            description="Optimized outcomes recorded but not counted: they came later than the attribution window after their send."
+        ),
+    ]
+    observed_rate: Annotated[float, Meta(description="Counted outcomes per effective send.")]
     posterior: Posterior
     prob_best: Annotated[float, Meta(description="Probability that its rate is the highest.")]
     expected_loss: Annotated[
         float, Meta(description="E[max rate − its rate]: what choosing it would cost.")
     ]
+    lift: (
+        Annotated[
+            Lift,
+            Meta(description="Its lift over the reference variant; null for the reference itself."),
+        ]
+        | None
+    )
     weight: Annotated[float, Meta(description="Its weight in the next batch.")]
     guardrail_tripped: Annotated[
         bool, Meta(description="Its unsubscribe rate is credibly worse; it gets no more traffic.")
     ]
 
 
+class WinnerCondition(Struct, forbid_unknown_fields=True):
+    name: Annotated[
+        Literal["prob_best", "sends", "expected_loss", "sequential_z"],
+        Meta(
+            description="prob_best: its probability of being best; sends: its effective sends; expected_loss: its expected loss; sequential_z: its lead over the closest rival in standard errors, against the always-valid (mSPRT) boundary."
+        ),
+    ]
+    value: Annotated[float, Meta(description="The current value.")]
+    threshold: Annotated[float, Meta(description="The value it must reach.")]
+    comparison: Annotated[
+        Literal[">=", "<="], Meta(description="How value must compare with threshold.")
+    ]
+    met: bool
+
+
 class Decision(Struct, forbid_unknown_fields=True):
     status: DecisionStatus
     winner_variant_id: Annotated[str, Meta(description="The winner, once declared.")] | None
     winner_probability: Annotated[float, Meta(description="Its probability of being best.")] | None
+    leader_variant_id: Annotated[str, Meta(description="The variant most likely to be best now.")]
+    summary: Annotated[str, Meta(description="The decision in a sentence.")]
+    conditions: Annotated[
+        list[WinnerCondition],
+        Meta(
+            description="Every condition of the winner rule for the leader; a winner is declared when all are met."
+        ),
+    ]
+    sends_needed: (
+        Annotated[
+            int,
+            Meta(
+                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold; null when no estimate can be made (or a winner is declared)."
+            ),
+        ]
+        | None
+    )
 
 
 class SampleRatioMismatch(Struct, forbid_unknown_fields=True):
@@ -587,6 +683,9 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
     optimize: OptimizedOutcome
     contacts_total: int
     contacts_pending: int
+    attribution_window_seconds: Annotated[
+        int, Meta(description="The longest delay from a send to an outcome that counts.")
+    ]
     variants: list[VariantStats]
     decision: Decision
     srm: SampleRatioMismatch

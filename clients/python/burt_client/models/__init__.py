@@ -25,6 +25,7 @@ from .event_rejection import EventRejection
 from .health import Health
 from .health_status import HealthStatus
 from .holdout_stats import HoldoutStats
+from .lift import Lift
 from .optimized_outcome import OptimizedOutcome
 from .outcome_counts import OutcomeCounts
 from .outcome_type import OutcomeType
@@ -38,6 +39,9 @@ from .variant import Variant
 from .variant_count import VariantCount
 from .variant_stats import VariantStats
 from .variant_weight import VariantWeight
+from .winner_condition import WinnerCondition
+from .winner_condition_comparison import WinnerConditionComparison
+from .winner_condition_name import WinnerConditionName
 
 __all__ = (
     "Allocation",
@@ -65,6 +69,7 @@ __all__ = (
     "Health",
     "HealthStatus",
     "HoldoutStats",
+    "Lift",
     "OptimizedOutcome",
     "OutcomeCounts",
     "OutcomeType",
@@ -78,4 +83,7 @@ __all__ = (
     "VariantCount",
     "VariantStats",
     "VariantWeight",
+    "WinnerCondition",
+    "WinnerConditionComparison",
+    "WinnerConditionName",
 )

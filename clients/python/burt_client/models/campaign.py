@@ -29,8 +29,8 @@ class Campaign:
             'weight_floor': 0.01, 'winner_probability': 0.95, 'winner_min_sends': 1000, 'winner_max_expected_loss': 0.001,
             'all_in': True, 'holdout_fraction': 0.0, 'attribution_window_seconds': 21600, 'unsubscribe_guardrail': True,
             'guardrail_probability': 0.995, 'period_adjustment': True, 'horizon_power': 1.0, 'exploration_value': 1.0,
-            'elimination_probability': 0.05}, 'contacts_total': 50000, 'contacts_pending': 48000, 'version': 1,
-            'created_at': '2026-11-27T08:00:00Z', 'updated_at': '2026-11-27T08:00:00Z'}
+            'elimination_probability': 0.05, 'proof_share': 0.3}, 'contacts_total': 50000, 'contacts_pending': 48000,
+            'version': 1, 'created_at': '2026-11-27T08:00:00Z', 'updated_at': '2026-11-27T08:00:00Z'}
 
     Attributes:
         id (str): The campaign id. Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.

@@ -1,30 +1,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.decision_status import DecisionStatus
 
+if TYPE_CHECKING:
+    from ..models.winner_condition import WinnerCondition
+
+
 T = TypeVar("T", bound="Decision")
 
 
 @_attrs_define
 class Decision:
-    """What the policy concludes now.
+    """What the policy concludes now, and why.
 
     Attributes:
         status (DecisionStatus): `warming_up` (uniform until every variant has its warm-up sends), `exploring`, or
             `winner` (declared). Example: exploring.
         winner_variant_id (None | str): The winner, once declared.
         winner_probability (float | None): Its probability of being best.
+        leader_variant_id (str): The variant most likely to be best now.
+        summary (str): The decision in a sentence.
+        conditions (list[WinnerCondition]): Every condition of the winner rule for the leader; a winner is declared when
+            all are met.
+        sends_needed (int | None): Estimated further contacts until the winner rule could conclude, if the differences
+            seen so far hold; null when no estimate can be made (or a winner is declared).
     """
 
     status: DecisionStatus
     winner_variant_id: None | str
     winner_probability: float | None
+    leader_variant_id: str
+    summary: str
+    conditions: list[WinnerCondition]
+    sends_needed: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +50,18 @@ class Decision:
         winner_probability: float | None
         winner_probability = self.winner_probability
 
+        leader_variant_id = self.leader_variant_id
+
+        summary = self.summary
+
+        conditions = []
+        for conditions_item_data in self.conditions:
+            conditions_item = conditions_item_data.to_dict()
+            conditions.append(conditions_item)
+
+        sends_needed: int | None
+        sends_needed = self.sends_needed
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -43,6 +69,10 @@ class Decision:
                 "status": status,
                 "winner_variant_id": winner_variant_id,
                 "winner_probability": winner_probability,
+                "leader_variant_id": leader_variant_id,
+                "summary": summary,
+                "conditions": conditions,
+                "sends_needed": sends_needed,
             }
         )
 
@@ -50,6 +80,8 @@ class Decision:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.winner_condition import WinnerCondition  # noqa: PLC0415
+
         d = dict(src_dict)
         status = DecisionStatus(d.pop("status"))
 
@@ -67,10 +99,32 @@ class Decision:
 
         winner_probability = _parse_winner_probability(d.pop("winner_probability"))
 
+        leader_variant_id = d.pop("leader_variant_id")
+
+        summary = d.pop("summary")
+
+        conditions = []
+        _conditions = d.pop("conditions")
+        for conditions_item_data in _conditions:
+            conditions_item = WinnerCondition.from_dict(conditions_item_data)
+
+            conditions.append(conditions_item)
+
+        def _parse_sends_needed(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        sends_needed = _parse_sends_needed(d.pop("sends_needed"))
+
         decision = cls(
             status=status,
             winner_variant_id=winner_variant_id,
             winner_probability=winner_probability,
+            leader_variant_id=leader_variant_id,
+            summary=summary,
+            conditions=conditions,
+            sends_needed=sends_needed,
         )
 
         decision.additional_properties = d

@@ -19,23 +19,27 @@ class PolicySettings:
             {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}
 
         Attributes:
-            prior_alpha (float | Unset): Alpha of the Beta prior of every variant. Default: 1.0.
-            prior_beta (float | Unset): Beta of the Beta prior of every variant. Default: 1.0.
-            warmup_sends (int | Unset): Matured sends every variant needs before the split adapts (uniform until then).
-                Default: 50.
+            prior_alpha (float | Unset): Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would
+                outweigh any campaign). Default: 1.0.
+            prior_beta (float | Unset): Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.
+            warmup_sends (int | Unset): Sends (weighted by how far their outcomes have arrived) every variant needs before
+                the split adapts (uniform until then). Default: 50.
             weight_floor (float | Unset): Minimum weight of every variant while exploring (the floor times the number of
                 variants must stay below 1). Default: 0.01.
             winner_probability (float | Unset): Probability of being best a variant needs to be declared the winner; the
                 leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps
                 false winners rare although results are checked after every batch. Default: 0.95.
-            winner_min_sends (int | Unset): Matured sends the winner needs. Default: 1000.
+            winner_min_sends (int | Unset): Sends (weighted by how far their outcomes have arrived) the winner needs.
+                Default: 1000.
             winner_max_expected_loss (float | Unset): Largest expected loss (in rate units) the winner may carry. Default:
                 0.001.
             all_in (bool | Unset): Once a winner is declared, send every remaining contact to it. Default: true.
             holdout_fraction (float | Unset): Share of every batch held out (assigned no variant, sent nothing) as a
                 baseline. Default: 0.0.
-            attribution_window_seconds (int | Unset): A send counts in the posterior only once it is this old (outcomes
-                arrive late). Default: 86400.
+            attribution_window_seconds (int | Unset): The longest delay from a batch's draw to an outcome that still counts;
+                later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of
+                its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never
+                waits for the window. 0 counts every outcome at once. Default: 86400.
             unsubscribe_guardrail (bool | Unset): Stop feeding a variant whose unsubscribe rate is credibly worse than the
                 best one's. Default: true.
             guardrail_probability (float | Unset): How sure the guardrail must be that a variant's unsubscribe rate is
@@ -48,6 +52,9 @@ class PolicySettings:
                 the contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
                 weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
+            proof_share (float | Unset): Share of every batch kept for the rivals the winner rule's sequential test has not
+                settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend
+                nothing on proof, earn the most, declare rarely). Default: 0.3.
     """
 
     prior_alpha: float | Unset = UNSET
@@ -66,6 +73,7 @@ class PolicySettings:
     horizon_power: float | Unset = UNSET
     exploration_value: float | Unset = UNSET
     elimination_probability: float | Unset = UNSET
+    proof_share: float | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         prior_alpha = self.prior_alpha
@@ -99,6 +107,8 @@ class PolicySettings:
         exploration_value = self.exploration_value
 
         elimination_probability = self.elimination_probability
+
+        proof_share = self.proof_share
 
         field_dict: dict[str, Any] = {}
 
@@ -135,6 +145,8 @@ class PolicySettings:
             field_dict["exploration_value"] = exploration_value
         if elimination_probability is not UNSET:
             field_dict["elimination_probability"] = elimination_probability
+        if proof_share is not UNSET:
+            field_dict["proof_share"] = proof_share
 
         return field_dict
 
@@ -173,6 +185,8 @@ class PolicySettings:
 
         elimination_probability = d.pop("elimination_probability", UNSET)
 
+        proof_share = d.pop("proof_share", UNSET)
+
         policy_settings = cls(
             prior_alpha=prior_alpha,
             prior_beta=prior_beta,
@@ -190,6 +204,7 @@ class PolicySettings:
             horizon_power=horizon_power,
             exploration_value=exploration_value,
             elimination_probability=elimination_probability,
+            proof_share=proof_share,
         )
 
         return policy_settings

@@ -11,7 +11,7 @@ T = TypeVar("T", bound="Posterior")
 
 @_attrs_define
 class Posterior:
-    """Beta posterior of the optimized outcome's rate, from matured sends.
+    """Beta posterior of the optimized outcome's rate, from the counted outcomes and the effective sends.
 
     Example:
         {'alpha': 41.0, 'beta': 961.0, 'mean': 0.0409, 'ci_low': 0.0295, 'ci_high': 0.0543}

@@ -14,21 +14,25 @@ class ResolvedPolicySettings:
     """The policy settings in force, every field present.
 
     Attributes:
-        prior_alpha (float): Alpha of the Beta prior of every variant. Default: 1.0.
-        prior_beta (float): Beta of the Beta prior of every variant. Default: 1.0.
-        warmup_sends (int): Matured sends every variant needs before the split adapts (uniform until then). Default: 50.
+        prior_alpha (float): Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any
+            campaign). Default: 1.0.
+        prior_beta (float): Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.
+        warmup_sends (int): Sends (weighted by how far their outcomes have arrived) every variant needs before the split
+            adapts (uniform until then). Default: 50.
         weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
             must stay below 1). Default: 0.01.
         winner_probability (float): Probability of being best a variant needs to be declared the winner; the leader must
             also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners
             rare although results are checked after every batch. Default: 0.95.
-        winner_min_sends (int): Matured sends the winner needs. Default: 1000.
+        winner_min_sends (int): Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.
         winner_max_expected_loss (float): Largest expected loss (in rate units) the winner may carry. Default: 0.001.
         all_in (bool): Once a winner is declared, send every remaining contact to it. Default: true.
         holdout_fraction (float): Share of every batch held out (assigned no variant, sent nothing) as a baseline.
             Default: 0.0.
-        attribution_window_seconds (int): A send counts in the posterior only once it is this old (outcomes arrive
-            late). Default: 86400.
+        attribution_window_seconds (int): The longest delay from a batch's draw to an outcome that still counts; later
+            outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its
+            outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits
+            for the window. 0 counts every outcome at once. Default: 86400.
         unsubscribe_guardrail (bool): Stop feeding a variant whose unsubscribe rate is credibly worse than the best
             one's. Default: true.
         guardrail_probability (float): How sure the guardrail must be that a variant's unsubscribe rate is worse.
@@ -41,6 +45,9 @@ class ResolvedPolicySettings:
             contacts left, is worth fewer outcomes than this. Default: 1.0.
         elimination_probability (float): A variant whose probability of being best falls below this loses its weight
             floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
+        proof_share (float): Share of every batch kept for the rivals the winner rule's sequential test has not settled
+            yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on
+            proof, earn the most, declare rarely). Default: 0.3.
     """
 
     prior_alpha: float
@@ -59,6 +66,7 @@ class ResolvedPolicySettings:
     horizon_power: float
     exploration_value: float
     elimination_probability: float
+    proof_share: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +102,8 @@ class ResolvedPolicySettings:
 
         elimination_probability = self.elimination_probability
 
+        proof_share = self.proof_share
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -114,6 +124,7 @@ class ResolvedPolicySettings:
                 "horizon_power": horizon_power,
                 "exploration_value": exploration_value,
                 "elimination_probability": elimination_probability,
+                "proof_share": proof_share,
             }
         )
 
@@ -154,6 +165,8 @@ class ResolvedPolicySettings:
 
         elimination_probability = d.pop("elimination_probability")
 
+        proof_share = d.pop("proof_share")
+
         resolved_policy_settings = cls(
             prior_alpha=prior_alpha,
             prior_beta=prior_beta,
@@ -171,6 +184,7 @@ class ResolvedPolicySettings:
             horizon_power=horizon_power,
             exploration_value=exploration_value,
             elimination_probability=elimination_probability,
+            proof_share=proof_share,
         )
 
         resolved_policy_settings.additional_properties = d

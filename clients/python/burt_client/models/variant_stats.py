@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.lift import Lift
     from ..models.outcome_counts import OutcomeCounts
     from ..models.posterior import Posterior
 
@@ -20,43 +21,71 @@ class VariantStats:
 
     Attributes:
         variant_id (str): The variant id.
+        label (str): The variant's label (subject line, template).
         sends (int): Contacts assigned to it.
-        matured_sends (int): Of those, sent at least the attribution window ago.
+        effective_sends (float): Its sends, each weighted by the share of its outcomes that should have arrived by now.
         outcomes (OutcomeCounts): Contacts with each outcome. Example: {'delivered': 990, 'opened': 300, 'clicked': 40,
             'converted': 5, 'unsubscribed': 2, 'bounced': 10}.
-        posterior (Posterior): Beta posterior of the optimized outcome's rate, from matured sends. Example: {'alpha':
-            41.0, 'beta': 961.0, 'mean': 0.0409, 'ci_low': 0.0295, 'ci_high': 0.0543}.
+        counted_outcomes (int): Optimized outcomes counted in the posterior (dated after their batch's draw, within the
+            attribution window).
+        late_outcomes (int): Optimized outcomes recorded but not counted: they came later than the attribution window
+            after their send.
+        observed_rate (float): Counted outcomes per effective send.
+        posterior (Posterior): Beta posterior of the optimized outcome's rate, from the counted outcomes and the
+            effective sends. Example: {'alpha': 41.0, 'beta': 961.0, 'mean': 0.0409, 'ci_low': 0.0295, 'ci_high': 0.0543}.
         prob_best (float): Probability that its rate is the highest.
         expected_loss (float): E[max rate − its rate]: what choosing it would cost.
+        lift (Lift | None): Its lift over the reference variant; null for the reference itself.
         weight (float): Its weight in the next batch.
         guardrail_tripped (bool): Its unsubscribe rate is credibly worse; it gets no more traffic.
     """
 
     variant_id: str
+    label: str
     sends: int
-    matured_sends: int
+    effective_sends: float
     outcomes: OutcomeCounts
+    counted_outcomes: int
+    late_outcomes: int
+    observed_rate: float
     posterior: Posterior
     prob_best: float
     expected_loss: float
+    lift: Lift | None
     weight: float
     guardrail_tripped: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.lift import Lift  # noqa: PLC0415
+
         variant_id = self.variant_id
+
+        label = self.label
 
         sends = self.sends
 
-        matured_sends = self.matured_sends
+        effective_sends = self.effective_sends
 
         outcomes = self.outcomes.to_dict()
+
+        counted_outcomes = self.counted_outcomes
+
+        late_outcomes = self.late_outcomes
+
+        observed_rate = self.observed_rate
 
         posterior = self.posterior.to_dict()
 
         prob_best = self.prob_best
 
         expected_loss = self.expected_loss
+
+        lift: dict[str, Any] | None
+        if isinstance(self.lift, Lift):
+            lift = self.lift.to_dict()
+        else:
+            lift = self.lift
 
         weight = self.weight
 
@@ -67,12 +96,17 @@ class VariantStats:
         field_dict.update(
             {
                 "variant_id": variant_id,
+                "label": label,
                 "sends": sends,
-                "matured_sends": matured_sends,
+                "effective_sends": effective_sends,
                 "outcomes": outcomes,
+                "counted_outcomes": counted_outcomes,
+                "late_outcomes": late_outcomes,
+                "observed_rate": observed_rate,
                 "posterior": posterior,
                 "prob_best": prob_best,
                 "expected_loss": expected_loss,
+                "lift": lift,
                 "weight": weight,
                 "guardrail_tripped": guardrail_tripped,
             }
@@ -82,17 +116,26 @@ class VariantStats:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.lift import Lift  # noqa: PLC0415
         from ..models.outcome_counts import OutcomeCounts  # noqa: PLC0415
         from ..models.posterior import Posterior  # noqa: PLC0415
 
         d = dict(src_dict)
         variant_id = d.pop("variant_id")
 
+        label = d.pop("label")
+
         sends = d.pop("sends")
 
-        matured_sends = d.pop("matured_sends")
+        effective_sends = d.pop("effective_sends")
 
         outcomes = OutcomeCounts.from_dict(d.pop("outcomes"))
+
+        counted_outcomes = d.pop("counted_outcomes")
+
+        late_outcomes = d.pop("late_outcomes")
+
+        observed_rate = d.pop("observed_rate")
 
         posterior = Posterior.from_dict(d.pop("posterior"))
 
@@ -100,18 +143,38 @@ class VariantStats:
 
         expected_loss = d.pop("expected_loss")
 
+        def _parse_lift(data: object) -> Lift | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                lift_type_1 = Lift.from_dict(data)
+
+                return lift_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Lift | None, data)
+
+        lift = _parse_lift(d.pop("lift"))
+
         weight = d.pop("weight")
 
         guardrail_tripped = d.pop("guardrail_tripped")
 
         variant_stats = cls(
             variant_id=variant_id,
+            label=label,
             sends=sends,
-            matured_sends=matured_sends,
+            effective_sends=effective_sends,
             outcomes=outcomes,
+            counted_outcomes=counted_outcomes,
+            late_outcomes=late_outcomes,
+            observed_rate=observed_rate,
             posterior=posterior,
             prob_best=prob_best,
             expected_loss=expected_loss,
+            lift=lift,
             weight=weight,
             guardrail_tripped=guardrail_tripped,
         )

@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -7,18 +8,33 @@ import httpx
 from ...client import AuthenticatedClient, Client
 from ...models.campaign_stats import CampaignStats
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     campaign_id: str,
+    *,
+    control: str | Unset = UNSET,
+    as_of: datetime.datetime | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["control"] = control
+
+    json_as_of: str | Unset = UNSET
+    if not isinstance(as_of, Unset):
+        json_as_of = as_of.isoformat()
+    params["as_of"] = json_as_of
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/campaigns/{campaign_id}/stats".format(
             campaign_id=quote(str(campaign_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -29,6 +45,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_200 = CampaignStats.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -60,17 +81,27 @@ def sync_detailed(
     campaign_id: str,
     *,
     client: AuthenticatedClient | Client,
+    control: str | Unset = UNSET,
+    as_of: datetime.datetime | Unset = UNSET,
 ) -> Response[CampaignStats | Problem]:
     """Campaign statistics and decision
 
-     Per variant: sends, matured sends (sent at least `attribution_window_seconds` ago: only
-    those enter the posterior), outcome counts by type, the Beta posterior of the optimized
-    outcome with its 95% equal-tailed credible interval, the probability of being best and the
-    expected loss; the current allocation; the decision; a sample-ratio-mismatch test of the
-    assigned counts against the intended weights. Pure read.
+     Per variant: its label, sends and effective sends (each send weighted by the share of its
+    outcomes that should have arrived by now, from the delays this campaign's own events
+    show), outcome counts by type, the optimized outcomes counted and those that arrived
+    later than the attribution window (recorded, not counted), the observed rate, the Beta
+    posterior with its 95% equal-tailed credible interval, the probability of being best,
+    the expected loss and the relative lift over the `control` variant (or, without one,
+    over the current leader) with a 95% interval. The decision: its status, a sentence
+    saying it, and every condition of the winner rule with its current value, threshold and
+    whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
+    mismatch test of the assigned counts against the intended weights. With
+    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        control (str | Unset):
+        as_of (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -82,6 +113,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        control=control,
+        as_of=as_of,
     )
 
     response = client.get_httpx_client().request(
@@ -95,17 +128,27 @@ def sync(
     campaign_id: str,
     *,
     client: AuthenticatedClient | Client,
+    control: str | Unset = UNSET,
+    as_of: datetime.datetime | Unset = UNSET,
 ) -> CampaignStats | Problem | None:
     """Campaign statistics and decision
 
-     Per variant: sends, matured sends (sent at least `attribution_window_seconds` ago: only
-    those enter the posterior), outcome counts by type, the Beta posterior of the optimized
-    outcome with its 95% equal-tailed credible interval, the probability of being best and the
-    expected loss; the current allocation; the decision; a sample-ratio-mismatch test of the
-    assigned counts against the intended weights. Pure read.
+     Per variant: its label, sends and effective sends (each send weighted by the share of its
+    outcomes that should have arrived by now, from the delays this campaign's own events
+    show), outcome counts by type, the optimized outcomes counted and those that arrived
+    later than the attribution window (recorded, not counted), the observed rate, the Beta
+    posterior with its 95% equal-tailed credible interval, the probability of being best,
+    the expected loss and the relative lift over the `control` variant (or, without one,
+    over the current leader) with a 95% interval. The decision: its status, a sentence
+    saying it, and every condition of the winner rule with its current value, threshold and
+    whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
+    mismatch test of the assigned counts against the intended weights. With
+    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        control (str | Unset):
+        as_of (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,6 +161,8 @@ def sync(
     return sync_detailed(
         campaign_id=campaign_id,
         client=client,
+        control=control,
+        as_of=as_of,
     ).parsed
 
 
@@ -125,17 +170,27 @@ async def asyncio_detailed(
     campaign_id: str,
     *,
     client: AuthenticatedClient | Client,
+    control: str | Unset = UNSET,
+    as_of: datetime.datetime | Unset = UNSET,
 ) -> Response[CampaignStats | Problem]:
     """Campaign statistics and decision
 
-     Per variant: sends, matured sends (sent at least `attribution_window_seconds` ago: only
-    those enter the posterior), outcome counts by type, the Beta posterior of the optimized
-    outcome with its 95% equal-tailed credible interval, the probability of being best and the
-    expected loss; the current allocation; the decision; a sample-ratio-mismatch test of the
-    assigned counts against the intended weights. Pure read.
+     Per variant: its label, sends and effective sends (each send weighted by the share of its
+    outcomes that should have arrived by now, from the delays this campaign's own events
+    show), outcome counts by type, the optimized outcomes counted and those that arrived
+    later than the attribution window (recorded, not counted), the observed rate, the Beta
+    posterior with its 95% equal-tailed credible interval, the probability of being best,
+    the expected loss and the relative lift over the `control` variant (or, without one,
+    over the current leader) with a 95% interval. The decision: its status, a sentence
+    saying it, and every condition of the winner rule with its current value, threshold and
+    whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
+    mismatch test of the assigned counts against the intended weights. With
+    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        control (str | Unset):
+        as_of (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,6 +202,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         campaign_id=campaign_id,
+        control=control,
+        as_of=as_of,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -158,17 +215,27 @@ async def asyncio(
     campaign_id: str,
     *,
     client: AuthenticatedClient | Client,
+    control: str | Unset = UNSET,
+    as_of: datetime.datetime | Unset = UNSET,
 ) -> CampaignStats | Problem | None:
     """Campaign statistics and decision
 
-     Per variant: sends, matured sends (sent at least `attribution_window_seconds` ago: only
-    those enter the posterior), outcome counts by type, the Beta posterior of the optimized
-    outcome with its 95% equal-tailed credible interval, the probability of being best and the
-    expected loss; the current allocation; the decision; a sample-ratio-mismatch test of the
-    assigned counts against the intended weights. Pure read.
+     Per variant: its label, sends and effective sends (each send weighted by the share of its
+    outcomes that should have arrived by now, from the delays this campaign's own events
+    show), outcome counts by type, the optimized outcomes counted and those that arrived
+    later than the attribution window (recorded, not counted), the observed rate, the Beta
+    posterior with its 95% equal-tailed credible interval, the probability of being best,
+    the expected loss and the relative lift over the `control` variant (or, without one,
+    over the current leader) with a 95% interval. The decision: its status, a sentence
+    saying it, and every condition of the winner rule with its current value, threshold and
+    whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
+    mismatch test of the assigned counts against the intended weights. With
+    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
+        control (str | Unset):
+        as_of (datetime.datetime | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,5 +249,7 @@ async def asyncio(
         await asyncio_detailed(
             campaign_id=campaign_id,
             client=client,
+            control=control,
+            as_of=as_of,
         )
     ).parsed

@@ -1,7 +1,10 @@
 """Peer policies, implemented from their documentation, behind the simulator's Policy protocol.
 
-Every peer sees the same matured evidence as burt (the simulator hides immature periods) and is
-rebuilt for each replication with its own random generator.
+Every peer sees the same world as burt, in one of two honest modes (``PeerMode``): outcomes
+counted as they arrive (fresh sends count as misses), or only batches whose every outcome has
+arrived. ``make bench-policy`` runs both and scores a peer by its better one. Peers are rebuilt
+for each replication with their own random generator; mabwiser and bayesianbandits are imported
+only when their peer is built (``pip install 'burt[peers]'``).
 
 - ``uniform``: an equal split to the end.
 - ``ab-test``: a fixed-horizon A/B test on the first 20% of contacts (uniform split), analysed once
@@ -20,14 +23,26 @@ rebuilt for each replication with its own random generator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from scipy import stats
 
 from burt.engine.policy import Evidence
-from burt.engine.simulation import Decision, PolicyFactory, burt_factory
+from burt.engine.simulation import (
+    DEFAULT_POLICY,
+    Decision,
+    Observation,
+    PeerMode,
+    Policy,
+    PolicyFactory,
+    burt_factory,
+)
 from burt.engine.stats import prob_best_and_expected_loss
+
+PEER_MODES: tuple[PeerMode, ...] = ("arrive", "mature")
 
 
 def _uniform(k: int) -> np.ndarray:
@@ -250,7 +265,33 @@ def _seed(rng: np.random.Generator) -> int:
     return int(rng.integers(2**31 - 1))
 
 
-PEERS: dict[str, PolicyFactory] = {
+class EvidencePolicy(Protocol):
+    """A peer: decides from plain counts, knowing nothing of maturity."""
+
+    def decide(
+        self, evidence: Evidence, remaining: int, total: int, batch_size: int
+    ) -> Decision: ...
+
+    def recommend(self, evidence: Evidence) -> int: ...
+
+
+@dataclass
+class Honest:
+    """A peer behind the simulator's Policy protocol, seeing outcomes in one honest mode."""
+
+    peer: EvidencePolicy
+    mode: PeerMode
+
+    def decide(self, seen: Observation, remaining: int, total: int, batch_size: int) -> Decision:
+        return self.peer.decide(seen.evidence(self.mode), remaining, total, batch_size)
+
+    def recommend(self, seen: Observation) -> int:
+        return self.peer.recommend(seen.evidence("arrive"))
+
+
+PeerFactory = Callable[[int, np.random.Generator], EvidencePolicy]
+
+PEERS: dict[str, PeerFactory] = {
     "uniform": lambda k, rng: Uniform(k),
     "ab-test": lambda k, rng: FixedABTest(k),
     "mabwiser-ts": lambda k, rng: MabwiserThompson(k, _seed(rng)),
@@ -258,5 +299,23 @@ PEERS: dict[str, PolicyFactory] = {
     "email-platform": lambda k, rng: EmailPlatformRule(k),
     "growthbook": lambda k, rng: GrowthBookBandit(k, rng),
 }
+POLICY_NAMES: tuple[str, ...] = (DEFAULT_POLICY, *PEERS)
 
-ALL_POLICIES: dict[str, PolicyFactory] = {"burt": burt_factory(), **PEERS}
+
+def peer_factory(name: str, mode: PeerMode) -> PolicyFactory:
+    """The named peer seeing outcomes in ``mode``."""
+    make = PEERS[name]
+
+    def build(k: int, rng: np.random.Generator) -> Policy:
+        return Honest(make(k, rng), mode)
+
+    return build
+
+
+def resolve_policy(name: str, mode: PeerMode = "arrive") -> PolicyFactory:
+    """burt's default policy or a peer in ``mode``; KeyError names the choices."""
+    if name == DEFAULT_POLICY:
+        return burt_factory()
+    if name not in PEERS:
+        raise KeyError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
+    return peer_factory(name, mode)
