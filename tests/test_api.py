@@ -558,8 +558,15 @@ def test_an_erased_contact_leaves_the_numbers_as_they_were(api: Api) -> None:
 
     after = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
     assert (after["contacts_total"], after["contacts_pending"]) == (3, 0)
-    for key in ("variants", "decision", "srm", "holdout"):
+    for key in ("variants", "srm", "holdout"):
         assert after[key] == stats[key]
+    # The evidence is unchanged; only thresholds that depend on the contacts still to come
+    # (the pending contact is gone) may move.
+    before_decision, after_decision = stats["decision"], after["decision"]
+    assert after_decision["status"] == before_decision["status"]
+    assert [(c["name"], c["value"]) for c in after_decision["conditions"]] == [
+        (c["name"], c["value"]) for c in before_decision["conditions"]
+    ]
     read = api.client.get(f"/campaigns/{cid}/batches/{batch['id']}", headers=api.headers()).json()
     assert read["assignments"] == [] and read["counts"] == batch["counts"]
     late = api.events(cid, [event("e-late", "ann@example.com", "converted")]).json()

@@ -1,4 +1,4 @@
-"""`burt report CAMPAIGN_ID --out report.html`: a campaign report, which parses its own arguments."""
+"""`burt report CAMPAIGN_ID --out report.html`: a campaign report (parses its own arguments)."""
 
 from __future__ import annotations
 
