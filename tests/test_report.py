@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.live import LiveServer, live_server
+from testing_support.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

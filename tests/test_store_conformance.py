@@ -617,14 +617,21 @@ async def test_a_draw_racing_a_delete_leaves_nothing_behind(
 
 async def erasure_view(burt: Burt, campaign_id: str) -> tuple[Any, ...]:
     """What erasing a contact must not change: counters, recount, stats at a fixed instant
-    (all but the contact counts, which lose an erased pending contact)."""
+    (all but the contact counts, which lose an erased pending contact, and the winner rule's
+    thresholds, which depend on how many contacts are still to come)."""
     frozen = Burt(burt.store, tenant=TENANT, clock=lambda: datetime(2027, 1, 1, tzinfo=UTC))
     rows = await burt.store.period_counts(campaign_id)
     assert rows == await burt.store.recount(campaign_id)
     stats = await frozen.get_campaign_stats(campaign_id)
     allocation = dataclasses.replace(stats.allocation, contacts_pending=0)
-    return rows, dataclasses.replace(
-        stats, contacts_total=0, contacts_pending=0, allocation=allocation
+    evidence = [(c.name, c.value) for c in stats.decision.conditions]
+    decision = dataclasses.replace(stats.decision, conditions=())
+    return (
+        rows,
+        evidence,
+        dataclasses.replace(
+            stats, contacts_total=0, contacts_pending=0, allocation=allocation, decision=decision
+        ),
     )
 
 
