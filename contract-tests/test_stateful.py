@@ -16,10 +16,13 @@ import hypothesis
 from conftest import linked_schema
 from schemathesis import Case, Response
 
-schema = linked_schema()
+# Deleting a campaign or erasing a contact ends what a sequence can reach (everything after is a
+# 404); both have their own tests (tests/test_api.py, the conformance suite) and run in
+# test_contract.py. Left in, they spend the step budget that should reach deep campaigns.
+schema = linked_schema().exclude(operation_id=["deleteCampaign", "eraseContact"])
 
 SETTINGS = hypothesis.settings(
-    max_examples=60,
+    max_examples=100,
     stateful_step_count=16,
     phases=[hypothesis.Phase.generate],  # schemathesis' default for stateful runs: no shrinking
     deadline=None,
