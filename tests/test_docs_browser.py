@@ -15,7 +15,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from burt.service.config import spec
+from burt.service.contract import spec
 from testing_support.browser import chromium, console_errors, requested_urls
 from testing_support.live import BURT, LiveServer, live_server
 

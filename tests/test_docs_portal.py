@@ -13,7 +13,8 @@ import yaml
 from starlette.testclient import TestClient
 
 from burt.service.app import create_app
-from burt.service.config import SPEC_PATH, Config
+from burt.service.config import Config
+from burt.service.contract import SPEC_PATH
 from burt.service.docs_portal import CORS_REQUEST_HEADERS, REDOC_VERSION, STATIC
 from testing_support.live import BURT
 
