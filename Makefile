@@ -12,7 +12,8 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 	--enum-field-as-literal all --strict-nullable --extra-template-data service/generated/template-data.json \
 	--formatters ruff-format ruff-check
 
-.PHONY: lock run test test-fast lint stubs check-stubs bench bench-policy client check-client clean
+.PHONY: lock run test test-fast lint stubs check-stubs bench bench-policy client check-client clean \
+	browser docs vendor-redoc
 
 # Installs from requirements.lock: the exact versions the suite last passed with.
 LOCK := requirements.lock
@@ -52,11 +53,29 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
-test: $(STAMP) check-stubs check-client lint
+test: $(STAMP) browser check-stubs check-client lint
 	$(BIN)/pytest -q tests contract-tests
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) browser
 	$(BIN)/pytest -q -x -m "not slow" tests
+
+# The docs-portal tests drive Debian's headless Chromium through chromedriver (CI runs as root).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+
+# The API reference page as one self-contained file, for a docs portal to host (also at /docs).
+docs: $(STAMP)
+	$(BIN)/burt docs --output docs/api.html
+
+# Refresh the vendored Redoc bundle from the npm registry (then update REDOC_VERSION to match).
+REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"/\1/p' service/docs_portal.py)
+vendor-redoc:
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && cd $$tmp && npm pack --silent redoc@$(REDOC_VERSION) \
+	  && tar xzf redoc-$(REDOC_VERSION).tgz && cd - >/dev/null \
+	  && cp $$tmp/package/bundles/redoc.standalone.js $$tmp/package/bundles/redoc.standalone.js.LICENSE.txt service/static/ \
+	  && cp $$tmp/package/LICENSE service/static/redoc.LICENSE && echo "service/static: redoc $(REDOC_VERSION)"
 
 bench: $(STAMP)
 	$(PY) -m bench.performance

@@ -28,6 +28,7 @@ from burt.engine.errors import IncompatibleStore
 COMMANDS: tuple[str, ...] = (
     "burt.service.commands.serve",
     "burt.service.commands.keys",
+    "burt.service.commands.docs",
     "burt.service.commands.simulate",
     "burt.service.commands.report",
 )

@@ -36,6 +36,12 @@ REDOC_OPTIONS = {
     "jsonSampleExpandLevel": 3,
 }
 
+# Redoc 2 shows its maker's logo from a CDN in the side menu, with no option to turn it off.
+# The page loads nothing from anywhere: the image gets an empty data: URL instead, fails to
+# decode, and Redoc's own onError hides it. Exactly one occurrence, or a bundle upgrade
+# changed it and this must be looked at again.
+REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
 # Inline scripts and styles, and the bundle's search worker (a blob:), nothing from anywhere.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'unsafe-inline' blob:; worker-src blob:; "
@@ -82,6 +88,9 @@ def reference_page() -> str:
     # Inside <script>, "</" could end the element early; "<\/" means the same to JSON and JS.
     inline_spec = document.replace("</", "<\\/")
     bundle = (STATIC / "redoc.standalone.js").read_text(encoding="utf-8")
+    if bundle.count(REDOC_CDN_LOGO) != 1:
+        raise RuntimeError(f"the Redoc bundle no longer has one {REDOC_CDN_LOGO}: check it")
+    bundle = bundle.replace(REDOC_CDN_LOGO, "data:,")
     title = escape(f"{info['title']} {info['version']} API reference")
     return f"""<!DOCTYPE html>
 <html lang="en">
