@@ -4,6 +4,7 @@ before the erasure, is checkpointed and truncated right after it."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -54,5 +55,33 @@ async def test_no_byte_of_erased_data_stays_in_the_files(tmp_path: Path, erase: 
         else:
             await burt.delete_campaign(campaign_id)
         assert traces(path) == []
+    finally:
+        await store.close()
+
+
+async def test_deleting_a_campaign_also_empties_tables_added_later(tmp_path: Path) -> None:
+    """Tables a later version adds are found by their `campaign` or `campaign_id` column."""
+    path = tmp_path / "burt.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        burt = Burt(store)
+        doomed = await campaign_with_victim(burt)
+        kept = await campaign_with_victim(burt)
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE by_id (campaign_id TEXT, note TEXT)")
+            db.execute("CREATE TABLE by_num (campaign INTEGER, note TEXT)")
+            for campaign_id in (doomed, kept):
+                (num,) = db.execute(
+                    "SELECT num FROM campaigns WHERE id = ?", (campaign_id,)
+                ).fetchone()
+                db.execute("INSERT INTO by_id VALUES (?, ?)", (campaign_id, "x"))
+                db.execute("INSERT INTO by_num VALUES (?, ?)", (num, "x"))
+        db.close()
+        await burt.delete_campaign(doomed)
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT campaign_id FROM by_id").fetchall() == [(kept,)]
+            assert db.execute("SELECT COUNT(*) FROM by_num").fetchone() == (1,)
+        db.close()
     finally:
         await store.close()
