@@ -4,6 +4,9 @@ before the erasure, is checkpointed and truncated right after it."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,19 +43,41 @@ async def campaign_with_victim(burt: Burt) -> str:
     return campaign.id
 
 
-@pytest.mark.parametrize("erase", ["contact", "campaign"])
-async def test_no_byte_of_erased_data_stays_in_the_files(tmp_path: Path, erase: str) -> None:
-    path = tmp_path / "burt.sqlite3"
-    store = SQLiteStore(path)
-    await store.open()
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    opened = SQLiteStore(tmp_path / "burt.sqlite3")
+    await opened.open()
     try:
-        burt = Burt(store)
-        campaign_id = await campaign_with_victim(burt)
-        assert traces(path)
-        if erase == "contact":
-            await burt.erase_contact(campaign_id, "victim-zz9")
-        else:
-            await burt.delete_campaign(campaign_id)
-        assert traces(path) == []
+        yield opened
     finally:
-        await store.close()
+        await opened.close()
+
+
+@pytest.mark.parametrize("erase", ["contact", "campaign"])
+async def test_no_byte_of_erased_data_stays_in_the_files(store: SQLiteStore, erase: str) -> None:
+    burt = Burt(store)
+    campaign_id = await campaign_with_victim(burt)
+    assert traces(store.path)
+    if erase == "contact":
+        await burt.erase_contact(campaign_id, "victim-zz9")
+    else:
+        await burt.delete_campaign(campaign_id)
+    assert traces(store.path) == []
+
+
+async def test_deleting_a_campaign_also_empties_tables_added_later(store: SQLiteStore) -> None:
+    """Tables a later version adds are found by their `campaign` or `campaign_id` column."""
+    burt = Burt(store)
+    doomed = await campaign_with_victim(burt)
+    kept = await campaign_with_victim(burt)
+    with closing(sqlite3.connect(store.path)) as db, db:
+        db.execute("CREATE TABLE by_id (campaign_id TEXT, note TEXT)")
+        db.execute("CREATE TABLE by_num (campaign INTEGER, note TEXT)")
+        for campaign_id in (doomed, kept):
+            (num,) = db.execute("SELECT num FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+            db.execute("INSERT INTO by_id VALUES (?, ?)", (campaign_id, "x"))
+            db.execute("INSERT INTO by_num VALUES (?, ?)", (num, "x"))
+    await burt.delete_campaign(doomed)
+    with closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("SELECT campaign_id FROM by_id").fetchall() == [(kept,)]
+        assert db.execute("SELECT COUNT(*) FROM by_num").fetchone() == (1,)
