@@ -322,14 +322,15 @@ class Burt:
         """The report; lifts are measured against ``control`` (a variant id), else the leader.
 
         ``as_of`` replays the report at an earlier moment: only the batches drawn and the
-        optimized outcomes that occurred by then count (the other outcome counts are today's).
+        optimized outcomes that occurred by then count (the other outcome counts are today's);
+        a moment not yet past gives the report as of now. An unknown ``control`` is NotFound.
         """
         campaign = await self.get_campaign(campaign_id)
         if control is not None and control not in {v.id for v in campaign.variants}:
-            raise InvalidInput(f"control {control!r} is not a variant of campaign {campaign_id!r}")
+            raise NotFound(f"campaign {campaign_id!r} has no variant {control!r} (control)")
         now = self.clock()
-        if as_of is not None and as_of > now:
-            raise InvalidInput("as_of must not lie in the future")
+        if as_of is not None and as_of >= now:
+            as_of = None  # the future is not known yet: the stats as of now
         rows = await self.store.period_counts(campaign_id)
         times = await self.store.outcome_times(campaign_id, campaign.optimize)
         batches = await self._all_batches(campaign_id)

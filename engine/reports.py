@@ -253,8 +253,8 @@ _CONDITION_TEXT = {
     "sends": "it has {value:,.0f} sends (needs {threshold:,.0f})",
     "expected_loss": "choosing it could still cost {value:.3%} points (at most {threshold:.3%})",
     "sequential_z": (
-        "its lead over the closest rival is {value:.2f} standard errors "
-        "(the always-valid test needs {threshold:.2f})"
+        "its lead over the closest rival, {value:.2f} standard errors, is short of what the "
+        "always-valid test needs to rule out chance"
     ),
 }
 
