@@ -96,7 +96,7 @@ def request_fingerprint(**fields: Any) -> str:
 
 def _with_text_times(events: Sequence[EventLike]) -> Sequence[EventLike]:
     """`events`, with each datetime `occurred_at` as the text a store keeps (UTC, `Z`)."""
-    if all(isinstance(e.occurred_at, str) for e in events):
+    if {type(e.occurred_at) for e in events} <= {str}:
         return events  # the service's requests: validated text, kept as sent
     return [
         e
