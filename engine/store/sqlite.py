@@ -89,7 +89,7 @@ def _event_fields(event: Any) -> dict[str, str]:
 _ENCODE_EVENTS = msgspec.json.Encoder(enc_hook=_event_fields)
 # The pairs below travel as one flat JSON array of integers, contact * 16 + type code (SQLite
 # re-parses a nested array's element for every `->>`; a scalar element it reads as it is).
-_TYPE_CODES = {t: i for i, t in enumerate(OUTCOME_TYPES)}
+_TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
 assert len(OUTCOME_TYPES) <= 16
 # Their (contact, type) outcomes not counted before:
@@ -200,7 +200,7 @@ class SQLiteStore:
         row = self._db.execute("SELECT num FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
         if row is None:
             raise NotFound(f"campaign {campaign_id!r} not found")
-        return row[0]
+        return int(row[0])
 
     # API keys -------------------------------------------------------------------------------
     async def add_api_key(self, key_hash: str, tenant: str) -> None:
