@@ -48,7 +48,7 @@ check-client: $(STAMP)
 	clients/generate.sh --check
 
 LINTED := burt engine service tests testing_support bench contract-tests examples
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
@@ -60,6 +60,7 @@ typecheck: $(STAMP)
 	@rm -rf $(TYPED) && mkdir -p $(TYPED)/burt
 	@ln -s $(CURDIR)/burt/*.py $(TYPED)/burt/
 	@ln -s $(CURDIR)/engine $(TYPED)/burt/engine && ln -s $(CURDIR)/service $(TYPED)/burt/service
+	@ln -s $(CURDIR)/clients/python/burt_client $(TYPED)/burt_client  # the SDK `burt report` uses
 	cd $(TYPED) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
 	  --python-executable $(CURDIR)/$(PY) --cache-dir $(CURDIR)/.mypy_cache -p burt
 

@@ -32,15 +32,17 @@ Decision science, in order of application (docs/decision-science.md tells it in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import special
 
 from burt.engine.stats import beta_credible_interval, prob_best_and_expected_loss
 
-WARMING_UP = "warming_up"
-EXPLORING = "exploring"
-WINNER = "winner"
+DecisionStatus = Literal["warming_up", "exploring", "winner"]
+WARMING_UP: DecisionStatus = "warming_up"
+EXPLORING: DecisionStatus = "exploring"
+WINNER: DecisionStatus = "winner"
 
 PRIOR_MIN = 0.1
 PRIOR_MAX = 1000.0
@@ -149,7 +151,7 @@ class Condition:
 @dataclass(frozen=True)
 class Allocation:
     weights: np.ndarray
-    status: str
+    status: DecisionStatus
     winner: int | None
     winner_probability: float | None
     variants: tuple[VariantSummary, ...]
@@ -531,7 +533,7 @@ def _exploration_weights(
     raw = np.exp(power * (log_p - log_p[leader]))  # the leader has the largest P(best): no overflow
     raw = raw / raw.sum()
     floor = settings.weight_floor
-    weights = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
+    weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():
         weights = np.where(proof > 0, np.maximum(weights, proof), weights)
@@ -551,6 +553,6 @@ def _best_case_gain(alpha: np.ndarray, beta: np.ndarray, leader: int) -> np.ndar
     diff = mean - mean[leader]
     sd = np.sqrt(var + var[leader])
     z = diff / sd
-    gain = sd * np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi) + diff * special.ndtr(z)
+    gain: np.ndarray = sd * np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi) + diff * special.ndtr(z)
     gain[leader] = 0.0
     return gain

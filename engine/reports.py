@@ -16,8 +16,22 @@ from datetime import datetime
 import numpy as np
 
 from burt.engine.delays import Arrivals, counted_evidence
-from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, Campaign, PeriodCount
-from burt.engine.policy import WARMING_UP, WINNER, Allocation, Condition, allocate
+from burt.engine.model import (
+    HOLDOUT,
+    OUTCOME_TYPES,
+    Batch,
+    Campaign,
+    OptimizedOutcome,
+    PeriodCount,
+)
+from burt.engine.policy import (
+    WARMING_UP,
+    WINNER,
+    Allocation,
+    Condition,
+    DecisionStatus,
+    allocate,
+)
 from burt.engine.stats import relative_lift, srm_chi_square
 from burt.engine.timefmt import parse_rfc3339
 
@@ -64,7 +78,7 @@ class VariantReport:
 
 @dataclass(frozen=True)
 class DecisionReport:
-    status: str
+    status: DecisionStatus
     winner_variant_id: str | None
     winner_probability: float | None
     leader_variant_id: str
@@ -75,7 +89,7 @@ class DecisionReport:
 
 @dataclass(frozen=True)
 class AllocationPreview:
-    status: str
+    status: DecisionStatus
     weights: tuple[tuple[str, float], ...]
     holdout_fraction: float
     winner_variant_id: str | None
@@ -86,7 +100,7 @@ class AllocationPreview:
 @dataclass(frozen=True)
 class CampaignStats:
     campaign_id: str
-    optimize: str
+    optimize: OptimizedOutcome
     computed_at: datetime
     contacts_total: int
     contacts_pending: int

@@ -37,7 +37,7 @@ def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
         raise ValueError("n must be a non-negative integer")
     n = int(n)
     quotas = w * n / total
-    counts = np.floor(quotas).astype(np.int64)
+    counts: np.ndarray = np.floor(quotas).astype(np.int64)
     # Guard against floating error pushing a floor above the exact quota sum.
     while counts.sum() > n:
         counts[np.argmax(counts - quotas)] -= 1
@@ -188,7 +188,8 @@ def _running_cdf(pdf: np.ndarray, w: np.ndarray, cdf_within: np.ndarray) -> np.n
     panel_mass = (pdf * w).reshape(k, panels, n).sum(axis=2)
     start = np.concatenate([np.zeros((k, 1)), np.cumsum(panel_mass, axis=1)[:, :-1]], axis=1)
     inside = np.einsum("pij,kpj->kpi", cdf_within, by_panel)
-    return np.clip((start[:, :, None] + inside).reshape(k, panels * n), 0.0, 1.0)
+    result: np.ndarray = np.clip((start[:, :, None] + inside).reshape(k, panels * n), 0.0, 1.0)
+    return result
 
 
 def _product_of_others(cdf: np.ndarray) -> np.ndarray:

@@ -82,9 +82,16 @@ class SpecBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]  # 
         """Nothing left to check: decoding into the Struct enforced the schema."""
 
 
-def validated_body(scope: Scope) -> t.Any:
-    """The Struct the validator decoded for this request."""
-    return scope["extensions"][BODY_KEY]
+Body = t.TypeVar("Body", bound=msgspec.Struct)
+
+
+def validated_body(scope: Scope, model: type[Body]) -> Body:
+    """The `model` Struct the validator decoded for this request (a TypeError if the spec's
+    body for the operation is another schema: a handler bug, not a client error)."""
+    body = scope["extensions"][BODY_KEY]
+    if not isinstance(body, model):
+        raise TypeError(f"the request body is a {type(body).__name__}, not a {model.__name__}")
+    return body
 
 
 @cache
