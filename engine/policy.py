@@ -37,7 +37,11 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
-from burt.engine.stats import beta_credible_interval, prob_best_and_expected_loss
+from burt.engine.stats import (
+    beta_credible_interval,
+    beta_mean_variance,
+    prob_best_and_expected_loss,
+)
 
 DecisionStatus = Literal["warming_up", "exploring", "winner"]
 WARMING_UP: DecisionStatus = "warming_up"
@@ -125,12 +129,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class VariantSummary:
-    posterior_alpha: float
-    posterior_beta: float
+class Posterior:
+    """A variant's Beta(alpha, beta) posterior on its rate: mean and equal-tailed interval."""
+
+    alpha: float
+    beta: float
     mean: float
     ci_low: float
     ci_high: float
+
+
+@dataclass(frozen=True)
+class VariantSummary:
+    """What the policy concludes about one variant (a stats report extends it)."""
+
+    posterior: Posterior
     prob_best: float
     expected_loss: float
     guardrail_tripped: bool
@@ -207,13 +220,12 @@ def allocate(
             alpha, beta, prob_best, live, leader, test, proof, remaining, total, settings
         )
 
+    mean = beta_mean_variance(alpha, beta)[0]
     summaries = tuple(
         VariantSummary(
-            posterior_alpha=float(alpha[i]),
-            posterior_beta=float(beta[i]),
-            mean=float(alpha[i] / (alpha[i] + beta[i])),
-            ci_low=float(ci_low[i]),
-            ci_high=float(ci_high[i]),
+            posterior=Posterior(
+                float(alpha[i]), float(beta[i]), float(mean[i]), float(ci_low[i]), float(ci_high[i])
+            ),
             prob_best=float(prob_best[i]),
             expected_loss=float(loss[i]),
             guardrail_tripped=bool(tripped[i]),
@@ -245,7 +257,7 @@ def guardrail_tripped(
     """
     a = 1.0 + unsubscribes
     b = 1.0 + np.maximum(sends - unsubscribes, 0.0)
-    ref = int(np.argmin(a / (a + b)))
+    ref = int(np.argmin(beta_mean_variance(a, b)[0]))
     tripped = np.zeros(sends.shape[0], dtype=bool)
     for i in range(sends.shape[0]):
         if i != ref and unsubscribes[i] > 0:
@@ -548,8 +560,7 @@ def _best_case_gain(alpha: np.ndarray, beta: np.ndarray, leader: int) -> np.ndar
 
     It bounds what learning more about variant i could be worth per remaining contact.
     """
-    mean = alpha / (alpha + beta)
-    var = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1.0))
+    mean, var = beta_mean_variance(alpha, beta)
     diff = mean - mean[leader]
     sd = np.sqrt(var + var[leader])
     z = diff / sd

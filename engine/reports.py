@@ -10,7 +10,7 @@ expected loss and lift over a reference; the decision with every condition of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import numpy as np
@@ -30,6 +30,7 @@ from burt.engine.policy import (
     Allocation,
     Condition,
     DecisionStatus,
+    VariantSummary,
     allocate,
 )
 from burt.engine.stats import relative_lift, srm_chi_square
@@ -37,15 +38,6 @@ from burt.engine.timefmt import parse_rfc3339
 
 OutcomeTime = tuple[int, int, str]
 """(batch sequence, variant, occurred_at) of one counted outcome (``Store.outcome_times``)."""
-
-
-@dataclass(frozen=True)
-class Posterior:
-    alpha: float
-    beta: float
-    mean: float
-    ci_low: float
-    ci_high: float
 
 
 @dataclass(frozen=True)
@@ -59,21 +51,18 @@ class Lift:
 
 
 @dataclass(frozen=True)
-class VariantReport:
+class VariantReport(VariantSummary):
+    """A variant in the stats report: the policy's summary of it, and what was counted."""
+
     variant_id: str
     label: str
     sends: int
-    effective_sends: float
     outcomes: dict[str, int]
     counted_outcomes: int
     late_outcomes: int
     observed_rate: float
-    posterior: Posterior
-    prob_best: float
-    expected_loss: float
     lift: Lift | None
     weight: float
-    guardrail_tripped: bool
 
 
 @dataclass(frozen=True)
@@ -220,28 +209,24 @@ def campaign_stats(
         srm_chi_square(sends[:k], intended_counts(batches, k)) if sends[:k].sum() else (0.0, 1.0)
     )
     summaries = allocation.variants
-    alpha = np.array([s.posterior_alpha for s in summaries])
-    beta = np.array([s.posterior_beta for s in summaries])
+    alpha = np.array([s.posterior.alpha for s in summaries])
+    beta = np.array([s.posterior.beta for s in summaries])
     reference = ids.index(control) if control is not None else allocation.leader
     lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
     reports = tuple(
         VariantReport(
+            **{f.name: getattr(s, f.name) for f in fields(VariantSummary)},
             variant_id=v.id,
             label=v.label,
             sends=int(sends[i]),
-            effective_sends=s.effective_sends,
             outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
             counted_outcomes=int(counted[i]),
             late_outcomes=int(late[i]),
             observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
-            posterior=Posterior(s.posterior_alpha, s.posterior_beta, s.mean, s.ci_low, s.ci_high),
-            prob_best=s.prob_best,
-            expected_loss=s.expected_loss,
             lift=None
             if i == reference
             else Lift(ids[reference], float(lift[i]), float(lift_low[i]), float(lift_high[i])),
             weight=float(allocation.weights[i]),
-            guardrail_tripped=s.guardrail_tripped,
         )
         for i, (v, s) in enumerate(zip(campaign.variants, summaries, strict=True))
     )
