@@ -12,7 +12,7 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 	--enum-field-as-literal all --strict-nullable --extra-template-data service/generated/template-data.json \
 	--formatters ruff-format ruff-check
 
-.PHONY: lock run test test-fast lint stubs check-stubs bench bench-policy client check-client clean \
+.PHONY: lock run test test-fast lint typecheck stubs check-stubs bench bench-policy client check-client clean \
 	browser docs vendor-redoc
 
 # Installs from requirements.lock: the exact versions the suite last passed with.
@@ -49,9 +49,21 @@ check-client: $(STAMP)
 	clients/generate.sh --check
 
 LINTED := burt engine service tests testing_support bench contract-tests examples
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+
+# mypy reads the package as it is installed (burt.engine from engine/, burt.service from
+# service/) through a tree of symlinks: setuptools' editable install maps the folders with an
+# import hook, which a static checker cannot follow.
+TYPED := .mypy-tree
+typecheck: $(STAMP)
+	@rm -rf $(TYPED) && mkdir -p $(TYPED)/burt
+	@ln -s $(CURDIR)/burt/*.py $(TYPED)/burt/
+	@ln -s $(CURDIR)/engine $(TYPED)/burt/engine && ln -s $(CURDIR)/service $(TYPED)/burt/service
+	@ln -s $(CURDIR)/clients/python/burt_client $(TYPED)/burt_client  # the SDK `burt report` uses
+	cd $(TYPED) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
+	  --python-executable $(CURDIR)/$(PY) --cache-dir $(CURDIR)/.mypy_cache -p burt
 
 test: $(STAMP) browser check-stubs check-client lint
 	$(BIN)/pytest -q tests contract-tests

@@ -80,7 +80,7 @@ def test_safe_get_catches_a_get_that_draws_a_batch(tmp_path: Path, monkeypatch: 
 
 async def forgetful_draw(user: str, campaign_id: str) -> Any:
     """createExperimentBatch drawing under a fresh key instead of the request's Idempotency-Key."""
-    body = handlers.validated_body(handlers.request.scope)
+    body = handlers.validated_body(handlers.request.scope, handlers.models.BatchCreate)
     burt = engine_for(handlers.request, user)
     batch, _ = await burt.create_experiment_batch(
         campaign_id, size=body.size, idempotency_key=str(uuid.uuid4())

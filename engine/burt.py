@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
 from burt.engine.errors import (
     CampaignNotActive,
     Conflict,
@@ -46,13 +47,7 @@ from burt.engine.model import (
     Variant,
 )
 from burt.engine.policy import PolicySettings
-from burt.engine.reports import (
-    AllocationPreview,
-    CampaignStats,
-    allocation_preview,
-    campaign_stats,
-    current_allocation,
-)
+from burt.engine.reports import CampaignStats, campaign_stats
 from burt.engine.store.base import Store
 from burt.engine.timefmt import first_invalid_rfc3339, format_rfc3339, parse_rfc3339, utcnow
 
@@ -96,7 +91,7 @@ def request_fingerprint(**fields: Any) -> str:
 
 def _with_text_times(events: Sequence[EventLike]) -> Sequence[EventLike]:
     """`events`, with each datetime `occurred_at` as the text a store keeps (UTC, `Z`)."""
-    if all(isinstance(e.occurred_at, str) for e in events):
+    if {type(e.occurred_at) for e in events} <= {str}:
         return events  # the service's requests: validated text, kept as sent
     return [
         e

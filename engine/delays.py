@@ -65,7 +65,10 @@ def prior_cdf(delay: np.ndarray | float) -> np.ndarray:
     """The prior share of outcomes arrived by ``delay`` seconds (log-logistic, median 2 h)."""
     d = np.maximum(np.asarray(delay, dtype=float), 0.0)
     with np.errstate(divide="ignore"):
-        return 1.0 / (1.0 + (np.maximum(d, 1e-9) / PRIOR_MEDIAN_SECONDS) ** -PRIOR_SHAPE)
+        result: np.ndarray = 1.0 / (
+            1.0 + (np.maximum(d, 1e-9) / PRIOR_MEDIAN_SECONDS) ** -PRIOR_SHAPE
+        )
+        return result
 
 
 def grid(window_seconds: float) -> np.ndarray:
@@ -111,7 +114,8 @@ def maturity(ages: np.ndarray, arrivals: Arrivals, window_seconds: float) -> np.
     if window_seconds <= 0:
         return np.ones(ages.size)
     edges, cdf = arrival_cdf(ages, arrivals, window_seconds)
-    return np.interp(np.clip(ages, 0.0, window_seconds), edges, cdf)
+    result: np.ndarray = np.interp(np.clip(ages, 0.0, window_seconds), edges, cdf)
+    return result
 
 
 def counted(arrivals: Arrivals, window_seconds: float) -> np.ndarray:

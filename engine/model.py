@@ -6,20 +6,20 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Literal, Protocol, get_args
+
+import msgspec
 
 from burt.engine.policy import PolicySettings
 
-OUTCOME_TYPES: tuple[str, ...] = (
-    "delivered",
-    "opened",
-    "clicked",
-    "converted",
-    "unsubscribed",
-    "bounced",
-)
-OPTIMIZABLE_OUTCOMES: tuple[str, ...] = ("opened", "clicked", "converted")
-CAMPAIGN_STATUSES: tuple[str, ...] = ("active", "paused", "completed")
+# The values the contract's enums of the same names list (tests/test_spec.py holds them equal).
+OutcomeType = Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced"]
+OptimizedOutcome = Literal["opened", "clicked", "converted"]
+CampaignStatus = Literal["active", "paused", "completed"]
+RejectionReason = Literal["unknown_contact", "contact_not_assigned"]
+OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
+OPTIMIZABLE_OUTCOMES: tuple[OptimizedOutcome, ...] = get_args(OptimizedOutcome)
+CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = get_args(CampaignStatus)
 HOLDOUT = -1
 """Variant index of held-out contacts (assigned in a batch, sent nothing)."""
 
@@ -35,8 +35,8 @@ class Campaign:
     id: str
     tenant: str
     name: str
-    status: str
-    optimize: str
+    status: CampaignStatus
+    optimize: OptimizedOutcome
     variants: tuple[Variant, ...]
     settings: PolicySettings
     version: int
@@ -62,24 +62,37 @@ class CampaignChanges:
     """The fields an update sets; None means unchanged."""
 
     name: str | None = None
-    status: str | None = None
+    status: CampaignStatus | None = None
     settings: PolicySettings | None = None
 
 
 class ContactLike(Protocol):
     """A contact to load: the engine's ContactIn, or a generated request model."""
 
-    id: str
-    attributes: Any  # a mapping of strings, or None / msgspec.UNSET when absent
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def attributes(self) -> Mapping[str, str] | msgspec.UnsetType | None:
+        """None or msgspec.UNSET when the contact has none."""
 
 
 class EventLike(Protocol):
     """An outcome event: the engine's EventIn, or a generated request model."""
 
-    id: str
-    contact_id: str
-    type: str
-    occurred_at: Any  # an RFC 3339 string or an aware datetime
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def contact_id(self) -> str: ...
+
+    @property
+    def type(self) -> str:
+        """One of OUTCOME_TYPES once the engine has validated it."""
+
+    @property
+    def occurred_at(self) -> str | datetime:
+        """RFC 3339 text with an offset, or an aware datetime."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +172,7 @@ class Batch(BatchDraft):
 class EventRejection:
     index: int
     event_id: str
-    reason: str  # "unknown_contact" | "contact_not_assigned"
+    reason: RejectionReason
 
 
 @dataclass(frozen=True)

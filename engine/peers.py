@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -76,7 +76,8 @@ def _per_contact(sends: np.ndarray, successes: np.ndarray) -> tuple[np.ndarray, 
 def _draw_shares(samples: np.ndarray) -> np.ndarray:
     """Thompson sampling: each contact goes to the arm with the largest draw (samples: n x k)."""
     k = samples.shape[1]
-    return np.bincount(samples.argmax(axis=1), minlength=k) / samples.shape[0]
+    result: np.ndarray = np.bincount(samples.argmax(axis=1), minlength=k) / samples.shape[0]
+    return result
 
 
 @dataclass
@@ -120,7 +121,7 @@ class MabwiserThompson:
     k: int
     seed: int
     seen: int = 0
-    mab: object = None
+    mab: Any = None  # a mabwiser MAB: the library ships no type information
 
     def __post_init__(self) -> None:
         from mabwiser.mab import MAB, LearningPolicy
@@ -153,7 +154,7 @@ class BayesianBanditsThompson:
     k: int
     rng: np.random.Generator
     seen: int = 0
-    agent: object = None
+    agent: Any = None  # a bayesianbandits Agent: the library ships no type information
 
     def __post_init__(self) -> None:
         from bayesianbandits import Agent, Arm, DirichletClassifier, ThompsonSampling

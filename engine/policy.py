@@ -32,15 +32,21 @@ Decision science, in order of application (docs/decision-science.md tells it in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import special
 
-from burt.engine.stats import beta_credible_interval, prob_best_and_expected_loss
+from burt.engine.stats import (
+    beta_credible_interval,
+    beta_mean_variance,
+    prob_best_and_expected_loss,
+)
 
-WARMING_UP = "warming_up"
-EXPLORING = "exploring"
-WINNER = "winner"
+DecisionStatus = Literal["warming_up", "exploring", "winner"]
+WARMING_UP: DecisionStatus = "warming_up"
+EXPLORING: DecisionStatus = "exploring"
+WINNER: DecisionStatus = "winner"
 
 PRIOR_MIN = 0.1
 PRIOR_MAX = 1000.0
@@ -123,12 +129,21 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class VariantSummary:
-    posterior_alpha: float
-    posterior_beta: float
+class Posterior:
+    """A variant's Beta(alpha, beta) posterior on its rate: mean and equal-tailed interval."""
+
+    alpha: float
+    beta: float
     mean: float
     ci_low: float
     ci_high: float
+
+
+@dataclass(frozen=True)
+class VariantSummary:
+    """What the policy concludes about one variant (a stats report extends it)."""
+
+    posterior: Posterior
     prob_best: float
     expected_loss: float
     guardrail_tripped: bool
@@ -149,7 +164,7 @@ class Condition:
 @dataclass(frozen=True)
 class Allocation:
     weights: np.ndarray
-    status: str
+    status: DecisionStatus
     winner: int | None
     winner_probability: float | None
     variants: tuple[VariantSummary, ...]
@@ -205,13 +220,12 @@ def allocate(
             alpha, beta, prob_best, live, leader, test, proof, remaining, total, settings
         )
 
+    mean = beta_mean_variance(alpha, beta)[0]
     summaries = tuple(
         VariantSummary(
-            posterior_alpha=float(alpha[i]),
-            posterior_beta=float(beta[i]),
-            mean=float(alpha[i] / (alpha[i] + beta[i])),
-            ci_low=float(ci_low[i]),
-            ci_high=float(ci_high[i]),
+            posterior=Posterior(
+                float(alpha[i]), float(beta[i]), float(mean[i]), float(ci_low[i]), float(ci_high[i])
+            ),
             prob_best=float(prob_best[i]),
             expected_loss=float(loss[i]),
             guardrail_tripped=bool(tripped[i]),
@@ -243,7 +257,7 @@ def guardrail_tripped(
     """
     a = 1.0 + unsubscribes
     b = 1.0 + np.maximum(sends - unsubscribes, 0.0)
-    ref = int(np.argmin(a / (a + b)))
+    ref = int(np.argmin(beta_mean_variance(a, b)[0]))
     tripped = np.zeros(sends.shape[0], dtype=bool)
     for i in range(sends.shape[0]):
         if i != ref and unsubscribes[i] > 0:
@@ -531,7 +545,7 @@ def _exploration_weights(
     raw = np.exp(power * (log_p - log_p[leader]))  # the leader has the largest P(best): no overflow
     raw = raw / raw.sum()
     floor = settings.weight_floor
-    weights = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
+    weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():
         weights = np.where(proof > 0, np.maximum(weights, proof), weights)
@@ -546,11 +560,10 @@ def _best_case_gain(alpha: np.ndarray, beta: np.ndarray, leader: int) -> np.ndar
 
     It bounds what learning more about variant i could be worth per remaining contact.
     """
-    mean = alpha / (alpha + beta)
-    var = alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1.0))
+    mean, var = beta_mean_variance(alpha, beta)
     diff = mean - mean[leader]
     sd = np.sqrt(var + var[leader])
     z = diff / sd
-    gain = sd * np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi) + diff * special.ndtr(z)
+    gain: np.ndarray = sd * np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi) + diff * special.ndtr(z)
     gain[leader] = 0.0
     return gain

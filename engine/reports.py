@@ -1,4 +1,4 @@
-"""From stored counters and outcome times to evidence, allocation and the stats report.
+"""The stats report: from the allocation (`allocation`) and the stored counts to what it explains.
 
 Pure functions. The evidence is what the simulator builds too (``delays.counted_evidence``):
 every send counts from its draw, weighted by its maturity; outcomes dated before their batch
@@ -10,28 +10,35 @@ expected loss and lift over a reference; the decision with every condition of th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import numpy as np
 
-from burt.engine.delays import Arrivals, counted_evidence
-from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, Campaign, PeriodCount
-from burt.engine.policy import WARMING_UP, WINNER, Allocation, Condition, allocate
+from burt.engine.allocation import (
+    AllocationPreview,
+    OutcomeTime,
+    allocation_preview,
+    decide,
+    stored_evidence,
+)
+from burt.engine.model import (
+    HOLDOUT,
+    OUTCOME_TYPES,
+    Batch,
+    Campaign,
+    OptimizedOutcome,
+    PeriodCount,
+)
+from burt.engine.policy import (
+    WARMING_UP,
+    WINNER,
+    Allocation,
+    Condition,
+    DecisionStatus,
+    VariantSummary,
+)
 from burt.engine.stats import relative_lift, srm_chi_square
-from burt.engine.timefmt import parse_rfc3339
-
-OutcomeTime = tuple[int, int, str]
-"""(batch sequence, variant, occurred_at) of one counted outcome (``Store.outcome_times``)."""
-
-
-@dataclass(frozen=True)
-class Posterior:
-    alpha: float
-    beta: float
-    mean: float
-    ci_low: float
-    ci_high: float
 
 
 @dataclass(frozen=True)
@@ -45,26 +52,23 @@ class Lift:
 
 
 @dataclass(frozen=True)
-class VariantReport:
+class VariantReport(VariantSummary):
+    """A variant in the stats report: the policy's summary of it, and what was counted."""
+
     variant_id: str
     label: str
     sends: int
-    effective_sends: float
     outcomes: dict[str, int]
     counted_outcomes: int
     late_outcomes: int
     observed_rate: float
-    posterior: Posterior
-    prob_best: float
-    expected_loss: float
     lift: Lift | None
     weight: float
-    guardrail_tripped: bool
 
 
 @dataclass(frozen=True)
 class DecisionReport:
-    status: str
+    status: DecisionStatus
     winner_variant_id: str | None
     winner_probability: float | None
     leader_variant_id: str
@@ -74,19 +78,9 @@ class DecisionReport:
 
 
 @dataclass(frozen=True)
-class AllocationPreview:
-    status: str
-    weights: tuple[tuple[str, float], ...]
-    holdout_fraction: float
-    winner_variant_id: str | None
-    winner_probability: float | None
-    contacts_pending: int
-
-
-@dataclass(frozen=True)
 class CampaignStats:
     campaign_id: str
-    optimize: str
+    optimize: OptimizedOutcome
     computed_at: datetime
     contacts_total: int
     contacts_pending: int
@@ -98,76 +92,6 @@ class CampaignStats:
     srm_p_value: float
     holdout_sends: int
     holdout_outcomes: dict[str, int]
-
-
-@dataclass(frozen=True)
-class _Inputs:
-    """The campaign's counts as arrays, one column per batch (in sequence order)."""
-
-    sends: np.ndarray
-    unsubscribes: np.ndarray
-    ages: np.ndarray
-    arrivals: Arrivals
-
-
-def _inputs(
-    rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], variants: int, now: datetime
-) -> _Inputs:
-    created = {r.sequence: r.created_at for r in rows}
-    column = {seq: j for j, seq in enumerate(sorted(created))}
-    shape = (variants, len(column))
-    sends, unsubscribes = np.zeros(shape, int), np.zeros(shape, int)
-    for r in rows:
-        if r.variant != HOLDOUT:
-            sends[r.variant, column[r.sequence]] = r.sends
-            unsubscribes[r.variant, column[r.sequence]] = r.outcomes.get("unsubscribed", 0)
-    ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
-    known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
-    arrivals = Arrivals(
-        period=np.array([column[t[0]] for t in known], dtype=int),
-        delay=np.array(
-            [(parse_rfc3339(t[2]) - created[t[0]]).total_seconds() for t in known], dtype=float
-        ),
-        count=np.ones(len(known)),
-        variant=np.array([t[1] for t in known], dtype=int),
-    )
-    return _Inputs(sends, unsubscribes, ages, arrivals)
-
-
-def _allocate(campaign: Campaign, inputs: _Inputs) -> tuple[Allocation, np.ndarray]:
-    settings = campaign.settings
-    evidence = counted_evidence(
-        inputs.sends,
-        inputs.unsubscribes,
-        inputs.ages,
-        inputs.arrivals,
-        settings.attribution_window_seconds,
-    )
-    total = max(campaign.contacts_total, 1)
-    remaining = min(campaign.contacts_pending, total)
-    return allocate(evidence, settings, remaining, total), evidence.successes.sum(axis=1)
-
-
-def current_allocation(
-    campaign: Campaign, rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], now: datetime
-) -> Allocation:
-    """What the policy decides for the next batch, from what is stored as of `now`."""
-    return _allocate(campaign, _inputs(rows, times, len(campaign.variants), now))[0]
-
-
-def allocation_preview(campaign: Campaign, allocation: Allocation) -> AllocationPreview:
-    return AllocationPreview(
-        status=allocation.status,
-        weights=tuple(
-            (v.id, float(w)) for v, w in zip(campaign.variants, allocation.weights, strict=True)
-        ),
-        holdout_fraction=campaign.settings.holdout_fraction,
-        winner_variant_id=None
-        if allocation.winner is None
-        else campaign.variants[allocation.winner].id,
-        winner_probability=allocation.winner_probability,
-        contacts_pending=campaign.contacts_pending,
-    )
 
 
 def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
@@ -191,8 +115,8 @@ def campaign_stats(
     ids = [v.id for v in campaign.variants]
     if control is not None and control not in ids:
         raise ValueError(f"control {control!r} is not a variant of this campaign")
-    inputs = _inputs(rows, times, k, now)
-    allocation, counted = _allocate(campaign, inputs)
+    inputs = stored_evidence(rows, times, k, now)
+    allocation, counted = decide(campaign, inputs)
     window = campaign.settings.attribution_window_seconds
     late = np.zeros(k, int)
     if window > 0:
@@ -206,28 +130,24 @@ def campaign_stats(
         srm_chi_square(sends[:k], intended_counts(batches, k)) if sends[:k].sum() else (0.0, 1.0)
     )
     summaries = allocation.variants
-    alpha = np.array([s.posterior_alpha for s in summaries])
-    beta = np.array([s.posterior_beta for s in summaries])
+    alpha = np.array([s.posterior.alpha for s in summaries])
+    beta = np.array([s.posterior.beta for s in summaries])
     reference = ids.index(control) if control is not None else allocation.leader
     lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
     reports = tuple(
         VariantReport(
+            **{f.name: getattr(s, f.name) for f in fields(VariantSummary)},
             variant_id=v.id,
             label=v.label,
             sends=int(sends[i]),
-            effective_sends=s.effective_sends,
             outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
             counted_outcomes=int(counted[i]),
             late_outcomes=int(late[i]),
             observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
-            posterior=Posterior(s.posterior_alpha, s.posterior_beta, s.mean, s.ci_low, s.ci_high),
-            prob_best=s.prob_best,
-            expected_loss=s.expected_loss,
             lift=None
             if i == reference
             else Lift(ids[reference], float(lift[i]), float(lift_low[i]), float(lift_high[i])),
             weight=float(allocation.weights[i]),
-            guardrail_tripped=s.guardrail_tripped,
         )
         for i, (v, s) in enumerate(zip(campaign.variants, summaries, strict=True))
     )

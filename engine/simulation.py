@@ -79,10 +79,13 @@ class Scenario:
     @property
     def profile(self) -> np.ndarray:
         """p_d: the share of outcomes that arrive d batches late (``delay`` is a one-hot)."""
-        if self.delay_profile is None:
-            return np.eye(self.delay + 1)[self.delay]
-        profile = np.asarray(self.delay_profile, dtype=float)
-        return profile / profile.sum()
+        profile: np.ndarray = (
+            np.eye(self.delay + 1)[self.delay]
+            if self.delay_profile is None
+            else np.asarray(self.delay_profile, dtype=float)
+        )
+        shares: np.ndarray = profile / profile.sum()
+        return shares
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:

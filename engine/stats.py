@@ -37,7 +37,7 @@ def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
         raise ValueError("n must be a non-negative integer")
     n = int(n)
     quotas = w * n / total
-    counts = np.floor(quotas).astype(np.int64)
+    counts: np.ndarray = np.floor(quotas).astype(np.int64)
     # Guard against floating error pushing a floor above the exact quota sum.
     while counts.sum() > n:
         counts[np.argmax(counts - quotas)] -= 1
@@ -46,6 +46,14 @@ def apportion(weights: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
         order = np.argsort(-(quotas - counts), kind="stable")
         counts[order[:leftover]] += 1
     return counts
+
+
+def beta_mean_variance(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean a / (a + b) and variance ab / ((a + b)^2 (a + b + 1)) of Beta(a, b), elementwise."""
+    total = alpha + beta
+    mean: np.ndarray = alpha / total
+    variance: np.ndarray = alpha * beta / (total**2 * (total + 1.0))
+    return mean, variance
 
 
 def beta_credible_interval(
@@ -155,8 +163,8 @@ def _gauss_rule() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _breakpoints(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    mean = a / (a + b)
-    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    mean, variance = beta_mean_variance(a, b)
+    sd = np.sqrt(variance)
     steps = np.arange(-_WINDOW_SDS, _WINDOW_SDS + 1e-9, 1.0 / _PANELS_PER_SD)
     points = [np.clip(mean[:, None] + sd[:, None] * steps, 0.0, 1.0).ravel(), np.array([0.0, 1.0])]
     grading = 0.5 ** np.arange(1, _GRADED_BREAKS + 1)
@@ -188,7 +196,8 @@ def _running_cdf(pdf: np.ndarray, w: np.ndarray, cdf_within: np.ndarray) -> np.n
     panel_mass = (pdf * w).reshape(k, panels, n).sum(axis=2)
     start = np.concatenate([np.zeros((k, 1)), np.cumsum(panel_mass, axis=1)[:, :-1]], axis=1)
     inside = np.einsum("pij,kpj->kpi", cdf_within, by_panel)
-    return np.clip((start[:, :, None] + inside).reshape(k, panels * n), 0.0, 1.0)
+    result: np.ndarray = np.clip((start[:, :, None] + inside).reshape(k, panels * n), 0.0, 1.0)
+    return result
 
 
 def _product_of_others(cdf: np.ndarray) -> np.ndarray:
@@ -213,8 +222,8 @@ def relative_lift(
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
     a, b = _check_beta_params(alpha, beta)
-    mean = a / (a + b)
-    rel_var = b / (a * (a + b + 1.0))  # var / mean^2 of a Beta
+    mean, variance = beta_mean_variance(a, b)
+    rel_var = variance / mean**2
     log_ratio = np.log(mean) - np.log(mean[reference])
     sd = np.sqrt(rel_var + rel_var[reference])
     sd[reference] = 0.0

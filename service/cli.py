@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeAlias
 
 from burt.engine.errors import IncompatibleStore
 
@@ -37,12 +38,15 @@ Run = Callable[[argparse.Namespace], int]
 PassthroughMain = Callable[[list[str]], int]
 
 
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
 class Commands:
     """The tree of `burt` subcommands that the modules in `COMMANDS` add to."""
 
     def __init__(self, parser: argparse.ArgumentParser) -> None:
         self._parser = parser
-        self._children: dict[tuple[str, ...], argparse._SubParsersAction] = {
+        self._children: dict[tuple[str, ...], Subparsers] = {
             (): parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
         }
         self.passthrough: dict[str, PassthroughMain] = {}
@@ -51,10 +55,10 @@ class Commands:
         """Describe a group (`keys`) before adding to it; a no-op if it exists already."""
         self._subcommands(tuple(path.split()), help)
 
-    def add(self, path: str, *, help: str, run: Run, **options: object) -> argparse.ArgumentParser:
+    def add(self, path: str, *, help: str, run: Run, **options: Any) -> argparse.ArgumentParser:
         """Add the command at `path` ("serve", "keys create"); returns its parser."""
         *parents, name = path.split()
-        parser = self._subcommands(tuple(parents)).add_parser(
+        parser: argparse.ArgumentParser = self._subcommands(tuple(parents)).add_parser(
             name, help=help, description=help, **options
         )
         parser.set_defaults(run=run)
@@ -65,9 +69,7 @@ class Commands:
         self.add(name, help=help, run=lambda _args: main([]), add_help=False)
         self.passthrough[name] = main
 
-    def _subcommands(
-        self, path: tuple[str, ...], help: str | None = None
-    ) -> argparse._SubParsersAction:
+    def _subcommands(self, path: tuple[str, ...], help: str | None = None) -> Subparsers:
         if path not in self._children:
             parent = self._subcommands(path[:-1])
             group = parent.add_parser(path[-1], help=help, description=help)
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.passthrough[argv[0]](argv[1:])
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        status: int = args.run(args)
+        return status
     except IncompatibleStore as exc:  # a store from a newer burt: say so, no traceback
         print(f"burt: {exc}", file=sys.stderr)
         return 2

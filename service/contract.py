@@ -14,4 +14,5 @@ SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
 @cache
 def spec() -> dict[str, Any]:
     """The contract as plain data, read once per process (callers must not mutate it)."""
-    return yaml.safe_load(SPEC_PATH.read_text())
+    contract: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+    return contract

@@ -93,13 +93,13 @@ class HandlerOperation:
         await response(scope, receive, send)
 
 
-class HandlerApi(AsyncApi):
+class HandlerApi(AsyncApi):  # type: ignore[misc]  # connexion ships no type information
     """connexion's API of the innermost app, with HandlerOperation as its operations."""
 
-    def make_operation(self, operation: AbstractOperation) -> HandlerOperation:  # type: ignore[override]
+    def make_operation(self, operation: AbstractOperation) -> HandlerOperation:
         return HandlerOperation(operation)
 
 
 def dispatch_directly(app: AsyncApp) -> None:
     """Make `app` call handlers through HandlerOperation (before `add_api`)."""
-    app._middleware_app.api_cls = HandlerApi  # type: ignore[misc]
+    app._middleware_app.api_cls = HandlerApi

@@ -53,7 +53,7 @@ async def get_readiness() -> Response:
 
 
 async def initialize_campaign(user: str) -> Response:
-    body: models.CampaignCreate = validated_body(request.scope)
+    body = validated_body(request.scope, models.CampaignCreate)
     campaign = await engine_for(request, user).initialize_campaign(
         name=body.name,
         variants=[(v.id, v.label) for v in body.variants],
@@ -90,7 +90,7 @@ def _if_match_version(burt_version: int) -> int:
 
 
 async def update_campaign(user: str, campaign_id: str) -> Response:
-    body: models.CampaignUpdate = validated_body(request.scope)
+    body = validated_body(request.scope, models.CampaignUpdate)
     burt = engine_for(request, user)
     current = await burt.get_campaign(campaign_id)
     campaign = await burt.update_campaign(
@@ -114,13 +114,13 @@ async def erase_contact(user: str, campaign_id: str, contact_id: str) -> Respons
 
 
 async def load_contacts(user: str, campaign_id: str) -> Response:
-    body: models.ContactLoad = validated_body(request.scope)
+    body = validated_body(request.scope, models.ContactLoad)
     result = await engine_for(request, user).load_contacts(campaign_id, body.contacts)
     return _json(views.contact_load_result(result))
 
 
 async def create_experiment_batch(user: str, campaign_id: str) -> Response:
-    body: models.BatchCreate = validated_body(request.scope)
+    body = validated_body(request.scope, models.BatchCreate)
     batch, replayed = await engine_for(request, user).create_experiment_batch(
         campaign_id, size=body.size, idempotency_key=request.headers["Idempotency-Key"]
     )
@@ -149,7 +149,7 @@ async def preview_allocation(user: str, campaign_id: str) -> Response:
 
 
 async def record_outcomes(user: str, campaign_id: str) -> Response:
-    body: models.EventLoad = validated_body(request.scope)
+    body = validated_body(request.scope, models.EventLoad)
     tally = await engine_for(request, user).record_outcomes(campaign_id, body.events)
     return _json(views.event_load_result(tally))
 

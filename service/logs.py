@@ -47,9 +47,9 @@ def _timestamp(record: logging.LogRecord) -> str:
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    fields = getattr(record, "fields", None)
-    if fields is not None:  # a request line
-        return fields
+    line: dict[str, Any] | None = getattr(record, "fields", None)
+    if line is not None:  # a request line
+        return line
     fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
     request_id = REQUEST_ID.get()
     if request_id is not None:

@@ -140,7 +140,7 @@ def exposition() -> bytes:
     """The metrics in the Prometheus text format, summed over workers in multiprocess mode."""
     if os.environ.get(MULTIPROC_VARIABLE):
         registry = CollectorRegistry()
-        prometheus_multiprocess.MultiProcessCollector(registry)
+        prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 

@@ -21,7 +21,8 @@ class Runtime:
 
 def runtime_of(connection: HTTPConnection) -> Runtime:
     """The Runtime the app's lifespan put into the request state."""
-    return connection.scope["state"][STATE_KEY]
+    runtime: Runtime = connection.scope["state"][STATE_KEY]
+    return runtime
 
 
 def engine_for(connection: HTTPConnection, tenant: str) -> Burt:

@@ -9,27 +9,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
+from numpy.random import SeedSequence
 
 from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
 from burt.engine.simulation import DEFAULT_POLICY, Scenario, SimulationRun, simulate
 
-T = TypeVar("T")
 DOCS = "docs/simulation.md"
 
 
-def _progress(label: str) -> object:
-    def wrap(items: Iterable[T]) -> Iterable[T]:
+def _progress(label: str) -> Callable[[Iterable[SeedSequence]], Iterable[SeedSequence]]:
+    def wrap(items: Iterable[SeedSequence]) -> Iterable[SeedSequence]:
         try:
             from tqdm import tqdm
         except ImportError:  # the progress bar is a nicety
             return items
-        return tqdm(items, desc=label, file=sys.stderr, leave=False)
+        bar: Iterable[SeedSequence] = tqdm(items, desc=label, file=sys.stderr, leave=False)
+        return bar
 
     return wrap
 

@@ -35,7 +35,7 @@ class BodyRule:
     """How one operation's JSON body is checked: its generated Struct, plus what msgspec
     cannot express (`minProperties`)."""
 
-    decoder: msgspec.json.Decoder
+    decoder: msgspec.json.Decoder[msgspec.Struct]
     min_properties: int
 
 
@@ -57,7 +57,7 @@ def body_rules() -> dict[str, BodyRule]:
     return rules
 
 
-class SpecBodyValidator(AbstractRequestBodyValidator):
+class SpecBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]  # untyped base
     """Decode and validate a JSON body into its generated Struct in one pass."""
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
@@ -82,9 +82,16 @@ class SpecBodyValidator(AbstractRequestBodyValidator):
         """Nothing left to check: decoding into the Struct enforced the schema."""
 
 
-def validated_body(scope: Scope) -> t.Any:
-    """The Struct the validator decoded for this request."""
-    return scope["extensions"][BODY_KEY]
+Body = t.TypeVar("Body", bound=msgspec.Struct)
+
+
+def validated_body(scope: Scope, model: type[Body]) -> Body:
+    """The `model` Struct the validator decoded for this request (a TypeError if the spec's
+    body for the operation is another schema: a handler bug, not a client error)."""
+    body = scope["extensions"][BODY_KEY]
+    if not isinstance(body, model):
+        raise TypeError(f"the request body is a {type(body).__name__}, not a {model.__name__}")
+    return body
 
 
 @cache
@@ -92,7 +99,7 @@ def _parameter_schema_validator(schema_json: str) -> Draft4Validator:
     return Draft4Validator(json.loads(schema_json), format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
-class SpecParameterValidator(ParameterValidator):
+class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]  # untyped base
     """connexion's parameter validation, with each parameter's schema compiled once.
 
     connexion deep-copies a parameter's definition and builds a Draft 4 validator for it on
@@ -100,7 +107,7 @@ class SpecParameterValidator(ParameterValidator):
     per distinct schema.
     """
 
-    def validate_parameter(  # type: ignore[override]
+    def validate_parameter(
         self, parameter_type: str, value: t.Any, param: dict[str, t.Any], param_name: str = ""
     ) -> str | None:
         if is_nullable(param) and is_null(value):

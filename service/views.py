@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from burt.engine import Page
+from burt.engine.allocation import AllocationPreview
 from burt.engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
-from burt.engine.reports import AllocationPreview, CampaignStats
+from burt.engine.reports import CampaignStats
 from burt.engine.timefmt import format_rfc3339
 from burt.service.generated import models
 

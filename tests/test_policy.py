@@ -132,10 +132,10 @@ def test_summaries_match_the_posteriors() -> None:
     beta = np.array([901.0, 881.0])
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     for i, summary in enumerate(result.variants):
-        assert summary.posterior_alpha == alpha[i]
-        assert summary.posterior_beta == beta[i]
-        assert summary.mean == pytest.approx(alpha[i] / (alpha[i] + beta[i]))
-        assert summary.ci_low < summary.mean < summary.ci_high
+        assert summary.posterior.alpha == alpha[i]
+        assert summary.posterior.beta == beta[i]
+        assert summary.posterior.mean == pytest.approx(alpha[i] / (alpha[i] + beta[i]))
+        assert summary.posterior.ci_low < summary.posterior.mean < summary.posterior.ci_high
         assert summary.prob_best == pytest.approx(prob_best[i])
         assert summary.expected_loss == pytest.approx(loss[i])
 
@@ -149,7 +149,7 @@ def test_period_weighting_removes_simpsons_paradox() -> None:
     successes = [[100, 225], [900, 25]]  # period factors 2.0 and 0.5 on a 5% base rate
     ev = evidence(sends, successes)
     adjusted = allocate(ev, SETTINGS, 50_000, 100_000)
-    means = [v.mean for v in adjusted.variants]
+    means = [v.posterior.mean for v in adjusted.variants]
     assert means[0] == pytest.approx(means[1], rel=0.02)
     assert adjusted.variants[0].prob_best == pytest.approx(0.5, abs=0.1)
 
@@ -162,15 +162,15 @@ def test_period_weighting_leaves_noise_alone() -> None:
     sends = [[1000, 1000, 1000], [500, 1000, 1500]]
     successes = [[50, 50, 50], [25, 50, 75]]
     result = allocate(evidence(sends, successes), SETTINGS, 50_000, 100_000)
-    assert result.variants[0].posterior_beta == pytest.approx(1 + 3000 - 150)
-    assert result.variants[1].posterior_beta == pytest.approx(1 + 3000 - 150)
+    assert result.variants[0].posterior.beta == pytest.approx(1 + 3000 - 150)
+    assert result.variants[1].posterior.beta == pytest.approx(1 + 3000 - 150)
 
 
 def test_period_weighting_is_neutral_with_a_single_period() -> None:
     ev = evidence([[1000], [800]], [[90], [80]])
     result = allocate(ev, SETTINGS, 50_000, 100_000)
-    assert result.variants[0].posterior_beta == 1 + 1000 - 90
-    assert result.variants[1].posterior_beta == 1 + 800 - 80
+    assert result.variants[0].posterior.beta == 1 + 1000 - 90
+    assert result.variants[1].posterior.beta == 1 + 800 - 80
 
 
 def test_guardrail_stops_feeding_a_variant_with_credibly_more_unsubscribes() -> None:

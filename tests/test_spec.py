@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from burt.engine import model
+from burt.engine import model, policy
 from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
@@ -106,6 +106,8 @@ ENGINE_ENUMS = {
     "OutcomeType": model.OUTCOME_TYPES,
     "OptimizedOutcome": model.OPTIMIZABLE_OUTCOMES,
     "CampaignStatus": model.CAMPAIGN_STATUSES,
+    "RejectionReason": get_args(model.RejectionReason),
+    "DecisionStatus": get_args(policy.DecisionStatus),
 }
 
 

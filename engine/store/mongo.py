@@ -123,7 +123,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
@@ -162,6 +162,8 @@ from burt.engine.outcomes import classify_events
 from burt.engine.store import codec
 from burt.engine.store.mongo_schema import counters_fields, migrate_or_refuse
 
+Docs = AsyncCollection[dict[str, Any]]
+"""A collection of plain documents (the BSON types PyMongo decodes by default)."""
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -198,7 +200,7 @@ def is_unavailable(exc: PyMongoError) -> bool:
     return getattr(exc, "code", None) in _RETRY_CODES
 
 
-def _available(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def _available(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn "unavailable, retry" errors into StoreUnavailable (503); others stay errors (500)."""
 
     @functools.wraps(fn)
@@ -247,7 +249,7 @@ def _inserted_failures(exc: BulkWriteError) -> set[int]:
     return {e["index"] for e in errors}
 
 
-async def _insert_unordered(collection: AsyncCollection, docs: list[dict[str, Any]]) -> set[int]:
+async def _insert_unordered(collection: Docs, docs: list[dict[str, Any]]) -> set[int]:
     """Insert what is new; return the indexes of the documents that already existed."""
     if not docs:
         return set()
@@ -281,7 +283,7 @@ _SESSION: ContextVar[AsyncClientSession | None] = ContextVar("burt_mongo_session
 class _Joined:
     """A collection whose every method call joins a session (`session=` added)."""
 
-    def __init__(self, collection: AsyncCollection, session: AsyncClientSession) -> None:
+    def __init__(self, collection: Docs, session: AsyncClientSession) -> None:
         self._collection = collection
         self._session = session
 
@@ -318,38 +320,38 @@ class MongoStore:
         self._timeout_ms = timeout_ms
         self._selection_ms = server_selection_timeout_ms
         self._listeners = list(event_listeners)
-        self._client: AsyncMongoClient | None = None
-        self._db: AsyncDatabase | None = None
+        self._client: AsyncMongoClient[dict[str, Any]] | None = None
+        self._db: AsyncDatabase[dict[str, Any]] | None = None
         self._clock = (0, time.monotonic())
 
     # plumbing -------------------------------------------------------------------------------
-    def _coll(self, name: str) -> AsyncCollection:
+    def _coll(self, name: str) -> Docs:
         if self._db is None:
             raise StoreUnavailable("the MongoDB store is not open")
         collection = self._db[name]
         session = _SESSION.get()
         if session is None:
             return collection
-        return cast(AsyncCollection, _Joined(collection, session))
+        return cast(Docs, _Joined(collection, session))
 
     @property
-    def _campaigns(self) -> AsyncCollection:
+    def _campaigns(self) -> Docs:
         return self._coll("campaigns")
 
     @property
-    def _contacts(self) -> AsyncCollection:
+    def _contacts(self) -> Docs:
         return self._coll("contacts")
 
     @property
-    def _batches(self) -> AsyncCollection:
+    def _batches(self) -> Docs:
         return self._coll("batches")
 
     @property
-    def _events(self) -> AsyncCollection:
+    def _events(self) -> Docs:
         return self._coll("events")
 
     @property
-    def _outcomes(self) -> AsyncCollection:
+    def _outcomes(self) -> Docs:
         return self._coll("outcomes")
 
     def _deadline(self) -> Any:
@@ -578,7 +580,7 @@ class MongoStore:
         )
         if doc is None:
             raise NotFound(f"campaign {campaign_id!r} not found")
-        return doc[counter] - n + 1
+        return int(doc[counter]) - n + 1
 
     # contacts -------------------------------------------------------------------------------
     @_available

@@ -62,12 +62,12 @@ def _name(keys: list[str]) -> str:
     return "_".join(f"{k}_1" for k in keys)
 
 
-async def stored_version(db: AsyncDatabase) -> int:
+async def stored_version(db: AsyncDatabase[dict[str, Any]]) -> int:
     doc = await db["meta"].find_one({"_id": "schema"})
     return int(doc["schema_version"]) if doc else 0
 
 
-async def migrate_or_refuse(db: AsyncDatabase) -> int:
+async def migrate_or_refuse(db: AsyncDatabase[dict[str, Any]]) -> int:
     """Bring the database to SCHEMA_VERSION, or refuse it; returns the version found."""
     found = await stored_version(db)
     if found > SCHEMA_VERSION:
@@ -84,7 +84,7 @@ async def migrate_or_refuse(db: AsyncDatabase) -> int:
     return found
 
 
-async def verify_indexes(db: AsyncDatabase) -> None:
+async def verify_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     """Refuse to start when an index this version relies on is missing (never build one here)."""
     missing = []
     for collection, indexes in INDEXES.items():
@@ -100,7 +100,7 @@ async def verify_indexes(db: AsyncDatabase) -> None:
         )
 
 
-async def _build_indexes(db: AsyncDatabase) -> None:
+async def _build_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     for collection, indexes in INDEXES.items():
         for keys, unique in indexes:
             await db[collection].create_index([(k, ASCENDING) for k in keys], unique=unique)
@@ -114,13 +114,13 @@ async def _build_indexes(db: AsyncDatabase) -> None:
                         raise
 
 
-async def _migrate_campaigns(db: AsyncDatabase) -> None:
+async def _migrate_campaigns(db: AsyncDatabase[dict[str, Any]]) -> None:
     """Give every campaign written by version 0 its `campaign_id` and counters, recounted."""
     async for doc in db["campaigns"].find({"contacts_total": {"$exists": False}}, {"_id": 1}):
         await _migrate_campaign(db, doc["_id"])
 
 
-async def _migrate_campaign(db: AsyncDatabase, campaign_id: str) -> None:
+async def _migrate_campaign(db: AsyncDatabase[dict[str, Any]], campaign_id: str) -> None:
     scope = {"campaign_id": campaign_id}
     # Version 0 kept claim times as each host's float clock (`started_at`); heartbeats are the
     # server's epoch milliseconds. An unfinished claim of a stopped older process is made stale
@@ -156,7 +156,7 @@ async def _migrate_campaign(db: AsyncDatabase, campaign_id: str) -> None:
     )
 
 
-async def _raise_version(db: AsyncDatabase) -> None:
+async def _raise_version(db: AsyncDatabase[dict[str, Any]]) -> None:
     for _ in range(2):  # two processes upserting at once: one insert wins, the other updates
         try:
             await db["meta"].update_one(

@@ -136,7 +136,7 @@ MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_varia
 
 def stored_version(db: sqlite3.Connection) -> int:
     """The file's schema version; 1 for a file of the first release (no version stamped)."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if (
         version == 0
         and db.execute(

@@ -1,0 +1,103 @@
+"""What the policy decides for the next batch, from what a store holds.
+
+The write path's one read of the statistics: a draw allocates by `current_allocation`, the
+preview shows it, and the stats report (`reports`) explains it. The evidence is the simulator's
+too (``delays.counted_evidence``): every send counts from its draw, weighted by its maturity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from burt.engine.delays import Arrivals, counted_evidence
+from burt.engine.model import HOLDOUT, Campaign, PeriodCount
+from burt.engine.policy import Allocation, DecisionStatus, allocate
+from burt.engine.timefmt import parse_rfc3339
+
+OutcomeTime = tuple[int, int, str]
+"""(batch sequence, variant, occurred_at) of one counted outcome (``Store.outcome_times``)."""
+
+
+@dataclass(frozen=True)
+class AllocationPreview:
+    status: DecisionStatus
+    weights: tuple[tuple[str, float], ...]
+    holdout_fraction: float
+    winner_variant_id: str | None
+    winner_probability: float | None
+    contacts_pending: int
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    """The campaign's counts as arrays, one column per batch (in sequence order)."""
+
+    sends: np.ndarray
+    unsubscribes: np.ndarray
+    ages: np.ndarray
+    arrivals: Arrivals
+
+
+def stored_evidence(
+    rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], variants: int, now: datetime
+) -> StoredEvidence:
+    created = {r.sequence: r.created_at for r in rows}
+    column = {seq: j for j, seq in enumerate(sorted(created))}
+    shape = (variants, len(column))
+    sends, unsubscribes = np.zeros(shape, int), np.zeros(shape, int)
+    for r in rows:
+        if r.variant != HOLDOUT:
+            sends[r.variant, column[r.sequence]] = r.sends
+            unsubscribes[r.variant, column[r.sequence]] = r.outcomes.get("unsubscribed", 0)
+    ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
+    known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
+    arrivals = Arrivals(
+        period=np.array([column[t[0]] for t in known], dtype=int),
+        delay=np.array(
+            [(parse_rfc3339(t[2]) - created[t[0]]).total_seconds() for t in known], dtype=float
+        ),
+        count=np.ones(len(known)),
+        variant=np.array([t[1] for t in known], dtype=int),
+    )
+    return StoredEvidence(sends, unsubscribes, ages, arrivals)
+
+
+def decide(campaign: Campaign, inputs: StoredEvidence) -> tuple[Allocation, np.ndarray]:
+    """The policy's allocation, and the outcomes it counted per variant."""
+    settings = campaign.settings
+    evidence = counted_evidence(
+        inputs.sends,
+        inputs.unsubscribes,
+        inputs.ages,
+        inputs.arrivals,
+        settings.attribution_window_seconds,
+    )
+    total = max(campaign.contacts_total, 1)
+    remaining = min(campaign.contacts_pending, total)
+    return allocate(evidence, settings, remaining, total), evidence.successes.sum(axis=1)
+
+
+def current_allocation(
+    campaign: Campaign, rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], now: datetime
+) -> Allocation:
+    """What the policy decides for the next batch, from what is stored as of `now`."""
+    return decide(campaign, stored_evidence(rows, times, len(campaign.variants), now))[0]
+
+
+def allocation_preview(campaign: Campaign, allocation: Allocation) -> AllocationPreview:
+    return AllocationPreview(
+        status=allocation.status,
+        weights=tuple(
+            (v.id, float(w)) for v, w in zip(campaign.variants, allocation.weights, strict=True)
+        ),
+        holdout_fraction=campaign.settings.holdout_fraction,
+        winner_variant_id=None
+        if allocation.winner is None
+        else campaign.variants[allocation.winner].id,
+        winner_probability=allocation.winner_probability,
+        contacts_pending=campaign.contacts_pending,
+    )
