@@ -22,7 +22,7 @@ from schemathesis import Case, Response
 schema = linked_schema().exclude(operation_id=["deleteCampaign", "eraseContact"])
 
 SETTINGS = hypothesis.settings(
-    max_examples=100,
+    max_examples=60,
     stateful_step_count=16,
     phases=[hypothesis.Phase.generate],  # schemathesis' default for stateful runs: no shrinking
     deadline=None,
@@ -45,16 +45,26 @@ class LinkedCalls(schema.as_state_machine()):  # type: ignore[misc]
             self.reached["outcomes recorded"] += 1
 
 
+DEEP_ANSWERS = (
+    "POST /campaigns 201",
+    "POST /campaigns/{campaignId}/contacts 200",
+    "POST /campaigns/{campaignId}/batches 201",
+    "GET /campaigns/{campaignId}/batches/{batchId} 200",
+    "outcomes recorded",
+    "GET /campaigns/{campaignId}/stats 200",
+    "PATCH /campaigns/{campaignId} 200",
+)
+"""What the sequences must reach between them."""
+
+
 def test_linked_sequences_keep_the_contract() -> None:
-    LinkedCalls.run(settings=SETTINGS)
+    """Derandomized runs, each a fixed set of sequences; a second and third run (other step
+    counts, so other sequences) only when the first did not reach every deep answer: which
+    link a random walk takes is luck, and any change to the spec reshuffles it."""
     reached = LinkedCalls.reached
-    for answer in (
-        "POST /campaigns 201",
-        "POST /campaigns/{campaignId}/contacts 200",
-        "POST /campaigns/{campaignId}/batches 201",
-        "GET /campaigns/{campaignId}/batches/{batchId} 200",
-        "outcomes recorded",
-        "GET /campaigns/{campaignId}/stats 200",
-        "PATCH /campaigns/{campaignId} 200",
-    ):
+    for steps in (16, 24, 32):
+        LinkedCalls.run(settings=hypothesis.settings(SETTINGS, stateful_step_count=steps))
+        if all(reached[answer] > 0 for answer in DEEP_ANSWERS):
+            break
+    for answer in DEEP_ANSWERS:
         assert reached[answer] > 0, f"no sequence reached {answer!r}: {dict(reached)}"
