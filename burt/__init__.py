@@ -4,6 +4,7 @@
 
     import burt
     b = burt.Burt(burt.SQLiteStore("campaigns.sqlite3"), tenant="notebook")
+    result = burt.simulate(burt.Scenario.from_file("scenario.json"), burt.resolve_policy("burt"))
 
 The repository keeps `engine/` and `service/` at its root; the distribution maps them to
 `burt.engine` and `burt.service` (setuptools `package-dir`), so nothing generic lands in
@@ -22,6 +23,9 @@ from burt.engine import (
     Variant,
     store_from_config,
 )
+from burt.engine.peers import resolve_policy
+from burt.engine.simulation import Scenario, SimulationResult, burt_factory, simulate, summarize
+from burt.engine.store.mongo import MongoStore
 
 try:
     __version__ = version("burt")
@@ -32,10 +36,17 @@ __all__ = [
     "Burt",
     "ContactIn",
     "EventIn",
+    "MongoStore",
     "Page",
     "PolicySettings",
     "SQLiteStore",
+    "Scenario",
+    "SimulationResult",
     "Variant",
     "__version__",
+    "burt_factory",
+    "resolve_policy",
+    "simulate",
     "store_from_config",
+    "summarize",
 ]
