@@ -17,8 +17,11 @@ OUTCOME_TYPES: tuple[str, ...] = (
     "converted",
     "unsubscribed",
     "bounced",
+    "complained",
 )
 OPTIMIZABLE_OUTCOMES: tuple[str, ...] = ("opened", "clicked", "converted")
+GUARDRAIL_OUTCOMES: tuple[str, ...] = ("unsubscribed", "complained")
+"""Outcomes the unsubscribe guardrail watches: a spam complaint is a louder unsubscribe."""
 CAMPAIGN_STATUSES: tuple[str, ...] = ("active", "paused", "completed")
 HOLDOUT = -1
 """Variant index of held-out contacts (assigned in a batch, sent nothing)."""

@@ -16,7 +16,14 @@ from datetime import datetime
 import numpy as np
 
 from burt.engine.delays import Arrivals, counted_evidence
-from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, Campaign, PeriodCount
+from burt.engine.model import (
+    GUARDRAIL_OUTCOMES,
+    HOLDOUT,
+    OUTCOME_TYPES,
+    Batch,
+    Campaign,
+    PeriodCount,
+)
 from burt.engine.policy import WARMING_UP, WINNER, Allocation, Condition, allocate
 from burt.engine.stats import relative_lift, srm_chi_square
 from burt.engine.timefmt import parse_rfc3339
@@ -120,7 +127,10 @@ def _inputs(
     for r in rows:
         if r.variant != HOLDOUT:
             sends[r.variant, column[r.sequence]] = r.sends
-            unsubscribes[r.variant, column[r.sequence]] = r.outcomes.get("unsubscribed", 0)
+            # A contact may both unsubscribe and complain: the sum is capped at the sends.
+            unsubscribes[r.variant, column[r.sequence]] = min(
+                r.sends, sum(r.outcomes.get(t, 0) for t in GUARDRAIL_OUTCOMES)
+            )
     ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
     known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
     arrivals = Arrivals(

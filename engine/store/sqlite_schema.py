@@ -130,7 +130,16 @@ def batches_name_their_variants(db: sqlite3.Connection) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_variants)
+COMPLAINTS_V3 = """
+ALTER TABLE period_counts ADD COLUMN complained INTEGER NOT NULL DEFAULT 0;
+"""
+"""Version 3: the `complained` outcome type (spam reports) gets its counter column."""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    script(SCHEMA_V1),
+    batches_name_their_variants,
+    script(COMPLAINTS_V3),
+)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 

@@ -30,9 +30,9 @@ class Health(Struct, forbid_unknown_fields=True):
 
 
 OutcomeType: TypeAlias = Annotated[
-    Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced"],
+    Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced", "complained"],
     Meta(
-        description="What happened to a sent message. Every type counts at most once per contact."
+        description="What happened to a sent message. Every type counts at most once per contact. `complained`\nis a spam report (a complaint through the mailbox provider's feedback loop); the\nunsubscribe guardrail watches it together with `unsubscribed`.\n"
     ),
 ]
 
@@ -566,6 +566,7 @@ class OutcomeCounts(Struct, forbid_unknown_fields=True):
     converted: int
     unsubscribed: int
     bounced: int
+    complained: Annotated[int, Meta(description="Contacts who reported the message as spam.")]
 
 
 class Posterior(Struct, forbid_unknown_fields=True):
