@@ -183,3 +183,42 @@ class PeriodCount:
     variant: int
     sends: int
     outcomes: dict[str, int] = field(default_factory=dict)
+
+
+WEBHOOK_PROVIDERS: tuple[str, ...] = ("sendgrid", "mailgun", "postmark", "ses")
+
+
+@dataclass(frozen=True)
+class WebhookActivity:
+    """What a receiver has seen: counters by key (see `engine.webhooks`), the last error and,
+    for SES, the state of its SNS subscription."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+    last_delivery_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    subscription: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A tenant's receiver of one email platform's event webhook."""
+
+    id: str
+    tenant: str
+    provider: str
+    created_at: datetime
+    credential: Mapping[str, str]
+    """What verifies a delivery, as the service stored it (sealed or hashed where it is a shared
+    secret); never shown through the API."""
+    activity: WebhookActivity = WebhookActivity()
+
+
+@dataclass(frozen=True)
+class ActivityUpdate:
+    """Counters to add to a receiver's, and the fields to set (None leaves one unchanged)."""
+
+    at: datetime
+    counts: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+    subscription: Mapping[str, str] | None = None
