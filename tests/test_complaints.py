@@ -6,20 +6,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-import yaml
-
 from burt.engine import Burt, EventIn, SQLiteStore
 from burt.engine.model import OUTCOME_TYPES
 from burt.engine.timefmt import parse_rfc3339
-from burt.service.config import SPEC_PATH
 
 T0 = parse_rfc3339("2026-11-27T09:00:00Z")
-
-
-def test_the_spec_and_the_engine_share_the_outcome_types() -> None:
-    schemas = yaml.safe_load(SPEC_PATH.read_text())["components"]["schemas"]
-    assert tuple(schemas["OutcomeType"]["enum"]) == OUTCOME_TYPES
-    assert tuple(schemas["OutcomeCounts"]["required"]) == OUTCOME_TYPES
 
 
 async def _complaints_trip_the_guardrail(path: Path) -> None:
