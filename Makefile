@@ -60,6 +60,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.performance
+	$(PY) -m bench.file_import
 
 bench-policy: $(STAMP)
 	$(PY) -m bench.policy_table

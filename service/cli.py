@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "burt.service.commands.keys",
     "burt.service.commands.simulate",
     "burt.service.commands.report",
+    "burt.service.commands.load",
 )
 
 Run = Callable[[argparse.Namespace], int]
