@@ -82,7 +82,7 @@ def ses_event(message: Mapping[str, str], check: Verification) -> PlatformEvent:
     kind = (
         event.get("eventType") or event.get("notificationType") if isinstance(event, dict) else None
     )
-    if not isinstance(event, dict) or not isinstance(kind, str):
+    if not isinstance(event, dict) or not isinstance(kind, str) or not kind:
         # e.g. SES's "Successfully validated SNS topic for Amazon SES event publishing."
         return PlatformEvent(f"ses:sns:{message['MessageId']}", None, check.now, None, None)
     mail = obj(event.get("mail"), "Message.mail")
