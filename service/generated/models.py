@@ -948,13 +948,16 @@ class PostmarkEvent(Struct, forbid_unknown_fields=True):
 
 class SnsMessage(Struct, forbid_unknown_fields=True):
     Type: Annotated[
-        str, Meta(description="SubscriptionConfirmation, Notification or UnsubscribeConfirmation.")
+        Literal["SubscriptionConfirmation", "Notification", "UnsubscribeConfirmation"],
+        Meta(description="The message type."),
     ]
     MessageId: Annotated[str, Meta(description="The SNS message id.")]
     TopicArn: Annotated[str, Meta(description="The topic.")]
     Message: Annotated[str, Meta(description="Notification: the SES event as a JSON string.")]
     Timestamp: Annotated[str, Meta(description="When SNS published it (ISO 8601).")]
-    SignatureVersion: Annotated[str, Meta(description="1 (SHA1withRSA) or 2 (SHA256withRSA).")]
+    SignatureVersion: Annotated[
+        Literal["1", "2"], Meta(description="1 (SHA1withRSA) or 2 (SHA256withRSA).")
+    ]
     Signature: Annotated[str, Meta(description="Base64 signature of the canonical string.")]
     SigningCertURL: Annotated[str, Meta(description="The signing certificate.")]
     Subject: (

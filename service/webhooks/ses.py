@@ -27,6 +27,7 @@ from burt.service.webhooks.common import (
     malformed,
     obj,
     text,
+    unverified,
 )
 
 TYPES = ("SubscriptionConfirmation", "Notification", "UnsubscribeConfirmation")
@@ -104,20 +105,21 @@ def ses_event(message: Mapping[str, str], check: Verification) -> PlatformEvent:
 
 
 def _message(body: bytes) -> dict[str, str]:
+    """The SNS message's fields; 400 when it is not an SNS message at all, 401 when it lacks what
+    its signature needs (a message that cannot be verified is an unverified one)."""
     message = obj(decode_json(body, "SNS message"), "the SNS message")
     for name in _REQUIRED:
         if not isinstance(message.get(name), str):
             raise malformed(f"the SNS message has no string {name}")
     if message["Type"] not in TYPES:
-        raise malformed(f"SNS message Type {message['Type']!r} is not one of {', '.join(TYPES)}")
+        raise unverified(f"SNS message Type {message['Type']!r} is not one burt can verify")
     needed = (
         sns.NOTIFICATION_FIELDS if message["Type"] == "Notification" else sns.CONFIRMATION_FIELDS
     )
     for name in needed:
-        if name != "Subject" and not isinstance(message.get(name), str):
-            raise malformed(f"a {message['Type']} needs a string {name}")
-    if message.get("Subject") is not None and not isinstance(message["Subject"], str):
-        raise malformed("Subject must be a string")
+        value = message.get(name)
+        if not isinstance(value, str) and not (name == "Subject" and value is None):
+            raise unverified(f"a {message['Type']} without a string {name} cannot be verified")
     return message
 
 

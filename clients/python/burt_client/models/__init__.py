@@ -43,6 +43,8 @@ from .resolved_policy_settings import ResolvedPolicySettings
 from .sample_ratio_mismatch import SampleRatioMismatch
 from .send_grid_event import SendGridEvent
 from .sns_message import SnsMessage
+from .sns_message_signature_version import SnsMessageSignatureVersion
+from .sns_message_type import SnsMessageType
 from .variant import Variant
 from .variant_count import VariantCount
 from .variant_stats import VariantStats
@@ -106,6 +108,8 @@ __all__ = (
     "SampleRatioMismatch",
     "SendGridEvent",
     "SnsMessage",
+    "SnsMessageSignatureVersion",
+    "SnsMessageType",
     "Variant",
     "VariantCount",
     "VariantStats",

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.sns_message_signature_version import SnsMessageSignatureVersion
+from ..models.sns_message_type import SnsMessageType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SnsMessage")
@@ -22,12 +24,12 @@ class SnsMessage:
             east-1.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem'}
 
     Attributes:
-        type_ (str): SubscriptionConfirmation, Notification or UnsubscribeConfirmation.
+        type_ (SnsMessageType): The message type.
         message_id (str): The SNS message id.
         topic_arn (str): The topic.
         message (str): Notification: the SES event as a JSON string.
         timestamp (str): When SNS published it (ISO 8601).
-        signature_version (str): 1 (SHA1withRSA) or 2 (SHA256withRSA).
+        signature_version (SnsMessageSignatureVersion): 1 (SHA1withRSA) or 2 (SHA256withRSA).
         signature (str): Base64 signature of the canonical string.
         signing_cert_url (str): The signing certificate.
         subject (str | Unset): Notification: the subject, when given.
@@ -35,12 +37,12 @@ class SnsMessage:
         token (str | Unset): Confirmations: the confirmation token.
     """
 
-    type_: str
+    type_: SnsMessageType
     message_id: str
     topic_arn: str
     message: str
     timestamp: str
-    signature_version: str
+    signature_version: SnsMessageSignatureVersion
     signature: str
     signing_cert_url: str
     subject: str | Unset = UNSET
@@ -49,7 +51,7 @@ class SnsMessage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type_ = self.type_.value
 
         message_id = self.message_id
 
@@ -59,7 +61,7 @@ class SnsMessage:
 
         timestamp = self.timestamp
 
-        signature_version = self.signature_version
+        signature_version = self.signature_version.value
 
         signature = self.signature
 
@@ -97,7 +99,7 @@ class SnsMessage:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        type_ = d.pop("Type")
+        type_ = SnsMessageType(d.pop("Type"))
 
         message_id = d.pop("MessageId")
 
@@ -107,7 +109,7 @@ class SnsMessage:
 
         timestamp = d.pop("Timestamp")
 
-        signature_version = d.pop("SignatureVersion")
+        signature_version = SnsMessageSignatureVersion(d.pop("SignatureVersion"))
 
         signature = d.pop("Signature")
 
