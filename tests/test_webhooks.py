@@ -442,6 +442,16 @@ def test_ses_refuses_other_topics_bad_signatures_and_stale_messages(hooks: Hooks
     unknown_version = signer.sign(platforms.sns_notification(event, "m5"), version="3")
     assert_refused(_sns_post(hooks, url, unknown_version), 401, "SignatureVersion")
     assert_refused(hooks.post(url, b"{}", {"Content-Type": "text/plain"}), 400, "no string")
+    odd_type = {
+        **platforms.sns_notification(event, "m6"),
+        "Type": "",
+        "Signature": "",
+        "SignatureVersion": "",
+    }
+    assert_refused(_sns_post(hooks, url, odd_type), 401, "not one burt can verify")
+    half = {**platforms.sns_confirmation(), "Signature": "x", "SignatureVersion": "1"}
+    del half["Token"]
+    assert_refused(_sns_post(hooks, url, half), 401, "cannot be verified")
     assert hooks.outcomes() == {}
 
 
