@@ -91,6 +91,7 @@ vendor-redoc:
 
 bench: $(STAMP)
 	$(PY) -m bench.performance
+	$(PY) -m bench.file_import
 
 bench-policy: $(STAMP)
 	$(PY) -m bench.policy_table

@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from burt.engine.delays import Arrivals, counted_evidence
-from burt.engine.model import HOLDOUT, Campaign, PeriodCount
+from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, Campaign, PeriodCount
 from burt.engine.policy import Allocation, DecisionStatus, allocate
 from burt.engine.timefmt import parse_rfc3339
 
@@ -52,7 +52,10 @@ def stored_evidence(
     for r in rows:
         if r.variant != HOLDOUT:
             sends[r.variant, column[r.sequence]] = r.sends
-            unsubscribes[r.variant, column[r.sequence]] = r.outcomes.get("unsubscribed", 0)
+            # A contact may both unsubscribe and complain: the sum is capped at the sends.
+            unsubscribes[r.variant, column[r.sequence]] = min(
+                r.sends, sum(r.outcomes.get(t, 0) for t in GUARDRAIL_OUTCOMES)
+            )
     ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
     known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
     arrivals = Arrivals(

@@ -34,6 +34,7 @@ from burt.engine.model import (
     CAMPAIGN_STATUSES,
     OPTIMIZABLE_OUTCOMES,
     OUTCOME_TYPES,
+    WEBHOOK_PROVIDERS,
     Batch,
     BatchDraft,
     Campaign,
@@ -45,6 +46,7 @@ from burt.engine.model import (
     EventLike,
     EventTally,
     Variant,
+    Webhook,
 )
 from burt.engine.policy import PolicySettings
 from burt.engine.reports import CampaignStats, campaign_stats
@@ -339,6 +341,35 @@ class Burt:
                 campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
             )
         return campaign_stats(campaign, rows, times, batches, now, control)
+
+    # webhook receivers ------------------------------------------------------------------------
+    async def register_webhook(self, provider: str, credential: Mapping[str, str]) -> Webhook:
+        """A receiver for `provider` with an unguessable id (its URL is the only way in)."""
+        if provider not in WEBHOOK_PROVIDERS:
+            raise InvalidInput(f"provider must be one of {', '.join(WEBHOOK_PROVIDERS)}")
+        webhook = Webhook(
+            id=f"wh_{time.time_ns():016x}{secrets.token_hex(16)}",
+            tenant=self.tenant,
+            provider=provider,
+            created_at=self.clock(),
+            credential=dict(credential),
+        )
+        await self.store.insert_webhook(webhook)
+        return webhook
+
+    async def get_webhook(self, webhook_id: str) -> Webhook:
+        webhook = await self.store.get_webhook(webhook_id)
+        if webhook is None or webhook.tenant != self.tenant:
+            raise NotFound(f"webhook {webhook_id!r} not found")
+        return webhook
+
+    async def list_webhooks(self, limit: int = 50, cursor: str | None = None) -> Page[Webhook]:
+        items = await self.store.list_webhooks(self.tenant, cursor, limit)
+        return Page(items, items[-1].id if len(items) == limit else None)
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        if not await self.store.delete_webhook(self.tenant, webhook_id):
+            raise NotFound(f"webhook {webhook_id!r} not found")
 
     async def _all_batches(self, campaign_id: str) -> list[Batch]:
         batches: list[Batch] = []

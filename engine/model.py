@@ -13,13 +13,17 @@ import msgspec
 from burt.engine.policy import PolicySettings
 
 # The values the contract's enums of the same names list (tests/test_spec.py holds them equal).
-OutcomeType = Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced"]
+OutcomeType = Literal[
+    "delivered", "opened", "clicked", "converted", "unsubscribed", "bounced", "complained"
+]
 OptimizedOutcome = Literal["opened", "clicked", "converted"]
 CampaignStatus = Literal["active", "paused", "completed"]
 RejectionReason = Literal["unknown_contact", "contact_not_assigned"]
 OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
 OPTIMIZABLE_OUTCOMES: tuple[OptimizedOutcome, ...] = get_args(OptimizedOutcome)
 CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = get_args(CampaignStatus)
+GUARDRAIL_OUTCOMES: tuple[OutcomeType, ...] = ("unsubscribed", "complained")
+"""Outcomes the unsubscribe guardrail watches: a spam complaint is a louder unsubscribe."""
 HOLDOUT = -1
 """Variant index of held-out contacts (assigned in a batch, sent nothing)."""
 
@@ -193,3 +197,42 @@ class PeriodCount:
     variant: int
     sends: int
     outcomes: dict[str, int] = field(default_factory=dict)
+
+
+WEBHOOK_PROVIDERS: tuple[str, ...] = ("sendgrid", "mailgun", "postmark", "ses")
+
+
+@dataclass(frozen=True)
+class WebhookActivity:
+    """What a receiver has seen: counters by key (see `engine.webhooks`), the last error and,
+    for SES, the state of its SNS subscription."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+    last_delivery_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    subscription: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A tenant's receiver of one email platform's event webhook."""
+
+    id: str
+    tenant: str
+    provider: str
+    created_at: datetime
+    credential: Mapping[str, str]
+    """What verifies a delivery, as the service stored it (sealed or hashed where it is a shared
+    secret); never shown through the API."""
+    activity: WebhookActivity = WebhookActivity()
+
+
+@dataclass(frozen=True)
+class ActivityUpdate:
+    """Counters to add to a receiver's, and the fields to set (None leaves one unchanged)."""
+
+    at: datetime
+    counts: Mapping[str, int] = field(default_factory=dict)
+    error: str | None = None
+    subscription: Mapping[str, str] | None = None

@@ -12,8 +12,8 @@ Decision science, in order of application (docs/decision-science.md tells it in 
    batches, so pooled rates are biased toward variants sent in good periods. A multiplicative
    model rate(i, p) = rho_i * f_p is fitted to the per-period counts and each variant's sends
    are re-expressed as exposure at the campaign's average period (``_effective_posterior``).
-3. Guardrail: a variant whose unsubscribe rate is credibly worse than the best-unsubscribe
-   variant is not fed any more.
+3. Guardrail: a variant whose unsubscribe rate (unsubscribes and spam complaints) is credibly
+   worse than the best-unsubscribe variant is not fed any more.
 4. Warm-up: uniform until every live variant has ``warmup_sends`` (maturity-weighted) sends.
 5. Winner rule (``winner_conditions``): the leader by P(best) is declared when all of these hold:
    P(best) >= ``winner_probability``; ``winner_min_sends`` sends; expected loss <=

@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "burt.service.commands.docs",
     "burt.service.commands.simulate",
     "burt.service.commands.report",
+    "burt.service.commands.load",
 )
 
 Run = Callable[[argparse.Namespace], int]

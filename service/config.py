@@ -21,6 +21,14 @@ class Config:
     metrics: bool = True  # serve /metrics
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     cors_origins: tuple[str, ...] = ()  # origins allowed to call the API from a browser
+    secret_key: str | None = None
+    """Seals stored webhook signing keys (base64url of 32 bytes); see service.sealing."""
+    webhook_tolerance_seconds: int = 900
+    """How old (or how far ahead) a signed webhook timestamp may be before it counts as a replay."""
+    sns_auto_confirm: bool = True
+    """Visit an SNS SubscribeURL (on an SNS host only) when a confirmation arrives."""
+    public_url: str | None = None
+    """The base URL platforms reach this service at, for receiver URLs (else the request's)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -59,4 +67,10 @@ class Config:
                 for o in env.get("BURT_CORS_ORIGINS", "").split(",")
                 if o.strip()
             ),
+            secret_key=env.get("BURT_SECRET_KEY") or None,
+            webhook_tolerance_seconds=integer(
+                "BURT_WEBHOOK_TOLERANCE_SECONDS", defaults.webhook_tolerance_seconds
+            ),
+            sns_auto_confirm=choice("BURT_SNS_AUTO_CONFIRM", "on", ("on", "off")) == "on",
+            public_url=(env.get("BURT_PUBLIC_URL") or "").rstrip("/") or None,
         )

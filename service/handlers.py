@@ -19,6 +19,16 @@ from burt.service.generated import models
 from burt.service.problems import PreconditionRequired
 from burt.service.runtime import engine_for, runtime_of
 from burt.service.validation import validated_body
+from burt.service.webhook_handlers import (  # noqa: F401 (resolved by operationId)
+    delete_webhook,
+    get_webhook,
+    list_webhooks,
+    receive_mailgun_event,
+    receive_postmark_event,
+    receive_sendgrid_events,
+    receive_ses_notification,
+    register_webhook,
+)
 
 JSON = "application/json"
 

@@ -14,6 +14,7 @@ from connexion.problem import problem
 from burt.engine import errors
 from burt.service.contract import spec
 from burt.service.limits import BodyTooLarge, payload_too_large
+from burt.service.webhooks.common import DeliveryRefused
 
 log = logging.getLogger("burt")
 
@@ -79,6 +80,19 @@ def invalid_text(request: ConnexionRequest, exc: Exception) -> ConnexionResponse
     )
 
 
+def delivery_refused(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """A webhook delivery that did not verify (401, 403) or cannot be read (400)."""
+    assert isinstance(exc, DeliveryRefused)
+    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}
+    return problem(
+        exc.status,
+        titles[exc.status],
+        exc.detail,
+        type=_PROBLEMS + "webhook-refused",
+        instance=request.url.path,
+    )
+
+
 def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return payload_too_large(str(exc), request.url.path)
 
@@ -128,5 +142,6 @@ def install(app: AsyncApp) -> None:
     app.add_error_handler(PreconditionRequired, precondition_required)
     app.add_error_handler(UnicodeDecodeError, invalid_text)
     app.add_error_handler(BodyTooLarge, too_large)
+    app.add_error_handler(DeliveryRefused, delivery_refused)
     app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from burt.engine.model import (
+    ActivityUpdate,
     Batch,
     BatchDraft,
     Campaign,
@@ -19,6 +20,7 @@ from burt.engine.model import (
     EventLike,
     EventTally,
     PeriodCount,
+    Webhook,
 )
 
 
@@ -130,6 +132,23 @@ class Store(Protocol):
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """The same rows as period_counts, recomputed from the raw contacts and outcomes."""
+
+    # Webhook receivers ----------------------------------------------------------------------
+    async def insert_webhook(self, webhook: Webhook) -> None: ...
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None:
+        """By id alone: a receiving endpoint knows no tenant (the id is unguessable)."""
+
+    async def list_webhooks(self, tenant: str, after_id: str | None, limit: int) -> list[Webhook]:
+        """The tenant's receivers ordered by id (ids sort by creation time), id > after_id."""
+
+    async def delete_webhook(self, tenant: str, webhook_id: str) -> bool:
+        """False when the tenant has no such receiver."""
+
+    async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
+        """Add update.counts to the receiver's counters atomically (concurrent deliveries lose
+        no increment), set its last delivery time, and its last error and subscription state
+        when given. A receiver deleted meanwhile is left deleted."""
 
     async def tenant_digest(self, tenant: str) -> str:
         """A hash of everything stored for the tenant: equal digests mean nothing changed."""

@@ -7,7 +7,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from burt.engine.model import Batch, Campaign, PeriodCount, Variant
+from burt.engine.model import (
+    ActivityUpdate,
+    Batch,
+    Campaign,
+    PeriodCount,
+    Variant,
+    Webhook,
+    WebhookActivity,
+)
 from burt.engine.policy import PolicySettings
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
@@ -119,3 +127,48 @@ def period_count(
 def dumps(value: Any) -> str:
     """Canonical JSON (sorted keys), so stored values and digests are deterministic."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def webhook_fields(webhook: Webhook) -> dict[str, Any]:
+    """The stored fields of a receiver, its activity apart (adapters update that in place)."""
+    return {
+        "id": webhook.id,
+        "tenant": webhook.tenant,
+        "provider": webhook.provider,
+        "created_at": format_rfc3339(webhook.created_at),
+        "credential": dict(webhook.credential),
+    }
+
+
+def _time_or_none(value: str | None) -> datetime | None:
+    return None if value is None else parse_rfc3339(value)
+
+
+def webhook_from_fields(doc: dict[str, Any], activity: dict[str, Any]) -> Webhook:
+    return Webhook(
+        id=doc["id"],
+        tenant=doc["tenant"],
+        provider=doc["provider"],
+        created_at=parse_rfc3339(doc["created_at"]),
+        credential=doc["credential"],
+        activity=WebhookActivity(
+            counts={k: int(v) for k, v in activity.get("counts", {}).items()},
+            last_delivery_at=_time_or_none(activity.get("last_delivery_at")),
+            last_error=activity.get("last_error"),
+            last_error_at=_time_or_none(activity.get("last_error_at")),
+            subscription=activity.get("subscription") or {},
+        ),
+    )
+
+
+def activity_changes(update: ActivityUpdate) -> dict[str, Any]:
+    """The activity fields an update sets (its counters are added by the adapter)."""
+    changes: dict[str, Any] = {}
+    if update.counts.get("deliveries"):
+        changes["last_delivery_at"] = format_rfc3339(update.at)
+    if update.error is not None:
+        changes["last_error"] = update.error
+        changes["last_error_at"] = format_rfc3339(update.at)
+    if update.subscription is not None:
+        changes["subscription"] = dict(update.subscription)
+    return changes

@@ -32,6 +32,9 @@ Documents (one collection each; every document but API keys and `meta` carries `
 - `events`: raw events, unique per (campaign, event id).
 - `outcomes`: one marker per (campaign, contact, type), unique; it carries the counter it counts
   for (`cell`) and the post that wrote it (`op`).
+- `webhooks`: a tenant's webhook receivers, `_id` the receiver id (not campaign-scoped: a
+  delivery names a receiver, its events name campaigns); counters under `counts`, added with
+  `$inc` so concurrent deliveries lose no increment.
 
 Counters and the writes they count (the `open` journal). A counter lives on the campaign
 document and the records it counts live in other documents, so no single write updates both.
@@ -150,6 +153,7 @@ from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
+    ActivityUpdate,
     Batch,
     BatchDraft,
     Campaign,
@@ -157,6 +161,7 @@ from burt.engine.model import (
     EventLike,
     EventTally,
     PeriodCount,
+    Webhook,
 )
 from burt.engine.outcomes import classify_events
 from burt.engine.store import codec
@@ -357,6 +362,10 @@ class MongoStore:
     def _deadline(self) -> Any:
         """One deadline over a writer's steps (a context manager): see the open journal."""
         return pymongo.timeout(self._timeout_ms / 1000)
+
+    @property
+    def _webhooks(self) -> AsyncCollection[dict[str, Any]]:
+        return self._coll("webhooks")
 
     @_available
     async def open(self) -> None:
@@ -1132,6 +1141,47 @@ class MongoStore:
                 outcomes[(*placement[m["contact_id"]], m["type"])] += 1
         return self._rows(headers, dict(sends), outcomes)
 
+    # webhook receivers ----------------------------------------------------------------------
+    _ACTIVITY = ("counts", "last_delivery_at", "last_error", "last_error_at", "subscription")
+
+    def _webhook(self, doc: dict[str, Any]) -> Webhook:
+        return codec.webhook_from_fields(doc, {k: doc[k] for k in self._ACTIVITY if k in doc})
+
+    @_available
+    async def insert_webhook(self, webhook: Webhook) -> None:
+        await self._webhooks.insert_one({"_id": webhook.id, **codec.webhook_fields(webhook)})
+
+    @_available
+    async def get_webhook(self, webhook_id: str) -> Webhook | None:
+        doc = await self._webhooks.find_one({"_id": webhook_id})
+        return self._webhook(doc) if doc else None
+
+    @_available
+    async def list_webhooks(self, tenant: str, after_id: str | None, limit: int) -> list[Webhook]:
+        cursor = (
+            self._webhooks.find({"tenant": tenant, "id": {"$gt": after_id or ""}})
+            .sort("id", ASCENDING)
+            .limit(limit)
+        )
+        return [self._webhook(doc) async for doc in cursor]
+
+    @_available
+    async def delete_webhook(self, tenant: str, webhook_id: str) -> bool:
+        result = await self._webhooks.delete_one({"_id": webhook_id, "tenant": tenant})
+        return result.deleted_count == 1
+
+    @_available
+    async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
+        # Counter keys are the engine's fixed vocabulary (engine.webhooks), never client input.
+        assert all("." not in k and not k.startswith("$") for k in update.counts)
+        change: dict[str, Any] = {"$set": codec.activity_changes(update)}
+        if update.counts:
+            change["$inc"] = {f"counts.{k}": n for k, n in update.counts.items()}
+        if change["$set"] or update.counts:
+            await self._webhooks.update_one(
+                {"_id": webhook_id}, {k: v for k, v in change.items() if v}
+            )
+
     @_available
     async def tenant_digest(self, tenant: str) -> str:
         """SHA-256 over every document of the tenant's campaigns, in a fixed order."""
@@ -1148,4 +1198,6 @@ class MongoStore:
             for collection, order in orders:
                 async for doc in collection.find({"campaign_id": campaign["_id"]}).sort(order):
                     digest.update(bson.encode(doc))
+        async for doc in self._webhooks.find({"tenant": tenant}).sort("id", ASCENDING):
+            digest.update(bson.encode(doc))
         return digest.hexdigest()

@@ -24,9 +24,10 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from burt.engine.errors import IncompatibleStore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
-(server time) on claiming batches, markers tagged with the post that wrote them."""
+(server time) on claiming batches, markers tagged with the post that wrote them.
+2: the `webhooks` collection's index (webhook receivers by tenant)."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index
@@ -46,6 +47,7 @@ INDEXES: dict[str, list[tuple[list[str], bool]]] = {
         (["campaign_id", "contact_id", "type"], True),
         (["campaign_id", "op"], False),
     ],
+    "webhooks": [(["tenant", "id"], False)],
 }
 """Per collection: (key fields, unique). Built by the migration, verified at start-up."""
 

@@ -31,6 +31,7 @@ from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     OUTCOME_TYPES,
+    ActivityUpdate,
     Batch,
     BatchDraft,
     Campaign,
@@ -39,6 +40,7 @@ from burt.engine.model import (
     EventRejection,
     EventTally,
     PeriodCount,
+    Webhook,
 )
 from burt.engine.store import codec, sqlite_erasure
 from burt.engine.store.sqlite_schema import MIGRATIONS, migrate, refuse_newer
@@ -100,6 +102,10 @@ def _pairs(rows: list[tuple[int, str]]) -> bytes:
     """(contact, type) rows as the flat integer array the statements above read."""
     codes = _TYPE_CODES
     return msgspec.json.encode([contact << 4 | codes[kind] for contact, kind in rows])
+
+
+def _webhook(row: tuple[str, str]) -> Webhook:
+    return codec.webhook_from_fields(json.loads(row[0]), json.loads(row[1]))
 
 
 class SQLiteStore:
@@ -512,6 +518,68 @@ class SQLiteStore:
         )
         return await self._run(self._counts, sql, campaign_id)
 
+    # webhook receivers ----------------------------------------------------------------------
+    async def insert_webhook(self, webhook: Webhook) -> None:
+        def write() -> None:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO webhooks (id, tenant, doc) VALUES (?, ?, ?)",
+                    (webhook.id, webhook.tenant, codec.dumps(codec.webhook_fields(webhook))),
+                )
+
+        await self._run(write)
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None:
+        def read() -> Webhook | None:
+            row = self._db.execute(
+                "SELECT doc, activity FROM webhooks WHERE id = ?", (webhook_id,)
+            ).fetchone()
+            return (
+                codec.webhook_from_fields(json.loads(row[0]), json.loads(row[1])) if row else None
+            )
+
+        return await self._run(read)
+
+    async def list_webhooks(self, tenant: str, after_id: str | None, limit: int) -> list[Webhook]:
+        def read() -> list[Webhook]:
+            rows = self._db.execute(
+                "SELECT doc, activity FROM webhooks WHERE tenant = ? AND id > ?"
+                " ORDER BY id LIMIT ?",
+                (tenant, after_id or "", limit),
+            ).fetchall()
+            return [_webhook(row) for row in rows]
+
+        return await self._run(read)
+
+    async def delete_webhook(self, tenant: str, webhook_id: str) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                gone = db.execute(
+                    "DELETE FROM webhooks WHERE id = ? AND tenant = ?", (webhook_id, tenant)
+                )
+                return gone.rowcount == 1
+
+        return await self._run(write)
+
+    async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
+        def write() -> None:
+            with self._write() as db:
+                row = db.execute(
+                    "SELECT activity FROM webhooks WHERE id = ?", (webhook_id,)
+                ).fetchone()
+                if row is None:
+                    return
+                activity = json.loads(row[0])
+                counts = Counter(activity.get("counts", {}))
+                counts.update(update.counts)
+                activity.update(codec.activity_changes(update), counts=dict(counts))
+                db.execute(
+                    "UPDATE webhooks SET activity = ? WHERE id = ?",
+                    (codec.dumps(activity), webhook_id),
+                )
+
+        await self._run(write)
+
     async def tenant_digest(self, tenant: str) -> str:
         def read() -> str:
             digest = hashlib.sha256()
@@ -535,6 +603,8 @@ class SQLiteStore:
                 for sql in queries:
                     for row in db.execute(sql, (num,)):
                         digest.update(repr(row).encode())
+            for row in db.execute("SELECT * FROM webhooks WHERE tenant = ? ORDER BY id", (tenant,)):
+                digest.update(repr(row).encode())
             return digest.hexdigest()
 
         return await self._run(read)

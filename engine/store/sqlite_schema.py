@@ -130,7 +130,28 @@ def batches_name_their_variants(db: sqlite3.Connection) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_variants)
+COMPLAINTS_V3 = """
+ALTER TABLE period_counts ADD COLUMN complained INTEGER NOT NULL DEFAULT 0;
+"""
+"""Version 3: the `complained` outcome type (spam reports) gets its counter column."""
+
+WEBHOOKS_V4 = """
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    activity TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_tenant ON webhooks (tenant, id);
+"""
+"""Version 4: webhook receivers (their counters and state in `activity`)."""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    script(SCHEMA_V1),
+    batches_name_their_variants,
+    script(COMPLAINTS_V3),
+    script(WEBHOOKS_V4),
+)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 

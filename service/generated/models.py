@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 
 class Problem(Struct, forbid_unknown_fields=True):
@@ -30,9 +30,9 @@ class Health(Struct, forbid_unknown_fields=True):
 
 
 OutcomeType: TypeAlias = Annotated[
-    Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced"],
+    Literal["delivered", "opened", "clicked", "converted", "unsubscribed", "bounced", "complained"],
     Meta(
-        description="What happened to a sent message. Every type counts at most once per contact."
+        description="What happened to a sent message. Every type counts at most once per contact. `complained`\nis a spam report (a complaint through the mailbox provider's feedback loop); the\nunsubscribe guardrail watches it together with `unsubscribed`.\n"
     ),
 ]
 
@@ -566,6 +566,7 @@ class OutcomeCounts(Struct, forbid_unknown_fields=True):
     converted: int
     unsubscribed: int
     bounced: int
+    complained: Annotated[int, Meta(description="Contacts who reported the message as spam.")]
 
 
 class Posterior(Struct, forbid_unknown_fields=True):
@@ -692,6 +693,284 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
     holdout: HoldoutStats
 
 
+WebhookProvider: TypeAlias = Annotated[
+    Literal["sendgrid", "mailgun", "postmark", "ses"],
+    Meta(description="The email platform a receiver takes deliveries from."),
+]
+
+
+class WebhookCreate(Struct, forbid_unknown_fields=True):
+    provider: WebhookProvider
+    verification_key: (
+        Annotated[
+            str,
+            Meta(
+                description="SendGrid: the verification key (base64 DER ECDSA P-256 public key).",
+                max_length=1000,
+                min_length=1,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    signing_key: (
+        Annotated[
+            str,
+            Meta(
+                description="Mailgun: the HTTP webhook signing key.", max_length=500, min_length=1
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    username: (
+        Annotated[
+            str,
+            Meta(
+                description="Postmark: the Basic-auth username (no colon).",
+                pattern="^[^:\\x00-\\x1F]{1,100}$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    password: (
+        Annotated[
+            str,
+            Meta(
+                description="Postmark: the Basic-auth password (at least 12 characters).",
+                max_length=200,
+                min_length=12,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    topic_arn: (
+        Annotated[
+            str,
+            Meta(
+                description="SES: the SNS topic SES publishes to.",
+                pattern="^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    certificate_pem: (
+        Annotated[
+            str,
+            Meta(
+                description="SES: an SNS signing certificate (PEM) to pin instead of fetching SigningCertURL.",
+                max_length=20000,
+                min_length=1,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class WebhookCounts(Struct, forbid_unknown_fields=True):
+    deliveries: Annotated[int, Meta(description="Verified deliveries.")]
+    events: Annotated[int, Meta(description="Events in them.")]
+    recorded: Annotated[int, Meta(description="New events stored.")]
+    repeated: Annotated[int, Meta(description="Of the recorded: outcomes the contact already had.")]
+    duplicates: Annotated[
+        int, Meta(description="Event ids recorded before (the platform's retries).")
+    ]
+    ignored: Annotated[
+        int, Meta(description="Events of types burt does not count (e.g. processed, deferred).")
+    ]
+    rejected: Annotated[
+        dict[str, int],
+        Meta(
+            description="Events not recorded, by reason: missing_ids (no burt_campaign_id / burt_contact_id in the metadata), invalid_ids, unknown_campaign, unknown_contact, contact_not_assigned."
+        ),
+    ]
+    refused: Annotated[
+        dict[str, int],
+        Meta(
+            description="Deliveries refused, by reason: bad_signature, stale_timestamp, wrong_topic, bad_credentials, malformed."
+        ),
+    ]
+
+
+class WebhookSubscription(Struct, forbid_unknown_fields=True):
+    status: Annotated[
+        Literal["pending_confirmation", "confirmed", "unsubscribed"],
+        Meta(description="`pending_confirmation` until the SubscribeURL is visited."),
+    ]
+    subscribe_url: (
+        Annotated[
+            str,
+            Meta(
+                description="The URL that confirms the subscription (visit it when it was not confirmed automatically)."
+            ),
+        ]
+        | None
+    )
+
+
+class Webhook(Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(description="The receiver id (unguessable).")]
+    provider: WebhookProvider
+    url: Annotated[
+        str,
+        Meta(
+            description="The URL to paste into the platform (Postmark: embed the credentials as USER:PASSWORD@)."
+        ),
+    ]
+    created_at: Annotated[str, Meta(description="Registration time (UTC).")]
+    username: Annotated[str, Meta(description="Postmark: the Basic-auth username.")] | None
+    topic_arn: Annotated[str, Meta(description="SES: the accepted SNS topic.")] | None
+    certificate_pinned: Annotated[
+        bool, Meta(description="SES: an SNS signing certificate was pinned at registration.")
+    ]
+    subscription: (
+        Annotated[
+            WebhookSubscription,
+            Meta(description="SES: the SNS subscription, once a confirmation arrived."),
+        ]
+        | None
+    )
+    counts: WebhookCounts
+    last_delivery_at: Annotated[str, Meta(description="The last verified delivery.")] | None
+    last_error: (
+        Annotated[
+            str, Meta(description="Why the last refused delivery (or failed confirmation) failed.")
+        ]
+        | None
+    )
+    last_error_at: Annotated[str, Meta(description="When.")] | None
+
+
+class WebhookPage(Struct, forbid_unknown_fields=True):
+    items: Annotated[list[Webhook], Meta(description="The receivers of this page.")]
+    next_cursor: (
+        Annotated[str, Meta(description="Pass as `cursor` for the next page; null on the last.")]
+        | None
+    )
+
+
+class WebhookDeliveryResult(Struct, forbid_unknown_fields=True):
+    received: Annotated[int, Meta(description="Events in the delivery.")]
+    recorded: Annotated[int, Meta(description="New events stored.")]
+    duplicates: Annotated[int, Meta(description="Event ids recorded before.")]
+    ignored: Annotated[int, Meta(description="Events of types burt does not count.")]
+    rejected: Annotated[
+        dict[str, int], Meta(description="Events not recorded, by reason (see WebhookCounts).")
+    ]
+
+
+class SendGridEvent(Struct, forbid_unknown_fields=True):
+    event: Annotated[
+        str,
+        Meta(
+            description="delivered, open, click, bounce, dropped, spamreport, unsubscribe, group_unsubscribe, ..."
+        ),
+    ]
+    timestamp: Annotated[int, Meta(description="Unix seconds.")]
+    sg_event_id: Annotated[str, Meta(description="The event's unique id.")]
+    type: Annotated[str, Meta(description="For bounces: bounce or blocked.")] | UnsetType = UNSET
+    burt_campaign_id: (
+        Annotated[str, Meta(description="The custom_arg naming the campaign.")] | UnsetType
+    ) = UNSET
+    burt_contact_id: (
+        Annotated[str, Meta(description="The custom_arg naming the contact.")] | UnsetType
+    ) = UNSET
+
+
+class Signature(Struct, forbid_unknown_fields=True):
+    timestamp: Annotated[str, Meta(description="Unix seconds.")]
+    token: Annotated[str, Meta(description="A random string.")]
+    signature: Annotated[str, Meta(description="The hex digest.")]
+
+
+class EventData(Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(description="The event's unique id.")] | UnsetType = UNSET
+    event: (
+        Annotated[
+            str,
+            Meta(description="delivered, opened, clicked, failed, unsubscribed, complained, ..."),
+        ]
+        | UnsetType
+    ) = UNSET
+    timestamp: Annotated[float, Meta(description="Unix seconds.")] | UnsetType = UNSET
+    severity: (
+        Annotated[str, Meta(description="For failed: permanent or temporary.")] | UnsetType
+    ) = UNSET
+    user_variables: (
+        Annotated[
+            dict[str, Any],
+            Meta(
+                description="The message's `v:` variables, burt_campaign_id and burt_contact_id among them."
+            ),
+        ]
+        | UnsetType
+    ) = field(name="user-variables", default=UNSET)
+
+
+class MailgunEvent(Struct, forbid_unknown_fields=True):
+    signature: Annotated[
+        Signature, Meta(description="Mailgun's signature: hex HMAC-SHA256 of timestamp + token.")
+    ]
+    event_data: Annotated[EventData, Meta(description="The event.")] = field(name="event-data")
+
+
+class PostmarkEvent(Struct, forbid_unknown_fields=True):
+    RecordType: Annotated[
+        str, Meta(description="Delivery, Open, Click, Bounce, SpamComplaint, SubscriptionChange.")
+    ]
+    ID: (
+        Annotated[int, Meta(description="Bounces and spam complaints: the bounce id.")] | UnsetType
+    ) = UNSET
+    Type: (
+        Annotated[str, Meta(description="Bounces: HardBounce, SoftBounce, Transient, ...")]
+        | UnsetType
+    ) = UNSET
+    Inactive: (
+        Annotated[bool, Meta(description="Bounces: Postmark deactivated the address.")] | UnsetType
+    ) = UNSET
+    MessageID: Annotated[str, Meta(description="The message id.")] | None = None
+    DeliveredAt: Annotated[str, Meta(description="Delivery: ISO 8601 time.")] | UnsetType = UNSET
+    ReceivedAt: Annotated[str, Meta(description="Open, Click: ISO 8601 time.")] | UnsetType = UNSET
+    BouncedAt: (
+        Annotated[str, Meta(description="Bounce, SpamComplaint: ISO 8601 time.")] | UnsetType
+    ) = UNSET
+    ChangedAt: (
+        Annotated[str, Meta(description="SubscriptionChange: ISO 8601 time.")] | UnsetType
+    ) = UNSET
+    Metadata: (
+        Annotated[
+            dict[str, Any],
+            Meta(
+                description="The message's metadata, burt_campaign_id and burt_contact_id among it."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class SnsMessage(Struct, forbid_unknown_fields=True):
+    Type: Annotated[
+        Literal["SubscriptionConfirmation", "Notification", "UnsubscribeConfirmation"],
+        Meta(description="The message type."),
+    ]
+    MessageId: Annotated[str, Meta(description="The SNS message id.")]
+    TopicArn: Annotated[str, Meta(description="The topic.")]
+    Message: Annotated[str, Meta(description="Notification: the SES event as a JSON string.")]
+    Timestamp: Annotated[str, Meta(description="When SNS published it (ISO 8601).")]
+    SignatureVersion: Annotated[
+        Literal["1", "2"], Meta(description="1 (SHA1withRSA) or 2 (SHA256withRSA).")
+    ]
+    Signature: Annotated[str, Meta(description="Base64 signature of the canonical string.")]
+    SigningCertURL: Annotated[str, Meta(description="The signing certificate.")]
+    Subject: (
+        Annotated[str, Meta(description="Notification: the subject, when given.")] | UnsetType
+    ) = UNSET
+    SubscribeURL: (
+        Annotated[str, Meta(description="Confirmations: the URL that confirms.")] | UnsetType
+    ) = UNSET
+    Token: (
+        Annotated[str, Meta(description="Confirmations: the confirmation token.")] | UnsetType
+    ) = UNSET
+
+
 class Campaign(Struct, forbid_unknown_fields=True):
     id: Annotated[str, Meta(description="The campaign id.")]
     name: Annotated[str, Meta(description="The name.")]
@@ -716,3 +995,11 @@ class CampaignPage(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(description="Pass as `cursor` for the next page; null on the last.")]
         | None
     )
+
+
+SendGridEvents: TypeAlias = Annotated[
+    list[SendGridEvent],
+    Meta(
+        description="A SendGrid Event Webhook delivery: events with the message's custom_args flattened in."
+    ),
+]

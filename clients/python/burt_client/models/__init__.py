@@ -26,19 +26,40 @@ from .health import Health
 from .health_status import HealthStatus
 from .holdout_stats import HoldoutStats
 from .lift import Lift
+from .mailgun_event import MailgunEvent
+from .mailgun_event_event_data import MailgunEventEventData
+from .mailgun_event_event_data_user_variables import MailgunEventEventDataUserVariables
+from .mailgun_event_signature import MailgunEventSignature
 from .optimized_outcome import OptimizedOutcome
 from .outcome_counts import OutcomeCounts
 from .outcome_type import OutcomeType
 from .policy_settings import PolicySettings
 from .posterior import Posterior
+from .postmark_event import PostmarkEvent
+from .postmark_event_metadata import PostmarkEventMetadata
 from .problem import Problem
 from .rejection_reason import RejectionReason
 from .resolved_policy_settings import ResolvedPolicySettings
 from .sample_ratio_mismatch import SampleRatioMismatch
+from .send_grid_event import SendGridEvent
+from .sns_message import SnsMessage
+from .sns_message_signature_version import SnsMessageSignatureVersion
+from .sns_message_type import SnsMessageType
 from .variant import Variant
 from .variant_count import VariantCount
 from .variant_stats import VariantStats
 from .variant_weight import VariantWeight
+from .webhook import Webhook
+from .webhook_counts import WebhookCounts
+from .webhook_counts_refused import WebhookCountsRefused
+from .webhook_counts_rejected import WebhookCountsRejected
+from .webhook_create import WebhookCreate
+from .webhook_delivery_result import WebhookDeliveryResult
+from .webhook_delivery_result_rejected import WebhookDeliveryResultRejected
+from .webhook_page import WebhookPage
+from .webhook_provider import WebhookProvider
+from .webhook_subscription import WebhookSubscription
+from .webhook_subscription_status import WebhookSubscriptionStatus
 from .winner_condition import WinnerCondition
 from .winner_condition_comparison import WinnerConditionComparison
 from .winner_condition_name import WinnerConditionName
@@ -70,19 +91,40 @@ __all__ = (
     "HealthStatus",
     "HoldoutStats",
     "Lift",
+    "MailgunEvent",
+    "MailgunEventEventData",
+    "MailgunEventEventDataUserVariables",
+    "MailgunEventSignature",
     "OptimizedOutcome",
     "OutcomeCounts",
     "OutcomeType",
     "PolicySettings",
     "Posterior",
+    "PostmarkEvent",
+    "PostmarkEventMetadata",
     "Problem",
     "RejectionReason",
     "ResolvedPolicySettings",
     "SampleRatioMismatch",
+    "SendGridEvent",
+    "SnsMessage",
+    "SnsMessageSignatureVersion",
+    "SnsMessageType",
     "Variant",
     "VariantCount",
     "VariantStats",
     "VariantWeight",
+    "Webhook",
+    "WebhookCounts",
+    "WebhookCountsRefused",
+    "WebhookCountsRejected",
+    "WebhookCreate",
+    "WebhookDeliveryResult",
+    "WebhookDeliveryResultRejected",
+    "WebhookPage",
+    "WebhookProvider",
+    "WebhookSubscription",
+    "WebhookSubscriptionStatus",
     "WinnerCondition",
     "WinnerConditionComparison",
     "WinnerConditionName",

@@ -21,8 +21,10 @@ class EventIn:
     Attributes:
         id (str): The event id, unique per campaign (duplicates count once). Example: evt-1.
         contact_id (str): The contact it concerns. Example: c-1001.
-        type_ (OutcomeType): What happened to a sent message. Every type counts at most once per contact. Example:
-            opened.
+        type_ (OutcomeType): What happened to a sent message. Every type counts at most once per contact. `complained`
+            is a spam report (a complaint through the mailbox provider's feedback loop); the
+            unsubscribe guardrail watches it together with `unsubscribed`.
+             Example: opened.
         occurred_at (datetime.datetime): When it happened (RFC 3339 with offset). Example: 2026-11-27T10:03:00Z.
     """
 

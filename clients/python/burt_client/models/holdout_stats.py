@@ -20,7 +20,7 @@ class HoldoutStats:
     Attributes:
         sends (int): Contacts held out.
         outcomes (OutcomeCounts): Contacts with each outcome. Example: {'delivered': 990, 'opened': 300, 'clicked': 40,
-            'converted': 5, 'unsubscribed': 2, 'bounced': 10}.
+            'converted': 5, 'unsubscribed': 2, 'bounced': 10, 'complained': 1}.
     """
 
     sends: int

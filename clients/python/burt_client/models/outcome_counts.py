@@ -14,7 +14,8 @@ class OutcomeCounts:
     """Contacts with each outcome.
 
     Example:
-        {'delivered': 990, 'opened': 300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10}
+        {'delivered': 990, 'opened': 300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10, 'complained':
+            1}
 
     Attributes:
         delivered (int):
@@ -23,6 +24,7 @@ class OutcomeCounts:
         converted (int):
         unsubscribed (int):
         bounced (int):
+        complained (int): Contacts who reported the message as spam.
     """
 
     delivered: int
@@ -31,6 +33,7 @@ class OutcomeCounts:
     converted: int
     unsubscribed: int
     bounced: int
+    complained: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +49,8 @@ class OutcomeCounts:
 
         bounced = self.bounced
 
+        complained = self.complained
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,6 +61,7 @@ class OutcomeCounts:
                 "converted": converted,
                 "unsubscribed": unsubscribed,
                 "bounced": bounced,
+                "complained": complained,
             }
         )
 
@@ -76,6 +82,8 @@ class OutcomeCounts:
 
         bounced = d.pop("bounced")
 
+        complained = d.pop("complained")
+
         outcome_counts = cls(
             delivered=delivered,
             opened=opened,
@@ -83,6 +91,7 @@ class OutcomeCounts:
             converted=converted,
             unsubscribed=unsubscribed,
             bounced=bounced,
+            complained=complained,
         )
 
         outcome_counts.additional_properties = d

@@ -4,6 +4,7 @@ from enum import StrEnum
 class OutcomeType(StrEnum):
     BOUNCED = "bounced"
     CLICKED = "clicked"
+    COMPLAINED = "complained"
     CONVERTED = "converted"
     DELIVERED = "delivered"
     OPENED = "opened"

@@ -25,7 +25,7 @@ class VariantStats:
         sends (int): Contacts assigned to it.
         effective_sends (float): Its sends, each weighted by the share of its outcomes that should have arrived by now.
         outcomes (OutcomeCounts): Contacts with each outcome. Example: {'delivered': 990, 'opened': 300, 'clicked': 40,
-            'converted': 5, 'unsubscribed': 2, 'bounced': 10}.
+            'converted': 5, 'unsubscribed': 2, 'bounced': 10, 'complained': 1}.
         counted_outcomes (int): Optimized outcomes counted in the posterior (dated after their batch's draw, within the
             attribution window).
         late_outcomes (int): Optimized outcomes recorded but not counted: they came later than the attribution window

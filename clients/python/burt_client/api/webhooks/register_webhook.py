@@ -1,0 +1,256 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.webhook import Webhook
+from ...models.webhook_create import WebhookCreate
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: WebhookCreate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/webhooks",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | Webhook:
+    if response.status_code == 201:
+        response_201 = Webhook.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    response_default = Problem.from_dict(response.json())
+
+    return response_default
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | Webhook]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookCreate,
+) -> Response[Problem | Webhook]:
+    """Register a webhook receiver
+
+     Creates a receiver for one email platform's event webhook and answers its `url`, the
+    address to paste into the platform. The receiver id in it is unguessable. What each
+    provider needs:
+
+    - `sendgrid`: `verification_key`, the Event Webhook's verification key exactly as the
+      SendGrid console shows it (a base64 DER ECDSA P-256 public key, no PEM framing).
+    - `mailgun`: `signing_key`, the HTTP webhook signing key (Mailgun: Settings, Webhooks).
+    - `postmark`: `username` and `password`, the HTTP Basic credentials you choose; paste the
+      URL with them embedded (`https://USER:PASSWORD@host/webhooks/postmark/ID`).
+    - `ses`: `topic_arn`, the SNS topic SES publishes to (only that topic is accepted), and
+      optionally `certificate_pem` to pin the SNS signing certificate instead of fetching it
+      from the message's `SigningCertURL`.
+
+    Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
+    server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
+    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+
+    Args:
+        body (WebhookCreate): A receiver to register; which fields are required depends on the
+            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+            'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Webhook]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookCreate,
+) -> Problem | Webhook | None:
+    """Register a webhook receiver
+
+     Creates a receiver for one email platform's event webhook and answers its `url`, the
+    address to paste into the platform. The receiver id in it is unguessable. What each
+    provider needs:
+
+    - `sendgrid`: `verification_key`, the Event Webhook's verification key exactly as the
+      SendGrid console shows it (a base64 DER ECDSA P-256 public key, no PEM framing).
+    - `mailgun`: `signing_key`, the HTTP webhook signing key (Mailgun: Settings, Webhooks).
+    - `postmark`: `username` and `password`, the HTTP Basic credentials you choose; paste the
+      URL with them embedded (`https://USER:PASSWORD@host/webhooks/postmark/ID`).
+    - `ses`: `topic_arn`, the SNS topic SES publishes to (only that topic is accepted), and
+      optionally `certificate_pem` to pin the SNS signing certificate instead of fetching it
+      from the message's `SigningCertURL`.
+
+    Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
+    server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
+    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+
+    Args:
+        body (WebhookCreate): A receiver to register; which fields are required depends on the
+            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+            'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Webhook
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookCreate,
+) -> Response[Problem | Webhook]:
+    """Register a webhook receiver
+
+     Creates a receiver for one email platform's event webhook and answers its `url`, the
+    address to paste into the platform. The receiver id in it is unguessable. What each
+    provider needs:
+
+    - `sendgrid`: `verification_key`, the Event Webhook's verification key exactly as the
+      SendGrid console shows it (a base64 DER ECDSA P-256 public key, no PEM framing).
+    - `mailgun`: `signing_key`, the HTTP webhook signing key (Mailgun: Settings, Webhooks).
+    - `postmark`: `username` and `password`, the HTTP Basic credentials you choose; paste the
+      URL with them embedded (`https://USER:PASSWORD@host/webhooks/postmark/ID`).
+    - `ses`: `topic_arn`, the SNS topic SES publishes to (only that topic is accepted), and
+      optionally `certificate_pem` to pin the SNS signing certificate instead of fetching it
+      from the message's `SigningCertURL`.
+
+    Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
+    server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
+    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+
+    Args:
+        body (WebhookCreate): A receiver to register; which fields are required depends on the
+            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+            'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Webhook]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookCreate,
+) -> Problem | Webhook | None:
+    """Register a webhook receiver
+
+     Creates a receiver for one email platform's event webhook and answers its `url`, the
+    address to paste into the platform. The receiver id in it is unguessable. What each
+    provider needs:
+
+    - `sendgrid`: `verification_key`, the Event Webhook's verification key exactly as the
+      SendGrid console shows it (a base64 DER ECDSA P-256 public key, no PEM framing).
+    - `mailgun`: `signing_key`, the HTTP webhook signing key (Mailgun: Settings, Webhooks).
+    - `postmark`: `username` and `password`, the HTTP Basic credentials you choose; paste the
+      URL with them embedded (`https://USER:PASSWORD@host/webhooks/postmark/ID`).
+    - `ses`: `topic_arn`, the SNS topic SES publishes to (only that topic is accepted), and
+      optionally `certificate_pem` to pin the SNS signing certificate instead of fetching it
+      from the message's `SigningCertURL`.
+
+    Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
+    server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
+    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+
+    Args:
+        body (WebhookCreate): A receiver to register; which fields are required depends on the
+            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+            'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Webhook
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,218 @@
+"""The webhook operations: registering receivers (bearer key) and receiving deliveries (each
+platform's own authentication; see service.webhooks). Re-exported by service.handlers, which
+connexion resolves operationIds against."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import msgspec
+from connexion import request
+from cryptography.exceptions import InvalidTag
+from starlette.responses import Response
+
+from burt.engine.errors import InvalidInput, NotFound
+from burt.engine.model import ActivityUpdate, Webhook
+from burt.engine.store.base import Store
+from burt.engine.timefmt import utcnow
+from burt.engine.webhooks import PlatformEvent, deliver
+from burt.service import sealing, webhook_views
+from burt.service.generated import models
+from burt.service.runtime import Runtime, engine_for, runtime_of
+from burt.service.validation import validated_body
+from burt.service.webhooks import mailgun, postmark, sendgrid, ses, sns
+from burt.service.webhooks.common import DeliveryRefused, Verification, unverified
+
+CERTIFICATES = sns.CertificateCache()
+"""SNS signing certificates fetched by this process, by URL."""
+_FIELDS = (
+    "verification_key",
+    "signing_key",
+    "username",
+    "password",
+    "topic_arn",
+    "certificate_pem",
+)
+_NEEDS = {
+    "sendgrid": {"verification_key"},
+    "mailgun": {"signing_key"},
+    "postmark": {"username", "password"},
+    "ses": {"topic_arn"},
+}
+_ALLOWS = {**_NEEDS, "ses": {"topic_arn", "certificate_pem"}}
+
+
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        msgspec.json.encode(body),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def _base_url(runtime: Runtime) -> str:
+    return runtime.config.public_url or str(request.base_url).rstrip("/")
+
+
+def _credential(body: models.WebhookCreate, tenant: str, runtime: Runtime) -> dict[str, str]:
+    """What verifies the provider's deliveries, checked and made safe to store."""
+    given = {f: v for f in _FIELDS if isinstance(v := getattr(body, f), str)}
+    provider = body.provider
+    missing = sorted(_NEEDS[provider] - set(given))
+    extra = sorted(set(given) - _ALLOWS[provider])
+    if missing or extra:
+        problems = [f"needs {', '.join(missing)}"] * bool(missing)
+        problems += [f"takes no {', '.join(extra)}"] * bool(extra)
+        raise InvalidInput(f"a {provider} receiver {' and '.join(problems)}")
+    if provider == "sendgrid":
+        try:
+            sendgrid.public_key(given["verification_key"])
+        except ValueError as exc:
+            raise InvalidInput(f"verification_key is {exc}") from None
+        return {"verification_key": given["verification_key"]}
+    if provider == "mailgun":
+        key = sealing.server_key(runtime.config)
+        return {"signing_key": sealing.seal(key, given["signing_key"], tenant, provider)}
+    if provider == "postmark":
+        return {
+            "username": given["username"],
+            "password_hash": sealing.hash_password(given["password"]),
+        }
+    if "certificate_pem" in given:
+        try:
+            sns.load_certificate(given["certificate_pem"])
+        except ValueError as exc:
+            raise InvalidInput(f"certificate_pem is not an RSA certificate in PEM: {exc}") from None
+    return given
+
+
+async def register_webhook(user: str) -> Response:
+    body = validated_body(request.scope, models.WebhookCreate)
+    runtime = runtime_of(request)
+    credential = await asyncio.to_thread(_credential, body, user, runtime)  # scrypt is slow
+    webhook = await engine_for(request, user).register_webhook(body.provider, credential)
+    view = webhook_views.webhook(webhook, _base_url(runtime))
+    return json_response(view, 201, {"Location": f"/webhooks/{webhook.id}"})
+
+
+async def list_webhooks(user: str, limit: int = 50, cursor: str | None = None) -> Response:
+    page = await engine_for(request, user).list_webhooks(limit=limit, cursor=cursor)
+    return json_response(webhook_views.webhook_page(page, _base_url(runtime_of(request))))
+
+
+async def get_webhook(user: str, webhook_id: str) -> Response:
+    webhook = await engine_for(request, user).get_webhook(webhook_id)
+    return json_response(webhook_views.webhook(webhook, _base_url(runtime_of(request))))
+
+
+async def delete_webhook(user: str, webhook_id: str) -> Response:
+    await engine_for(request, user).delete_webhook(webhook_id)
+    return Response(status_code=204)
+
+
+# receiving ----------------------------------------------------------------------------------
+async def _receiver(provider: str, webhook_id: str) -> tuple[Runtime, Webhook, Verification]:
+    runtime = runtime_of(request)
+    webhook = await runtime.store.get_webhook(webhook_id)
+    if webhook is None or webhook.provider != provider:
+        raise NotFound(f"no {provider} webhook receiver {webhook_id!r}")
+    return runtime, webhook, Verification(utcnow(), runtime.config.webhook_tolerance_seconds)
+
+
+@asynccontextmanager
+async def _noting_refusals(store: Store, webhook: Webhook, now: datetime) -> AsyncIterator[None]:
+    """Count a refused delivery on its receiver (by reason, with its detail), then refuse it."""
+    try:
+        yield
+    except DeliveryRefused as exc:
+        refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=exc.detail)
+        await store.note_webhook_activity(webhook.id, refused)
+        raise
+
+
+async def _deliver(
+    runtime: Runtime, webhook: Webhook, events: list[PlatformEvent], now: datetime
+) -> Response:
+    tally = await deliver(runtime.store, webhook, events, now)
+    return json_response(webhook_views.delivery_result(tally.counts))
+
+
+async def receive_sendgrid_events(webhook_id: str) -> Response:
+    runtime, webhook, check = await _receiver("sendgrid", webhook_id)
+    body = await request.body()
+    async with _noting_refusals(runtime.store, webhook, check.now):
+        events = sendgrid.events(body, request.headers, webhook, check)
+    return await _deliver(runtime, webhook, events, check.now)
+
+
+async def receive_mailgun_event(webhook_id: str) -> Response:
+    runtime, webhook, check = await _receiver("mailgun", webhook_id)
+    body = await request.body()
+    async with _noting_refusals(runtime.store, webhook, check.now):
+        try:
+            key = sealing.unseal(
+                sealing.server_key(runtime.config),
+                webhook.credential["signing_key"],
+                webhook.tenant,
+                "mailgun",
+            )
+        except InvalidTag:
+            raise unverified(
+                "the stored signing key does not open with this server's BURT_SECRET_KEY",
+                "server_key_mismatch",
+            ) from None
+        events = mailgun.events(body, request.headers, webhook, check, key)
+    return await _deliver(runtime, webhook, events, check.now)
+
+
+async def receive_postmark_event(user: str, webhook_id: str) -> Response:
+    """The Basic credentials were checked by webhook_auth before this runs."""
+    runtime, webhook, check = await _receiver("postmark", webhook_id)
+    body = await request.body()
+    async with _noting_refusals(runtime.store, webhook, check.now):
+        events = postmark.events(body, request.headers, webhook, check)
+    return await _deliver(runtime, webhook, events, check.now)
+
+
+def _visit(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        response.read(64 * 1024)
+
+
+async def _subscription(runtime: Runtime, webhook: Webhook, url: str, now: datetime) -> None:
+    """Confirm by visiting the SubscribeURL when it is an SNS host, and report it either way."""
+    state: Mapping[str, str] = {"status": "pending_confirmation", "subscribe_url": url}
+    error = None
+    if not sns.is_sns_url(url):
+        error = f"SubscribeURL {url!r} is not on an SNS host: not visited"
+    elif runtime.config.sns_auto_confirm:
+        try:
+            await asyncio.to_thread(_visit, url)
+            state = {"status": "confirmed", "subscribe_url": url}
+        except OSError as exc:
+            error = f"visiting the SubscribeURL failed ({exc}); visit it to confirm"
+    update = ActivityUpdate(at=now, subscription=state, error=error)
+    await runtime.store.note_webhook_activity(webhook.id, update)
+
+
+async def receive_ses_notification(webhook_id: str) -> Response:
+    runtime, webhook, check = await _receiver("ses", webhook_id)
+    body = await request.body()
+    async with _noting_refusals(runtime.store, webhook, check.now):
+        delivery = await ses.read(body, webhook, check, CERTIFICATES)
+    if delivery.kind == "Notification":
+        return await _deliver(runtime, webhook, delivery.events, check.now)
+    if delivery.kind == "SubscriptionConfirmation":
+        assert delivery.subscribe_url is not None
+        await _subscription(runtime, webhook, delivery.subscribe_url, check.now)
+    else:
+        gone = ActivityUpdate(at=check.now, subscription={"status": "unsubscribed"})
+        await runtime.store.note_webhook_activity(webhook.id, gone)
+    return json_response(webhook_views.delivery_result({}))

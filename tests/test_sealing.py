@@ -1,0 +1,45 @@
+"""Stored webhook secrets: sealed under the server key, bound to their receiver's context."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from burt.engine.errors import Conflict
+from burt.service import sealing
+from burt.service.config import Config
+
+
+def test_a_sealed_key_opens_only_with_its_server_key_and_context(tmp_path: Path) -> None:
+    key = sealing.server_key(Config(data_dir=tmp_path))
+    assert stat.S_IMODE((tmp_path / sealing.KEY_FILE).stat().st_mode) == 0o600
+    assert sealing.server_key(Config(data_dir=tmp_path)) == key  # made once, then read
+    sealed = sealing.seal(key, "key-3ax6", "acme", "mailgun")
+    assert "key-3ax6" not in sealed
+    assert sealing.unseal(key, sealed, "acme", "mailgun") == "key-3ax6"
+    with pytest.raises(InvalidTag):
+        sealing.unseal(key, sealed, "globex", "mailgun")  # copied onto another tenant's row
+    other = sealing.server_key(Config(secret_key=sealing.new_secret_key()))
+    with pytest.raises(InvalidTag):
+        sealing.unseal(other, sealed, "acme", "mailgun")
+
+
+def test_mongodb_needs_an_explicit_server_key(tmp_path: Path) -> None:
+    shared = Config(data_dir=tmp_path, mongodb_uri="mongodb://db1,db2/?replicaSet=rs0")
+    with pytest.raises(Conflict, match="BURT_SECRET_KEY"):
+        sealing.server_key(shared)
+    assert not (tmp_path / sealing.KEY_FILE).exists()
+    with pytest.raises(SystemExit, match="32 bytes"):
+        sealing.server_key(Config(secret_key="too-short"))
+
+
+def test_passwords_are_hashed_with_a_salt_and_compared(tmp_path: Path) -> None:
+    stored = sealing.hash_password("correct-horse-battery")
+    assert stored.startswith("scrypt$") and "correct-horse" not in stored
+    assert stored != sealing.hash_password("correct-horse-battery")
+    assert sealing.password_matches(stored, "correct-horse-battery", "wh_1")
+    assert sealing.password_matches(stored, "correct-horse-battery", "wh_1")  # remembered
+    assert not sealing.password_matches(stored, "correct-horse-batterY", "wh_1")
