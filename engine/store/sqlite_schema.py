@@ -130,7 +130,39 @@ def batches_name_their_variants(db: sqlite3.Connection) -> None:
             )
 
 
-MIGRATIONS: tuple[Migration, ...] = (script(SCHEMA_V1), batches_name_their_variants)
+API_KEY_COLUMNS = {
+    "name": "TEXT",
+    "created_at": "TEXT",
+    "expires_at": "TEXT",
+    "last_used_at": "TEXT",
+    "read_only": "INTEGER NOT NULL DEFAULT 0",
+    "revoked_at": "TEXT",
+}
+"""The key-lifecycle columns version 3 adds to api_keys (NULL on the keys stored before)."""
+
+SCHEMA_V3 = (
+    "".join(
+        f"ALTER TABLE api_keys ADD COLUMN {column} {kind};\n"
+        for column, kind in API_KEY_COLUMNS.items()
+    )
+    + """
+CREATE TABLE campaign_keys (
+    tenant TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (tenant, idempotency_key)
+) WITHOUT ROWID;
+"""
+)
+"""Version 3: API keys get names, times, a scope and revocation; campaign creates get
+Idempotency-Keys (issue 11)."""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    script(SCHEMA_V1),
+    batches_name_their_variants,
+    script(SCHEMA_V3),
+)
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 
 
