@@ -26,6 +26,7 @@ from schemathesis.core.parameters import ParameterLocation
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from burt.engine import Burt
+from burt.engine.apikeys import ApiKey
 from burt.engine.model import EventIn
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
@@ -133,7 +134,7 @@ async def _provision(path: Path, campaigns: int) -> tuple[dict[str, str], list[S
     try:
         keys = {tenant: new_api_key() for tenant in (TENANT, OTHER_TENANT)}
         for tenant, key in keys.items():
-            await store.add_api_key(hash_api_key(key), tenant)
+            await store.add_api_key(ApiKey(hash_api_key(key), tenant))
         return keys, [await _seed(Burt(store, tenant=TENANT)) for _ in range(campaigns)]
     finally:
         await store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # Rules JSON Schema cannot state, answered with 400 and a specific detail: variant ids must be
     # distinct (`uniqueItems` compares whole variants, labels included), and `weight_floor` times
     # the number of variants must stay below 1 (a rule across two fields).
-    "initializeCampaign": [*POSITIVE, "400"],
+    # An Idempotency-Key names one intended campaign: reusing one with another body is a 422.
+    "initializeCampaign": [*POSITIVE, "400", "422"],
     # Optimistic concurrency: the schema cannot say which ETag is current, so a schema-valid
     # updateCampaign is refused with 412 (If-Match is not the current ETag) or 428 (no If-Match;
     # the header is optional in the schema so that its absence reaches the handler and answers
@@ -44,6 +46,14 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # SNS posts its JSON as text/plain, which the spec can only type as a string: a string that
     # is not an SNS message is refused with 400 and a specific detail.
     "receiveSesNotification": [*POSITIVE, "400"],
+    # Campaign cursors are ids the server issued: a schema-valid string that is not one is
+    # refused with 400 and a specific detail.
+    "listCampaigns": [*POSITIVE, "400"],
+    # Ids may not contain U+0000 (SQLite's JSON functions would cut them short): refused with
+    # 400 by the engine on every store. A schema `pattern` would say so too, but it makes the
+    # generated decoder three times slower on bulk events (measured: 8 ms -> 25 ms per 10,000).
+    "loadContacts": [*POSITIVE, "400"],
+    "recordOutcomes": [*POSITIVE, "400"],
 }
 """The only check settings changed from schemathesis' defaults: operations whose schema-valid
 requests burt refuses by design, each with its reason. schemathesis.toml (the CLI run) repeats
@@ -145,4 +155,15 @@ def linked_schema() -> Any:
         }
     }
     config = schemathesis.Config.from_dict(data)
-    return schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+
+    @schema.hook("map_headers")
+    def own_campaign_keys(ctx: Any, headers: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A campaign's Idempotency-Key is per tenant, not per campaign: a key generated again
+        by a later scenario would replay an earlier scenario's campaign. Each create gets a key
+        of its own (the header is still sent, so the keyed path runs)."""
+        if ctx.operation.label == "POST /campaigns" and "Idempotency-Key" in (headers or {}):
+            return {**(headers or {}), "Idempotency-Key": f"scenario-{uuid.uuid4().hex}"}
+        return headers
+
+    return schema

@@ -28,7 +28,10 @@ from schemathesis.core.failures import FailureGroup
 from starlette.responses import JSONResponse
 
 from burt.engine import Burt
-from burt.service import handlers, security
+from burt.engine.apikeys import ApiKey
+from burt.service import handlers
+from burt.service.access import KeyCache
+from burt.service.keys import hash_api_key
 from burt.service.runtime import engine_for
 
 GET_CAMPAIGN = ("/campaigns/{campaignId}", "GET")
@@ -123,13 +126,14 @@ def test_sealed_tenants_catches_a_campaign_another_tenant_can_read(
     )
 
 
-async def trusting_bearer_info(token: str, request: Any) -> dict[str, str]:
-    """Any bearer token at all is taken for a key of TENANT."""
-    return {"sub": TENANT}
+async def trusting_key_for(self: KeyCache, store: Any, token: str) -> ApiKey:
+    """Any bearer token at all is taken for a key of TENANT (where the request gate and
+    connexion's security both ask)."""
+    return ApiKey(hash_api_key(token), TENANT)
 
 
 def test_sealed_tenants_catches_a_wrong_key_let_in(tmp_path: Path, monkeypatch: Any) -> None:
-    monkeypatch.setattr(security, "bearer_info", trusting_bearer_info)
+    monkeypatch.setattr(KeyCache, "key_for", trusting_key_for)
     assert_caught(
         lambda: run(tmp_path, GET_CAMPAIGN, sealed_tenants),
         sealed_tenants,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +58,12 @@ T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
 _BATCH_PAGE = 500
 _OUTCOME_SET = frozenset(OUTCOME_TYPES)
+_CAMPAIGN_CURSOR = re.compile(r"cmp_[0-9a-f]{32}")
+"""A campaign id as `new_id` makes them: listCampaigns' cursor is the last id of a page."""
+_BATCH_CURSOR = re.compile(r"[0-9]{1,18}")
+"""A batch sequence (ASCII digits only, within a 64-bit integer)."""
+_CAS_ATTEMPTS = 50
+"""Compare-and-set rounds an update with no expected version makes before giving up."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,15 @@ def settings_with(
     except ValueError as exc:
         raise InvalidInput(f"invalid settings: {exc}") from None
     return settings
+
+
+def refuse_nul(field: str, values: Sequence[str]) -> None:
+    """Ids may not contain U+0000: SQLite's JSON functions would cut them short there, so
+    `x\\u0000a` and `x\\u0000b` would become one id. Refused alike on every store."""
+    if "\x00" not in "".join(values):
+        return
+    index = next(i for i, v in enumerate(values) if "\x00" in v)
+    raise InvalidInput(f"{field.format(index)} contains U+0000 (NUL), which ids may not")
 
 
 def request_fingerprint(**fields: Any) -> str:
@@ -124,6 +140,50 @@ class Burt:
         optimize: str,
         settings: Mapping[str, Any] | None = None,
     ) -> Campaign:
+        campaign = self._new_campaign(name, variants, optimize, settings)
+        await self.store.insert_campaign(campaign)
+        return campaign
+
+    async def initialize_campaign_once(
+        self,
+        idempotency_key: str,
+        name: str,
+        variants: Sequence[Variant | tuple[str, str]],
+        optimize: str,
+        settings: Mapping[str, Any] | None = None,
+    ) -> tuple[Campaign, bool]:
+        """`initialize_campaign`, or the campaign this tenant made with the key before (as it is
+        now) when the request is the same. Returns (campaign, replayed)."""
+        if not idempotency_key:
+            raise InvalidInput("an Idempotency-Key may not be empty")
+        campaign = self._new_campaign(name, variants, optimize, settings)
+        fingerprint = request_fingerprint(
+            name=name,
+            optimize=optimize,
+            variants=[(v.id, v.label) for v in campaign.variants],
+            settings=sorted(
+                (k, float(v) if type(v) is int else v)
+                for k, v in dataclasses.asdict(campaign.settings).items()
+            ),
+        )
+        stored_id, stored_fingerprint = await self.store.insert_campaign_once(
+            campaign, idempotency_key, fingerprint
+        )
+        if stored_fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {idempotency_key!r} was used with a different request body"
+            )
+        if stored_id == campaign.id:
+            return campaign, False
+        return await self.get_campaign(stored_id), True
+
+    def _new_campaign(
+        self,
+        name: str,
+        variants: Sequence[Variant | tuple[str, str]],
+        optimize: str,
+        settings: Mapping[str, Any] | None,
+    ) -> Campaign:
         parsed = tuple(v if isinstance(v, Variant) else Variant(*v) for v in variants)
         ids = [v.id for v in parsed]
         if len(parsed) < 2:
@@ -133,7 +193,7 @@ class Burt:
         if optimize not in OPTIMIZABLE_OUTCOMES:
             raise InvalidInput(f"optimize must be one of {', '.join(OPTIMIZABLE_OUTCOMES)}")
         now = self.clock()
-        campaign = Campaign(
+        return Campaign(
             id=new_id("cmp"),
             tenant=self.tenant,
             name=name,
@@ -145,8 +205,6 @@ class Burt:
             created_at=now,
             updated_at=now,
         )
-        await self.store.insert_campaign(campaign)
-        return campaign
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
         campaign = await self.store.get_campaign(self.tenant, campaign_id)
@@ -155,41 +213,53 @@ class Burt:
         return campaign
 
     async def list_campaigns(self, limit: int = 50, cursor: str | None = None) -> Page[Campaign]:
+        if cursor is not None and not _CAMPAIGN_CURSOR.fullmatch(cursor):
+            raise InvalidInput(f"cursor {cursor!r} is not a cursor this listing returned")
         items = await self.store.list_campaigns(self.tenant, cursor, limit)
         return Page(items, items[-1].id if len(items) == limit else None)
 
     async def update_campaign(
         self,
         campaign_id: str,
-        expected_version: int,
+        expected_version: int | None,
         name: str | None = None,
         status: str | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> Campaign:
-        """Apply changes iff the campaign is still at `expected_version` (else VersionMismatch)."""
-        current = await self.get_campaign(campaign_id)
-        if current.version != expected_version:
-            raise VersionMismatch(
-                f"campaign {campaign_id!r} is at version {current.version}, not {expected_version}"
-            )
+        """Apply changes iff the campaign is still at `expected_version` (else VersionMismatch).
+
+        `expected_version=None` (HTTP `If-Match: *`) applies them to whatever version is current:
+        read, then compare-and-set against the version read, again while other writers win.
+        """
         if status is not None and status not in CAMPAIGN_STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(CAMPAIGN_STATUSES)}")
-        if current.status == "completed":
-            raise Conflict(f"campaign {campaign_id!r} is completed and can no longer change")
-        changes = CampaignChanges(
-            name=name,
-            status=status,
-            settings=None
-            if settings is None
-            else settings_with(current.settings, settings, len(current.variants)),
-        )
-        updated = current.with_changes(changes, self.clock())
-        if not await self.store.update_campaign(updated, expected_version):
-            latest = await self.get_campaign(campaign_id)
-            raise VersionMismatch(
-                f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
+        for _ in range(_CAS_ATTEMPTS):
+            current = await self.get_campaign(campaign_id)
+            version = current.version if expected_version is None else expected_version
+            if current.version != version:
+                raise VersionMismatch(
+                    f"campaign {campaign_id!r} is at version {current.version}, not {version}"
+                )
+            if current.status == "completed":
+                raise Conflict(f"campaign {campaign_id!r} is completed and can no longer change")
+            changes = CampaignChanges(
+                name=name,
+                status=status,
+                settings=None
+                if settings is None
+                else settings_with(current.settings, settings, len(current.variants)),
             )
-        return updated
+            updated = current.with_changes(changes, self.clock())
+            if await self.store.update_campaign(updated, version):
+                return updated
+            if expected_version is not None:
+                latest = await self.get_campaign(campaign_id)
+                raise VersionMismatch(
+                    f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
+                )
+        raise VersionMismatch(
+            f"campaign {campaign_id!r} kept changing concurrently; retry the update"
+        )
 
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete the campaign and everything stored for it, for good (then NotFound everywhere)."""
@@ -212,6 +282,7 @@ class Burt:
         items = [ContactIn(c) if isinstance(c, str) else c for c in contacts]
         if not items:
             raise InvalidInput("no contacts given")
+        refuse_nul("contacts[{}].id", [c.id for c in items])
         created, existing = await self.store.load_contacts(campaign_id, items)
         return ContactLoadResult(
             received=len(items),
@@ -287,7 +358,7 @@ class Burt:
         self, campaign_id: str, limit: int = 50, cursor: str | None = None
     ) -> Page[Batch]:
         await self.get_campaign(campaign_id)
-        if cursor is not None and not cursor.isdigit():
+        if cursor is not None and not _BATCH_CURSOR.fullmatch(cursor):
             raise InvalidInput(f"cursor {cursor!r} is not a cursor this listing returned")
         items = await self.store.list_batches(campaign_id, int(cursor or 0), limit)
         return Page(items, str(items[-1].sequence) if len(items) == limit else None)
@@ -302,6 +373,8 @@ class Burt:
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
         """Validate and record events; stores receive every `occurred_at` as RFC 3339 text."""
         await self.get_campaign(campaign_id)
+        refuse_nul("events[{}].id", [e.id for e in events])
+        refuse_nul("events[{}].contact_id", [e.contact_id for e in events])
         unknown_types = {e.type for e in events} - _OUTCOME_SET
         if unknown_types:
             raise InvalidInput(f"unknown outcome types: {', '.join(sorted(unknown_types))}")

@@ -45,7 +45,7 @@ def first_invalid_rfc3339(values: Sequence[str | datetime]) -> int | None:
         if match(value) is None:
             return index
         try:
-            fromisoformat(value)
+            fromisoformat(value.replace("z", "Z"))  # RFC 3339 allows `z`; fromisoformat does not
         except ValueError:
             return index
     return None

@@ -14,9 +14,11 @@ from connexion.resolver import Resolver
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
 from burt.service import edge, handlers, problems
+from burt.service.access import KeyCache
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
 from burt.service.dispatch import dispatch_directly
+from burt.service.gate import RequestGate
 from burt.service.limits import BodySizeLimit
 from burt.service.metrics import MeteredStore
 from burt.service.runtime import STATE_KEY, Runtime
@@ -42,7 +44,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         await active.open()
         try:
             served = MeteredStore(active) if config.metrics else active
-            yield {STATE_KEY: Runtime(config=config, store=served)}
+            keys = KeyCache(max_age=config.key_cache_seconds)
+            yield {STATE_KEY: Runtime(config=config, store=served, keys=keys)}
         finally:
             await active.close()
 
@@ -59,7 +62,12 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         },
     )
     edge.install(app, config)  # first: its middleware wraps everything below
+    # Then, in this order: the gate refuses from the headers before anything reads a body.
+    app.add_middleware(RequestGate, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
-        BodySizeLimit, position=MiddlewarePosition.BEFORE_EXCEPTION, max_bytes=config.max_body_bytes
+        BodySizeLimit,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_bytes=config.max_body_bytes,
+        read_timeout=config.body_read_timeout,
     )
     return app

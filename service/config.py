@@ -13,6 +13,10 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 32 * 1024 * 1024
+    body_read_timeout: int = 30
+    """Seconds a request body may go without sending anything before it is refused (408)."""
+    key_cache_seconds: int = 2
+    """How old a cached API-key lookup may get: a revoked key is refused within this."""
     mongodb_uri: str | None = None
     mongodb_db: str = "burt"
     workers: int = 1
@@ -55,6 +59,8 @@ class Config:
             host=env.get("BURT_HOST") or defaults.host,
             port=integer("BURT_PORT", defaults.port),
             max_body_bytes=integer("BURT_MAX_BODY_BYTES", defaults.max_body_bytes),
+            body_read_timeout=integer("BURT_BODY_READ_TIMEOUT", defaults.body_read_timeout),
+            key_cache_seconds=integer("BURT_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
             mongodb_uri=env.get("BURT_MONGODB_URI") or None,
             mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
             workers=integer("BURT_WORKERS", defaults.workers),

@@ -6,6 +6,7 @@ generated response models. Errors are raised by the engine and mapped in service
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -64,13 +65,23 @@ async def get_readiness() -> Response:
 
 async def initialize_campaign(user: str) -> Response:
     body = validated_body(request.scope, models.CampaignCreate)
-    campaign = await engine_for(request, user).initialize_campaign(
-        name=body.name,
-        variants=[(v.id, v.label) for v in body.variants],
-        optimize=body.optimize,
-        settings=_settings(body.settings),
-    )
-    headers = {"Location": f"/campaigns/{campaign.id}", "ETag": _etag(campaign)}
+    burt = engine_for(request, user)
+    fields: dict[str, Any] = {
+        "name": body.name,
+        "variants": [(v.id, v.label) for v in body.variants],
+        "optimize": body.optimize,
+        "settings": _settings(body.settings),
+    }
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        campaign, replayed = await burt.initialize_campaign(**fields), False
+    else:
+        campaign, replayed = await burt.initialize_campaign_once(key, **fields)
+    headers = {
+        "Location": f"/campaigns/{campaign.id}",
+        "ETag": _etag(campaign),
+        "Idempotent-Replayed": "true" if replayed else "false",
+    }
     return _json(views.campaign(campaign), 201, headers)
 
 
@@ -84,28 +95,41 @@ async def get_campaign(user: str, campaign_id: str) -> Response:
     return _json(views.campaign(campaign), headers={"ETag": _etag(campaign)})
 
 
-def _if_match_version(burt_version: int) -> int:
-    """The version named by If-Match (`*` names the current one); 428 when absent."""
-    raw = request.headers.get("If-Match")
-    if raw is None:
+_STRONG_ETAG = re.compile(r'"([0-9]{1,18})"')
+"""The only ETags this API issues: a quoted campaign version."""
+
+
+def _if_match_version() -> int | None:
+    """The version If-Match names, None for `*` (whatever is current); 428 when absent.
+
+    Anything else (a weak tag, a list, a tag this API never issued) can never match: a failed
+    precondition (RFC 9110 13.1.1), not a 400. If-Match compares strongly, so `W/"3"` fails."""
+    raw = ", ".join(request.headers.getlist("If-Match")).strip()
+    if not raw:
         raise PreconditionRequired(
             "updateCampaign requires an If-Match header with the campaign's ETag"
         )
-    tag = raw.strip().removeprefix("W/").strip('"')
-    if tag == "*":
-        return burt_version
-    if not tag.isdigit():  # can never match: a failed precondition (RFC 9110 13.1.1), not a 400
-        raise VersionMismatch(f"If-Match {raw!r} is not an ETag this API issued")
-    return int(tag)
+    if raw == "*":
+        return None
+    tag = _STRONG_ETAG.fullmatch(raw)
+    if tag is None:
+        raise VersionMismatch(
+            f"If-Match {raw!r} is not one strong ETag this API issued (weak tags never match)"
+        )
+    return int(tag.group(1))
 
 
 async def update_campaign(user: str, campaign_id: str) -> Response:
     body = validated_body(request.scope, models.CampaignUpdate)
     burt = engine_for(request, user)
-    current = await burt.get_campaign(campaign_id)
+    try:
+        expected = _if_match_version()
+    except (PreconditionRequired, VersionMismatch):
+        await burt.get_campaign(campaign_id)  # no such campaign (or another tenant's): 404 first
+        raise
     campaign = await burt.update_campaign(
         campaign_id,
-        expected_version=_if_match_version(current.version),
+        expected_version=expected,
         name=_given(body.name),
         status=_given(body.status),
         settings=_settings(body.settings),

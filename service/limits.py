@@ -1,10 +1,15 @@
-"""Refuse request bodies over the configured size with 413 before anything buffers them.
+"""Refuse request bodies over the configured size (413) or too slow to arrive (408), before
+anything buffers them.
 
 A body sent without Content-Length (chunked) is read here up to the limit and passed on with
 its length declared: connexion treats a request without Content-Length as having no body.
+Every wait for a chunk of a body is bounded by `read_timeout` seconds, so a client that opens
+an upload and then sends nothing (or trickles) cannot hold a connection and its buffer forever.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from connexion.lifecycle import ConnexionResponse
 from connexion.problem import problem
@@ -15,45 +20,86 @@ class BodyTooLarge(Exception):
     """Raised from `receive` once a streamed body passes the limit."""
 
 
+class BodyReadTimeout(Exception):
+    """Raised from `receive` when the next chunk of a body does not arrive in time."""
+
+
 def payload_too_large(detail: str, instance: str, close: bool = False) -> ConnexionResponse:
     """The one 413 problem: sent here before the app runs, and by the app's error handler."""
     headers = {"Connection": "close"} if close else None
     return problem(413, "Payload Too Large", detail, instance=instance, headers=headers)
 
 
-class BodySizeLimit:
-    """ASGI middleware: 413 problem+json once Content-Length or the streamed body is too large."""
+def request_timeout(detail: str, instance: str) -> ConnexionResponse:
+    """The one 408 problem (the connection closes: the rest of the body is never read)."""
+    return problem(
+        408, "Request Timeout", detail, instance=instance, headers={"Connection": "close"}
+    )
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+async def send_response(send: Send, response: ConnexionResponse) -> None:
+    """Write a connexion (problem) response straight to the ASGI channel, before the app runs."""
+    body = response.body.encode() if isinstance(response.body, str) else response.body
+    headers = response.headers or {}
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": [
+                *((k.lower().encode(), str(v).encode()) for k, v in headers.items()),
+                (b"content-length", b"%d" % len(body)),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 problem+json once Content-Length or the streamed body is too large,
+    408 once a body chunk takes longer than `read_timeout` seconds."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
-            body = await self._read_within_limit(receive)
-            if body is None:
-                await self._refuse(scope, send)
+        try:
+            if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
+                body = await self._read_within_limit(receive)
+                if body is None:
+                    await self._too_large(scope, send)
+                    return
+                scope = {
+                    **scope,
+                    "headers": [*scope["headers"], (b"content-length", b"%d" % len(body))],
+                }
+                receive = _replay(body, receive)
+            elif declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                await self._too_large(scope, send)
                 return
-            scope = {
-                **scope,
-                "headers": [*scope["headers"], (b"content-length", b"%d" % len(body))],
-            }
-            receive = _replay(body, receive)
-        elif declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        except BodyReadTimeout as exc:
+            await send_response(send, request_timeout(str(exc), scope.get("path", "")))
             return
+        await self._pass_on(scope, receive, send)
+
+    async def _pass_on(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
         started = False
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # e.g. a streaming response listening for a disconnect: no limit
+                return await receive()
+            message = await self._next(receive)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
                     raise BodyTooLarge(f"request body exceeds {self.max_bytes} bytes")
             return message
@@ -67,14 +113,26 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._too_large(scope, send)
+        except BodyReadTimeout as exc:
+            if not started:
+                await send_response(send, request_timeout(str(exc), scope.get("path", "")))
+
+    async def _next(self, receive: Receive) -> Message:
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                return await receive()
+        except TimeoutError:
+            raise BodyReadTimeout(
+                f"no part of the request body arrived for {self.read_timeout:g} seconds"
+            ) from None
 
     async def _read_within_limit(self, receive: Receive) -> bytes | None:
         """The whole body, or None as soon as it passes the limit."""
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            message = await self._next(receive)
             if message["type"] != "http.request":
                 return b"".join(chunks)
             chunk = message.get("body", b"")
@@ -85,23 +143,9 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        response = payload_too_large(
-            f"request body exceeds {self.max_bytes} bytes", scope.get("path", ""), close=True
-        )
-        body = response.body.encode() if isinstance(response.body, str) else response.body
-        headers = response.headers or {}
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": [
-                    *((k.lower().encode(), str(v).encode()) for k, v in headers.items()),
-                    (b"content-length", b"%d" % len(body)),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        detail = f"request body exceeds {self.max_bytes} bytes"
+        await send_response(send, payload_too_large(detail, scope.get("path", ""), close=True))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

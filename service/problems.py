@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from functools import cache
 
 from connexion import AsyncApp
+from connexion.exceptions import OAuthProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from burt.engine import errors
-from burt.service.contract import spec
-from burt.service.limits import BodyTooLarge, payload_too_large
+from burt.service.gate import CHALLENGE, UNUSABLE_KEY, routes
+from burt.service.limits import BodyReadTimeout, BodyTooLarge, payload_too_large, request_timeout
 from burt.service.webhooks.common import DeliveryRefused
 
 log = logging.getLogger("burt")
@@ -97,17 +96,19 @@ def too_large(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return payload_too_large(str(exc), request.url.path)
 
 
-@cache
-def _methods_by_path() -> list[tuple[re.Pattern[str], list[str]]]:
-    """Every spec path as a regex, with the methods it has (HEAD wherever GET is)."""
-    contract = spec()
-    routes = []
-    for path, item in contract["paths"].items():
-        methods = {m.upper() for m in item if m in {"get", "put", "post", "delete", "patch"}}
-        methods |= {"HEAD"} if "GET" in methods else set()
-        segments = ("[^/]+" if s.startswith("{") else re.escape(s) for s in path.split("/"))
-        routes.append((re.compile("/".join(segments) + "$"), sorted(methods)))
-    return routes
+def timed_out(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return request_timeout(str(exc), request.url.path)
+
+
+def unauthorized(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """connexion's own 401 (the gate refuses first; this answers a key revoked in between)."""
+    return problem(
+        401,
+        "Unauthorized",
+        UNUSABLE_KEY,
+        instance=request.url.path,
+        headers={"WWW-Authenticate": CHALLENGE},
+    )
 
 
 def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -116,7 +117,9 @@ def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionRe
     connexion routes each operation separately, so the router's own 405 names only the methods
     of one operation of the path (`Allow: POST` on `/campaigns`, which also has GET)."""
     path = request.url.path
-    allowed = next((m for pattern, m in _methods_by_path() if pattern.match(path)), [])
+    allowed = next(
+        (sorted(by_method) for pattern, by_method in routes() if pattern.fullmatch(path)), []
+    )
     return problem(
         405,
         "Method Not Allowed",
@@ -143,5 +146,7 @@ def install(app: AsyncApp) -> None:
     app.add_error_handler(UnicodeDecodeError, invalid_text)
     app.add_error_handler(BodyTooLarge, too_large)
     app.add_error_handler(DeliveryRefused, delivery_refused)
+    app.add_error_handler(BodyReadTimeout, timed_out)
+    app.add_error_handler(OAuthProblem, unauthorized)
     app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
 from burt.engine import Burt
 from burt.engine.store.base import Store
+from burt.service.access import KeyCache
 from burt.service.config import Config
 
 STATE_KEY = "burt"
@@ -17,6 +18,7 @@ STATE_KEY = "burt"
 class Runtime:
     config: Config
     store: Store
+    keys: KeyCache = field(default_factory=KeyCache)
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:

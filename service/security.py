@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from burt.service.keys import hash_api_key
 from burt.service.runtime import runtime_of
 
 
 async def bearer_info(token: str, request: HTTPConnection) -> dict[str, Any] | None:
-    """The tenant of a valid key as `sub`, or None (connexion answers 401)."""
-    tenant = await runtime_of(request).store.tenant_for_key(hash_api_key(token))
-    return None if tenant is None else {"sub": tenant}
+    """The tenant of a usable key as `sub` and its scope, or None (connexion answers 401)."""
+    runtime = runtime_of(request)
+    key = await runtime.keys.key_for(runtime.store, token)
+    return None if key is None else {"sub": key.tenant, "scope": [key.scope]}

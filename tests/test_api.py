@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from starlette.testclient import TestClient
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
@@ -88,7 +89,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
         store = SQLiteStore(db_path)
         await store.open()
         for tenant, key in keys.items():
-            await store.add_api_key(hash_api_key(key), tenant)
+            await store.add_api_key(ApiKey(hash_api_key(key), tenant))
         await store.close()
 
     asyncio.run(add_keys())
@@ -595,3 +596,138 @@ def test_the_most_extreme_priors_allowed_give_finite_stats_and_draws(api: Api) -
             numbers = [variant["prob_best"], variant["expected_loss"], variant["weight"]]
             numbers += [v for v in variant["posterior"].values() if not isinstance(v, bool)]
             assert all(isinstance(x, (int, float)) and math.isfinite(x) for x in numbers)
+
+
+# --- hardening (issue 11): each found from outside, each a 4xx or a fixed behaviour -------------
+
+
+def test_bad_cursors_are_400_on_every_listing(api: Api) -> None:
+    cid = api.campaign()["id"]
+    h = api.headers()
+    for cursor in ("²", "99999999999999999999999", "-1", " 1"):
+        response = api.client.get(f"/campaigns/{cid}/batches", params={"cursor": cursor}, headers=h)
+        assert_problem(response, 400, "cursor")
+    for cursor in ("-1", "\x00", "cmp_zz", cid + "x"):
+        response = api.client.get("/campaigns", params={"cursor": cursor}, headers=h)
+        assert_problem(response, 400, "cursor")
+    assert api.client.get("/campaigns", params={"cursor": cid}, headers=h).status_code == 200
+
+
+def test_if_match_that_cannot_be_an_etag_is_412(api: Api) -> None:
+    cid = api.campaign()["id"]
+    path = f"/campaigns/{cid}"
+    for tag in (b'"\xb2"', b"\xb2", b'W/"1"', b'"1", "2"', b'"99999999999999999999999"'):
+        response = api.client.patch(
+            path, json={"name": "x"}, headers=[*api.headers().items(), ("If-Match", tag)]
+        )
+        assert_problem(response, 412)
+        other = api.client.patch(
+            path, json={"name": "x"}, headers=[*api.headers("globex").items(), ("If-Match", tag)]
+        )
+        assert_problem(other, 404)  # another tenant learns nothing, whatever the header
+    missing = api.client.patch(path, json={"name": "x"}, headers=api.headers("globex"))
+    assert_problem(missing, 404)
+    assert api.client.get(path, headers=api.headers()).json()["version"] == 1
+
+
+def test_if_match_star_matches_the_current_version_under_concurrency(api: Api) -> None:
+    cid = api.campaign()["id"]
+
+    def rename(i: int) -> Any:
+        return api.client.patch(
+            f"/campaigns/{cid}", json={"name": f"n{i}"}, headers=api.headers(**{"If-Match": "*"})
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(rename, range(8)))
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses]
+    assert sorted(r.headers["etag"] for r in responses) == [f'"{v}"' for v in range(2, 10)]
+
+
+def test_lower_case_z_and_t_are_rfc3339(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0"])
+    contact = api.draw(cid, 1, "k").json()["assignments"][0]["contact_id"]
+    tally = api.events(
+        cid,
+        [
+            {**event("e1", contact), "occurred_at": "2026-11-27t10:00:00z"},
+            {**event("e2", contact, "opened"), "occurred_at": "2026-11-27T10:00:00.5z"},
+        ],
+    )
+    assert tally.status_code == 200, tally.text
+    assert tally.json()["recorded"] == 2
+
+
+def test_weight_floor_times_variants_of_one_is_400(api: Api) -> None:
+    body = {
+        "name": "x",
+        "optimize": "clicked",
+        "settings": {"weight_floor": 0.25},
+        "variants": [{"id": v, "label": v} for v in "abcd"],
+    }
+    assert_problem(api.client.post("/campaigns", json=body, headers=api.headers()), 400, "below 1")
+
+
+def test_a_repeated_single_valued_header_is_400(api: Api) -> None:
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0", "c1"])
+    headers = [*api.headers().items(), ("Idempotency-Key", "k1"), ("Idempotency-Key", "k2")]
+    response = api.client.post(f"/campaigns/{cid}/batches", json={"size": 1}, headers=headers)
+    assert_problem(response, 400, "Idempotency-Key")
+    assert (
+        api.client.get(f"/campaigns/{cid}", headers=api.headers()).json()["contacts_pending"] == 2
+    )
+
+
+def test_media_types_are_case_insensitive_and_required(api: Api) -> None:
+    body = json.dumps(
+        {
+            "name": "x",
+            "optimize": "clicked",
+            "variants": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+        }
+    ).encode()
+    for media_type in ("APPLICATION/JSON", "Application/Json; charset=UTF-8", "application/json"):
+        response = api.client.post(
+            "/campaigns", content=body, headers=api.headers(**{"Content-Type": media_type})
+        )
+        assert response.status_code == 201, (media_type, response.text)
+    before = api.digest()
+    response = api.client.post("/campaigns", content=body, headers=api.headers())
+    assert_problem(response, 415, "Content-Type")
+    assert api.digest() == before
+
+
+def test_401_says_how_to_authenticate(api: Api) -> None:
+    for headers in ({}, {"Authorization": "Bearer burt_wrong"}):
+        response = api.client.get("/campaigns", headers=headers)
+        body = assert_problem(response, 401, "burt keys create")
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert body["title"] == "Unauthorized"
+
+
+def test_a_retried_campaign_create_makes_one_campaign(api: Api) -> None:
+    body = {
+        "name": "Launch",
+        "optimize": "clicked",
+        "variants": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}],
+    }
+    keyed = api.headers(**{"Idempotency-Key": "launch-1"})
+    first = api.client.post("/campaigns", json=body, headers=keyed)
+    again = api.client.post("/campaigns", json=body, headers=keyed)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    assert [first.headers["idempotent-replayed"], again.headers["idempotent-replayed"]] == [
+        "false",
+        "true",
+    ]
+    before = api.digest()
+    other = api.client.post("/campaigns", json={**body, "name": "Other"}, headers=keyed)
+    assert_problem(other, 422, "different request body")
+    assert api.digest() == before
+    listed = api.client.get("/campaigns", headers=api.headers()).json()["items"]
+    assert [c["id"] for c in listed] == [first.json()["id"]]
+    unkeyed = api.client.post("/campaigns", json=body, headers=api.headers())
+    assert unkeyed.headers["idempotent-replayed"] == "false"
+    assert unkeyed.json()["id"] != first.json()["id"]

@@ -23,6 +23,7 @@ from pymongo.errors import (
 )
 
 from burt.engine import Burt, ContactIn, EventIn
+from burt.engine.apikeys import ApiKey
 from burt.engine.errors import IncompatibleStore, StoreUnavailable
 from burt.engine.store import mongo_schema
 from burt.engine.store.mongo import MongoStore, is_unavailable
@@ -271,9 +272,9 @@ async def test_a_timeout_is_a_503_and_a_bug_stays_an_error(
         with pytest.raises(StoreUnavailable, match="unavailable, retry"), pymongo.timeout(1e-6):
             await store.get_campaign(TENANT, campaign.id)
         assert store._db is not None
-        await store.add_api_key("hash", TENANT)
+        await store.add_api_key(ApiKey("hash", TENANT))
         with pytest.raises(DuplicateKeyError) as bug:  # not StoreUnavailable: a 500, as it should
-            await store.add_api_key("hash", TENANT)
+            await store.add_api_key(ApiKey("hash", TENANT))
         assert not is_unavailable(bug.value)
     finally:
         await store.close()

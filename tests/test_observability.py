@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.store import SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
@@ -147,7 +148,7 @@ def _app_with_key(tmp_path: Path, store: SQLiteStore | None = None, **config: ob
     async def add_key() -> None:
         own = SQLiteStore(path)
         await own.open()
-        await own.add_api_key(hash_api_key(key), "acme")
+        await own.add_api_key(ApiKey(hash_api_key(key), "acme"))
         await own.close()
 
     asyncio.run(add_key())

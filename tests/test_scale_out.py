@@ -186,6 +186,9 @@ def test_readiness_reports_an_outage_and_recovers(tmp_path: Path) -> None:
             assert down.status_code == 503
             assert down.headers["content-type"].startswith("application/problem+json")
             assert down.json()["status"] == 503
+            keyed = client.get("/campaigns", headers={"Authorization": "Bearer burt_unseen"})
+            assert keyed.status_code == 503, keyed.text  # the key check needs the store too
+            assert keyed.headers["content-type"].startswith("application/problem+json")
             server.start()
             statuses = [client.get("/readyz").status_code]
             while statuses[-1] != 200 and len(statuses) < 20:  # the client reconnects by itself

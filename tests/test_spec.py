@@ -16,6 +16,7 @@ from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
 from burt.service.contract import SPEC_PATH
+from burt.service.gate import operation_route, route_of
 from burt.service.validation import body_rules
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -127,3 +128,32 @@ def test_the_contracts_enums_are_the_engines(spec: dict[str, Any], schema: str) 
 def test_every_outcome_type_has_a_count(spec: dict[str, Any]) -> None:
     counts = spec["components"]["schemas"]["OutcomeCounts"]
     assert set(counts["required"]) == set(counts["properties"]) == set(model.OUTCOME_TYPES)
+
+
+def test_every_secured_operation_states_its_scope_and_only_safe_ones_read(
+    spec: dict[str, Any],
+) -> None:
+    """`x-burt-scope` is what a read-only key is checked against (service.gate)."""
+    for path, method, op in operations(spec):
+        requirements = op.get("security", spec["security"])
+        secured = any("bearerAuth" in requirement for requirement in requirements)
+        where = f"{method.upper()} {path}"
+        if not secured:
+            assert "x-burt-scope" not in op, f"{where} needs no API key, so no scope"
+            continue
+        assert op.get("x-burt-scope") == ("read" if method == "get" else "write"), where
+        if op["x-burt-scope"] == "write":
+            assert "403" in op["responses"], f"{where} does not document 403 for read-only keys"
+
+
+def test_the_gate_takes_who_needs_a_key_from_the_spec(spec: dict[str, Any]) -> None:
+    """Operations the spec leaves open (probes, webhook receivers) pass the pre-body check."""
+    for path, method, op in operations(spec):
+        concrete = re.sub(r"\{[^}]+\}", "x1", path)
+        route = route_of(method.upper(), concrete)
+        assert route is not None and route.operation_id == op["operationId"]
+        assert route.scope == op.get("x-burt-scope")
+        assert route.has_body == ("requestBody" in op)
+    receiver = {"operationId": "receiveWebhook", "security": [], "requestBody": {}}
+    assert operation_route(receiver, {}, spec).scope is None
+    assert route_of("GET", "/campaigns/x1/nowhere") is None

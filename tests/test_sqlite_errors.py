@@ -72,7 +72,9 @@ async def test_a_programming_error_is_not_unavailable(db_path: Path) -> None:
 def _client(tmp_path: Path, db_path: Path) -> tuple[TestClient, dict[str, str]]:
     key = new_api_key()
     with sqlite3.connect(db_path) as db:
-        db.execute("INSERT INTO api_keys VALUES (?, ?)", (hash_api_key(key), "acme"))
+        db.execute(
+            "INSERT INTO api_keys (key_hash, tenant) VALUES (?, ?)", (hash_api_key(key), "acme")
+        )
     app = create_app(Config(data_dir=tmp_path))
     return TestClient(app, raise_server_exceptions=False), {"Authorization": f"Bearer {key}"}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from burt.engine import Burt, EventIn
+from burt.engine.apikeys import ApiKey
 from burt.engine.errors import IncompatibleStore
 from burt.engine.store import SQLiteStore
 from burt.engine.store.sqlite_schema import MIGRATIONS, SCHEMA_V1, migrate, script
@@ -130,7 +131,7 @@ async def test_a_first_release_file_is_migrated_and_keeps_every_count(tmp_path: 
             6,
             2,
         )
-        assert await store.tenant_for_key("hash-of-a-key") == TENANT
+        assert await store.get_api_key("hash-of-a-key") == ApiKey("hash-of-a-key", TENANT)
         batch = await burt.get_experiment_batch(CAMPAIGN, BATCH)
         assert batch.assignments == (("c0", 1), ("c1", -1), ("c2", 0), ("c3", 0))
         assert batch.variant_ids == ("a", "b")  # version 2: a batch names its variants

@@ -6,9 +6,11 @@ SIGKILL at random moments; every check reads the store back through the engine.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
 import signal
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,10 +19,18 @@ from typing import Any
 
 import anyio
 import pytest
+from pymongo import MongoClient
 
 from burt.engine import Burt, ContactIn, EventIn
+from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
-from burt.engine.errors import IdempotencyKeyReused, NoPendingContacts, NotFound
+from burt.engine.errors import (
+    IdempotencyKeyReused,
+    InvalidInput,
+    NoPendingContacts,
+    NotFound,
+    VersionMismatch,
+)
 from burt.engine.model import Batch, BatchDraft, Campaign, CampaignChanges
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
@@ -844,3 +854,157 @@ async def test_mongo_counts_stay_exact_when_killed_before_the_counter_update(
     finally:
         await store.close()
         await recovering.close()
+
+
+# hardening (issue 11) ---------------------------------------------------------------------------
+async def test_ids_with_nul_are_refused_and_store_nothing(burt: Burt) -> None:
+    campaign = await new_campaign(burt, ["x", "y"])
+    batch, _ = await burt.create_experiment_batch(campaign.id, 2, "k")
+    assert batch.assignments is not None
+    digest = await burt.store.tenant_digest(TENANT)
+    with pytest.raises(InvalidInput, match=r"contacts\[1\].id contains U\+0000"):
+        await burt.load_contacts(campaign.id, ["fine", "x\x00victim"])
+    bad_events = [
+        [EventIn("ev\x00A", "x", "clicked", WHEN), EventIn("ev\x00B", "x", "opened", WHEN)],
+        [EventIn("ev", "x\x00victim", "clicked", WHEN)],
+    ]
+    for events in bad_events:
+        with pytest.raises(InvalidInput, match="U\\+0000"):
+            await burt.record_outcomes(campaign.id, events)
+    assert await burt.store.tenant_digest(TENANT) == digest
+
+
+async def test_update_of_whatever_version_is_current_wins_under_concurrency(
+    store_spec: StoreSpec,
+) -> None:
+    """`expected_version=None` (If-Match: *) from several store handles at once: none fails."""
+    handles = [store_spec.open_store() for _ in range(4)]
+    for handle in handles:
+        await handle.open()
+    try:
+        engines = [Burt(h, tenant=TENANT) for h in handles]
+        campaign = await new_campaign(engines[0], [])
+        results = await asyncio.gather(
+            *(engines[i % 4].update_campaign(campaign.id, None, name=f"n{i}") for i in range(8))
+        )
+        assert sorted(r.version for r in results) == list(range(2, 10))
+        with pytest.raises(VersionMismatch):
+            await engines[0].update_campaign(campaign.id, 1, name="stale")
+    finally:
+        for handle in handles:
+            await handle.close()
+
+
+async def test_a_retried_create_with_one_key_makes_one_campaign(store_spec: StoreSpec) -> None:
+    handles = [store_spec.open_store() for _ in range(3)]
+    for handle in handles:
+        await handle.open()
+    try:
+        engines = [Burt(h, tenant=TENANT) for h in handles]
+        made = await asyncio.gather(
+            *(
+                engines[i % 3].initialize_campaign_once("launch", "Launch", VARIANTS, "clicked")
+                for i in range(6)
+            )
+        )
+        assert len({c.id for c, _ in made}) == 1
+        assert sorted(replayed for _, replayed in made) == [False] + [True] * 5
+        with pytest.raises(IdempotencyKeyReused):
+            await engines[0].initialize_campaign_once("launch", "Other", VARIANTS, "clicked")
+        with pytest.raises(IdempotencyKeyReused):
+            await engines[0].initialize_campaign_once(
+                "launch", "Launch", VARIANTS, "clicked", {"warmup_sends": 7}
+            )
+        same, replayed = await engines[1].initialize_campaign_once(
+            "launch",
+            "Launch",
+            VARIANTS,
+            "clicked",
+            {"warmup_sends": 50},  # the default, spelled
+        )
+        assert replayed and same.id == made[0][0].id
+        theirs, replayed = await Burt(handles[0], tenant="globex").initialize_campaign_once(
+            "launch", "Launch", VARIANTS, "clicked"
+        )
+        assert not replayed and theirs.id != same.id
+        assert [c.id for c in (await engines[2].list_campaigns()).items] == [same.id]
+    finally:
+        for handle in handles:
+            await handle.close()
+
+
+async def test_mongo_create_killed_between_key_and_campaign_is_finished_by_the_retry(
+    mongo_spec: StoreSpec,
+) -> None:
+    store = await open_mongo(mongo_spec, claim_timeout=30.0)
+    try:
+        burt = Burt(store, tenant=TENANT)
+        made, _ = await burt.initialize_campaign_once("k", "Launch", VARIANTS, "clicked")
+        await store._campaigns.delete_one({"_id": made.id})  # as if killed before this insert
+        assert (await burt.list_campaigns()).items == []
+        again, replayed = await burt.initialize_campaign_once("k", "Launch", VARIANTS, "clicked")
+        assert again.id == made.id and replayed
+        assert [c.id for c in (await burt.list_campaigns()).items] == [made.id]
+    finally:
+        await store.close()
+
+
+# API key records --------------------------------------------------------------------------------
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+async def test_api_keys_are_created_listed_used_and_revoked(store: Store) -> None:
+    key = ApiKey("a" * 64, "acme", name="ci", created_at=NOW, expires_at=NOW + timedelta(days=3))
+    reader = ApiKey("b" * 64, "acme", created_at=NOW, read_only=True)
+    for record in (key, reader):
+        await store.add_api_key(record)
+    assert (key.key_id, key.scope, reader.scope) == ("key_aaaaaaaaaaaa", "write", "read")
+    assert await store.get_api_key("a" * 64) == key
+    assert await store.get_api_key("c" * 64) is None
+    assert await store.list_api_keys() == [key, reader]
+    await store.touch_api_key("a" * 64, NOW + timedelta(hours=1))
+    touched = await store.get_api_key("a" * 64)
+    assert touched is not None and touched.last_used_at == NOW + timedelta(hours=1)
+    assert touched.usable(NOW) and not touched.usable(NOW + timedelta(days=3))
+    revoked = await store.revoke_api_key(key.key_id, NOW + timedelta(hours=2))
+    assert revoked is not None and revoked.revoked_at == NOW + timedelta(hours=2)
+    again = await store.revoke_api_key(key.key_id, NOW + timedelta(hours=5))  # idempotent
+    assert again is not None and again.revoked_at == NOW + timedelta(hours=2)
+    assert not again.usable(NOW + timedelta(hours=3))
+    assert await store.revoke_api_key("key_000000000000", NOW) is None
+    assert await store.revoke_api_key("not-a-key-id", NOW) is None
+    still = await store.get_api_key("b" * 64)
+    assert still is not None and still.usable(NOW)
+
+
+async def test_keys_stored_before_the_key_lifecycle_keep_working(store_spec: StoreSpec) -> None:
+    old_hash = "d" * 64
+    if store_spec.kind == "sqlite":  # the api_keys table as the previous release made it
+        with sqlite3.connect(store_spec.location) as db:
+            db.execute("CREATE TABLE api_keys (key_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL)")
+            db.execute("INSERT INTO api_keys VALUES (?, ?)", (old_hash, "acme"))
+    else:
+        with MongoClient(store_spec.location, serverSelectionTimeoutMS=5000) as client:
+            client[store_spec.db]["api_keys"].insert_one({"_id": old_hash, "tenant": "acme"})
+    store = store_spec.open_store()
+    await store.open()
+    try:
+        key = await store.get_api_key(old_hash)
+        assert key == ApiKey(old_hash, "acme")
+        assert key.usable(NOW) and key.scope == "write"
+        new = ApiKey("e" * 64, "acme", created_at=NOW)
+        await store.add_api_key(new)
+        assert await store.list_api_keys() == [key, new]
+        revoked = await store.revoke_api_key(key.key_id, NOW)
+        assert revoked is not None and not revoked.usable(NOW)
+    finally:
+        await store.close()
+
+
+async def test_a_deleted_campaigns_create_key_makes_a_new_one(burt: Burt) -> None:
+    made, _ = await burt.initialize_campaign_once("launch", "Launch", VARIANTS, "clicked")
+    await burt.delete_campaign(made.id)
+    again, replayed = await burt.initialize_campaign_once("launch", "Launch", VARIANTS, "clicked")
+    assert not replayed and again.id != made.id
+    with pytest.raises(NotFound):
+        await burt.get_campaign(made.id)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
@@ -74,7 +75,7 @@ def _provision(db_path: Path, keys: dict[str, str]) -> None:
         store = SQLiteStore(db_path)
         await store.open()
         for tenant, key in keys.items():
-            await store.add_api_key(hash_api_key(key), tenant)
+            await store.add_api_key(ApiKey(hash_api_key(key), tenant))
         await store.close()
 
     asyncio.run(run())

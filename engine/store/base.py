@@ -9,8 +9,10 @@ the per-period counters always equal a recount of the raw records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -28,6 +30,12 @@ class Store(Protocol):
     name: str
     """`sqlite` or `mongodb`, reported by the readiness probe."""
 
+    async def exists(self) -> bool:
+        """Whether burt's store is already there (checked before `open`, which creates it)."""
+
+    def location(self) -> str:
+        """Where the store is, for people (a file path, or a URI without credentials)."""
+
     async def open(self) -> None:
         """Connect, and create or migrate the schema / indexes to this burt's version.
 
@@ -42,12 +50,35 @@ class Store(Protocol):
         """Raise StoreUnavailable when the store cannot be reached."""
 
     # API keys -------------------------------------------------------------------------------
-    async def add_api_key(self, key_hash: str, tenant: str) -> None: ...
+    async def add_api_key(self, key: ApiKey) -> None:
+        """Store a new key (its digest, tenant and lifecycle fields; times are the caller's)."""
 
-    async def tenant_for_key(self, key_hash: str) -> str | None: ...
+    async def get_api_key(self, key_hash: str) -> ApiKey | None:
+        """The stored key, revoked and expired ones included (keys stored before names, times
+        and scopes existed come back with those unset and write scope)."""
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        """Every stored key, oldest first."""
+
+    async def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Mark the key revoked (idempotently: the first revocation time stays); None when no
+        key has that id."""
+
+    async def touch_api_key(self, key_hash: str, at: datetime) -> None:
+        """Record that the key was used at `at`."""
 
     # Campaigns ------------------------------------------------------------------------------
     async def insert_campaign(self, campaign: Campaign) -> None: ...
+
+    async def insert_campaign_once(
+        self, campaign: Campaign, idempotency_key: str, fingerprint: str
+    ) -> tuple[str, str]:
+        """Insert `campaign` unless its tenant made one with this key before, atomically (a
+        concurrent retry and a crash in between make one campaign, never two).
+
+        Returns (id, fingerprint) of the campaign stored for the key: `campaign`'s own when it
+        was inserted now. The engine compares the fingerprints.
+        """
 
     async def get_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
         """The campaign with its contact counts, or None when absent or another tenant's."""

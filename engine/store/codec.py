@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -124,6 +125,42 @@ def period_count(
     )
 
 
+def _time_or_none(value: datetime | None) -> str | None:
+    return None if value is None else format_rfc3339(value)
+
+
+def _parsed_or_none(value: str | None) -> datetime | None:
+    return None if value is None else parse_rfc3339(value)
+
+
+def api_key_fields(key: ApiKey) -> dict[str, Any]:
+    """The stored fields of an API key (times as RFC 3339 text, None when unknown)."""
+    return {
+        "key_hash": key.key_hash,
+        "tenant": key.tenant,
+        "name": key.name,
+        "created_at": _time_or_none(key.created_at),
+        "expires_at": _time_or_none(key.expires_at),
+        "last_used_at": _time_or_none(key.last_used_at),
+        "read_only": key.read_only,
+        "revoked_at": _time_or_none(key.revoked_at),
+    }
+
+
+def api_key_from_fields(doc: dict[str, Any]) -> ApiKey:
+    """A key from its stored fields; a field absent (a key stored before it existed) is unset."""
+    return ApiKey(
+        key_hash=doc["key_hash"],
+        tenant=doc["tenant"],
+        name=doc.get("name"),
+        created_at=_parsed_or_none(doc.get("created_at")),
+        expires_at=_parsed_or_none(doc.get("expires_at")),
+        last_used_at=_parsed_or_none(doc.get("last_used_at")),
+        read_only=bool(doc.get("read_only") or False),
+        revoked_at=_parsed_or_none(doc.get("revoked_at")),
+    )
+
+
 def dumps(value: Any) -> str:
     """Canonical JSON (sorted keys), so stored values and digests are deterministic."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
@@ -140,10 +177,6 @@ def webhook_fields(webhook: Webhook) -> dict[str, Any]:
     }
 
 
-def _time_or_none(value: str | None) -> datetime | None:
-    return None if value is None else parse_rfc3339(value)
-
-
 def webhook_from_fields(doc: dict[str, Any], activity: dict[str, Any]) -> Webhook:
     return Webhook(
         id=doc["id"],
@@ -153,9 +186,9 @@ def webhook_from_fields(doc: dict[str, Any], activity: dict[str, Any]) -> Webhoo
         credential=doc["credential"],
         activity=WebhookActivity(
             counts={k: int(v) for k, v in activity.get("counts", {}).items()},
-            last_delivery_at=_time_or_none(activity.get("last_delivery_at")),
+            last_delivery_at=_parsed_or_none(activity.get("last_delivery_at")),
             last_error=activity.get("last_error"),
-            last_error_at=_time_or_none(activity.get("last_error_at")),
+            last_error_at=_parsed_or_none(activity.get("last_error_at")),
             subscription=activity.get("subscription") or {},
         ),
     )

@@ -119,8 +119,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import hashlib
+import re
 import secrets
 import time
 from array import array
@@ -148,6 +150,7 @@ from pymongo.monitoring import CommandListener
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
@@ -166,6 +169,7 @@ from burt.engine.model import (
 from burt.engine.outcomes import classify_events
 from burt.engine.store import codec
 from burt.engine.store.mongo_schema import counters_fields, migrate_or_refuse
+from burt.engine.timefmt import format_rfc3339
 
 Docs = AsyncCollection[dict[str, Any]]
 """A collection of plain documents (the BSON types PyMongo decodes by default)."""
@@ -367,9 +371,7 @@ class MongoStore:
     def _webhooks(self) -> AsyncCollection[dict[str, Any]]:
         return self._coll("webhooks")
 
-    @_available
-    async def open(self) -> None:
-        """Connect, then migrate the schema forward or refuse a newer one (mongo_schema)."""
+    def _connect(self) -> AsyncDatabase[dict[str, Any]]:
         if self._client is None:
             # Keyword options override the URI's: production semantics are not left to it.
             self._client = AsyncMongoClient(
@@ -389,7 +391,20 @@ class MongoStore:
                 read_concern=MAJORITY_READS,
             )
         assert self._db is not None
-        await migrate_or_refuse(self._db)
+        return self._db
+
+    @_available
+    async def exists(self) -> bool:
+        names = await self._connect().list_collection_names()
+        return bool({"api_keys", "campaigns"} & set(names))
+
+    def location(self) -> str:
+        return f"MongoDB database {self.db_name!r} at {re.sub(r'//[^@/]*@', '//', self.uri)}"
+
+    @_available
+    async def open(self) -> None:
+        """Connect, then migrate the schema forward or refuse a newer one (mongo_schema)."""
+        await migrate_or_refuse(self._connect())
         await self._server_now()
         await self._finish_deletions()
 
@@ -397,6 +412,7 @@ class MongoStore:
         if self._client is not None:
             await self._client.close()
             self._client = None
+            self._db = None
             self._db = None
 
     @_available
@@ -420,14 +436,45 @@ class MongoStore:
         return server_ms + round((time.monotonic() - at) * 1000)
 
     # API keys -------------------------------------------------------------------------------
+    # One document per key, `_id` its digest; the lifecycle fields are absent on keys stored
+    # before them, which read as never expiring, never revoked, write scope.
     @_available
-    async def add_api_key(self, key_hash: str, tenant: str) -> None:
-        await self._coll("api_keys").insert_one({"_id": key_hash, "tenant": tenant})
+    async def add_api_key(self, key: ApiKey) -> None:
+        fields = codec.api_key_fields(key)
+        del fields["key_hash"]
+        await self._coll("api_keys").insert_one({"_id": key.key_hash, **fields})
+
+    @staticmethod
+    def _api_key(doc: dict[str, Any]) -> ApiKey:
+        return codec.api_key_from_fields({**doc, "key_hash": doc["_id"]})
 
     @_available
-    async def tenant_for_key(self, key_hash: str) -> str | None:
+    async def get_api_key(self, key_hash: str) -> ApiKey | None:
         doc = await self._coll("api_keys").find_one({"_id": key_hash})
-        return doc["tenant"] if doc else None
+        return self._api_key(doc) if doc else None
+
+    @_available
+    async def list_api_keys(self) -> list[ApiKey]:
+        keys = [self._api_key(doc) async for doc in self._coll("api_keys").find({})]
+        return sorted(keys, key=lambda k: (codec.api_key_fields(k)["created_at"] or "", k.key_hash))
+
+    @_available
+    async def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        """Keys are few: the one whose digest the id names is found by a scan (ids are a
+        digest prefix, and old keys carry no id field to index)."""
+        key = next((k for k in await self.list_api_keys() if k.key_id == key_id), None)
+        if key is None:
+            return None
+        await self._coll("api_keys").update_one(
+            {"_id": key.key_hash, "revoked_at": None}, {"$set": {"revoked_at": format_rfc3339(at)}}
+        )
+        return await self.get_api_key(key.key_hash)
+
+    @_available
+    async def touch_api_key(self, key_hash: str, at: datetime) -> None:
+        await self._coll("api_keys").update_one(
+            {"_id": key_hash}, {"$set": {"last_used_at": format_rfc3339(at)}}
+        )
 
     # the open journal -----------------------------------------------------------------------
     def _one(self, campaign_id: str, **more: Any) -> dict[str, Any]:
@@ -503,17 +550,50 @@ class MongoStore:
     # campaigns ------------------------------------------------------------------------------
     @_available
     async def insert_campaign(self, campaign: Campaign) -> None:
-        await self._campaigns.insert_one(
-            {
-                "_id": campaign.id,
-                "campaign_id": campaign.id,
-                **codec.campaign_fields(campaign),
-                "next_sequence": 0,
-                "next_load": 0,
-                "recovered": [],
-                **counters_fields(),
-            }
-        )
+        await self._campaigns.insert_one(self._campaign_doc(campaign))
+
+    @staticmethod
+    def _campaign_doc(campaign: Campaign) -> dict[str, Any]:
+        return {
+            "_id": campaign.id,
+            "campaign_id": campaign.id,
+            **codec.campaign_fields(campaign),
+            "next_sequence": 0,
+            "next_load": 0,
+            "recovered": [],
+            **counters_fields(),
+        }
+
+    @_available
+    async def insert_campaign_once(
+        self, campaign: Campaign, idempotency_key: str, fingerprint: str
+    ) -> tuple[str, str]:
+        """The key document first (its `_id` is the tenant and key, so the unique `_id` index
+        decides which request makes the campaign), the campaign second. A crash in between
+        leaves a key whose campaign is missing: the retry (same fingerprint) inserts it under
+        the key's campaign id. A concurrent retry may do the same while the first request is
+        still on its way; whichever inserts second finds the campaign there, which is the same
+        request's campaign either way."""
+        key_doc = {
+            "_id": codec.dumps([campaign.tenant, idempotency_key]),
+            "campaign_id": campaign.id,
+            "fingerprint": fingerprint,
+        }
+        try:
+            await self._coll("campaign_keys").insert_one(key_doc)
+        except DuplicateKeyError:
+            stored = await self._coll("campaign_keys").find_one({"_id": key_doc["_id"]})
+            assert stored is not None  # key documents are never deleted while their campaign lives
+            key_doc = stored
+            if key_doc["fingerprint"] != fingerprint:
+                return key_doc["campaign_id"], key_doc["fingerprint"]
+        if await self._coll(_DELETED).find_one({"_id": key_doc["campaign_id"]}) is not None:
+            return key_doc["campaign_id"], key_doc["fingerprint"]  # deleted: never recreated
+        with contextlib.suppress(DuplicateKeyError):  # made by the same key's first request
+            await self._campaigns.insert_one(
+                self._campaign_doc(dataclasses.replace(campaign, id=key_doc["campaign_id"]))
+            )
+        return key_doc["campaign_id"], key_doc["fingerprint"]
 
     async def _with_counts(self, doc: dict[str, Any]) -> Campaign:
         owed = await self._owed(doc, {"load", "batch", "erase"})

@@ -22,11 +22,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
 
+from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
@@ -43,7 +45,8 @@ from burt.engine.model import (
     Webhook,
 )
 from burt.engine.store import codec, sqlite_erasure
-from burt.engine.store.sqlite_schema import MIGRATIONS, migrate, refuse_newer
+from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
+from burt.engine.timefmt import format_rfc3339
 
 T = TypeVar("T")
 _UNAVAILABLE = frozenset(
@@ -59,6 +62,8 @@ _UNAVAILABLE = frozenset(
 error is a defect or a damaged file and surfaces as itself (500, logged)."""
 _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
+
+_API_KEY_SELECT = f"SELECT key_hash, tenant, {', '.join(API_KEY_COLUMNS)} FROM api_keys"
 
 # record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time]
 # (arrays, not objects: SQLite finds an array element by index several times faster than an
@@ -166,6 +171,12 @@ class SQLiteStore:
             raise
         self._conn = conn
 
+    async def exists(self) -> bool:
+        return self.path.exists()
+
+    def location(self) -> str:
+        return f"SQLite file {self.path.resolve()}"
+
     async def open(self) -> None:
         """Open the file, creating it or migrating it to this burt's schema version.
 
@@ -200,21 +211,57 @@ class SQLiteStore:
         return int(row[0])
 
     # API keys -------------------------------------------------------------------------------
-    async def add_api_key(self, key_hash: str, tenant: str) -> None:
+    async def add_api_key(self, key: ApiKey) -> None:
+        fields = codec.api_key_fields(key)
+
         def write() -> None:
             with self._write() as db:
-                db.execute("INSERT INTO api_keys VALUES (?, ?)", (key_hash, tenant))
+                db.execute(
+                    f"INSERT INTO api_keys ({', '.join(fields)})"
+                    f" VALUES ({', '.join('?' * len(fields))})",
+                    tuple(fields.values()),
+                )
 
         await self._run(write)
 
-    async def tenant_for_key(self, key_hash: str) -> str | None:
-        def read() -> str | None:
-            row = self._db.execute(
-                "SELECT tenant FROM api_keys WHERE key_hash = ?", (key_hash,)
-            ).fetchone()
-            return row[0] if row else None
+    def _api_keys(self, where: str, params: tuple[Any, ...]) -> list[ApiKey]:
+        names = ["key_hash", "tenant", *API_KEY_COLUMNS]
+        rows = self._db.execute(f"{_API_KEY_SELECT} {where}", params).fetchall()
+        return [codec.api_key_from_fields(dict(zip(names, row, strict=True))) for row in rows]
 
-        return await self._run(read)
+    async def get_api_key(self, key_hash: str) -> ApiKey | None:
+        keys = await self._run(self._api_keys, "WHERE key_hash = ?", (key_hash,))
+        return keys[0] if keys else None
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        return await self._run(self._api_keys, "ORDER BY coalesce(created_at, ''), key_hash", ())
+
+    async def revoke_api_key(self, key_id: str, at: datetime) -> ApiKey | None:
+        prefix = key_hash_prefix(key_id)
+        if prefix is None:
+            return None
+
+        def write() -> ApiKey | None:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)"
+                    " WHERE substr(key_hash, 1, ?) = ?",
+                    (format_rfc3339(at), len(prefix), prefix),
+                )
+                keys = self._api_keys("WHERE substr(key_hash, 1, ?) = ?", (len(prefix), prefix))
+            return keys[0] if keys else None
+
+        return await self._run(write)
+
+    async def touch_api_key(self, key_hash: str, at: datetime) -> None:
+        def write() -> None:
+            with self._write() as db:
+                db.execute(
+                    "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?",
+                    (format_rfc3339(at), key_hash),
+                )
+
+        await self._run(write)
 
     # campaigns ------------------------------------------------------------------------------
     _CAMPAIGN_COLUMNS = "doc, contacts_total, contacts_pending"
@@ -230,20 +277,47 @@ class SQLiteStore:
         ).fetchone()
         return self._campaign(row) if row else None
 
+    @staticmethod
+    def _insert_campaign_row(db: sqlite3.Connection, campaign: Campaign) -> None:
+        db.execute(
+            "INSERT INTO campaigns (id, tenant, doc, version) VALUES (?, ?, ?, ?)",
+            (
+                campaign.id,
+                campaign.tenant,
+                codec.dumps(codec.campaign_fields(campaign)),
+                campaign.version,
+            ),
+        )
+
     async def insert_campaign(self, campaign: Campaign) -> None:
         def write() -> None:
             with self._write() as db:
-                db.execute(
-                    "INSERT INTO campaigns (id, tenant, doc, version) VALUES (?, ?, ?, ?)",
-                    (
-                        campaign.id,
-                        campaign.tenant,
-                        codec.dumps(codec.campaign_fields(campaign)),
-                        campaign.version,
-                    ),
-                )
+                self._insert_campaign_row(db, campaign)
 
         await self._run(write)
+
+    async def insert_campaign_once(
+        self, campaign: Campaign, idempotency_key: str, fingerprint: str
+    ) -> tuple[str, str]:
+        """The key row and the campaign in one transaction: both are there, or neither."""
+
+        def write() -> tuple[str, str]:
+            with self._write() as db:
+                row = db.execute(
+                    "SELECT campaign_id, fingerprint FROM campaign_keys"
+                    " WHERE tenant = ? AND idempotency_key = ?",
+                    (campaign.tenant, idempotency_key),
+                ).fetchone()
+                if row is not None:
+                    return row[0], row[1]
+                self._insert_campaign_row(db, campaign)
+                db.execute(
+                    "INSERT INTO campaign_keys VALUES (?, ?, ?, ?)",
+                    (campaign.tenant, idempotency_key, campaign.id, fingerprint),
+                )
+            return campaign.id, fingerprint
+
+        return await self._run(write)
 
     async def get_campaign(self, tenant: str, campaign_id: str) -> Campaign | None:
         return await self._run(self._read_campaign, tenant, campaign_id)

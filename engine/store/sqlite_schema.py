@@ -145,12 +145,40 @@ CREATE TABLE IF NOT EXISTS webhooks (
 CREATE INDEX IF NOT EXISTS webhooks_by_tenant ON webhooks (tenant, id);
 """
 """Version 4: webhook receivers (their counters and state in `activity`)."""
+API_KEY_COLUMNS = {
+    "name": "TEXT",
+    "created_at": "TEXT",
+    "expires_at": "TEXT",
+    "last_used_at": "TEXT",
+    "read_only": "INTEGER NOT NULL DEFAULT 0",
+    "revoked_at": "TEXT",
+}
+"""The key-lifecycle columns version 5 adds to api_keys (NULL on the keys stored before)."""
+
+API_KEYS_V5 = (
+    "".join(
+        f"ALTER TABLE api_keys ADD COLUMN {column} {kind};\n"
+        for column, kind in API_KEY_COLUMNS.items()
+    )
+    + """
+CREATE TABLE campaign_keys (
+    tenant TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (tenant, idempotency_key)
+) WITHOUT ROWID;
+"""
+)
+"""Version 5: API keys get names, times, a scope and revocation; campaign creates get
+Idempotency-Keys (issue 11)."""
 
 MIGRATIONS: tuple[Migration, ...] = (
     script(SCHEMA_V1),
     batches_name_their_variants,
     script(COMPLAINTS_V3),
     script(WEBHOOKS_V4),
+    script(API_KEYS_V5),
 )
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 

@@ -400,7 +400,12 @@ AttributesAdditionalProperty: TypeAlias = Annotated[str, Meta(max_length=200)]
 
 class ContactIn(Struct, forbid_unknown_fields=True):
     id: Annotated[
-        str, Meta(description="The marketing system's contact id.", max_length=200, min_length=1)
+        str,
+        Meta(
+            description="The marketing system's contact id. May not contain U+0000 (400).",
+            max_length=200,
+            min_length=1,
+        ),
     ]
     attributes: (
         Annotated[
@@ -512,13 +517,18 @@ class EventIn(Struct, forbid_unknown_fields=True):
     id: Annotated[
         str,
         Meta(
-            description="The event id, unique per campaign (duplicates count once).",
+            description="The event id, unique per campaign (duplicates count once). May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
         ),
     ]
     contact_id: Annotated[
-        str, Meta(description="The contact it concerns.", max_length=200, min_length=1)
+        str,
+        Meta(
+            description="The contact it concerns. May not contain U+0000 (400).",
+            max_length=200,
+            min_length=1,
+        ),
     ]
     type: OutcomeType
     occurred_at: Annotated[str, Meta(description="When it happened (RFC 3339 with offset).")]

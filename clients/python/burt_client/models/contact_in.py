@@ -22,7 +22,7 @@ class ContactIn:
         {'id': 'c-1001', 'attributes': {'segment': 'vip'}}
 
     Attributes:
-        id (str): The marketing system's contact id. Example: c-1001.
+        id (str): The marketing system's contact id. May not contain U+0000 (400). Example: c-1001.
         attributes (ContactInAttributes | Unset): Optional attributes (segment, time zone, ...), strings only. Example:
             {'segment': 'vip', 'time_zone': 'Europe/Berlin'}.
     """

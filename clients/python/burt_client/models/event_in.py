@@ -19,8 +19,9 @@ class EventIn:
         {'id': 'evt-1', 'contact_id': 'c-1001', 'type': 'opened', 'occurred_at': '2026-11-27T10:03:00Z'}
 
     Attributes:
-        id (str): The event id, unique per campaign (duplicates count once). Example: evt-1.
-        contact_id (str): The contact it concerns. Example: c-1001.
+        id (str): The event id, unique per campaign (duplicates count once). May not contain U+0000 (400). Example:
+            evt-1.
+        contact_id (str): The contact it concerns. May not contain U+0000 (400). Example: c-1001.
         type_ (OutcomeType): What happened to a sent message. Every type counts at most once per contact. `complained`
             is a spam report (a complaint through the mailbox provider's feedback loop); the
             unsubscribe guardrail watches it together with `unsubscribed`.

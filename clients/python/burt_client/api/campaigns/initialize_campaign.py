@@ -7,14 +7,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.campaign import Campaign
 from ...models.campaign_create import CampaignCreate
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CampaignCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -45,6 +48,16 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 408:
+        response_408 = Problem.from_dict(response.json())
+
+        return response_408
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -54,6 +67,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_415 = Problem.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     response_default = Problem.from_dict(response.json())
 
@@ -73,13 +91,20 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CampaignCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Campaign | Problem]:
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
     Omitted settings take the documented defaults. The campaign starts `active`.
 
+    **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
+    no second campaign: it answers 201 with the campaign the first request made (as it is
+    now) and `Idempotent-Replayed: true`; the same key with a different body answers 422. Keys
+    are per tenant.
+
     Args:
+        idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
             hours only'}]}.
@@ -94,6 +119,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -107,13 +133,20 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CampaignCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Campaign | Problem | None:
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
     Omitted settings take the documented defaults. The campaign starts `active`.
 
+    **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
+    no second campaign: it answers 201 with the campaign the first request made (as it is
+    now) and `Idempotent-Replayed: true`; the same key with a different body answers 422. Keys
+    are per tenant.
+
     Args:
+        idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
             hours only'}]}.
@@ -129,6 +162,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -136,13 +170,20 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CampaignCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Campaign | Problem]:
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
     Omitted settings take the documented defaults. The campaign starts `active`.
 
+    **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
+    no second campaign: it answers 201 with the campaign the first request made (as it is
+    now) and `Idempotent-Replayed: true`; the same key with a different body answers 422. Keys
+    are per tenant.
+
     Args:
+        idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
             hours only'}]}.
@@ -157,6 +198,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -168,13 +210,20 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CampaignCreate,
+    idempotency_key: str | Unset = UNSET,
 ) -> Campaign | Problem | None:
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
     Omitted settings take the documented defaults. The campaign starts `active`.
 
+    **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
+    no second campaign: it answers 201 with the campaign the first request made (as it is
+    now) and `Idempotent-Replayed: true`; the same key with a different body answers 422. Keys
+    are per tenant.
+
     Args:
+        idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
             hours only'}]}.
@@ -191,5 +240,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -1,0 +1,94 @@
+"""The request gate over a real socket: anonymous uploads cost nothing, idle uploads time out.
+
+Found from outside (issue 11): ten never-finished chunked uploads with no Authorization header
+took a fresh server from 137 to 438 MB, held, because the body was buffered (up to the 32 MiB
+limit) before the request was authenticated, with no read timeout.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+from testing_support.live import LiveServer, live_server
+
+UPLOADS = 6
+CHUNK = 1024 * 1024
+CHUNKS_EACH = 20
+"""20 MiB per upload, under the 32 MiB body limit: the old server buffered all of it."""
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def open_upload(server: LiveServer, headers: str = "") -> socket.socket:
+    host, port = server.url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=5)
+    sock.sendall(
+        b"POST /campaigns/cmp_x/contacts HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+        + headers.encode()
+        + b"\r\n"
+    )
+    return sock
+
+
+def send_chunks(sock: socket.socket, n: int) -> int:
+    """Send up to n chunks; how many went out before the server closed the connection."""
+    chunk = b"%x\r\n%s\r\n" % (CHUNK, b" " * CHUNK)
+    for sent in range(n):
+        try:
+            sock.sendall(chunk)
+        except OSError:
+            return sent
+    return n
+
+
+def read_reply(sock: socket.socket, timeout: float) -> bytes:
+    sock.settimeout(timeout)
+    try:
+        return sock.recv(65536)
+    except OSError:
+        return b""
+
+
+def test_anonymous_never_finished_uploads_do_not_grow_the_server(tmp_path: Path) -> None:
+    with live_server(tmp_path / "data") as server:
+        before = rss_bytes(server.process.pid)
+        uploads = [open_upload(server) for _ in range(UPLOADS)]
+        try:
+            for sock in uploads:
+                send_chunks(sock, CHUNKS_EACH)
+            time.sleep(0.5)
+            grown = rss_bytes(server.process.pid) - before
+            replies = [read_reply(sock, 2.0) for sock in uploads]
+        finally:
+            for sock in uploads:
+                sock.close()
+    print(f"RSS growth with {UPLOADS} anonymous {CHUNKS_EACH} MiB uploads: {grown / 2**20:.1f} MiB")
+    assert all(r.startswith(b"HTTP/1.1 401") for r in replies), replies
+    assert all(
+        b"www-authenticate: Bearer" in r.lower().replace(b"bearer", b"Bearer") for r in replies
+    )
+    assert grown < 24 * 2**20, f"the server grew by {grown / 2**20:.1f} MiB"
+
+
+def test_an_authenticated_upload_that_goes_quiet_gets_408(tmp_path: Path) -> None:
+    with live_server(tmp_path / "data", extra_env={"BURT_BODY_READ_TIMEOUT": "1"}) as server:
+        key = server.create_key("acme")
+        sock = open_upload(server, f"Authorization: Bearer {key}\r\n")
+        try:
+            sock.sendall(b'5\r\n{"con\r\n')  # part of a body, then nothing
+            started = time.monotonic()
+            reply = read_reply(sock, 15.0)
+            waited = time.monotonic() - started
+        finally:
+            sock.close()
+    assert reply.startswith(b"HTTP/1.1 408"), reply
+    assert b"no part of the request body arrived for 1 seconds" in reply
+    assert 0.5 < waited < 10, waited
