@@ -103,8 +103,22 @@ def route_of(method: str, path: str) -> Route | None:
     return None
 
 
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
+def _no_body(receive: Receive) -> Receive:
+    """A channel whose body is empty; after it, the client's own messages (a disconnect).
+
+    Answering every later call with an empty body too would spin a streaming response's
+    disconnect listener without ever yielding: the whole server stopped (Swagger UI's assets).
+    """
+    sent = False
+
+    async def channel() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    return channel
 
 
 class RequestGate:
@@ -119,7 +133,7 @@ class RequestGate:
             return
         route = route_of(scope["method"], scope["path"])
         if route is None:
-            await self.app(scope, _no_body, send)
+            await self.app(scope, _no_body(receive), send)
             return
         # Name the operation where connexion's routing will (request logs and metrics read it
         # there), so that a request the gate refuses is counted under its operation too.

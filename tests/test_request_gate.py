@@ -11,6 +11,8 @@ import socket
 import time
 from pathlib import Path
 
+import httpx
+
 from testing_support.live import LiveServer, live_server
 
 UPLOADS = 6
@@ -92,3 +94,11 @@ def test_an_authenticated_upload_that_goes_quiet_gets_408(tmp_path: Path) -> Non
     assert reply.startswith(b"HTTP/1.1 408"), reply
     assert b"no part of the request body arrived for 1 seconds" in reply
     assert 0.5 < waited < 10, waited
+
+
+def test_a_static_file_outside_the_spec_leaves_the_server_answering(tmp_path: Path) -> None:
+    """The gate's empty body channel once answered every call, so a streamed file's disconnect
+    listener spun without yielding and the whole server stopped (Swagger UI's assets)."""
+    with live_server(tmp_path) as server:
+        assert httpx.get(f"{server.url}/ui/swagger-ui.css", timeout=10).status_code == 200
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200

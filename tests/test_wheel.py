@@ -151,7 +151,9 @@ asyncio.run(main())
 
 def test_commands_work_from_any_folder(install: Install) -> None:
     assert install.run("burt", "--version").stdout.strip() == "burt 0.1.0"
-    done = install.run("burt", "keys", "create", "--tenant", "acme")
+    refused = install.run("burt", "keys", "create", "--tenant", "acme")
+    assert refused.returncode != 0 and "--create-store" in refused.stderr  # no silent new store
+    done = install.run("burt", "keys", "create", "--tenant", "acme", "--create-store")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("burt_") and (install.elsewhere / "var").is_dir()
 
