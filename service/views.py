@@ -19,6 +19,7 @@ def campaign(c: Campaign) -> models.Campaign:
         status=c.status,
         optimize=c.optimize,
         variants=[models.Variant(id=v.id, label=v.label) for v in c.variants],
+        control_variant_id=c.control_variant_id,
         settings=models.ResolvedPolicySettings(
             **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)}
         ),
@@ -119,6 +120,7 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
         contacts_total=s.contacts_total,
         contacts_pending=s.contacts_pending,
         attribution_window_seconds=s.attribution_window_seconds,
+        control_variant_id=s.control_variant_id,
         variants=[
             models.VariantStats(
                 variant_id=v.variant_id,

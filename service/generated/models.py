@@ -251,6 +251,16 @@ class CampaignCreate(Struct, forbid_unknown_fields=True):
         Meta(description="Two or more variants with distinct ids.", max_length=20, min_length=2),
     ]
     optimize: OptimizedOutcome
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The id of one of `variants` to measure every lift against (the control, say the message sent so far). Omitted: lifts are measured against the current leader. Any other id answers 422.",
+                pattern="^[A-Za-z0-9_.-]{1,64}$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     settings: PolicySettings | UnsetType = UNSET
 
 
@@ -259,6 +269,16 @@ class CampaignUpdate(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(description="New name.", max_length=200, min_length=1)] | UnsetType
     ) = UNSET
     status: CampaignStatus | UnsetType = UNSET
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="A new control: the id of one of the campaign's variants, or the empty string to remove the control (lifts are then measured against the current leader again). Any other id answers 422.",
+                pattern="^([A-Za-z0-9_.-]{1,64})?$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     settings: PolicySettings | UnsetType = UNSET
 
 
@@ -697,6 +717,15 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
     attribution_window_seconds: Annotated[
         int, Meta(description="The longest delay from a send to an outcome that counts.")
     ]
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The control every lift is measured against (the `control` parameter, else the campaign's); null when lifts are measured against the current leader."
+            ),
+        ]
+        | None
+    )
     variants: list[VariantStats]
     decision: Decision
     srm: SampleRatioMismatch
@@ -989,6 +1018,15 @@ class Campaign(Struct, forbid_unknown_fields=True):
     variants: Annotated[
         list[Variant], Meta(description="The variants, in the order given at creation.")
     ]
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The variant the statistics measure every lift against (the control); null: against the current leader."
+            ),
+        ]
+        | None
+    )
     settings: ResolvedPolicySettings
     contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
     contacts_pending: Annotated[int, Meta(description="Contacts not yet claimed by a batch.")]
