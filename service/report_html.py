@@ -109,12 +109,29 @@ def _variant(stats: Json, variant_id: str) -> Json:
     return next(v for v in stats["variants"] if v["variant_id"] == variant_id)
 
 
+def _reference(stats: Json) -> str:
+    """The sentence saying what every lift is measured against."""
+    control = stats.get("control_variant_id")
+    if control is None:
+        leader = _variant(stats, stats["decision"]["leader_variant_id"])
+        return (
+            f"Lifts compare each variant with the current leader, "
+            f"{html.escape(leader['variant_id'])} “{html.escape(leader['label'])}”."
+        )
+    named = _variant(stats, control)
+    return (
+        f"Lifts compare each variant with the control, "
+        f"{html.escape(named['variant_id'])} “{html.escape(named['label'])}”."
+    )
+
+
 def _table(stats: Json) -> str:
     head = (
         "<tr><th></th><th>variant</th><th>sends</th><th>outcomes counted</th>"
         "<th>observed rate</th><th>estimated rate (95% interval)</th><th>chance of being best</th>"
         "<th>lift (95% interval)</th><th>next batch</th></tr>"
     )
+    own = "control" if stats.get("control_variant_id") else "leader (reference)"
     rows = []
     for i, v in enumerate(stats["variants"]):
         p = v["posterior"]
@@ -123,7 +140,7 @@ def _table(stats: Json) -> str:
             f"{lift['relative']:+.1%} vs {html.escape(lift['reference_variant_id'])} "
             f"({lift['ci_low']:+.1%} to {lift['ci_high']:+.1%})"
             if lift
-            else "reference"
+            else own
         )
         late = f" (+{v['late_outcomes']} too late)" if v["late_outcomes"] else ""
         rows.append(
@@ -191,6 +208,7 @@ figure {{ margin: 1.5rem 0; }} figcaption {{ font-weight: bold; }}
 contacts sent; optimizing <b>{html.escape(stats["optimize"])}</b>. Outcomes count up to
 {stats["attribution_window_seconds"] / 3600:g} hours after a send.</p>
 <h2>Variants</h2>
+<p>{_reference(stats)}</p>
 {_table(stats)}
 <h2>Why this decision</h2>
 <p>A winner is declared only when every condition below holds; the always-valid test keeps the
