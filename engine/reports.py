@@ -78,7 +78,27 @@ class DecisionReport:
 
 
 @dataclass(frozen=True)
+class SampleRatioMismatch:
+    """Chi-square test of the assigned counts against the weights the batches intended."""
+
+    chi_square: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class HoldoutStats:
+    """The held-out contacts (sent nothing) and their outcomes."""
+
+    sends: int
+    outcomes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class CampaignStats:
+    """The stats report, under the API's names (`CampaignStats` in the spec). Two fields are the
+    engine's alone: ``computed_at`` (the moment it describes) and ``allocation`` (what the API's
+    previewAllocation answers)."""
+
     campaign_id: str
     optimize: OptimizedOutcome
     computed_at: datetime
@@ -90,10 +110,8 @@ class CampaignStats:
     variants: tuple[VariantReport, ...]
     decision: DecisionReport
     allocation: AllocationPreview
-    srm_chi_square: float
-    srm_p_value: float
-    holdout_sends: int
-    holdout_outcomes: dict[str, int]
+    srm: SampleRatioMismatch
+    holdout: HoldoutStats
 
 
 def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
@@ -164,20 +182,21 @@ def campaign_stats(
         variants=reports,
         decision=decision_report(campaign, allocation, reports),
         allocation=allocation_preview(campaign, allocation),
-        srm_chi_square=float(chi2),
-        srm_p_value=float(p_value),
-        holdout_sends=int(sends[HOLDOUT]),
-        holdout_outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
+        srm=SampleRatioMismatch(float(chi2), float(p_value)),
+        holdout=HoldoutStats(
+            sends=int(sends[HOLDOUT]),
+            outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
+        ),
     )
 
 
 _CONDITION_TEXT = {
-    "prob_best": "its probability of being best is {value:.1%} (needs {threshold:.0%})",
+    "prob_best": "its probability of being best is {value:.1%} (needs {threshold:.1%})",
     "sends": "it has {value:,.0f} sends (needs {threshold:,.0f})",
     "expected_loss": "choosing it could still cost {value:.3%} points (at most {threshold:.3%})",
     "sequential_z": (
-        "its lead over the closest rival, {value:.2f} standard errors, is short of what the "
-        "always-valid test needs to rule out chance"
+        "its lead over the closest rival is {value:.2f} standard errors (the always-valid test "
+        "needs {threshold:.2f} to rule out chance)"
     ),
 }
 

@@ -151,8 +151,8 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
             ],
             sends_needed=s.decision.sends_needed,
         ),
-        srm=models.SampleRatioMismatch(chi_square=s.srm_chi_square, p_value=s.srm_p_value),
+        srm=models.SampleRatioMismatch(**dataclasses.asdict(s.srm)),
         holdout=models.HoldoutStats(
-            sends=s.holdout_sends, outcomes=models.OutcomeCounts(**s.holdout_outcomes)
+            sends=s.holdout.sends, outcomes=models.OutcomeCounts(**s.holdout.outcomes)
         ),
     )

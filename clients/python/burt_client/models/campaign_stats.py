@@ -37,26 +37,30 @@ class CampaignStats:
             'prob_best': 0.93, 'expected_loss': 0.0003, 'lift': None, 'weight': 0.93, 'guardrail_tripped': False}],
             'decision': {'status': 'exploring', 'winner_variant_id': None, 'winner_probability': None, 'leader_variant_id':
             'b', 'summary': 'No winner yet. “48 hours only: 40% off everything” (b) leads, but its probability of being best
-            is 93.0% (needs 95%).', 'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison':
-            '>=', 'met': False}, {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True},
-            {'name': 'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name':
-            'sequential_z', 'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000},
-            'srm': {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
+            is 93.0% (needs 95.0%); its lead over the closest rival is 1.90 standard errors (the always-valid test needs
+            3.40 to rule out chance). About 12,000 more sends should settle it if the differences seen so far hold.',
+            'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison': '>=', 'met': False},
+            {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True}, {'name':
+            'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name': 'sequential_z',
+            'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000}, 'srm':
+            {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
             'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0, 'complained': 0}}}
 
     Attributes:
-        campaign_id (str):
+        campaign_id (str): The campaign's id.
         optimize (OptimizedOutcome): The outcome whose rate the policy maximizes. Example: clicked.
-        contacts_total (int):
-        contacts_pending (int):
+        contacts_total (int): Contacts loaded.
+        contacts_pending (int): Contacts not yet sent (not claimed by a batch).
         attribution_window_seconds (int): The longest delay from a send to an outcome that counts.
         control_variant_id (None | str): The control every lift is measured against (the `control` parameter, else the
             campaign's); null when lifts are measured against the current leader. Example: a.
-        variants (list[VariantStats]):
+        variants (list[VariantStats]): Every variant, in the campaign's order.
         decision (Decision): What the policy concludes now, and why.
         srm (SampleRatioMismatch): Chi-square test of the assigned counts against the weights the batches intended. A
-            small p-value means traffic did not split as intended.
-        holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes.
+            small p-value means traffic did not split as intended. Example: {'chi_square': 0.42, 'p_value': 0.52}.
+        holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes. Example: {'sends': 0,
+            'outcomes': {'delivered': 0, 'opened': 0, 'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0,
+            'complained': 0}}.
     """
 
     campaign_id: str
