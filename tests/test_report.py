@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from burt.service.contract import spec
+from burt.service.report_html import render
 from testing_support.live import LiveServer, live_server
 
 
@@ -204,3 +206,29 @@ def test_a_campaign_names_its_control_and_the_stats_use_it(
     by_leader = http.get(f"/campaigns/{cid}/stats").json()
     assert by_leader["control_variant_id"] is None
     assert by_leader["variants"][0]["lift"]["reference_variant_id"] == "b"  # the leader
+
+
+def test_the_page_reads_in_words_from_the_contracts_example() -> None:
+    """The page from the spec's own CampaignStats example: the winner rule's conditions in
+    words with their units, its error bound from the P(best) it needs, and the window."""
+    example = spec()["components"]["examples"]["CampaignStats"]["value"]
+    page = render("Example", example, [], [])
+    assert "at least 95.0%" in page and "at most 0.100%" in page and "at least 3.40" in page
+    assert "93.0%" in page and "1,800" in page  # P(best) and sends, as people write them
+    assert "below 5%" in page and "up to 24 hours after a send" in page
+    assert "with the current leader, b" in page
+    stricter = {
+        **example,
+        "attribution_window_seconds": 0,
+        "control_variant_id": "a",
+        "decision": {
+            **example["decision"],
+            "conditions": [
+                {**c, "threshold": 0.99} if c["name"] == "prob_best" else c
+                for c in example["decision"]["conditions"]
+            ],
+        },
+    }
+    page = render("Example", stricter, [], [])
+    assert "below 1%" in page and "Every outcome counts" in page
+    assert "with the control, a “Our biggest sale starts now”" in page
