@@ -9,6 +9,7 @@ expected loss and lift over a reference; the decision with every condition of th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -201,10 +202,34 @@ _CONDITION_TEXT = {
 }
 
 
+def sends_needed(allocation: Allocation, holdout_fraction: float) -> int | None:
+    """Contacts still to draw until the winner rule could hold, if the differences seen so far
+    hold; None once a winner is declared, or when no estimate can be made.
+
+    Two conditions grow with sends: the sequential test (the policy's estimate, at the proof
+    shares) and the leader's ``sends`` minimum (its shortfall at its current weight in a batch,
+    holdout aside). The estimate is the larger. When neither is short but the rule still does
+    not hold (P(best) or expected loss), more sends have no predictable effect: None.
+    """
+    if allocation.winner is not None or allocation.sends_needed is None:
+        return None
+    minimum = next(c for c in allocation.conditions if c.name == "sends")
+    share = float(allocation.weights[allocation.leader]) * (1.0 - holdout_fraction)
+    if minimum.met:
+        for_minimum = 0
+    elif share > 0:
+        for_minimum = math.ceil((minimum.threshold - minimum.value) / share)
+    else:
+        return None
+    needed = max(allocation.sends_needed, for_minimum)
+    return needed or None
+
+
 def decision_report(
     campaign: Campaign, allocation: Allocation, reports: Sequence[VariantReport]
 ) -> DecisionReport:
     """The decision with the winner rule's conditions and a sentence a marketer can read."""
+    needed = sends_needed(allocation, campaign.settings.holdout_fraction)
     leader = reports[allocation.leader]
     name = f"“{leader.label}” ({leader.variant_id})"
     if allocation.status == WARMING_UP:
@@ -225,15 +250,21 @@ def decision_report(
             for c in allocation.conditions
             if not c.met
         ]
-        needed = (
-            f" About {allocation.sends_needed:,} more sends should settle it if the "
-            "differences seen so far hold."
-            if allocation.sends_needed
-            else ""
-        )
+        if not needed:
+            estimate = ""
+        elif needed > campaign.contacts_pending:
+            estimate = (
+                f" Settling it would take about {needed:,} more sends, more than the "
+                f"{campaign.contacts_pending:,} contacts left: the campaign may end without one."
+            )
+        else:
+            estimate = (
+                f" About {needed:,} more sends should settle it if the differences seen so far"
+                " hold."
+            )
         summary = (
             f"No winner yet. {name} leads, but {'; '.join(missing) or 'not all conditions hold'}."
-            f"{needed}"
+            f"{estimate}"
         )
     winner = None if allocation.winner is None else reports[allocation.winner].variant_id
     return DecisionReport(
@@ -242,6 +273,6 @@ def decision_report(
         winner_probability=allocation.winner_probability,
         leader_variant_id=leader.variant_id,
         conditions=allocation.conditions,
-        sends_needed=allocation.sends_needed,
+        sends_needed=needed,
         summary=summary,
     )

@@ -189,3 +189,47 @@ async def test_lift_over_the_control_matches_monte_carlo_of_the_posteriors(
         assert lift.relative == pytest.approx(means[i] / means[0] - 1.0, abs=1e-9)
         assert lift.ci_low == pytest.approx(np.quantile(ratio[:, i], 0.025), abs=0.01)
         assert lift.ci_high == pytest.approx(np.quantile(ratio[:, i], 0.975), abs=0.01)
+
+
+async def test_sends_needed_counts_the_winner_rules_own_minimum(tmp_path: Path) -> None:
+    """A leader the sequential test has already proven, short only of `winner_min_sends`: the
+    estimate is the contacts its weight needs to reach the minimum (it was 0, as if nothing
+    were missing), and the sentence says it."""
+    store = SQLiteStore(f"{tmp_path}/needed.sqlite3")
+    await store.open()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await burt.initialize_campaign(
+            "Needed", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
+        )
+        for _ in range(2):
+            campaign = await burt.get_campaign(campaign.id)
+            await clicked_batch(burt, campaign, 300, {"a": 15, "b": 2})
+        await burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(10_000)])
+        stats = await burt.get_campaign_stats(campaign.id)
+    finally:
+        await store.close()
+    decision = stats.decision
+    unmet = [c for c in decision.conditions if not c.met]
+    assert decision.status == "exploring" and [c.name for c in unmet] == ["sends"]
+    leader = next(v for v in stats.variants if v.variant_id == decision.leader_variant_id)
+    shortfall = (unmet[0].threshold - unmet[0].value) / leader.weight
+    assert decision.sends_needed == int(np.ceil(shortfall)) > 0
+    assert f"About {decision.sends_needed:,} more sends" in decision.summary
+
+
+async def test_an_estimate_beyond_the_contacts_left_is_said(tmp_path: Path) -> None:
+    store = SQLiteStore(f"{tmp_path}/short.sqlite3")
+    await store.open()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await burt.initialize_campaign(
+            "Short", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
+        )
+        await clicked_batch(burt, campaign, 300, {"a": 15, "b": 2})
+        await burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(500)])
+        stats = await burt.get_campaign_stats(campaign.id)
+    finally:
+        await store.close()
+    assert stats.decision.sends_needed is not None and stats.decision.sends_needed > 500
+    assert "more than the 500 contacts left" in stats.decision.summary
