@@ -8,6 +8,7 @@ counts, independently of the engine's own posterior code.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,17 @@ at once and batches are pooled as they are."""
 @pytest.fixture
 def burt(store: Store) -> Burt:
     return Burt(store, tenant=TENANT)
+
+
+@pytest.fixture
+async def sqlite_burt(tmp_path: Path) -> AsyncIterator[Burt]:
+    """The engine on one SQLite file, for what does not depend on the store."""
+    store = SQLiteStore(str(tmp_path / "burt.sqlite3"))
+    await store.open()
+    try:
+        yield Burt(store, tenant=TENANT)
+    finally:
+        await store.close()
 
 
 async def clicked_batch(burt: Burt, campaign: Campaign, size: int, every: dict[str, int]) -> Batch:
@@ -149,31 +161,25 @@ async def test_a_campaign_stored_before_controls_has_none(
 
 
 async def test_lift_over_the_control_matches_monte_carlo_of_the_posteriors(
-    tmp_path: Path,
+    sqlite_burt: Burt,
 ) -> None:
     """The lift of every variant over the control and its 95% interval against 400,000 draws
     from Beta(1 + clicks, 1 + sends - clicks), counted from the batches themselves: the point
     value is the ratio of posterior means minus one (to 1e-9); the interval ends are within 0.01
     of the Monte Carlo quantiles of X_i / X_control - 1. The bandit starves the control here
     (about 15 clicks), where a normal approximation of the log ratio misses by 0.035."""
-    store = SQLiteStore(f"{tmp_path}/lift.sqlite3")
-    await store.open()
-    try:
-        burt = Burt(store, tenant=TENANT)
-        campaign = await burt.initialize_campaign(
-            "Lift", VARIANTS, "clicked", settings=EXACT, control_variant_id="a"
-        )
-        sends = dict.fromkeys("abc", 0)
-        clicks = dict.fromkeys("abc", 0)
-        for _ in range(3):
-            campaign = await burt.get_campaign(campaign.id)
-            batch = await clicked_batch(burt, campaign, 400, {"a": 12, "b": 8, "c": 10})
-            for variant, count in zip(batch.variant_ids, batch.counts, strict=True):
-                sends[variant] += count
-                clicks[variant] += -(-count // {"a": 12, "b": 8, "c": 10}[variant])
-        stats = await burt.get_campaign_stats(campaign.id)
-    finally:
-        await store.close()
+    campaign = await sqlite_burt.initialize_campaign(
+        "Lift", VARIANTS, "clicked", settings=EXACT, control_variant_id="a"
+    )
+    sends = dict.fromkeys("abc", 0)
+    clicks = dict.fromkeys("abc", 0)
+    for _ in range(3):
+        campaign = await sqlite_burt.get_campaign(campaign.id)
+        batch = await clicked_batch(sqlite_burt, campaign, 400, {"a": 12, "b": 8, "c": 10})
+        for variant, count in zip(batch.variant_ids, batch.counts, strict=True):
+            sends[variant] += count
+            clicks[variant] += -(-count // {"a": 12, "b": 8, "c": 10}[variant])
+    stats = await sqlite_burt.get_campaign_stats(campaign.id)
 
     alpha = np.array([1.0 + clicks[v] for v in "abc"])
     beta = np.array([1.0 + sends[v] - clicks[v] for v in "abc"])
@@ -191,24 +197,18 @@ async def test_lift_over_the_control_matches_monte_carlo_of_the_posteriors(
         assert lift.ci_high == pytest.approx(np.quantile(ratio[:, i], 0.975), abs=0.01)
 
 
-async def test_sends_needed_counts_the_winner_rules_own_minimum(tmp_path: Path) -> None:
+async def test_sends_needed_counts_the_winner_rules_own_minimum(sqlite_burt: Burt) -> None:
     """A leader the sequential test has already proven, short only of `winner_min_sends`: the
     estimate is the contacts its weight needs to reach the minimum (it was 0, as if nothing
     were missing), and the sentence says it."""
-    store = SQLiteStore(f"{tmp_path}/needed.sqlite3")
-    await store.open()
-    try:
-        burt = Burt(store, tenant=TENANT)
-        campaign = await burt.initialize_campaign(
-            "Needed", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
-        )
-        for _ in range(2):
-            campaign = await burt.get_campaign(campaign.id)
-            await clicked_batch(burt, campaign, 300, {"a": 15, "b": 2})
-        await burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(10_000)])
-        stats = await burt.get_campaign_stats(campaign.id)
-    finally:
-        await store.close()
+    campaign = await sqlite_burt.initialize_campaign(
+        "Needed", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
+    )
+    for _ in range(2):
+        campaign = await sqlite_burt.get_campaign(campaign.id)
+        await clicked_batch(sqlite_burt, campaign, 300, {"a": 15, "b": 2})
+    await sqlite_burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(10_000)])
+    stats = await sqlite_burt.get_campaign_stats(campaign.id)
     decision = stats.decision
     unmet = [c for c in decision.conditions if not c.met]
     assert decision.status == "exploring" and [c.name for c in unmet] == ["sends"]
@@ -218,18 +218,12 @@ async def test_sends_needed_counts_the_winner_rules_own_minimum(tmp_path: Path) 
     assert f"About {decision.sends_needed:,} more sends" in decision.summary
 
 
-async def test_an_estimate_beyond_the_contacts_left_is_said(tmp_path: Path) -> None:
-    store = SQLiteStore(f"{tmp_path}/short.sqlite3")
-    await store.open()
-    try:
-        burt = Burt(store, tenant=TENANT)
-        campaign = await burt.initialize_campaign(
-            "Short", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
-        )
-        await clicked_batch(burt, campaign, 300, {"a": 15, "b": 2})
-        await burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(500)])
-        stats = await burt.get_campaign_stats(campaign.id)
-    finally:
-        await store.close()
+async def test_an_estimate_beyond_the_contacts_left_is_said(sqlite_burt: Burt) -> None:
+    campaign = await sqlite_burt.initialize_campaign(
+        "Short", VARIANTS[:2], "clicked", settings={**EXACT, "winner_min_sends": 3000}
+    )
+    await clicked_batch(sqlite_burt, campaign, 300, {"a": 15, "b": 2})
+    await sqlite_burt.load_contacts(campaign.id, [ContactIn(f"x{i}") for i in range(500)])
+    stats = await sqlite_burt.get_campaign_stats(campaign.id)
     assert stats.decision.sends_needed is not None and stats.decision.sends_needed > 500
     assert "more than the 500 contacts left" in stats.decision.summary
