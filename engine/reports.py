@@ -232,6 +232,13 @@ def decision_report(
     needed = sends_needed(allocation, campaign.settings.holdout_fraction)
     leader = reports[allocation.leader]
     name = f"“{leader.label}” ({leader.variant_id})"
+    lift = leader.lift  # None unless a control is named and the leader is not it
+    against = (
+        ""
+        if lift is None
+        else f"{lift.relative:+.1%} against the control, {lift.reference_variant_id} (95% "
+        f"interval {lift.ci_low:+.1%} to {lift.ci_high:+.1%})"
+    )
     if allocation.status == WARMING_UP:
         summary = (
             f"Still warming up: every variant gets an equal share until it has "
@@ -242,7 +249,8 @@ def decision_report(
         summary = (
             f"{name} is the winner: {leader.prob_best:.1%} likely to be best, an estimated "
             f"{campaign.optimize} rate of {leader.posterior.mean:.2%} against "
-            f"{runner_up.posterior.mean:.2%} for the runner-up ({runner_up.variant_id})."
+            f"{runner_up.posterior.mean:.2%} for the runner-up ({runner_up.variant_id})"
+            f"{'; ' + against if against else ''}."
         )
     else:
         missing = [
@@ -263,7 +271,8 @@ def decision_report(
                 " hold."
             )
         summary = (
-            f"No winner yet. {name} leads, but {'; '.join(missing) or 'not all conditions hold'}."
+            f"No winner yet. {name} leads{', ' + against if against else ''}, but "
+            f"{'; '.join(missing) or 'not all conditions hold'}."
             f"{estimate}"
         )
     winner = None if allocation.winner is None else reports[allocation.winner].variant_id

@@ -83,6 +83,11 @@ async def test_the_control_is_stored_changed_and_used_by_the_stats(burt: Burt) -
     assert by_id["b"].lift is None
     assert {by_id[v].lift.reference_variant_id for v in "ac"} == {"b"}  # type: ignore[union-attr]
     assert stats.decision.leader_variant_id == "c"  # the control need not lead
+    lift = by_id["c"].lift
+    assert lift is not None
+    assert f"leads, {lift.relative:+.1%} against the control, b (95% interval" in (
+        stats.decision.summary
+    )
 
     override = await burt.get_campaign_stats(campaign.id, control="a")
     assert override.control_variant_id == "a"
