@@ -213,9 +213,9 @@ def sends_needed(allocation: Allocation, holdout_fraction: float) -> int | None:
     """
     if allocation.winner is not None or allocation.sends_needed is None:
         return None
-    minimum = next(c for c in allocation.conditions if c.name == "sends")
+    minimum = next((c for c in allocation.conditions if c.name == "sends"), None)
     share = float(allocation.weights[allocation.leader]) * (1.0 - holdout_fraction)
-    if minimum.met:
+    if minimum is None or minimum.met:
         for_minimum = 0
     elif share > 0:
         for_minimum = math.ceil((minimum.threshold - minimum.value) / share)
