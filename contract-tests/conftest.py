@@ -26,12 +26,14 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # distinct (`uniqueItems` compares whole variants, labels included), and `weight_floor` times
     # the number of variants must stay below 1 (a rule across two fields).
     # An Idempotency-Key names one intended campaign: reusing one with another body is a 422.
+    # A `control_variant_id` must be one of the body's variant ids (a rule across fields): 422.
     "initializeCampaign": [*POSITIVE, "400", "422"],
     # Optimistic concurrency: the schema cannot say which ETag is current, so a schema-valid
     # updateCampaign is refused with 412 (If-Match is not the current ETag) or 428 (no If-Match;
     # the header is optional in the schema so that its absence reaches the handler and answers
     # 428 Precondition Required instead of a generic 400). The cross-field settings rule above
-    # applies too (400), and a completed campaign is final (422).
+    # applies too (400), a completed campaign is final (422), and a `control_variant_id` must be
+    # one of the campaign's variants (422).
     "updateCampaign": [*POSITIVE, "400", "412", "422", "428"],
     # An Idempotency-Key names one intended batch: reusing one with a different body is refused
     # with 422 by design, though each request on its own is schema-valid.

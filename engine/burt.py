@@ -29,6 +29,7 @@ from burt.engine.errors import (
     InvalidInput,
     NoPendingContacts,
     NotFound,
+    Unprocessable,
     VersionMismatch,
 )
 from burt.engine.model import (
@@ -92,6 +93,16 @@ def settings_with(
     return settings
 
 
+def check_control(control_variant_id: str, variants: Sequence[Variant]) -> None:
+    """A campaign's control must be one of its variants (else Unprocessable: a 422)."""
+    ids = [v.id for v in variants]
+    if control_variant_id not in ids:
+        raise Unprocessable(
+            f"control_variant_id {control_variant_id!r} is not one of the campaign's variants"
+            f" ({', '.join(ids)})"
+        )
+
+
 def refuse_nul(field: str, values: Sequence[str]) -> None:
     """Ids may not contain U+0000: SQLite's JSON functions would cut them short there, so
     `x\\u0000a` and `x\\u0000b` would become one id. Refused alike on every store."""
@@ -139,8 +150,11 @@ class Burt:
         variants: Sequence[Variant | tuple[str, str]],
         optimize: str,
         settings: Mapping[str, Any] | None = None,
+        control_variant_id: str | None = None,
     ) -> Campaign:
-        campaign = self._new_campaign(name, variants, optimize, settings)
+        """A new active campaign. ``control_variant_id`` names the variant the stats measure
+        lifts against (else the leader); one that is not a variant is Unprocessable."""
+        campaign = self._new_campaign(name, variants, optimize, settings, control_variant_id)
         await self.store.insert_campaign(campaign)
         return campaign
 
@@ -151,12 +165,16 @@ class Burt:
         variants: Sequence[Variant | tuple[str, str]],
         optimize: str,
         settings: Mapping[str, Any] | None = None,
+        control_variant_id: str | None = None,
     ) -> tuple[Campaign, bool]:
         """`initialize_campaign`, or the campaign this tenant made with the key before (as it is
         now) when the request is the same. Returns (campaign, replayed)."""
         if not idempotency_key:
             raise InvalidInput("an Idempotency-Key may not be empty")
-        campaign = self._new_campaign(name, variants, optimize, settings)
+        campaign = self._new_campaign(name, variants, optimize, settings, control_variant_id)
+        # A control enters the fingerprint only when named, so keys stored before campaigns
+        # had controls still match their retries.
+        control = {} if control_variant_id is None else {"control": control_variant_id}
         fingerprint = request_fingerprint(
             name=name,
             optimize=optimize,
@@ -165,6 +183,7 @@ class Burt:
                 (k, float(v) if type(v) is int else v)
                 for k, v in dataclasses.asdict(campaign.settings).items()
             ),
+            **control,
         )
         stored_id, stored_fingerprint = await self.store.insert_campaign_once(
             campaign, idempotency_key, fingerprint
@@ -183,6 +202,7 @@ class Burt:
         variants: Sequence[Variant | tuple[str, str]],
         optimize: str,
         settings: Mapping[str, Any] | None,
+        control_variant_id: str | None,
     ) -> Campaign:
         parsed = tuple(v if isinstance(v, Variant) else Variant(*v) for v in variants)
         ids = [v.id for v in parsed]
@@ -192,6 +212,8 @@ class Burt:
             raise InvalidInput(f"variant ids must be distinct, got {ids}")
         if optimize not in OPTIMIZABLE_OUTCOMES:
             raise InvalidInput(f"optimize must be one of {', '.join(OPTIMIZABLE_OUTCOMES)}")
+        if control_variant_id is not None:
+            check_control(control_variant_id, parsed)
         now = self.clock()
         return Campaign(
             id=new_id("cmp"),
@@ -204,6 +226,7 @@ class Burt:
             version=1,
             created_at=now,
             updated_at=now,
+            control_variant_id=control_variant_id,
         )
 
     async def get_campaign(self, campaign_id: str) -> Campaign:
@@ -225,11 +248,13 @@ class Burt:
         name: str | None = None,
         status: str | None = None,
         settings: Mapping[str, Any] | None = None,
+        control_variant_id: str | None = None,
     ) -> Campaign:
         """Apply changes iff the campaign is still at `expected_version` (else VersionMismatch).
 
         `expected_version=None` (HTTP `If-Match: *`) applies them to whatever version is current:
         read, then compare-and-set against the version read, again while other writers win.
+        None leaves a field as it is; ``control_variant_id=""`` removes the control.
         """
         if status is not None and status not in CAMPAIGN_STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(CAMPAIGN_STATUSES)}")
@@ -242,9 +267,12 @@ class Burt:
                 )
             if current.status == "completed":
                 raise Conflict(f"campaign {campaign_id!r} is completed and can no longer change")
+            if control_variant_id:
+                check_control(control_variant_id, current.variants)
             changes = CampaignChanges(
                 name=name,
                 status=status,
+                control_variant_id=control_variant_id,
                 settings=None
                 if settings is None
                 else settings_with(current.settings, settings, len(current.variants)),
@@ -389,7 +417,8 @@ class Burt:
     async def get_campaign_stats(
         self, campaign_id: str, control: str | None = None, as_of: datetime | None = None
     ) -> CampaignStats:
-        """The report; lifts are measured against ``control`` (a variant id), else the leader.
+        """The report; lifts are measured against ``control`` (a variant id), else against the
+        campaign's ``control_variant_id``, else against the leader.
 
         ``as_of`` replays the report at an earlier moment: only the batches drawn and the
         optimized outcomes that occurred by then count (the other outcome counts are today's);
@@ -398,6 +427,7 @@ class Burt:
         campaign = await self.get_campaign(campaign_id)
         if control is not None and control not in {v.id for v in campaign.variants}:
             raise NotFound(f"campaign {campaign_id!r} has no variant {control!r} (control)")
+        control = campaign.control_variant_id if control is None else control
         now = self.clock()
         if as_of is not None and as_of >= now:
             as_of = None  # the future is not known yet: the stats as of now

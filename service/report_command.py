@@ -36,7 +36,11 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("BURT_API_KEY"),
         help="an API key for the campaign's tenant (default $BURT_API_KEY)",
     )
-    parser.add_argument("--control", help="measure lifts against this variant id")
+    parser.add_argument(
+        "--control",
+        help="measure lifts against this variant id (default: the campaign's control, if it"
+        " names one, else the current leader)",
+    )
     return parser
 
 

@@ -105,8 +105,32 @@ def posterior_plot(stats: Json) -> str:
     return _frame("What the rates could be now (posteriors)", "".join(lines), "density", label)
 
 
+def _window(stats: Json) -> str:
+    """The attribution window in words (0 counts every outcome, however late)."""
+    window = stats["attribution_window_seconds"]
+    if window == 0:
+        return "Every outcome counts, however long after its send it arrives."
+    return f"Outcomes count up to {window / 3600:g} hours after a send."
+
+
 def _variant(stats: Json, variant_id: str) -> Json:
     return next(v for v in stats["variants"] if v["variant_id"] == variant_id)
+
+
+def _reference(stats: Json) -> str:
+    """The sentence saying what every lift is measured against."""
+    control = stats.get("control_variant_id")
+    if control is None:
+        leader = _variant(stats, stats["decision"]["leader_variant_id"])
+        return (
+            f"Lifts compare each variant with the current leader, "
+            f"{html.escape(leader['variant_id'])} “{html.escape(leader['label'])}”."
+        )
+    named = _variant(stats, control)
+    return (
+        f"Lifts compare each variant with the control, "
+        f"{html.escape(named['variant_id'])} “{html.escape(named['label'])}”."
+    )
 
 
 def _table(stats: Json) -> str:
@@ -115,6 +139,7 @@ def _table(stats: Json) -> str:
         "<th>observed rate</th><th>estimated rate (95% interval)</th><th>chance of being best</th>"
         "<th>lift (95% interval)</th><th>next batch</th></tr>"
     )
+    own = "control" if stats.get("control_variant_id") else "leader (reference)"
     rows = []
     for i, v in enumerate(stats["variants"]):
         p = v["posterior"]
@@ -123,7 +148,7 @@ def _table(stats: Json) -> str:
             f"{lift['relative']:+.1%} vs {html.escape(lift['reference_variant_id'])} "
             f"({lift['ci_low']:+.1%} to {lift['ci_high']:+.1%})"
             if lift
-            else "reference"
+            else own
         )
         late = f" (+{v['late_outcomes']} too late)" if v["late_outcomes"] else ""
         rows.append(
@@ -137,22 +162,38 @@ def _table(stats: Json) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+_CONDITIONS = {
+    "prob_best": ("Chance of being best", "{:.1%}"),
+    "sends": ("Sends (weighted by how far their outcomes have arrived)", "{:,.0f}"),
+    "expected_loss": ("Expected loss if chosen (rate points)", "{:.3%}"),
+    "sequential_z": (
+        "Lead over the closest rival, in standard errors (always-valid test)",
+        "{:.2f}",
+    ),
+}
+_COMPARISONS = {">=": "at least", "<=": "at most"}
+
+
+def _error_rate(decision: Json) -> str:
+    """The winner rule's error bound: 1 - the P(best) it needs (`winner_probability`)."""
+    needed = next(c["threshold"] for c in decision["conditions"] if c["name"] == "prob_best")
+    return f"{(1.0 - needed) * 100:.3g}%"
+
+
 def _conditions(decision: Json) -> str:
-    names = {
-        "prob_best": "Chance of being best",
-        "sends": "Sends (weighted by how far their outcomes have arrived)",
-        "expected_loss": "Expected loss if chosen",
-        "sequential_z": "Lead over the closest rival, in standard errors (always-valid test)",
-    }
-    rows = "".join(
-        f"<tr><td>{names.get(c['name'], c['name'])}</td><td>{c['value']:.4g}</td>"
-        f"<td>{c['comparison']} {c['threshold']:.4g}</td><td>{'yes' if c['met'] else 'not yet'}"
-        "</td></tr>"
-        for c in decision["conditions"]
-    )
+    rows = []
+    for c in decision["conditions"]:
+        name, number = _CONDITIONS.get(c["name"], (c["name"], "{:.4g}"))
+        needs = (
+            f"{_COMPARISONS.get(c['comparison'], c['comparison'])} {number.format(c['threshold'])}"
+        )
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td><td>{number.format(c['value'])}</td>"
+            f"<td>{html.escape(needs)}</td><td>{'yes' if c['met'] else 'not yet'}</td></tr>"
+        )
     return (
         "<table><tr><th>winner rule condition</th><th>now</th><th>needs</th><th>met</th></tr>"
-        f"{rows}</table>"
+        f"{''.join(rows)}</table>"
     )
 
 
@@ -188,14 +229,14 @@ figure {{ margin: 1.5rem 0; }} figcaption {{ font-weight: bold; }}
 <p class="decision">{html.escape(decision["summary"])}</p>
 {needed}{srm_text}
 <p>{stats["contacts_total"] - stats["contacts_pending"]:,} of {stats["contacts_total"]:,}
-contacts sent; optimizing <b>{html.escape(stats["optimize"])}</b>. Outcomes count up to
-{stats["attribution_window_seconds"] / 3600:g} hours after a send.</p>
+contacts sent; optimizing <b>{html.escape(stats["optimize"])}</b>. {_window(stats)}</p>
 <h2>Variants</h2>
+<p>{_reference(stats)}</p>
 {_table(stats)}
 <h2>Why this decision</h2>
 <p>A winner is declared only when every condition below holds; the always-valid test keeps the
-chance of naming a winner among equal variants below 5% although the results are checked after
-every batch.</p>
+chance of naming a winner among equal variants below {_error_rate(decision)} although the results
+are checked after every batch.</p>
 {_conditions(decision)}
 <h2>How it went</h2>
 {allocation_plot(batches, variant_ids)}

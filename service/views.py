@@ -19,6 +19,7 @@ def campaign(c: Campaign) -> models.Campaign:
         status=c.status,
         optimize=c.optimize,
         variants=[models.Variant(id=v.id, label=v.label) for v in c.variants],
+        control_variant_id=c.control_variant_id,
         settings=models.ResolvedPolicySettings(
             **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)}
         ),
@@ -119,6 +120,7 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
         contacts_total=s.contacts_total,
         contacts_pending=s.contacts_pending,
         attribution_window_seconds=s.attribution_window_seconds,
+        control_variant_id=s.control_variant_id,
         variants=[
             models.VariantStats(
                 variant_id=v.variant_id,
@@ -149,8 +151,8 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
             ],
             sends_needed=s.decision.sends_needed,
         ),
-        srm=models.SampleRatioMismatch(chi_square=s.srm_chi_square, p_value=s.srm_p_value),
+        srm=models.SampleRatioMismatch(**dataclasses.asdict(s.srm)),
         holdout=models.HoldoutStats(
-            sends=s.holdout_sends, outcomes=models.OutcomeCounts(**s.holdout_outcomes)
+            sends=s.holdout.sends, outcomes=models.OutcomeCounts(**s.holdout.outcomes)
         ),
     )

@@ -105,7 +105,7 @@ def test_holdout_contacts_are_assigned_but_not_sent_and_their_outcomes_kept_apar
         )
         assert tally.recorded == 1
         stats = await burt.get_campaign_stats(campaign.id)
-        assert stats.holdout_sends == 10 and stats.holdout_outcomes["converted"] == 1
+        assert stats.holdout.sends == 10 and stats.holdout.outcomes["converted"] == 1
         assert sum(v.outcomes["converted"] for v in stats.variants) == 0
 
     run(scenario, tmp_path)

@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from burt.service.contract import spec
+from burt.service.report_html import render
 from testing_support.live import LiveServer, live_server
 
 
@@ -24,18 +26,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-@pytest.fixture(scope="module")
-def campaign(server: LiveServer) -> tuple[httpx.Client, str, str]:
-    """Three batches; variant b clicks far more often; events dated after their batch's draw."""
-    key = server.create_key("reports")
-    http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
-    body = {
-        "name": "Report me",
-        "optimize": "clicked",
-        "variants": [{"id": "a", "label": "Plain"}, {"id": "b", "label": "Bold & <loud>"}],
-        "settings": {"warmup_sends": 20, "attribution_window_seconds": 0},  # no clock to wait on
-    }
-    cid = http.post("/campaigns", json=body).json()["id"]
+def run_campaign(http: httpx.Client, body: dict[str, Any]) -> str:
+    """Create the campaign; three batches where variant b clicks far more often than a, the
+    events dated after their batch's draw. Returns its id."""
+    created = http.post("/campaigns", json=body)
+    assert created.status_code == 201, created.text
+    cid: str = created.json()["id"]
     http.post(
         f"/campaigns/{cid}/contacts", json={"contacts": [{"id": f"c{i}"} for i in range(900)]}
     )
@@ -56,7 +52,34 @@ def campaign(server: LiveServer) -> tuple[httpx.Client, str, str]:
             if i % (3 if a["variant_id"] == "b" else 12) == 0
         ]
         assert http.post(f"/campaigns/{cid}/events", json={"events": events}).status_code == 200
-    return http, cid, key
+    return cid
+
+
+BODY = {
+    "name": "Report me",
+    "optimize": "clicked",
+    "variants": [{"id": "a", "label": "Plain"}, {"id": "b", "label": "Bold & <loud>"}],
+    "settings": {"warmup_sends": 20, "attribution_window_seconds": 0},  # no clock to wait on
+}
+
+
+@pytest.fixture(scope="module")
+def campaign(server: LiveServer) -> tuple[httpx.Client, str, str]:
+    key = server.create_key("reports")
+    http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+    return http, run_campaign(http, BODY), key
+
+
+def report(server: LiveServer, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`burt report ARGS` against the live server, with the tenant's key in the environment."""
+    env = {**server.env, "BURT_URL": server.url, "BURT_API_KEY": key}
+    return subprocess.run(
+        [sys.executable, "-m", "burt.service.cli", "report", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_stats_explain_the_decision(campaign: tuple[httpx.Client, str, str]) -> None:
@@ -113,14 +136,7 @@ def test_burt_report_writes_one_self_contained_page(
 ) -> None:
     _, cid, key = campaign
     out = tmp_path / "report.html"
-    env = {**server.env, "BURT_URL": server.url, "BURT_API_KEY": key}
-    done = subprocess.run(
-        [sys.executable, "-m", "burt.service.cli", "report", cid, "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = report(server, key, cid, "--out", str(out))
     assert done.returncode == 0, done.stderr
     page = out.read_text()
     assert page.count("<svg") == 3  # allocation per batch, P(best) over time, posteriors now
@@ -131,11 +147,88 @@ def test_burt_report_writes_one_self_contained_page(
         f"{server.url}/campaigns/{cid}/stats", headers={"Authorization": f"Bearer {key}"}
     ).json()["decision"]["summary"]
     assert html.escape(summary) in page  # the decision in a sentence
-    bad = subprocess.run(
-        [sys.executable, "-m", "burt.service.cli", "report", "cmp_nope", "--out", str(out)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    assert "with the current leader, b “Bold &amp; &lt;loud&gt;”" in page
+    bad = report(server, key, "cmp_nope", "--out", str(out))
     assert bad.returncode != 0 and "404" in bad.stderr
+
+
+def test_a_campaign_names_its_control_and_the_stats_use_it(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """Over HTTP: set at create, 422 with nothing written when it is not a variant, changed and
+    removed by PATCH, and the default of the stats, their CSV and `burt report`."""
+    key = server.create_key("controls")
+    http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
+    for bad in ("zz", "A"):
+        refused = http.post("/campaigns", json={**BODY, "control_variant_id": bad})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert f"control_variant_id {bad!r} is not one of" in refused.json()["detail"]
+    assert http.get("/campaigns").json()["items"] == []  # no partial write
+
+    cid = run_campaign(http, {**BODY, "control_variant_id": "a"})
+    campaign = http.get(f"/campaigns/{cid}")
+    assert campaign.json()["control_variant_id"] == "a"
+    stats = http.get(f"/campaigns/{cid}/stats").json()
+    assert stats["control_variant_id"] == "a"
+    assert stats["decision"]["leader_variant_id"] == "b"  # the control is not the leader
+    a, b = stats["variants"]
+    assert a["lift"] is None and b["lift"]["reference_variant_id"] == "a"
+    assert 0 < b["lift"]["ci_low"] < b["lift"]["relative"] < b["lift"]["ci_high"]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(http.get(f"/campaigns/{cid}/stats", headers={"Accept": "text/csv"}).text)
+        )
+    )
+    assert [(r["variant_id"], r["lift_reference"]) for r in rows] == [("a", ""), ("b", "a")]
+    assert float(rows[1]["lift"]) == pytest.approx(b["lift"]["relative"], abs=1e-6)
+    override = http.get(f"/campaigns/{cid}/stats", params={"control": "b"}).json()
+    assert override["control_variant_id"] == "b"
+    assert override["variants"][0]["lift"]["reference_variant_id"] == "b"
+
+    out = tmp_path / "control.html"
+    assert report(server, key, cid, "--out", str(out)).returncode == 0
+    page = out.read_text()
+    assert "with the control, a “Plain”" in page and "vs a (" in page
+
+    etag = campaign.headers["ETag"]
+    patch = {"If-Match": etag}
+    refused = http.patch(f"/campaigns/{cid}", json={"control_variant_id": "zz"}, headers=patch)
+    assert refused.status_code == 422 and "'zz'" in refused.json()["detail"]
+    assert http.get(f"/campaigns/{cid}").headers["ETag"] == etag  # unchanged
+    moved = http.patch(f"/campaigns/{cid}", json={"control_variant_id": "b"}, headers=patch)
+    assert moved.status_code == 200 and moved.json()["control_variant_id"] == "b"
+    assert http.get(f"/campaigns/{cid}/stats").json()["variants"][1]["lift"] is None
+    cleared = http.patch(
+        f"/campaigns/{cid}", json={"control_variant_id": ""}, headers={"If-Match": "*"}
+    )
+    assert cleared.status_code == 200 and cleared.json()["control_variant_id"] is None
+    by_leader = http.get(f"/campaigns/{cid}/stats").json()
+    assert by_leader["control_variant_id"] is None
+    assert by_leader["variants"][0]["lift"]["reference_variant_id"] == "b"  # the leader
+
+
+def test_the_page_reads_in_words_from_the_contracts_example() -> None:
+    """The page from the spec's own CampaignStats example: the winner rule's conditions in
+    words with their units, its error bound from the P(best) it needs, and the window."""
+    example = spec()["components"]["examples"]["CampaignStats"]["value"]
+    page = render("Example", example, [], [])
+    assert "at least 95.0%" in page and "at most 0.100%" in page and "at least 3.40" in page
+    assert "93.0%" in page and "1,800" in page  # P(best) and sends, as people write them
+    assert "below 5%" in page and "up to 24 hours after a send" in page
+    assert "with the current leader, b" in page
+    stricter = {
+        **example,
+        "attribution_window_seconds": 0,
+        "control_variant_id": "a",
+        "decision": {
+            **example["decision"],
+            "conditions": [
+                {**c, "threshold": 0.99} if c["name"] == "prob_best" else c
+                for c in example["decision"]["conditions"]
+            ],
+        },
+    }
+    page = render("Example", stricter, [], [])
+    assert "below 1%" in page and "Every outcome counts" in page
+    assert "with the control, a “Our biggest sale starts now”" in page

@@ -26,6 +26,7 @@ from burt_client.api.campaigns import (
     get_campaign,
     initialize_campaign,
     list_campaigns,
+    update_campaign,
 )
 from burt_client.api.contacts import erase_contact, load_contacts
 from burt_client.api.outcomes import record_outcomes
@@ -35,6 +36,7 @@ from burt_client.models import (
     BatchCreate,
     CampaignCreate,
     CampaignStatus,
+    CampaignUpdate,
     ContactIn,
     ContactInAttributes,
     ContactLoad,
@@ -363,3 +365,27 @@ def test_erase_a_contact_then_delete_the_campaign(client: AuthenticatedClient) -
     assert delete_campaign.sync_detailed(campaign.id, client=client).status_code == 204
     problem(get_campaign.sync_detailed(campaign.id, client=client), 404)
     problem(delete_campaign.sync_detailed(campaign.id, client=client), 404)
+
+
+def test_a_campaigns_control_through_the_sdk(client: AuthenticatedClient) -> None:
+    """The control set at create is typed on the campaign and the stats; `""` removes it."""
+    body = campaign_body("With a control")
+    body.control_variant_id = "b"
+    campaign = ok(initialize_campaign.sync_detailed(client=client, body=body), 201)
+    assert campaign.control_variant_id == "b"
+    ok(load_contacts.sync_detailed(campaign.id, client=client, body=contacts("x1", "x2", "x3")))
+    stats = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
+    assert stats.control_variant_id == "b"
+    assert [
+        None if isinstance(v.lift, Unset) or v.lift is None else v.lift.reference_variant_id
+        for v in stats.variants
+    ] == ["b", None]
+    body.control_variant_id = "zz"
+    refused = problem(initialize_campaign.sync_detailed(client=client, body=body), 422)
+    assert "control_variant_id 'zz'" in (refused.detail or "")
+    cleared = update_campaign.sync_detailed(
+        campaign.id, client=client, body=CampaignUpdate(control_variant_id=""), if_match="*"
+    )
+    assert ok(cleared).control_variant_id is None
+    stats = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
+    assert stats.control_variant_id is None

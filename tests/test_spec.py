@@ -11,7 +11,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from burt.engine import model, policy
+from burt.engine import model, policy, reports
 from burt.engine.policy import PolicySettings
 from burt.service import handlers
 from burt.service.app import handler_name
@@ -105,6 +105,29 @@ def test_documented_setting_defaults_match_the_engine(spec: dict[str, Any]) -> N
         match = re.search(r"Default: ([^.\s]+(?:\.\d+)?)\.", schema["description"])
         assert match, f"{name} documents no default"
         assert yaml.safe_load(match.group(1)) == engine_defaults[name], name
+
+
+ENGINE_RECORDS: dict[str, tuple[type, set[str]]] = {
+    "Campaign": (model.Campaign, {"tenant"}),
+    "CampaignStats": (reports.CampaignStats, {"computed_at", "allocation"}),
+    "VariantStats": (reports.VariantReport, set()),
+    "Lift": (reports.Lift, set()),
+    "Posterior": (policy.Posterior, set()),
+    "Decision": (reports.DecisionReport, set()),
+    "WinnerCondition": (policy.Condition, set()),
+    "SampleRatioMismatch": (reports.SampleRatioMismatch, set()),
+    "HoldoutStats": (reports.HoldoutStats, set()),
+}
+"""Contract schema -> the engine record it shows, and the fields the engine has beyond it."""
+
+
+@pytest.mark.parametrize("schema", sorted(ENGINE_RECORDS))
+def test_the_api_and_the_engine_use_the_same_names(spec: dict[str, Any], schema: str) -> None:
+    """A notebook user reads `stats.decision.conditions` where the API says the same."""
+    record, engine_only = ENGINE_RECORDS[schema]
+    fields = {f.name for f in dataclasses.fields(record)}
+    assert engine_only <= fields
+    assert set(spec["components"]["schemas"][schema]["properties"]) == fields - engine_only
 
 
 ENGINE_ENUMS = {

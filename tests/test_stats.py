@@ -217,8 +217,8 @@ def test_statistics_are_finite_and_right_over_the_whole_prior_range(
 
 
 def test_relative_lift_matches_monte_carlo() -> None:
-    """Point value exact (ratio of means); the delta-method interval against the Monte Carlo
-    quantiles of X_i / X_ref - 1 within 0.01 for posteriors of a few hundred outcomes."""
+    """Point value exact (ratio of means); the interval against the Monte Carlo quantiles of
+    X_i / X_ref - 1 (400,000 draws) within 0.01, for posteriors of a few hundred outcomes."""
     alpha, beta = np.array([201.0, 241.0, 190.0]), np.array([1801.0, 1761.0, 1812.0])
     lift, low, high = relative_lift(alpha, beta, reference=0)
     means = alpha / (alpha + beta)
@@ -228,3 +228,39 @@ def test_relative_lift_matches_monte_carlo() -> None:
     ratio = draws / draws[:, [0]] - 1
     np.testing.assert_allclose(low[1:], np.quantile(ratio[:, 1:], 0.025, axis=0), atol=0.01)
     np.testing.assert_allclose(high[1:], np.quantile(ratio[:, 1:], 0.975, axis=0), atol=0.01)
+
+
+@pytest.mark.parametrize(
+    ("alpha", "beta", "reference"),
+    [
+        ([16, 106, 24], [141, 731, 188], 0),  # a starved control: 15 outcomes
+        ([5, 8], [2000, 2100], 0),
+        ([3, 30, 10], [400, 3000, 900], 1),
+        ([2, 5, 3], [50, 60, 40], 2),
+    ],
+)
+def test_relative_lift_interval_holds_for_few_outcomes(
+    alpha: list[float], beta: list[float], reference: int
+) -> None:
+    """Where the normal approximation of the log ratio misses by 0.03 to 0.1 (and more at the
+    top), the interval stays within 0.005 + 2% of the Monte Carlo quantiles of the ratio
+    1 + lift (1,000,000 draws put those quantiles within about 0.3% themselves)."""
+    a, b = np.array(alpha, float), np.array(beta, float)
+    _, low, high = relative_lift(a, b, reference=reference)
+    draws = stats.beta.rvs(a, b, size=(1_000_000, a.size), random_state=np.random.default_rng(7))
+    ratio = draws / draws[:, [reference]]
+    others = np.arange(a.size) != reference
+    q_low, q_high = np.quantile(ratio[:, others], [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(1 + low[others], q_low, rtol=0.02, atol=0.005)
+    np.testing.assert_allclose(1 + high[others], q_high, rtol=0.02, atol=0.005)
+
+
+def test_relative_lift_interval_is_ordered_and_finite_over_the_whole_range() -> None:
+    """Beta parameters from the prior bounds (0.1) to a million, 2,000 random triples: every
+    interval is finite and ordered, and the reference's is [0, 0]."""
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        a, b = 10 ** rng.uniform(-1, 6, 3), 10 ** rng.uniform(-1, 6, 3)
+        lift, low, high = relative_lift(a, b, reference=1)
+        assert np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(low <= high)
+        assert lift[1] == low[1] == high[1] == 0.0

@@ -49,6 +49,7 @@ def campaign_fields(campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status,
         "optimize": campaign.optimize,
         "variants": variants_to_list(campaign),
+        "control_variant_id": campaign.control_variant_id,
         "settings": settings_to_dict(campaign.settings),
         "version": campaign.version,
         "created_at": format_rfc3339(campaign.created_at),
@@ -70,6 +71,7 @@ def campaign_from_fields(doc: dict[str, Any], total: int, pending: int) -> Campa
         updated_at=parse_rfc3339(doc["updated_at"]),
         contacts_total=total,
         contacts_pending=pending,
+        control_variant_id=doc.get("control_variant_id"),  # absent: stored before controls
     )
 
 

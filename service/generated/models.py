@@ -251,6 +251,16 @@ class CampaignCreate(Struct, forbid_unknown_fields=True):
         Meta(description="Two or more variants with distinct ids.", max_length=20, min_length=2),
     ]
     optimize: OptimizedOutcome
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The id of one of `variants` to measure every lift against (the control, say the message sent so far). Omitted: lifts are measured against the current leader. Any other id answers 422.",
+                pattern="^[A-Za-z0-9_.-]{1,64}$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     settings: PolicySettings | UnsetType = UNSET
 
 
@@ -259,6 +269,16 @@ class CampaignUpdate(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(description="New name.", max_length=200, min_length=1)] | UnsetType
     ) = UNSET
     status: CampaignStatus | UnsetType = UNSET
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="A new control: the id of one of the campaign's variants, or the empty string to remove the control (lifts are then measured against the current leader again). Any other id answers 422.",
+                pattern="^([A-Za-z0-9_.-]{1,64})?$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     settings: PolicySettings | UnsetType = UNSET
 
 
@@ -570,19 +590,24 @@ class EventLoadResult(Struct, forbid_unknown_fields=True):
 
 
 class OutcomeCounts(Struct, forbid_unknown_fields=True):
-    delivered: int
-    opened: int
-    clicked: int
-    converted: int
-    unsubscribed: int
-    bounced: int
+    delivered: Annotated[int, Meta(description="Contacts whose message was delivered.")]
+    opened: Annotated[int, Meta(description="Contacts who opened it.")]
+    clicked: Annotated[int, Meta(description="Contacts who clicked a link in it.")]
+    converted: Annotated[
+        int, Meta(description="Contacts who converted (bought, signed up) after it.")
+    ]
+    unsubscribed: Annotated[int, Meta(description="Contacts who unsubscribed.")]
+    bounced: Annotated[int, Meta(description="Contacts whose message bounced.")]
     complained: Annotated[int, Meta(description="Contacts who reported the message as spam.")]
 
 
 class Posterior(Struct, forbid_unknown_fields=True):
-    alpha: float
-    beta: float
-    mean: float
+    alpha: Annotated[float, Meta(description="The prior's alpha plus the counted outcomes.")]
+    beta: Annotated[
+        float,
+        Meta(description="The prior's beta plus the effective sends without a counted outcome."),
+    ]
+    mean: Annotated[float, Meta(description="The estimated rate: alpha / (alpha + beta).")]
     ci_low: Annotated[float, Meta(description="2.5% quantile.")]
     ci_high: Annotated[float, Meta(description="97.5% quantile.")]
 
@@ -594,7 +619,10 @@ class Lift(Struct, forbid_unknown_fields=True):
         Meta(description="Ratio of posterior means minus one (-0.2: 20% fewer outcomes per send)."),
     ]
     ci_low: Annotated[
-        float, Meta(description="2.5% quantile (normal approximation of the log ratio).")
+        float,
+        Meta(
+            description="2.5% quantile of the ratio of the two posteriors minus one (Cornish-Fisher expansion from the exact cumulants of the log ratio, within about 0.005 of Monte Carlo)."
+        ),
     ]
     ci_high: Annotated[float, Meta(description="97.5% quantile.")]
 
@@ -653,7 +681,7 @@ class WinnerCondition(Struct, forbid_unknown_fields=True):
     comparison: Annotated[
         Literal[">=", "<="], Meta(description="How value must compare with threshold.")
     ]
-    met: bool
+    met: Annotated[bool, Meta(description="Whether the condition holds now.")]
 
 
 class Decision(Struct, forbid_unknown_fields=True):
@@ -672,7 +700,7 @@ class Decision(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold; null when no estimate can be made (or a winner is declared)."
+                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold: the later of the always-valid test settling every open rival (at their proof shares) and the leader reaching its minimum sends (at its current weight). Null when no estimate can be made (or a winner is declared)."
             ),
         ]
         | None
@@ -680,8 +708,11 @@ class Decision(Struct, forbid_unknown_fields=True):
 
 
 class SampleRatioMismatch(Struct, forbid_unknown_fields=True):
-    chi_square: float
-    p_value: float
+    chi_square: Annotated[float, Meta(description="The chi-square statistic (0 before any send).")]
+    p_value: Annotated[
+        float,
+        Meta(description="Its p-value (below 0.001: look for a bug in how batches are sent)."),
+    ]
 
 
 class HoldoutStats(Struct, forbid_unknown_fields=True):
@@ -690,14 +721,27 @@ class HoldoutStats(Struct, forbid_unknown_fields=True):
 
 
 class CampaignStats(Struct, forbid_unknown_fields=True):
-    campaign_id: str
+    campaign_id: Annotated[str, Meta(description="The campaign's id.")]
     optimize: OptimizedOutcome
-    contacts_total: int
-    contacts_pending: int
+    contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
+    contacts_pending: Annotated[
+        int, Meta(description="Contacts not yet sent (not claimed by a batch).")
+    ]
     attribution_window_seconds: Annotated[
         int, Meta(description="The longest delay from a send to an outcome that counts.")
     ]
-    variants: list[VariantStats]
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The control every lift is measured against (the `control` parameter, else the campaign's); null when lifts are measured against the current leader."
+            ),
+        ]
+        | None
+    )
+    variants: Annotated[
+        list[VariantStats], Meta(description="Every variant, in the campaign's order.")
+    ]
     decision: Decision
     srm: SampleRatioMismatch
     holdout: HoldoutStats
@@ -989,6 +1033,15 @@ class Campaign(Struct, forbid_unknown_fields=True):
     variants: Annotated[
         list[Variant], Meta(description="The variants, in the order given at creation.")
     ]
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The variant the statistics measure every lift against (the control); null: against the current leader."
+            ),
+        ]
+        | None
+    )
     settings: ResolvedPolicySettings
     contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
     contacts_pending: Annotated[int, Meta(description="Contacts not yet claimed by a batch.")]

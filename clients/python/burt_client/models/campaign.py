@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -25,12 +25,13 @@ class Campaign:
     Example:
         {'id': 'cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50', 'name': 'Black Friday 2026', 'status': 'active', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Our biggest sale starts now'}, {'id': 'b', 'label': '48 hours
-            only: 40% off everything'}], 'settings': {'prior_alpha': 1.0, 'prior_beta': 1.0, 'warmup_sends': 50,
-            'weight_floor': 0.01, 'winner_probability': 0.95, 'winner_min_sends': 1000, 'winner_max_expected_loss': 0.001,
-            'all_in': True, 'holdout_fraction': 0.0, 'attribution_window_seconds': 21600, 'unsubscribe_guardrail': True,
-            'guardrail_probability': 0.995, 'period_adjustment': True, 'horizon_power': 1.0, 'exploration_value': 1.0,
-            'elimination_probability': 0.05, 'proof_share': 0.3}, 'contacts_total': 50000, 'contacts_pending': 48000,
-            'version': 1, 'created_at': '2026-11-27T08:00:00Z', 'updated_at': '2026-11-27T08:00:00Z'}
+            only: 40% off everything'}], 'control_variant_id': 'a', 'settings': {'prior_alpha': 1.0, 'prior_beta': 1.0,
+            'warmup_sends': 50, 'weight_floor': 0.01, 'winner_probability': 0.95, 'winner_min_sends': 1000,
+            'winner_max_expected_loss': 0.001, 'all_in': True, 'holdout_fraction': 0.0, 'attribution_window_seconds': 21600,
+            'unsubscribe_guardrail': True, 'guardrail_probability': 0.995, 'period_adjustment': True, 'horizon_power': 1.0,
+            'exploration_value': 1.0, 'elimination_probability': 0.05, 'proof_share': 0.3}, 'contacts_total': 50000,
+            'contacts_pending': 48000, 'version': 1, 'created_at': '2026-11-27T08:00:00Z', 'updated_at':
+            '2026-11-27T08:00:00Z'}
 
     Attributes:
         id (str): The campaign id. Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -39,6 +40,8 @@ class Campaign:
             is final. Example: active.
         optimize (OptimizedOutcome): The outcome whose rate the policy maximizes. Example: clicked.
         variants (list[Variant]): The variants, in the order given at creation.
+        control_variant_id (None | str): The variant the statistics measure every lift against (the control); null:
+            against the current leader. Example: a.
         settings (ResolvedPolicySettings): The policy settings in force, every field present.
         contacts_total (int): Contacts loaded.
         contacts_pending (int): Contacts not yet claimed by a batch.
@@ -52,6 +55,7 @@ class Campaign:
     status: CampaignStatus
     optimize: OptimizedOutcome
     variants: list[Variant]
+    control_variant_id: None | str
     settings: ResolvedPolicySettings
     contacts_total: int
     contacts_pending: int
@@ -74,6 +78,9 @@ class Campaign:
             variants_item = variants_item_data.to_dict()
             variants.append(variants_item)
 
+        control_variant_id: None | str
+        control_variant_id = self.control_variant_id
+
         settings = self.settings.to_dict()
 
         contacts_total = self.contacts_total
@@ -95,6 +102,7 @@ class Campaign:
                 "status": status,
                 "optimize": optimize,
                 "variants": variants,
+                "control_variant_id": control_variant_id,
                 "settings": settings,
                 "contacts_total": contacts_total,
                 "contacts_pending": contacts_pending,
@@ -127,6 +135,13 @@ class Campaign:
 
             variants.append(variants_item)
 
+        def _parse_control_variant_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        control_variant_id = _parse_control_variant_id(d.pop("control_variant_id"))
+
         settings = ResolvedPolicySettings.from_dict(d.pop("settings"))
 
         contacts_total = d.pop("contacts_total")
@@ -145,6 +160,7 @@ class Campaign:
             status=status,
             optimize=optimize,
             variants=variants,
+            control_variant_id=control_variant_id,
             settings=settings,
             contacts_total=contacts_total,
             contacts_pending=contacts_pending,

@@ -22,12 +22,15 @@ class CampaignCreate:
 
     Example:
         {'name': 'Black Friday 2026', 'optimize': 'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'},
-            {'id': 'b', 'label': '48 hours only'}]}
+            {'id': 'b', 'label': '48 hours only'}], 'control_variant_id': 'a'}
 
     Attributes:
         name (str): A label for people. Example: Black Friday 2026.
         variants (list[Variant]): Two or more variants with distinct ids.
         optimize (OptimizedOutcome): The outcome whose rate the policy maximizes. Example: clicked.
+        control_variant_id (str | Unset): The id of one of `variants` to measure every lift against (the control, say
+            the message sent so far). Omitted: lifts are measured against the current leader. Any other id answers 422.
+            Example: a.
         settings (PolicySettings | Unset): How the campaign allocates traffic and decides. Every field is optional: on
             creation an omitted
             field takes the default its description states; on update it keeps its current value.
@@ -37,6 +40,7 @@ class CampaignCreate:
     name: str
     variants: list[Variant]
     optimize: OptimizedOutcome
+    control_variant_id: str | Unset = UNSET
     settings: PolicySettings | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +52,8 @@ class CampaignCreate:
             variants.append(variants_item)
 
         optimize = self.optimize.value
+
+        control_variant_id = self.control_variant_id
 
         settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.settings, Unset):
@@ -62,6 +68,8 @@ class CampaignCreate:
                 "optimize": optimize,
             }
         )
+        if control_variant_id is not UNSET:
+            field_dict["control_variant_id"] = control_variant_id
         if settings is not UNSET:
             field_dict["settings"] = settings
 
@@ -84,6 +92,8 @@ class CampaignCreate:
 
         optimize = OptimizedOutcome(d.pop("optimize"))
 
+        control_variant_id = d.pop("control_variant_id", UNSET)
+
         _settings = d.pop("settings", UNSET)
         settings: PolicySettings | Unset
         if isinstance(_settings, Unset):
@@ -95,6 +105,7 @@ class CampaignCreate:
             name=name,
             variants=variants,
             optimize=optimize,
+            control_variant_id=control_variant_id,
             settings=settings,
         )
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -24,37 +24,43 @@ class CampaignStats:
 
     Example:
         {'campaign_id': 'cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50', 'optimize': 'clicked', 'contacts_total': 50000,
-            'contacts_pending': 46000, 'attribution_window_seconds': 86400, 'variants': [{'variant_id': 'a', 'label': 'Our
-            biggest sale starts now', 'sends': 2000, 'effective_sends': 1800.0, 'outcomes': {'delivered': 990, 'opened':
-            300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10, 'complained': 1}, 'counted_outcomes': 40,
-            'late_outcomes': 0, 'observed_rate': 0.0222, 'posterior': {'alpha': 41.0, 'beta': 1761.0, 'mean': 0.0227,
-            'ci_low': 0.0163, 'ci_high': 0.0301}, 'prob_best': 0.07, 'expected_loss': 0.0112, 'lift':
-            {'reference_variant_id': 'b', 'relative': -0.27, 'ci_low': -0.5, 'ci_high': 0.1}, 'weight': 0.07,
-            'guardrail_tripped': False}, {'variant_id': 'b', 'label': '48 hours only: 40% off everything', 'sends': 2000,
-            'effective_sends': 1800.0, 'outcomes': {'delivered': 985, 'opened': 340, 'clicked': 55, 'converted': 9,
+            'contacts_pending': 46000, 'attribution_window_seconds': 86400, 'control_variant_id': None, 'variants':
+            [{'variant_id': 'a', 'label': 'Our biggest sale starts now', 'sends': 2000, 'effective_sends': 1800.0,
+            'outcomes': {'delivered': 990, 'opened': 300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10,
+            'complained': 1}, 'counted_outcomes': 40, 'late_outcomes': 0, 'observed_rate': 0.0222, 'posterior': {'alpha':
+            41.0, 'beta': 1761.0, 'mean': 0.0227, 'ci_low': 0.0163, 'ci_high': 0.0301}, 'prob_best': 0.07, 'expected_loss':
+            0.0112, 'lift': {'reference_variant_id': 'b', 'relative': -0.27, 'ci_low': -0.5, 'ci_high': 0.1}, 'weight':
+            0.07, 'guardrail_tripped': False}, {'variant_id': 'b', 'label': '48 hours only: 40% off everything', 'sends':
+            2000, 'effective_sends': 1800.0, 'outcomes': {'delivered': 985, 'opened': 340, 'clicked': 55, 'converted': 9,
             'unsubscribed': 1, 'bounced': 15, 'complained': 0}, 'counted_outcomes': 55, 'late_outcomes': 1, 'observed_rate':
             0.0306, 'posterior': {'alpha': 56.0, 'beta': 1746.0, 'mean': 0.0311, 'ci_low': 0.0235, 'ci_high': 0.0396},
             'prob_best': 0.93, 'expected_loss': 0.0003, 'lift': None, 'weight': 0.93, 'guardrail_tripped': False}],
             'decision': {'status': 'exploring', 'winner_variant_id': None, 'winner_probability': None, 'leader_variant_id':
             'b', 'summary': 'No winner yet. “48 hours only: 40% off everything” (b) leads, but its probability of being best
-            is 93.0% (needs 95%).', 'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison':
-            '>=', 'met': False}, {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True},
-            {'name': 'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name':
-            'sequential_z', 'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000},
-            'srm': {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
+            is 93.0% (needs 95.0%); its lead over the closest rival is 1.90 standard errors (the always-valid test needs
+            3.40 to rule out chance). About 12,000 more sends should settle it if the differences seen so far hold.',
+            'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison': '>=', 'met': False},
+            {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True}, {'name':
+            'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name': 'sequential_z',
+            'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000}, 'srm':
+            {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
             'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0, 'complained': 0}}}
 
     Attributes:
-        campaign_id (str):
+        campaign_id (str): The campaign's id.
         optimize (OptimizedOutcome): The outcome whose rate the policy maximizes. Example: clicked.
-        contacts_total (int):
-        contacts_pending (int):
+        contacts_total (int): Contacts loaded.
+        contacts_pending (int): Contacts not yet sent (not claimed by a batch).
         attribution_window_seconds (int): The longest delay from a send to an outcome that counts.
-        variants (list[VariantStats]):
+        control_variant_id (None | str): The control every lift is measured against (the `control` parameter, else the
+            campaign's); null when lifts are measured against the current leader. Example: a.
+        variants (list[VariantStats]): Every variant, in the campaign's order.
         decision (Decision): What the policy concludes now, and why.
         srm (SampleRatioMismatch): Chi-square test of the assigned counts against the weights the batches intended. A
-            small p-value means traffic did not split as intended.
-        holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes.
+            small p-value means traffic did not split as intended. Example: {'chi_square': 0.42, 'p_value': 0.52}.
+        holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes. Example: {'sends': 0,
+            'outcomes': {'delivered': 0, 'opened': 0, 'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0,
+            'complained': 0}}.
     """
 
     campaign_id: str
@@ -62,6 +68,7 @@ class CampaignStats:
     contacts_total: int
     contacts_pending: int
     attribution_window_seconds: int
+    control_variant_id: None | str
     variants: list[VariantStats]
     decision: Decision
     srm: SampleRatioMismatch
@@ -78,6 +85,9 @@ class CampaignStats:
         contacts_pending = self.contacts_pending
 
         attribution_window_seconds = self.attribution_window_seconds
+
+        control_variant_id: None | str
+        control_variant_id = self.control_variant_id
 
         variants = []
         for variants_item_data in self.variants:
@@ -99,6 +109,7 @@ class CampaignStats:
                 "contacts_total": contacts_total,
                 "contacts_pending": contacts_pending,
                 "attribution_window_seconds": attribution_window_seconds,
+                "control_variant_id": control_variant_id,
                 "variants": variants,
                 "decision": decision,
                 "srm": srm,
@@ -126,6 +137,13 @@ class CampaignStats:
 
         attribution_window_seconds = d.pop("attribution_window_seconds")
 
+        def _parse_control_variant_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        control_variant_id = _parse_control_variant_id(d.pop("control_variant_id"))
+
         variants = []
         _variants = d.pop("variants")
         for variants_item_data in _variants:
@@ -145,6 +163,7 @@ class CampaignStats:
             contacts_total=contacts_total,
             contacts_pending=contacts_pending,
             attribution_window_seconds=attribution_window_seconds,
+            control_variant_id=control_variant_id,
             variants=variants,
             decision=decision,
             srm=srm,

@@ -26,6 +26,9 @@ class CampaignUpdate:
         name (str | Unset): New name.
         status (CampaignStatus | Unset): `active` campaigns draw batches; `paused` ones refuse draws until resumed;
             `completed` is final. Example: active.
+        control_variant_id (str | Unset): A new control: the id of one of the campaign's variants, or the empty string
+            to remove the control (lifts are then measured against the current leader again). Any other id answers 422.
+            Example: b.
         settings (PolicySettings | Unset): How the campaign allocates traffic and decides. Every field is optional: on
             creation an omitted
             field takes the default its description states; on update it keeps its current value.
@@ -34,6 +37,7 @@ class CampaignUpdate:
 
     name: str | Unset = UNSET
     status: CampaignStatus | Unset = UNSET
+    control_variant_id: str | Unset = UNSET
     settings: PolicySettings | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +46,8 @@ class CampaignUpdate:
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
             status = self.status.value
+
+        control_variant_id = self.control_variant_id
 
         settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.settings, Unset):
@@ -54,6 +60,8 @@ class CampaignUpdate:
             field_dict["name"] = name
         if status is not UNSET:
             field_dict["status"] = status
+        if control_variant_id is not UNSET:
+            field_dict["control_variant_id"] = control_variant_id
         if settings is not UNSET:
             field_dict["settings"] = settings
 
@@ -73,6 +81,8 @@ class CampaignUpdate:
         else:
             status = CampaignStatus(_status)
 
+        control_variant_id = d.pop("control_variant_id", UNSET)
+
         _settings = d.pop("settings", UNSET)
         settings: PolicySettings | Unset
         if isinstance(_settings, Unset):
@@ -83,6 +93,7 @@ class CampaignUpdate:
         campaign_update = cls(
             name=name,
             status=status,
+            control_variant_id=control_variant_id,
             settings=settings,
         )
 

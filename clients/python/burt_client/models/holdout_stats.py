@@ -17,6 +17,10 @@ T = TypeVar("T", bound="HoldoutStats")
 class HoldoutStats:
     """The held-out contacts (sent nothing) and their outcomes.
 
+    Example:
+        {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0, 'clicked': 0, 'converted': 0, 'unsubscribed': 0,
+            'bounced': 0, 'complained': 0}}
+
     Attributes:
         sends (int): Contacts held out.
         outcomes (OutcomeCounts): Contacts with each outcome. Example: {'delivered': 990, 'opened': 300, 'clicked': 40,

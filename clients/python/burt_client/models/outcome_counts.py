@@ -18,12 +18,12 @@ class OutcomeCounts:
             1}
 
     Attributes:
-        delivered (int):
-        opened (int):
-        clicked (int):
-        converted (int):
-        unsubscribed (int):
-        bounced (int):
+        delivered (int): Contacts whose message was delivered.
+        opened (int): Contacts who opened it.
+        clicked (int): Contacts who clicked a link in it.
+        converted (int): Contacts who converted (bought, signed up) after it.
+        unsubscribed (int): Contacts who unsubscribed.
+        bounced (int): Contacts whose message bounced.
         complained (int): Contacts who reported the message as spam.
     """
 

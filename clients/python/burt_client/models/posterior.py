@@ -17,9 +17,9 @@ class Posterior:
         {'alpha': 41.0, 'beta': 961.0, 'mean': 0.0409, 'ci_low': 0.0295, 'ci_high': 0.0543}
 
     Attributes:
-        alpha (float):
-        beta (float):
-        mean (float):
+        alpha (float): The prior's alpha plus the counted outcomes.
+        beta (float): The prior's beta plus the effective sends without a counted outcome.
+        mean (float): The estimated rate: alpha / (alpha + beta).
         ci_low (float): 2.5% quantile.
         ci_high (float): 97.5% quantile.
     """

@@ -14,9 +14,12 @@ class SampleRatioMismatch:
     """Chi-square test of the assigned counts against the weights the batches intended. A small p-value means traffic did
     not split as intended.
 
+        Example:
+            {'chi_square': 0.42, 'p_value': 0.52}
+
         Attributes:
-            chi_square (float):
-            p_value (float):
+            chi_square (float): The chi-square statistic (0 before any send).
+            p_value (float): Its p-value (below 0.001: look for a bug in how batches are sent).
     """
 
     chi_square: float

@@ -26,7 +26,7 @@ class WinnerCondition:
         value (float): The current value.
         threshold (float): The value it must reach.
         comparison (WinnerConditionComparison): How value must compare with threshold.
-        met (bool):
+        met (bool): Whether the condition holds now.
     """
 
     name: WinnerConditionName

@@ -96,7 +96,10 @@ def sync_detailed(
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
-    Omitted settings take the documented defaults. The campaign starts `active`.
+    Omitted settings take the documented defaults. The campaign starts `active`. It may name
+    one of its variants as the control (`control_variant_id`): the statistics then measure
+    every lift against it instead of against the current leader. A control that is not one
+    of the variants answers 422 and creates nothing.
 
     **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
     no second campaign: it answers 201 with the campaign the first request made (as it is
@@ -107,7 +110,7 @@ def sync_detailed(
         idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
-            hours only'}]}.
+            hours only'}], 'control_variant_id': 'a'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,7 +141,10 @@ def sync(
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
-    Omitted settings take the documented defaults. The campaign starts `active`.
+    Omitted settings take the documented defaults. The campaign starts `active`. It may name
+    one of its variants as the control (`control_variant_id`): the statistics then measure
+    every lift against it instead of against the current leader. A control that is not one
+    of the variants answers 422 and creates nothing.
 
     **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
     no second campaign: it answers 201 with the campaign the first request made (as it is
@@ -149,7 +155,7 @@ def sync(
         idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
-            hours only'}]}.
+            hours only'}], 'control_variant_id': 'a'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,7 +181,10 @@ async def asyncio_detailed(
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
-    Omitted settings take the documented defaults. The campaign starts `active`.
+    Omitted settings take the documented defaults. The campaign starts `active`. It may name
+    one of its variants as the control (`control_variant_id`): the statistics then measure
+    every lift against it instead of against the current leader. A control that is not one
+    of the variants answers 422 and creates nothing.
 
     **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
     no second campaign: it answers 201 with the campaign the first request made (as it is
@@ -186,7 +195,7 @@ async def asyncio_detailed(
         idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
-            hours only'}]}.
+            hours only'}], 'control_variant_id': 'a'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,7 +224,10 @@ async def asyncio(
     """Initialize a campaign
 
      Creates a campaign with its variants, the outcome to optimize and the policy settings.
-    Omitted settings take the documented defaults. The campaign starts `active`.
+    Omitted settings take the documented defaults. The campaign starts `active`. It may name
+    one of its variants as the control (`control_variant_id`): the statistics then measure
+    every lift against it instead of against the current leader. A control that is not one
+    of the variants answers 422 and creates nothing.
 
     **Retries**: with an `Idempotency-Key`, a retry with the same key and the same body makes
     no second campaign: it answers 201 with the campaign the first request made (as it is
@@ -226,7 +238,7 @@ async def asyncio(
         idempotency_key (str | Unset):  Example: launch-2026-11-27.
         body (CampaignCreate): A new campaign. Example: {'name': 'Black Friday 2026', 'optimize':
             'clicked', 'variants': [{'id': 'a', 'label': 'Sale starts now'}, {'id': 'b', 'label': '48
-            hours only'}]}.
+            hours only'}], 'control_variant_id': 'a'}.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -122,7 +122,9 @@ def sync_detailed(
 
      Renames, pauses (`status: paused`), resumes (`status: active`) or completes
     (`status: completed`, final) a campaign, or changes some of its settings (the others keep
-    their values). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
+    their values) or its control (`control_variant_id`: a variant id, or `""` to measure
+    lifts against the leader again; a control that is not one of the variants answers 422
+    and changes nothing). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
     overwrite each other: a stale ETag answers 412, a missing one 428.
 
     Args:
@@ -162,7 +164,9 @@ def sync(
 
      Renames, pauses (`status: paused`), resumes (`status: active`) or completes
     (`status: completed`, final) a campaign, or changes some of its settings (the others keep
-    their values). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
+    their values) or its control (`control_variant_id`: a variant id, or `""` to measure
+    lifts against the leader again; a control that is not one of the variants answers 422
+    and changes nothing). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
     overwrite each other: a stale ETag answers 412, a missing one 428.
 
     Args:
@@ -197,7 +201,9 @@ async def asyncio_detailed(
 
      Renames, pauses (`status: paused`), resumes (`status: active`) or completes
     (`status: completed`, final) a campaign, or changes some of its settings (the others keep
-    their values). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
+    their values) or its control (`control_variant_id`: a variant id, or `""` to measure
+    lifts against the leader again; a control that is not one of the variants answers 422
+    and changes nothing). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
     overwrite each other: a stale ETag answers 412, a missing one 428.
 
     Args:
@@ -235,7 +241,9 @@ async def asyncio(
 
      Renames, pauses (`status: paused`), resumes (`status: active`) or completes
     (`status: completed`, final) a campaign, or changes some of its settings (the others keep
-    their values). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
+    their values) or its control (`control_variant_id`: a variant id, or `""` to measure
+    lifts against the leader again; a control that is not one of the variants answers 422
+    and changes nothing). Requires `If-Match` with the campaign's current `ETag`, so two editors cannot
     overwrite each other: a stale ETag answers 412, a missing one 428.
 
     Args:

@@ -91,8 +91,9 @@ def sync_detailed(
     show), outcome counts by type, the optimized outcomes counted and those that arrived
     later than the attribution window (recorded, not counted), the observed rate, the Beta
     posterior with its 95% equal-tailed credible interval, the probability of being best,
-    the expected loss and the relative lift over the `control` variant (or, without one,
-    over the current leader) with a 95% interval. The decision: its status, a sentence
+    the expected loss and the relative lift over the control variant (the `control`
+    parameter, else the campaign's `control_variant_id`, else the current leader) with a 95%
+    interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
     mismatch test of the assigned counts against the intended weights. With
@@ -138,8 +139,9 @@ def sync(
     show), outcome counts by type, the optimized outcomes counted and those that arrived
     later than the attribution window (recorded, not counted), the observed rate, the Beta
     posterior with its 95% equal-tailed credible interval, the probability of being best,
-    the expected loss and the relative lift over the `control` variant (or, without one,
-    over the current leader) with a 95% interval. The decision: its status, a sentence
+    the expected loss and the relative lift over the control variant (the `control`
+    parameter, else the campaign's `control_variant_id`, else the current leader) with a 95%
+    interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
     mismatch test of the assigned counts against the intended weights. With
@@ -180,8 +182,9 @@ async def asyncio_detailed(
     show), outcome counts by type, the optimized outcomes counted and those that arrived
     later than the attribution window (recorded, not counted), the observed rate, the Beta
     posterior with its 95% equal-tailed credible interval, the probability of being best,
-    the expected loss and the relative lift over the `control` variant (or, without one,
-    over the current leader) with a 95% interval. The decision: its status, a sentence
+    the expected loss and the relative lift over the control variant (the `control`
+    parameter, else the campaign's `control_variant_id`, else the current leader) with a 95%
+    interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
     mismatch test of the assigned counts against the intended weights. With
@@ -225,8 +228,9 @@ async def asyncio(
     show), outcome counts by type, the optimized outcomes counted and those that arrived
     later than the attribution window (recorded, not counted), the observed rate, the Beta
     posterior with its 95% equal-tailed credible interval, the probability of being best,
-    the expected loss and the relative lift over the `control` variant (or, without one,
-    over the current leader) with a 95% interval. The decision: its status, a sentence
+    the expected loss and the relative lift over the control variant (the `control`
+    parameter, else the campaign's `control_variant_id`, else the current leader) with a 95%
+    interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
     mismatch test of the assigned counts against the intended weights. With
