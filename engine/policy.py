@@ -380,25 +380,29 @@ def _sequential_test(
         else None
     )
     required = np.full(k, np.inf)
-    for j in np.flatnonzero(rivals & (diff > 0)):
-        v_star = _variance_to_conclude(float(diff[j]), tau2, log_threshold)
-        room = v_star / unit - 1.0 / (n[leader] + _PROOF_PACE * remaining)
-        if room > 0:
-            required[j] = 1.0 / room
+    ahead = np.flatnonzero(rivals & (diff > 0))
+    room = _variance_to_conclude(diff[ahead], tau2, log_threshold) / unit - 1.0 / (
+        n[leader] + _PROOF_PACE * remaining
+    )
+    required[ahead[room > 0]] = 1.0 / room[room > 0]
     required[settled] = n[settled]
     return SequentialTest(z, boundary, settled, weakest, required, n)
 
 
-def _variance_to_conclude(diff: float, tau2: float, log_threshold: float) -> float:
-    """The largest variance V of the difference at which ``diff`` would beat the boundary."""
-    low, high = np.log(tau2) - 40.0, np.log(tau2) + 10.0  # log V; the ratio falls with V
+def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
+    """The largest variance V of each difference at which it would beat the boundary.
+
+    Bisection on log V (the ratio falls with V), all differences at once.
+    """
+    low = np.full(diff.shape, np.log(tau2) - 40.0)
+    high = np.full(diff.shape, np.log(tau2) + 10.0)
     for _ in range(60):
         mid = (low + high) / 2.0
-        if _log_mixture_ratio(np.array(diff), np.array(np.exp(mid)), tau2) >= log_threshold:
-            low = mid
-        else:
-            high = mid
-    return float(np.exp(low))
+        above = _log_mixture_ratio(diff, np.exp(mid), tau2) >= log_threshold
+        low = np.where(above, mid, low)
+        high = np.where(above, high, mid)
+    result: np.ndarray = np.exp(low)
+    return result
 
 
 def _proof_weights(
