@@ -327,10 +327,19 @@ class SequentialTest:
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
 _PROOF_PACE = 0.5  # a proof is planned to conclude within this share of the contacts left
+_VARIANCE_PRIOR_SUCCESSES = 10.0
+"""Each rate in the variance of a difference is shrunk toward the pooled rate by this many
+pseudo-outcomes (at the pooled rate), so a rival with a handful of outcomes cannot fake a tiny
+variance."""
 
 
 def _log_mixture_ratio(diff: np.ndarray, v: np.ndarray, tau2: float) -> np.ndarray:
-    return 0.5 * np.log(v / (v + tau2)) + tau2 * diff**2 / (2.0 * v * (v + tau2))
+    """log of the one-sided mixture likelihood ratio: N(theta; 0, tau^2) over theta > 0."""
+    symmetric = 0.5 * np.log(v / (v + tau2)) + tau2 * diff**2 / (2.0 * v * (v + tau2))
+    result: np.ndarray = (
+        symmetric + np.log(2.0) + special.log_ndtr(diff * np.sqrt(tau2 / (v * (v + tau2))))
+    )
+    return result
 
 
 def _sequential_test(
@@ -342,20 +351,27 @@ def _sequential_test(
     total: int,
     settings: PolicySettings,
 ) -> SequentialTest:
-    """Mixture sequential probability ratio test (mSPRT) of the leader against every rival.
+    """One-sided mixture sequential probability ratio test (mSPRT) of the leader against every
+    rival.
 
     P(best) is checked after every batch; looked at that often, a 0.95 threshold fires on
-    identical variants far more than 5% of the time. For the difference d of two rates with
-    variance V = p (1 - p) (1 / n_i + 1 / n_j) at the pooled rate p (as under "no
-    difference"), the normal-mixture likelihood ratio
-    Lambda = sqrt(V / (V + tau^2)) exp(tau^2 d^2 / (2 V (V + tau^2))) is a martingale under
-    "no difference" whatever the (adaptive) split, so by Ville's inequality it ever reaches
-    (k - 1) / error with probability at most error / (k - 1), however often it is checked
-    (Johari et al., "Always valid inference", 2017). A leader that beats all its rivals wins at
-    least one test of a spanning tree of k - 1 pairs, so the chance of ever declaring a false
-    winner stays below error = 1 - ``winner_probability``. In z terms the leader beats a rival
-    when d / sqrt(V) >= sqrt((V + tau^2) / tau^2 * (2 log((k - 1) / error) + log((V + tau^2) /
-    V))): that is the ``boundary``. tau^2 is ``_MIXTURE_SPREAD`` times the variance of the
+    identical variants far more than 5% of the time. For the difference d of two rates, with
+    variance V = p_l (1 - p_l) / n_l + p_j (1 - p_j) / n_j, the likelihood ratio of "the
+    leader is better by theta" against "no difference", mixed over theta > 0 with a half-normal
+    weight of scale tau, is Lambda = 2 sqrt(V / (V + tau^2)) exp(tau^2 d^2 / (2 V (V + tau^2)))
+    Phi(d tau / sqrt(V (V + tau^2))). Whenever the leader is in truth no better, it is a
+    (super)martingale whatever the adaptive split, so by Ville's inequality it ever reaches
+    m / error with probability at most error / m, however often it is checked (Johari et al.,
+    "Always valid inference", 2017; one-sided, since only "the leader is better" can declare).
+    m is the number of live variants: a false winner on an A/A campaign needs some variant to
+    beat one fixed other (k events), and a wrong winner where one variant is best needs the
+    declared one to beat it (k - 1 events), so either stays below error = 1 -
+    ``winner_probability``. The rates in V are each variant's own, shrunk toward the pooled
+    rate by ``_VARIANCE_PRIOR_SUCCESSES`` pseudo-outcomes: under "no difference" they estimate
+    the same rate as the pooled one, and under a real difference the worse rival's lower rate
+    gives the smaller, true variance (a quarter fewer rival sends for a 2% vs 3% proof).
+    ``boundary`` is the z = d / sqrt(V) at which Lambda reaches the threshold (a fixed point:
+    the Phi factor is nearly 1 there). tau^2 is ``_MIXTURE_SPREAD`` times the variance of the
     difference at half an equal split of the campaign per variant, where the test is most
     powerful; it depends on the campaign's size and the pooled rate, not on the difference.
     """
@@ -363,15 +379,22 @@ def _sequential_test(
     rivals = live.copy()
     rivals[leader] = False
     error = 1.0 - settings.winner_probability
-    log_threshold = float(np.log(max(rivals.sum(), 1) / error))
+    log_threshold = float(np.log(max(rivals.sum(), 1) + 1) - np.log(error))
     n = np.maximum(exposure, 1e-9)
     pooled = (successes[live].sum() + 1.0) / (exposure[live].sum() + 2.0)
-    unit = pooled * (1.0 - pooled)
-    tau2 = _MIXTURE_SPREAD * unit * 4.0 * k / max(total, 1)
+    tau2 = _MIXTURE_SPREAD * pooled * (1.0 - pooled) * 4.0 * k / max(total, 1)
     diff = successes[leader] / n[leader] - successes / n
-    v = unit * (1.0 / n[leader] + 1.0 / n)
+    prior = _VARIANCE_PRIOR_SUCCESSES / pooled
+    rate = (successes + prior * pooled) / (n + prior)
+    unit = rate * (1.0 - rate)
+    v = unit[leader] / n[leader] + unit / n
     z = diff / np.sqrt(v)
-    boundary = np.sqrt((v + tau2) / tau2 * (2.0 * log_threshold + np.log((v + tau2) / v)))
+    boundary = np.zeros(k)
+    for _ in range(6):
+        shift = np.log(2.0) + special.log_ndtr(boundary * np.sqrt(tau2 / (v + tau2)))
+        boundary = np.sqrt(
+            (v + tau2) / tau2 * (2.0 * (log_threshold - shift) + np.log((v + tau2) / v))
+        )
     z[leader], boundary[leader] = 0.0, 0.0
     settled = rivals & (z >= boundary)
     weakest = (
@@ -380,25 +403,31 @@ def _sequential_test(
         else None
     )
     required = np.full(k, np.inf)
-    for j in np.flatnonzero(rivals & (diff > 0)):
-        v_star = _variance_to_conclude(float(diff[j]), tau2, log_threshold)
-        room = v_star / unit - 1.0 / (n[leader] + _PROOF_PACE * remaining)
-        if room > 0:
-            required[j] = 1.0 / room
+    ahead = np.flatnonzero(rivals & (diff > 0))
+    room = _variance_to_conclude(diff[ahead], tau2, log_threshold) - unit[leader] / (
+        n[leader] + _PROOF_PACE * remaining
+    )
+    feasible = room > 0
+    required[ahead[feasible]] = unit[ahead[feasible]] / room[feasible]
     required[settled] = n[settled]
     return SequentialTest(z, boundary, settled, weakest, required, n)
 
 
-def _variance_to_conclude(diff: float, tau2: float, log_threshold: float) -> float:
-    """The largest variance V of the difference at which ``diff`` would beat the boundary."""
-    low, high = np.log(tau2) - 40.0, np.log(tau2) + 10.0  # log V; the ratio falls with V
-    for _ in range(60):
+def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
+    """The largest variance V of each difference at which it would beat the boundary.
+
+    Bisection on log V (the ratio falls with V), all differences at once; 52 halvings of the
+    width-50 bracket reach the resolution of a double.
+    """
+    low = np.full(diff.shape, np.log(tau2) - 40.0)
+    high = np.full(diff.shape, np.log(tau2) + 10.0)
+    for _ in range(52):
         mid = (low + high) / 2.0
-        if _log_mixture_ratio(np.array(diff), np.array(np.exp(mid)), tau2) >= log_threshold:
-            low = mid
-        else:
-            high = mid
-    return float(np.exp(low))
+        above = _log_mixture_ratio(diff, np.exp(mid), tau2) >= log_threshold
+        low = np.where(above, mid, low)
+        high = np.where(above, high, mid)
+    result: np.ndarray = np.exp(low)
+    return result
 
 
 def _proof_weights(
