@@ -16,6 +16,7 @@ connexion stack's own time.
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from connexion import utils
@@ -30,6 +31,8 @@ from connexion.operations import AbstractOperation
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger("connexion.middleware.validation")
 
 
 def literal_prefixes(routes: t.Iterable[BaseRoute], base: str = "") -> set[str]:
@@ -88,8 +91,11 @@ class CompiledRequestValidation(RequestValidationOperation):  # type: ignore[mis
         operation = self._operation
         schema = operation.body_schema(mime_type)
         if schema:
-            body_validator = self._validator_map["body"].get(mime_type)
-            if body_validator is not None:
+            try:
+                body_validator = self._validator_map["body"][mime_type]
+            except KeyError:
+                log.info("Skipping validation. No validator registered for %s.", mime_type)
+            else:
                 validator = body_validator(
                     schema=schema,
                     required=operation.request_body.get("required", False),
