@@ -341,11 +341,18 @@ def main(argv: list[str] | None = None) -> int:
             f"== authenticated GET /campaigns/{{id}}, wrk 2 threads / 32 connections,"
             f" {args.get_rounds} alternating rounds (medians)"
         )
-        print(f"   burt:          {g['service_rps']:,.0f} req/s, p99 {g['service_p99_ms']:.1f} ms")
-        print(f"   bare Starlette: {g['twin_rps']:,.0f} req/s, p99 {g['twin_p99_ms']:.1f} ms")
+        print(
+            f"   burt:           {g['service_rps']:,.0f} req/s, p99 {g['service_p99_ms']:.1f} ms,"
+            f" {g['service_cpu_us']:.0f} us CPU per request"
+        )
+        print(
+            f"   bare Starlette: {g['twin_rps']:,.0f} req/s, p99 {g['twin_p99_ms']:.1f} ms,"
+            f" {g['twin_cpu_us']:.0f} us CPU per request"
+        )
         print(
             f"   ratio {g['ratio']:.2f} (rounds {g['ratio_min']:.2f}-{g['ratio_max']:.2f};"
-            " target >= 0.50)"
+            " target >= 0.50);"
+            f" CPU per request, twin / burt: {g['twin_cpu_us'] / g['service_cpu_us']:.2f}"
         )
         if not args.skip_mongodb:
             with mongo_for_bench(tmp / "mongo", sizes) as (target, mongo_sizes, batches):

@@ -1,11 +1,11 @@
 """Who a bearer key is, from a short-lived per-process cache in front of the store.
 
-Every request of a secured operation needs its key looked up, twice (the request gate checks it
-before the body is read, connexion's security again for the handler). The cache answers both
-from memory and asks the store again once an entry is `max_age` seconds old, so a key revoked
-by `burt keys revoke` (in any process, on any host sharing the store) is refused everywhere
-within `max_age` seconds. Expiry needs no refresh: the cached record carries its expiry time.
-Unknown keys are not cached, so guessing keys cannot fill the cache.
+Every request of a secured operation needs its key looked up (by the request gate, before the
+body is read; connexion's security takes the gate's answer for the same token). The cache
+answers from memory and asks the store again once an entry is `max_age` seconds old, so a key
+revoked by `burt keys revoke` (in any process, on any host sharing the store) is refused
+everywhere within `max_age` seconds. Expiry needs no refresh: the cached record carries its
+expiry time. Unknown keys are not cached, so guessing keys cannot fill the cache.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ from burt.service.gate import RequestGate
 from burt.service.limits import BodySizeLimit
 from burt.service.metrics import MeteredStore
 from burt.service.runtime import STATE_KEY, Runtime
+from burt.service.security import SECURITY_MAP
+from burt.service.stack import middlewares
 from burt.service.validation import SpecBodyValidator, SpecParameterValidator
 
 
@@ -49,7 +51,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         finally:
             await active.close()
 
-    app = AsyncApp(__name__, lifespan=lifespan)
+    app = AsyncApp(__name__, lifespan=lifespan, middlewares=middlewares())
     problems.install(app)
     dispatch_directly(app)
     app.add_api(
@@ -60,6 +62,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
             "body": {"application/json": SpecBodyValidator},
             "parameter": SpecParameterValidator,
         },
+        security_map=SECURITY_MAP,
     )
     edge.install(app, config)  # first: its middleware wraps everything below
     # Then, in this order: the gate refuses from the headers before anything reads a body.

@@ -44,6 +44,8 @@ UNUSABLE_KEY = f"the API key is unknown, revoked or expired: {HOW_TO_GET_A_KEY}"
 CHALLENGE = 'Bearer realm="burt"'
 _BEARER = re.compile(rb"[Bb][Ee][Aa][Rr][Ee][Rr] +([\x21-\x7e]+) *")
 _METHODS = ("get", "put", "post", "delete", "patch")
+ADMITTED_KEY = "burt_admitted_key"
+"""Scope extension: (token, ApiKey) of the key the gate admitted, for `security.bearer_info`."""
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
 
 
@@ -96,11 +98,19 @@ def routes() -> tuple[tuple[re.Pattern[str], dict[str, Route]], ...]:
     return tuple(table)
 
 
+@cache
+def _any_route() -> re.Pattern[str]:
+    """One regex of every path, each its own group (`p<index in routes()>`): the first path
+    that matches whole, in the spec's order, as trying them one by one would find, in one
+    call."""
+    return re.compile("|".join(f"(?P<p{i}>{p.pattern})" for i, (p, _) in enumerate(routes())))
+
+
 def route_of(method: str, path: str) -> Route | None:
-    for pattern, by_method in routes():
-        if pattern.fullmatch(path):
-            return by_method.get(method)
-    return None
+    match = _any_route().fullmatch(path)
+    if match is None or match.lastgroup is None:
+        return None
+    return routes()[int(match.lastgroup[1:])][1].get(method)
 
 
 def _no_body(receive: Receive) -> Receive:
@@ -187,7 +197,10 @@ class RequestGate:
 
 async def _key(scope: Scope, token: str) -> ApiKey | None:
     runtime: Runtime = scope["state"][STATE_KEY]
-    return await runtime.keys.key_for(runtime.store, token)
+    key = await runtime.keys.key_for(runtime.store, token)
+    if key is not None:
+        scope["extensions"][ADMITTED_KEY] = (token, key)
+    return key
 
 
 def _repeated(headers: Iterable[tuple[bytes, bytes]], single: dict[bytes, str]) -> str | None:

@@ -11,7 +11,7 @@ record and two metric updates.
 
 from __future__ import annotations
 
-import os
+import random
 import re
 from time import perf_counter
 from typing import Any
@@ -27,7 +27,11 @@ def _request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
     for name, value in headers:
         if name == b"x-request-id" and _PLAUSIBLE_ID.fullmatch(value):
             return value
-    return os.urandom(12).hex().encode()
+    # 96 random bits from the process's Mersenne Twister (seeded from the OS, reseeded in a
+    # forked child), not os.urandom: a request id names a request, it guards nothing, and
+    # urandom's system call lets the store's worker thread take the GIL from the event loop
+    # (measured at ~75 us per call under load, a sixth of a GET).
+    return b"%024x" % random.getrandbits(96)
 
 
 class ObserveRequests:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connexion import request as current_request
+from connexion.context import scope as current_scope
 from starlette.requests import HTTPConnection
 
 from burt.engine import Burt
@@ -22,8 +24,12 @@ class Runtime:
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:
-    """The Runtime the app's lifespan put into the request state."""
-    runtime: Runtime = connection.scope["state"][STATE_KEY]
+    """The Runtime the app's lifespan put into the request state.
+
+    Handlers pass connexion's `request` proxy, which builds a new request object on every
+    attribute read; for it the scope is read from connexion's context directly."""
+    scope = current_scope if connection is current_request else connection.scope
+    runtime: Runtime = scope["state"][STATE_KEY]
     return runtime
 
 

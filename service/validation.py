@@ -11,6 +11,7 @@ decoded Struct is handed to the handler through the request scope.
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 from dataclasses import dataclass
 from functools import cache
@@ -106,12 +107,73 @@ def _parameter_schema_validator(schema_json: str) -> Draft4Validator:
     return Draft4Validator(json.loads(schema_json), format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
+_ANNOTATIONS = {"description", "example", "examples", "default", "title"}
+
+
+def _quick_check(schema: dict[str, t.Any]) -> t.Callable[[t.Any], bool] | None:
+    """For the simple schemas parameters have (a string's length and pattern, an integer's
+    bounds): a check that passes only values the Draft 4 validator passes, or None.
+
+    A value it passes is valid; one it fails goes to the validator for its message."""
+    keys = set(schema) - _ANNOTATIONS
+    if schema.get("type") == "string" and keys <= {"type", "minLength", "maxLength", "pattern"}:
+        shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+        pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+        return lambda value: (
+            isinstance(value, str)
+            and shortest <= len(value)
+            and (longest is None or len(value) <= longest)
+            and (pattern is None or pattern.search(value) is not None)  # as jsonschema's
+        )
+    if schema.get("type") == "integer" and keys <= {"type", "minimum", "maximum"}:
+        least, most = schema.get("minimum"), schema.get("maximum")
+        return lambda value: (
+            type(value) is int
+            and (least is None or value >= least)
+            and (most is None or value <= most)
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ParameterRule:
+    definition: dict[str, t.Any]
+    """connexion's parameter definition (held, so that its id stays its own)."""
+    validator: Draft4Validator
+    quick_check: t.Callable[[t.Any], bool] | None
+
+    def error(self, value: t.Any) -> str | None:
+        if self.quick_check is not None and self.quick_check(value):
+            return None
+        try:
+            self.validator.validate(value)
+        except ValidationError as exception:
+            return str(exception)
+        return None
+
+
+_rules: dict[int, ParameterRule] = {}
+"""id(parameter definition) -> its rule. connexion hands the same definition dicts (its
+operation's) to every request."""
+
+
+def _rule_for(param: dict[str, t.Any]) -> ParameterRule:
+    rule = _rules.get(id(param))
+    if rule is None or rule.definition is not param:
+        schema = param.get("schema", param)
+        validator = _parameter_schema_validator(json.dumps(schema, sort_keys=True))
+        rule = ParameterRule(param, validator, _quick_check(schema))
+        _rules[id(param)] = rule
+    return rule
+
+
 class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]  # untyped base
     """connexion's parameter validation, with each parameter's schema compiled once.
 
     connexion deep-copies a parameter's definition and builds a Draft 4 validator for it on
     every request; the checks and the messages here are the same, the validator is built once
-    per distinct schema.
+    per parameter definition (and shared by definitions with the same schema), and a value of
+    a simple schema that passes a plain check (`_quick_check`) needs no validator at all.
     """
 
     def validate_parameter(
@@ -120,12 +182,7 @@ class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]  # untyp
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
-            schema = json.dumps(param.get("schema", param), sort_keys=True)
-            try:
-                _parameter_schema_validator(schema).validate(value)
-            except ValidationError as exception:
-                return str(exception)
-            return None
+            return _rule_for(param).error(value)
         if param.get("required"):
             return f"Missing {parameter_type} parameter '{param['name']}'"
         return None
