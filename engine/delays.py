@@ -56,6 +56,10 @@ BIN_EDGES = np.array([*_BIN_HOURS, 240, 264, 336, 360, 504, 720]) * HOUR
 the last one every delay from 30 days on. Stored data depend on them: changing them needs a
 migration that rebuilds the histograms."""
 BINS = BIN_EDGES.size
+EARLY_TOLERANCE_SECONDS = 1.0
+"""How far before its batch's draw an event may be dated and still count (at delay 0): email
+platforms stamp events in whole seconds (SendGrid), so an event in the very second of the draw
+may read as up to a second earlier. An event dated earlier still is rejected."""
 WINDOWS: tuple[int, ...] = (0, *(int(e) for e in BIN_EDGES[1:]))
 """The attribution windows a campaign may have (seconds): 0 (count at once) or a bin edge."""
 assert set(_GRID_SECONDS) <= set(BIN_EDGES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from burt.engine.delays import EARLY_TOLERANCE_SECONDS
 from burt.engine.model import EventLike, EventRejection, EventTally
 
 
@@ -50,11 +51,12 @@ def classify_events(
 ) -> ClassifiedEvents:
     """Sort a request's events into rejected, duplicate, new-and-counted and new-but-repeated.
 
-    `epochs` are the events' times in epoch seconds; `assigned` maps known contact ids to their
-    placement; `seen_events` holds the event ids already stored; `had_outcome` the (contact,
-    type) pairs already counted. Both sets grow as the request is walked, so repeats inside
-    one request are caught too. An event dated before its batch was drawn is rejected; a
-    recorded one `window_seconds` or more after it (when that is above 0) is counted `late`.
+        `epochs` are the events' times in epoch seconds; `assigned` maps known contact ids to their
+        placement; `seen_events` holds the event ids already stored; `had_outcome` the (contact,
+        type) pairs already counted. Both sets grow as the request is walked, so repeats inside
+        one request are caught too. An event dated before its batch was drawn (by more than
+    `EARLY_TOLERANCE_SECONDS`; within it, it counts at delay 0) is rejected; a
+        recorded one `window_seconds` or more after it (when that is above 0) is counted `late`.
     """
     out = ClassifiedEvents()
     out.received = len(events)
@@ -69,9 +71,10 @@ def classify_events(
             out.rejected.append(EventRejection(index, event.id, "contact_not_assigned"))
             continue
         delay = epochs[index] - place[2]
-        if delay < 0:
+        if delay < -EARLY_TOLERANCE_SECONDS:
             out.rejected.append(EventRejection(index, event.id, "occurred_before_batch"))
             continue
+        delay = max(delay, 0.0)
         if event.id in seen:
             out.duplicates += 1
             continue

@@ -330,7 +330,7 @@ def test_an_event_before_its_batch_is_rejected_and_a_late_one_told(api: Api) -> 
     (c0, c1) = [a["contact_id"] for a in batch["assignments"]]
     drawn = datetime.fromisoformat(batch["created_at"])
     digest = api.digest()
-    before = {**event("early", c0), "occurred_at": (drawn - timedelta(seconds=1)).isoformat()}
+    before = {**event("early", c0), "occurred_at": (drawn - timedelta(seconds=2)).isoformat()}
     tally = api.events(cid, [before]).json()
     assert tally["rejected"] == [
         {"index": 0, "event_id": "early", "reason": "occurred_before_batch"}

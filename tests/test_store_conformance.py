@@ -336,8 +336,8 @@ async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(bu
             EventIn("c", c1, "clicked", at(hours=30)),  # counted, but after the window: late
             EventIn("d", c1, "opened", at(hours=2)),  # bin [2 h, 3 h)
             EventIn("e", held, "clicked", at(seconds=1)),  # held out: its own row
-            EventIn("f", c2, "clicked", at(seconds=-1)),  # before the draw: rejected
-            EventIn("f", c2, "clicked", at(microseconds=0)),  # the same id, now valid
+            EventIn("f", c2, "clicked", at(seconds=-1.5)),  # before the draw: rejected
+            EventIn("f", c2, "clicked", at(seconds=-0.9)),  # in the draw's second: delay 0
         ],
     )
     assert tally.rejected == (EventRejection(5, "f", "occurred_before_batch"),)

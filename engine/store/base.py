@@ -151,8 +151,9 @@ class Store(Protocol):
         delay histogram, in the same write.
 
         Events whose contact is unknown or still pending, or dated before its batch was drawn
-        (`epochs[i]`, the event's time in seconds since the epoch, before the batch's
-        `created_at`), are rejected item by item, before duplicates; events whose id is
+        (`epochs[i]`, the event's time in seconds since the epoch, more than
+        `delays.EARLY_TOLERANCE_SECONDS` before the batch's `created_at`; within that it counts
+        at delay 0), are rejected item by item, before duplicates; events whose id is
         already stored (or repeated in the request) are duplicates. An outcome's delay is its
         counting event's (the first of its contact and type recorded; in request order within
         one request) minus its batch's draw, in the bin of `delays.BIN_EDGES` it falls in.

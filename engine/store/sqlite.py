@@ -31,7 +31,7 @@ import numpy as np
 
 from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels
-from burt.engine.delays import BINS, delay_bins
+from burt.engine.delays import BINS, EARLY_TOLERANCE_SECONDS, delay_bins
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     OUTCOME_TYPES,
@@ -71,13 +71,14 @@ _API_KEY_SELECT = f"SELECT key_hash, tenant, {', '.join(API_KEY_COLUMNS)} FROM a
 # record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time,
 # epoch seconds] (arrays, not objects: SQLite finds an array element by index several times
 # faster than an object member by name) and ?2 = the campaign's num. Events of unknown or still
-# pending contacts, or dated before their batch was drawn, by request index:
+# pending contacts, or dated before their batch was drawn (by more than ?3 =
+# EARLY_TOLERANCE_SECONDS; within it an event counts at delay 0), by request index:
 _REJECTED_EVENTS = """
 SELECT j.key, j.value ->> 0, CASE WHEN c.id IS NULL THEN 0 WHEN b.sequence IS NULL THEN 1 ELSE 2 END
 FROM json_each(?1) AS j
 LEFT JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
 LEFT JOIN batches AS b ON b.campaign = ?2 AND b.sequence = c.batch_seq
-WHERE b.sequence IS NULL OR j.value ->> 4 < b.created_epoch ORDER BY j.key
+WHERE b.sequence IS NULL OR j.value ->> 4 < b.created_epoch - ?3 ORDER BY j.key
 """
 _REASONS: tuple[RejectionReason, ...] = (
     "unknown_contact",
@@ -89,11 +90,12 @@ _REASONS: tuple[RejectionReason, ...] = (
 # lets the upsert parse after a join):
 _INSERT_EVENTS = """
 INSERT INTO events (campaign, event_id, contact, type, occurred_at, delay)
-SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3, j.value ->> 4 - b.created_epoch
+SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3,
+    max(j.value ->> 4 - b.created_epoch, 0.0)
 FROM json_each(?1) AS j
 CROSS JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
 CROSS JOIN batches AS b ON b.campaign = ?2 AND b.sequence = c.batch_seq
-WHERE j.value ->> 4 >= b.created_epoch
+WHERE j.value ->> 4 >= b.created_epoch - ?3
 ON CONFLICT DO NOTHING RETURNING contact, type, delay
 """
 _EVENT_FIELDS = operator.attrgetter("id", "contact_id", "type", "occurred_at")
@@ -539,9 +541,10 @@ class SQLiteStore:
         def write() -> EventTally:
             with self._write() as db:
                 num = self._num(campaign_id)
-                recorded = db.execute(_INSERT_EVENTS, (payload, num)).fetchall()
+                params = (payload, num, EARLY_TOLERANCE_SECONDS)
+                recorded = db.execute(_INSERT_EVENTS, params).fetchall()
                 rejected = (  # when every event was recorded, none can have been rejected
-                    db.execute(_REJECTED_EVENTS, (payload, num)).fetchall()
+                    db.execute(_REJECTED_EVENTS, params).fetchall()
                     if len(recorded) < len(events)
                     else []
                 )

@@ -563,7 +563,7 @@ class EventLoad(Struct, forbid_unknown_fields=True):
 RejectionReason: TypeAlias = Annotated[
     Literal["unknown_contact", "contact_not_assigned", "occurred_before_batch"],
     Meta(
-        description="`unknown_contact`: the campaign has no such contact (never loaded, or erased); `contact_not_assigned`: the contact is still pending (no message was sent); `occurred_before_batch`: the event's `occurred_at` is before the contact's batch was drawn, so it cannot be an outcome of that send."
+        description="`unknown_contact`: the campaign has no such contact (never loaded, or erased); `contact_not_assigned`: the contact is still pending (no message was sent); `occurred_before_batch`: the event's `occurred_at` is more than a second before the contact's batch was drawn, so it cannot be an outcome of that send (platforms stamp events in whole seconds: within that second it counts at delay 0)."
     ),
 ]
 

@@ -105,8 +105,8 @@ def sync_detailed(
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
       (`unknown_contact`), for a contact not yet assigned in a batch
-      (`contact_not_assigned`), or dated before the contact's batch was drawn
-      (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
       store nothing), while the valid events of the same request are recorded. Nothing is
       dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
       or `rejected`.
@@ -155,8 +155,8 @@ def sync(
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
       (`unknown_contact`), for a contact not yet assigned in a batch
-      (`contact_not_assigned`), or dated before the contact's batch was drawn
-      (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
       store nothing), while the valid events of the same request are recorded. Nothing is
       dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
       or `rejected`.
@@ -200,8 +200,8 @@ async def asyncio_detailed(
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
       (`unknown_contact`), for a contact not yet assigned in a batch
-      (`contact_not_assigned`), or dated before the contact's batch was drawn
-      (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
       store nothing), while the valid events of the same request are recorded. Nothing is
       dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
       or `rejected`.
@@ -248,8 +248,8 @@ async def asyncio(
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
       (`unknown_contact`), for a contact not yet assigned in a batch
-      (`contact_not_assigned`), or dated before the contact's batch was drawn
-      (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
       store nothing), while the valid events of the same request are recorded. Nothing is
       dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
       or `rejected`.
