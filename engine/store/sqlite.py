@@ -106,12 +106,12 @@ _EVENT_FIELDS = operator.attrgetter("id", "contact_id", "type", "occurred_at")
 _TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
 assert len(OUTCOME_TYPES) <= 16 and BINS <= 32
-# Their (contact, type) outcomes not counted before, from [code, delay] pairs:
+# Their (contact, type) outcomes not counted before, with their delay bin:
 _INSERT_OUTCOMES = f"""
-INSERT INTO outcomes (contact, type, delay)
-SELECT j.value ->> 0 >> 9, CASE j.value ->> 0 & 15 {_TYPE_OF_CODE} END, j.value ->> 1
+INSERT INTO outcomes (contact, type, bin)
+SELECT j.value >> 9, CASE j.value & 15 {_TYPE_OF_CODE} END, j.value >> 4 & 31
 FROM json_each(?1) AS j WHERE true
-ON CONFLICT DO NOTHING RETURNING contact, type, delay
+ON CONFLICT DO NOTHING RETURNING contact, type, bin
 """
 # The newly counted outcomes per batch, variant, type code and delay bin, from the codes:
 _COUNTED_CELLS = """
@@ -120,14 +120,10 @@ FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 9 GROUP BY 1, 2,
 """
 
 
-def _codes(rows: list[tuple[int, str, float]]) -> list[int]:
-    """(contact, type, delay) rows as the integers the statements above read."""
+def _codes(rows: list[tuple[int, str, int]]) -> bytes:
+    """(contact, type, delay bin) rows as the JSON array of integers the statements read."""
     types = _TYPE_CODES
-    bins = delay_bins(np.fromiter((r[2] for r in rows), float, len(rows))).tolist()
-    return [
-        (contact << 5 | b) << 4 | types[kind]
-        for (contact, kind, _), b in zip(rows, bins, strict=True)
-    ]
+    return msgspec.json.encode([(c << 5 | b) << 4 | types[kind] for c, kind, b in rows])
 
 
 def _webhook(row: tuple[str, str]) -> Webhook:
@@ -548,11 +544,10 @@ class SQLiteStore:
                     if len(recorded) < len(events)
                     else []
                 )
-                pairs = [[c, r[2]] for c, r in zip(_codes(recorded), recorded, strict=True)]
-                counted = db.execute(_INSERT_OUTCOMES, (msgspec.json.encode(pairs),)).fetchall()
-                cells = db.execute(
-                    _COUNTED_CELLS, (msgspec.json.encode(_codes(counted)),)
-                ).fetchall()
+                bins = delay_bins(np.fromiter((r[2] for r in recorded), float, len(recorded)))
+                binned = [(r[0], r[1], b) for r, b in zip(recorded, bins.tolist(), strict=True)]
+                counted = db.execute(_INSERT_OUTCOMES, (_codes(binned),)).fetchall()
+                cells = db.execute(_COUNTED_CELLS, (_codes(counted),)).fetchall()
                 self._count(db, num, cells)
             return EventTally(
                 received=len(events),
@@ -616,15 +611,14 @@ class SQLiteStore:
         return self._counts(sql, campaign_id, delays)
 
     def _recounted(self, sql: str, campaign_id: str) -> list[PeriodCount]:
-        rows = self._db.execute(
-            "SELECT k.batch_seq, k.variant, o.type, o.delay FROM outcomes o"
-            " JOIN contacts k ON k.id = o.contact"
-            " WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.delay >= 0",
-            (campaign_id,),
-        ).fetchall()
-        bins = delay_bins(np.array([r[3] for r in rows], dtype=float)).tolist()
+        """The histogram recounted from the outcome rows' bins (each set with its outcome)."""
         delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
-        for (sequence, variant, kind, _), b in zip(rows, bins, strict=True):
+        for sequence, variant, kind, b in self._db.execute(
+            "SELECT k.batch_seq, k.variant, o.type, o.bin FROM outcomes o"
+            " JOIN contacts k ON k.id = o.contact"
+            " WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL",
+            (campaign_id,),
+        ):
             delays.setdefault((sequence, variant), Counter())[(kind, b)] += 1
         return self._counts(sql, campaign_id, delays)
 

@@ -179,7 +179,7 @@ Idempotency-Keys (issue 11)."""
 DELAYS_V6 = """
 ALTER TABLE batches ADD COLUMN created_epoch REAL;
 ALTER TABLE events ADD COLUMN delay REAL;
-ALTER TABLE outcomes ADD COLUMN delay REAL;
+ALTER TABLE outcomes ADD COLUMN bin INTEGER;
 CREATE TABLE delay_counts (
     campaign INTEGER NOT NULL,
     sequence INTEGER NOT NULL,
@@ -195,9 +195,9 @@ CREATE TABLE delay_counts (
 def delay_histograms(db: sqlite3.Connection) -> None:
     """Version 6: maintained delay histograms (issue 15), so that no request reads every
     outcome's time. Batches get their draw time in epoch seconds, events and outcomes their
-    delay from it; an outcome counted before this version takes its earliest event's (which
-    is what burt used then); the histogram of every campaign is built from the outcomes.
-    Outcomes dated before their batch (no longer accepted) keep their delay but no bin."""
+    delay from it, outcomes their delay bin; an outcome counted before this version takes its
+    earliest event's (which is what burt used then); the histogram of every campaign is built
+    from the outcomes. Outcomes dated before their batch (no longer accepted) get no bin."""
     script(DELAYS_V6)(db)
     drawn = {}
     for rowid, campaign, sequence, created in db.execute(
@@ -222,15 +222,19 @@ def delay_histograms(db: sqlite3.Connection) -> None:
         if delay < earliest.get((contact, kind), float("inf")):
             earliest[(contact, kind)] = delay
     db.executemany(
-        "UPDATE outcomes SET delay = ? WHERE contact = ? AND type = ?",
-        [(delay, contact, kind) for (contact, kind), delay in earliest.items()],
+        "UPDATE outcomes SET bin = ? WHERE contact = ? AND type = ?",
+        [
+            (int(delay_bins(delay)), contact, kind)
+            for (contact, kind), delay in earliest.items()
+            if delay >= 0
+        ],
     )
     cells: Counter[tuple[int, int, int, str, int]] = Counter()
-    for campaign, sequence, variant, kind, delay in db.execute(
-        "SELECT c.campaign, c.batch_seq, c.variant, o.type, o.delay FROM outcomes o"
-        " JOIN contacts c ON c.id = o.contact WHERE o.delay >= 0"
+    for campaign, sequence, variant, kind, bin_ in db.execute(
+        "SELECT c.campaign, c.batch_seq, c.variant, o.type, o.bin FROM outcomes o"
+        " JOIN contacts c ON c.id = o.contact WHERE o.bin IS NOT NULL"
     ):
-        cells[(campaign, sequence, variant, kind, int(delay_bins(delay)))] += 1
+        cells[(campaign, sequence, variant, kind, bin_)] += 1
     db.executemany(
         "INSERT INTO delay_counts VALUES (?, ?, ?, ?, ?, ?)",
         [(*cell, n) for cell, n in cells.items()],
