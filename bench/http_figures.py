@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 
+from burt.engine.timefmt import format_rfc3339, utcnow
 from testing_support.live import create_key, live_server
 
 CHUNK = 50_000
@@ -91,7 +93,7 @@ def measure(
                 drawn = _draw(http, stats_cid, 1000, f"k{n}")
                 clicks = [
                     {"id": f"e{n}-{j}", "contact_id": a["contact_id"], "type": "clicked"}
-                    | {"occurred_at": "2026-11-27T10:00:00Z"}
+                    | {"occurred_at": format_rfc3339(utcnow() + timedelta(hours=1))}
                     for j, a in enumerate(drawn["assignments"][:33])
                 ]
                 http.post(f"/campaigns/{stats_cid}/events", json={"events": clicks})

@@ -42,11 +42,13 @@ from burt.engine import Burt, ContactIn, EventIn, SQLiteStore
 from burt.engine.policy import Evidence, PolicySettings, allocate
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
-from burt.engine.timefmt import utcnow
+from burt.engine.timefmt import format_rfc3339, utcnow
 from testing_support.live import create_key, live_server
 from testing_support.mongo_servers import MongoServer
 
 OUTCOME_TYPES = ("delivered", "opened", "clicked")
+AFTER_THE_DRAWS = format_rfc3339(utcnow() + timedelta(hours=1))
+"""The events' time: after every batch the run draws (an event before its batch is refused)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def _events(contact_ids: list[str], prefix: str) -> list[dict[str, str]]:
             "id": f"{prefix}-{i}",
             "contact_id": contact,
             "type": OUTCOME_TYPES[i % len(OUTCOME_TYPES)],
-            "occurred_at": "2026-11-27T10:00:00Z",
+            "occurred_at": AFTER_THE_DRAWS,
         }
         for i, contact in enumerate(contact_ids)
     ]

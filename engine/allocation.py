@@ -13,13 +13,9 @@ from datetime import datetime
 
 import numpy as np
 
-from burt.engine.delays import Arrivals, counted_evidence
+from burt.engine.delays import Arrivals, arrived_by, binned_arrivals, counted_evidence
 from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, Campaign, PeriodCount
 from burt.engine.policy import Allocation, DecisionStatus, allocate
-from burt.engine.timefmt import parse_rfc3339
-
-OutcomeTime = tuple[int, int, str]
-"""(batch sequence, variant, occurred_at) of one counted outcome (``Store.outcome_times``)."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +39,13 @@ class StoredEvidence:
 
 
 def stored_evidence(
-    rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], variants: int, now: datetime
+    rows: Sequence[PeriodCount], kind: str, variants: int, now: datetime, replay: bool = False
 ) -> StoredEvidence:
+    """The counters as arrays; the arrivals are the delay histograms of outcome type ``kind``.
+
+    ``replay``: ``now`` is a past moment (the rows are those drawn by then), so only the
+    outcomes that had occurred by then count (see ``delays.arrived_by``).
+    """
     created = {r.sequence: r.created_at for r in rows}
     column = {seq: j for j, seq in enumerate(sorted(created))}
     shape = (variants, len(column))
@@ -57,15 +58,19 @@ def stored_evidence(
                 r.sends, sum(r.outcomes.get(t, 0) for t in GUARDRAIL_OUTCOMES)
             )
     ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
-    known = [t for t in times if t[0] in column and 0 <= t[1] < variants]
-    arrivals = Arrivals(
-        period=np.array([column[t[0]] for t in known], dtype=int),
-        delay=np.array(
-            [(parse_rfc3339(t[2]) - created[t[0]]).total_seconds() for t in known], dtype=float
-        ),
-        count=np.ones(len(known)),
-        variant=np.array([t[1] for t in known], dtype=int),
+    cells = [
+        (column[r.sequence], b, n, r.variant)
+        for r in rows
+        if r.variant != HOLDOUT and kind in r.delays
+        for b, n in enumerate(r.delays[kind])
+        if n
+    ]
+    period, bins, count, variant = (
+        (np.array(c) for c in zip(*cells, strict=True)) if cells else [np.zeros(0, int)] * 4
     )
+    arrivals = binned_arrivals(period, bins, count, variant)
+    if replay:
+        arrivals = arrived_by(arrivals, ages)
     return StoredEvidence(sends, unsubscribes, ages, arrivals)
 
 
@@ -85,10 +90,11 @@ def decide(campaign: Campaign, inputs: StoredEvidence) -> tuple[Allocation, np.n
 
 
 def current_allocation(
-    campaign: Campaign, rows: Sequence[PeriodCount], times: Sequence[OutcomeTime], now: datetime
+    campaign: Campaign, rows: Sequence[PeriodCount], now: datetime
 ) -> Allocation:
     """What the policy decides for the next batch, from what is stored as of `now`."""
-    return decide(campaign, stored_evidence(rows, times, len(campaign.variants), now))[0]
+    evidence = stored_evidence(rows, campaign.optimize, len(campaign.variants), now)
+    return decide(campaign, evidence)[0]
 
 
 def allocation_preview(campaign: Campaign, allocation: Allocation) -> AllocationPreview:

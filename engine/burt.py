@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
+from burt.engine.delays import window_problem
 from burt.engine.errors import (
     CampaignNotActive,
     Conflict,
@@ -53,7 +54,7 @@ from burt.engine.model import (
 from burt.engine.policy import PolicySettings
 from burt.engine.reports import CampaignStats, campaign_stats
 from burt.engine.store.base import Store
-from burt.engine.timefmt import first_invalid_rfc3339, format_rfc3339, parse_rfc3339, utcnow
+from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
@@ -85,6 +86,9 @@ def settings_with(
     unknown = sorted(set(overrides) - _SETTING_NAMES)
     if unknown:
         raise InvalidInput(f"unknown settings: {', '.join(unknown)}")
+    window = overrides.get("attribution_window_seconds")
+    if isinstance(window, int) and (problem := window_problem(window)) is not None:
+        raise InvalidInput(f"invalid settings: {problem}")
     settings = dataclasses.replace(base, **overrides)
     try:
         settings.validate(variants)
@@ -341,12 +345,7 @@ class Burt:
         if campaign.contacts_pending == 0:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         now = self.clock()
-        allocation = current_allocation(
-            campaign,
-            await self.store.period_counts(campaign_id),
-            await self.store.outcome_times(campaign_id, campaign.optimize),
-            now,
-        )
+        allocation = current_allocation(campaign, await self.store.period_counts(campaign_id), now)
         draft = BatchDraft(
             id=new_id("b"),
             idempotency_key=idempotency_key,
@@ -394,25 +393,31 @@ class Burt:
     async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
         campaign = await self.get_campaign(campaign_id)
         rows = await self.store.period_counts(campaign_id)
-        times = await self.store.outcome_times(campaign_id, campaign.optimize)
-        return allocation_preview(campaign, current_allocation(campaign, rows, times, self.clock()))
+        return allocation_preview(campaign, current_allocation(campaign, rows, self.clock()))
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
-        """Validate and record events; stores receive every `occurred_at` as RFC 3339 text."""
-        await self.get_campaign(campaign_id)
+        """Validate and record events; stores receive every `occurred_at` as RFC 3339 text and
+        as seconds since the epoch. An event dated before its contact's batch was drawn is
+        rejected; one later than the attribution window after it is recorded, counted `late`."""
+        campaign = await self.get_campaign(campaign_id)
         refuse_nul("events[{}].id", [e.id for e in events])
         refuse_nul("events[{}].contact_id", [e.contact_id for e in events])
         unknown_types = {e.type for e in events} - _OUTCOME_SET
         if unknown_types:
             raise InvalidInput(f"unknown outcome types: {', '.join(sorted(unknown_types))}")
-        bad = first_invalid_rfc3339([e.occurred_at for e in events])
-        if bad is not None:
+        epochs = epoch_seconds([e.occurred_at for e in events])
+        if isinstance(epochs, int):
             raise InvalidInput(
-                f"events[{bad}].occurred_at {events[bad].occurred_at!r} is not an RFC 3339"
+                f"events[{epochs}].occurred_at {events[epochs].occurred_at!r} is not an RFC 3339"
                 " date-time with a UTC offset"
             )
-        return await self.store.record_events(campaign_id, _with_text_times(events))
+        return await self.store.record_events(
+            campaign_id,
+            _with_text_times(events),
+            epochs,
+            campaign.settings.attribution_window_seconds,
+        )
 
     async def get_campaign_stats(
         self, campaign_id: str, control: str | None = None, as_of: datetime | None = None
@@ -421,8 +426,10 @@ class Burt:
         campaign's ``control_variant_id``, else against the leader.
 
         ``as_of`` replays the report at an earlier moment: only the batches drawn and the
-        optimized outcomes that occurred by then count (the other outcome counts are today's);
-        a moment not yet past gives the report as of now. An unknown ``control`` is NotFound.
+        optimized outcomes that occurred by then count (the other outcome counts are today's;
+        outcomes are known by delay bin, so the bin under way then counts in proportion, see
+        ``delays.arrived_by``); a moment not yet past gives the report as of now. An unknown
+        ``control`` is NotFound.
         """
         campaign = await self.get_campaign(campaign_id)
         if control is not None and control not in {v.id for v in campaign.variants}:
@@ -432,18 +439,16 @@ class Burt:
         if as_of is not None and as_of >= now:
             as_of = None  # the future is not known yet: the stats as of now
         rows = await self.store.period_counts(campaign_id)
-        times = await self.store.outcome_times(campaign_id, campaign.optimize)
         batches = await self._all_batches(campaign_id)
         if as_of is not None:
             now = as_of
             rows = [r for r in rows if r.created_at <= as_of]
-            times = [t for t in times if parse_rfc3339(t[2]) <= as_of]
             batches = [b for b in batches if b.created_at <= as_of]
             sent = sum(r.sends for r in rows)
             campaign = dataclasses.replace(
                 campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
             )
-        return campaign_stats(campaign, rows, times, batches, now, control)
+        return campaign_stats(campaign, rows, batches, now, control, replay=as_of is not None)
 
     # webhook receivers ------------------------------------------------------------------------
     async def register_webhook(self, provider: str, credential: Mapping[str, str]) -> Webhook:

@@ -22,6 +22,15 @@ because every ratio compares the same batches at two delays.
 
 Outcomes later than the window are not counted (the window is the longest delay that counts);
 outcomes dated before their batch was drawn cannot belong to it and are not counted either.
+
+The stores keep no outcome times for this: they maintain a histogram, counts per (batch,
+variant, outcome type, delay bin) on the fixed bins of ``BIN_EDGES``, updated with the outcome
+counters (so a request's cost does not grow with the outcomes). Every estimator edge and every
+allowed window is a bin edge (``WINDOWS``), so the histogram answers both exactly: an outcome
+counts iff its bin ends at or before the window, and an outcome stands in the estimator at its
+bin's lower edge, which falls in the same step of ``grid(window)`` as its true delay. Changing a
+campaign's window therefore needs no rebuild. Only a replay at an earlier moment (`as_of`) cuts a
+bin in two; it counts that bin's outcomes in proportion to the part already past.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from burt.engine.policy import Evidence
 
@@ -40,6 +50,60 @@ _GRID_SECONDS = (
     np.array([0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 144, 192, 264, 360, 504])
     * HOUR
 )
+_BIN_HOURS = (0, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192)
+BIN_EDGES = np.array([*_BIN_HOURS, 240, 264, 336, 360, 504, 720]) * HOUR
+"""Lower edges of the stored delay bins: bin i holds delays in [BIN_EDGES[i], BIN_EDGES[i + 1]),
+the last one every delay from 30 days on. Stored data depend on them: changing them needs a
+migration that rebuilds the histograms."""
+BINS = BIN_EDGES.size
+EARLY_TOLERANCE_SECONDS = 1.0
+"""How far before its batch's draw an event may be dated and still count (at delay 0): email
+platforms stamp events in whole seconds (SendGrid), so an event in the very second of the draw
+may read as up to a second earlier. An event dated earlier still is rejected."""
+WINDOWS: tuple[int, ...] = (0, *(int(e) for e in BIN_EDGES[1:]))
+"""The attribution windows a campaign may have (seconds): 0 (count at once) or a bin edge."""
+assert set(_GRID_SECONDS) <= set(BIN_EDGES)
+
+
+def delay_bins(delays: ArrayLike) -> np.ndarray:
+    """The bin of each delay (seconds, >= 0)."""
+    bins: np.ndarray = np.searchsorted(BIN_EDGES, np.asarray(delays, dtype=float), side="right")
+    return bins - 1
+
+
+def window_problem(window_seconds: int) -> str | None:
+    """Why a window cannot be used, or None (it must be one of ``WINDOWS``)."""
+    if window_seconds in WINDOWS:
+        return None
+    hours = ", ".join(f"{w / HOUR:g}" for w in WINDOWS[1:])
+    return (
+        f"attribution_window_seconds must be 0 or one of these delays in hours (times 3600):"
+        f" {hours}; got {window_seconds}"
+    )
+
+
+def binned_arrivals(
+    period: np.ndarray, bins: np.ndarray, count: np.ndarray, variant: np.ndarray
+) -> Arrivals:
+    """Arrivals from histogram cells: each bin's outcomes at the bin's lower edge."""
+    return Arrivals(
+        np.asarray(period, dtype=int),
+        BIN_EDGES[np.asarray(bins, dtype=int)],
+        np.asarray(count, dtype=float),
+        np.asarray(variant, dtype=int),
+    )
+
+
+def arrived_by(arrivals: Arrivals, ages: np.ndarray) -> Arrivals:
+    """The binned arrivals that had occurred when each period was ``ages[period]`` old: whole
+    bins that ended by then, and the part of the bin then under way in proportion to its time."""
+    lower = arrivals.delay
+    upper = np.append(BIN_EDGES[1:], np.inf)[np.searchsorted(BIN_EDGES, lower)]
+    age = np.asarray(ages, dtype=float)[arrivals.period]
+    with np.errstate(invalid="ignore"):
+        share = np.clip((age - lower) / (upper - lower), 0.0, 1.0)
+    share[np.isinf(upper)] = (age >= lower)[np.isinf(upper)]
+    return Arrivals(arrivals.period, lower, arrivals.count * share, arrivals.variant)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ OutcomeType = Literal[
 ]
 OptimizedOutcome = Literal["opened", "clicked", "converted"]
 CampaignStatus = Literal["active", "paused", "completed"]
-RejectionReason = Literal["unknown_contact", "contact_not_assigned"]
+RejectionReason = Literal["unknown_contact", "contact_not_assigned", "occurred_before_batch"]
 OUTCOME_TYPES: tuple[OutcomeType, ...] = get_args(OutcomeType)
 OPTIMIZABLE_OUTCOMES: tuple[OptimizedOutcome, ...] = get_args(OptimizedOutcome)
 CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = get_args(CampaignStatus)
@@ -192,6 +192,9 @@ class EventTally:
     repeated: int
     duplicates: int
     rejected: tuple[EventRejection, ...]
+    late: int = 0
+    """Of the recorded: events later than the attribution window after their batch was drawn
+    (stored, but never counted as evidence)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,9 @@ class PeriodCount:
     variant: int
     sends: int
     outcomes: dict[str, int] = field(default_factory=dict)
+    delays: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Per outcome type with any counted outcome here: how many fell in each delay bin
+    (`delays.BIN_EDGES`), timed by the event that counted it, from the batch's draw."""
 
 
 WEBHOOK_PROVIDERS: tuple[str, ...] = ("sendgrid", "mailgun", "postmark", "ses")

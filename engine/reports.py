@@ -18,7 +18,6 @@ import numpy as np
 
 from burt.engine.allocation import (
     AllocationPreview,
-    OutcomeTime,
     allocation_preview,
     decide,
     stored_evidence,
@@ -126,22 +125,26 @@ def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
 def campaign_stats(
     campaign: Campaign,
     rows: Sequence[PeriodCount],
-    times: Sequence[OutcomeTime],
     batches: Sequence[Batch],
     now: datetime,
     control: str | None = None,
+    replay: bool = False,
 ) -> CampaignStats:
-    """The report; ``control`` names the variant lifts are measured against (else the leader)."""
+    """The report; ``control`` names the variant lifts are measured against (else the leader).
+
+    ``replay``: ``now`` is a past moment and ``rows`` and ``batches`` those drawn by then.
+    """
     k = len(campaign.variants)
     ids = [v.id for v in campaign.variants]
     if control is not None and control not in ids:
         raise ValueError(f"control {control!r} is not a variant of this campaign")
-    inputs = stored_evidence(rows, times, k, now)
+    inputs = stored_evidence(rows, campaign.optimize, k, now, replay)
     allocation, counted = decide(campaign, inputs)
     window = campaign.settings.attribution_window_seconds
-    late = np.zeros(k, int)
+    late = np.zeros(k)
     if window > 0:
-        np.add.at(late, inputs.arrivals.variant[inputs.arrivals.delay >= window], 1)
+        beyond = inputs.arrivals.delay >= window  # a bin's lower edge: the window is an edge
+        np.add.at(late, inputs.arrivals.variant[beyond], inputs.arrivals.count[beyond])
     sends = np.zeros(k + 1, int)  # the last slot collects the holdout
     outcomes = np.zeros((k + 1, len(OUTCOME_TYPES)), int)
     for r in rows:
@@ -163,7 +166,7 @@ def campaign_stats(
             sends=int(sends[i]),
             outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
             counted_outcomes=int(counted[i]),
-            late_outcomes=int(late[i]),
+            late_outcomes=round(late[i]),
             observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
             lift=None
             if i == reference

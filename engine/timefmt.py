@@ -34,18 +34,31 @@ def format_rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def first_invalid_rfc3339(values: Sequence[str | datetime]) -> int | None:
-    """Index of the first value `parse_rfc3339` would reject, or None (the bulk fast path)."""
+def epoch_seconds(values: Sequence[str | datetime]) -> list[float] | int:
+    """Each value as seconds since the epoch, or the index of the first value `parse_rfc3339`
+    would reject (the bulk fast path: a text repeated in the request is parsed once)."""
     match, fromisoformat = _RFC3339.fullmatch, datetime.fromisoformat
+    seen: dict[str, float] = {}
+    epochs: list[float] = []
     for index, value in enumerate(values):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 return index
+            epochs.append(value.timestamp())
             continue
-        if match(value) is None:
-            return index
-        try:
-            fromisoformat(value.replace("z", "Z"))  # RFC 3339 allows `z`; fromisoformat does not
-        except ValueError:
-            return index
-    return None
+        known = seen.get(value)
+        if known is None:
+            if match(value) is None:
+                return index
+            try:  # RFC 3339 allows `z`; fromisoformat does not
+                known = seen[value] = fromisoformat(value.replace("z", "Z")).timestamp()
+            except ValueError:
+                return index
+        epochs.append(known)
+    return epochs
+
+
+def first_invalid_rfc3339(values: Sequence[str | datetime]) -> int | None:
+    """Index of the first value `parse_rfc3339` would reject, or None."""
+    checked = epoch_seconds(values)
+    return checked if isinstance(checked, int) else None

@@ -11,8 +11,9 @@ receiver's counters accumulate those keys.
 Counter keys: `deliveries`, `events`, `recorded` (new events stored), `duplicates` (event ids
 seen before: the platform's retries), `ignored` (types burt does not count), and
 `rejected:<reason>` with reason `missing_ids` (no burt ids in the metadata), `invalid_ids`,
-`unknown_campaign`, `unknown_contact` or `contact_not_assigned`. `repeated` counts, among the
-recorded, outcomes the contact already had. Failed deliveries count under `refused:<reason>`.
+`unknown_campaign`, `unknown_contact`, `contact_not_assigned` or `occurred_before_batch`.
+`repeated` counts, among the recorded, outcomes the contact already had, and `late` those
+later than the campaign's attribution window. Failed deliveries count under `refused:<reason>`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ REJECTION_REASONS: tuple[str, ...] = (
     "unknown_campaign",
     "unknown_contact",
     "contact_not_assigned",
+    "occurred_before_batch",
 )
 _TYPES = frozenset(OUTCOME_TYPES)
 
@@ -106,6 +108,7 @@ async def deliver(
             continue
         tally.counts["recorded"] += result.recorded
         tally.counts["repeated"] += result.repeated
+        tally.counts["late"] += result.late
         tally.counts["duplicates"] += result.duplicates
         for rejection in result.rejected:
             tally.reject(rejection.reason)

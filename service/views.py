@@ -106,6 +106,7 @@ def event_load_result(t: EventTally) -> models.EventLoadResult:
         recorded=t.recorded,
         repeated=t.repeated,
         duplicates=t.duplicates,
+        late=t.late,
         rejected=[
             models.EventRejection(index=r.index, event_id=r.event_id, reason=r.reason)
             for r in t.rejected

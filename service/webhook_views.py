@@ -13,7 +13,7 @@ from burt.service.generated import models
 SubscriptionStatus = Literal["pending_confirmation", "confirmed", "unsubscribed"]
 """The spec's `WebhookSubscription.status` (the store keeps it as text)."""
 
-_PLAIN_COUNTS = ("deliveries", "events", "recorded", "repeated", "duplicates", "ignored")
+_PLAIN_COUNTS = ("deliveries", "events", "recorded", "repeated", "late", "duplicates", "ignored")
 
 
 def _by_reason(counts: Mapping[str, int], prefix: str) -> dict[str, int]:

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,8 @@ from burt.service.config import Config
 from burt.service.keys import hash_api_key, new_api_key
 
 MAX_BODY = 200_000
-NOW = "2026-11-27T10:00:00Z"
+NOW = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Event times: after every batch a test draws (an event dated before its batch is refused)."""
 
 
 @dataclass
@@ -308,6 +310,7 @@ def test_events_are_recorded_item_by_item_and_counted_once(api: Api) -> None:
         "recorded": 3,
         "repeated": 1,
         "duplicates": 1,
+        "late": 0,
         "rejected": [
             {"index": 3, "event_id": "e3", "reason": "unknown_contact"},
             {"index": 4, "event_id": "e4", "reason": "contact_not_assigned"},
@@ -318,6 +321,40 @@ def test_events_are_recorded_item_by_item_and_counted_once(api: Api) -> None:
     stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
     assert sum(v["outcomes"]["clicked"] for v in stats["variants"]) == 1
     assert sum(v["outcomes"]["opened"] for v in stats["variants"]) == 1
+
+
+def test_an_event_before_its_batch_is_rejected_and_a_late_one_told(api: Api) -> None:
+    cid = api.campaign(attribution_window_seconds=3600)["id"]
+    api.load(cid, ["c0", "c1"])
+    batch = api.draw(cid, 2, "k").json()
+    (c0, c1) = [a["contact_id"] for a in batch["assignments"]]
+    drawn = datetime.fromisoformat(batch["created_at"])
+    digest = api.digest()
+    before = {**event("early", c0), "occurred_at": (drawn - timedelta(seconds=2)).isoformat()}
+    tally = api.events(cid, [before]).json()
+    assert tally["rejected"] == [
+        {"index": 0, "event_id": "early", "reason": "occurred_before_batch"}
+    ]
+    assert (tally["recorded"], tally["late"]) == (0, 0)
+    assert api.digest() == digest  # a rejected event stores nothing
+    late = {**event("late", c1), "occurred_at": (drawn + timedelta(hours=2)).isoformat()}
+    ok = {**event("ok", c0), "occurred_at": (drawn + timedelta(minutes=10)).isoformat()}
+    tally = api.events(cid, [ok, late]).json()
+    assert (tally["recorded"], tally["late"], tally["rejected"]) == (2, 1, [])
+    stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+    assert sum(v["outcomes"]["clicked"] for v in stats["variants"]) == 2  # recorded ...
+    assert sum(v["late_outcomes"] for v in stats["variants"]) == 1  # ... one too late to count
+
+
+def test_a_window_off_the_delay_bins_is_400(api: Api) -> None:
+    body = {
+        "name": "x",
+        "optimize": "clicked",
+        "settings": {"attribution_window_seconds": 5000},
+        "variants": [{"id": v, "label": v} for v in "ab"],
+    }
+    response = api.client.post("/campaigns", json=body, headers=api.headers())
+    assert_problem(response, 400, "attribution_window_seconds must be 0 or one of")
 
 
 # --- campaign updates ----------------------------------------------------------------------
@@ -651,8 +688,8 @@ def test_lower_case_z_and_t_are_rfc3339(api: Api) -> None:
     tally = api.events(
         cid,
         [
-            {**event("e1", contact), "occurred_at": "2026-11-27t10:00:00z"},
-            {**event("e2", contact, "opened"), "occurred_at": "2026-11-27T10:00:00.5z"},
+            {**event("e1", contact), "occurred_at": NOW.replace("T", "t").replace("Z", "z")},
+            {**event("e2", contact, "opened"), "occurred_at": NOW.replace("Z", ".5z")},
         ],
     )
     assert tally.status_code == 200, tally.text

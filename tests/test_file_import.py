@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -108,14 +109,15 @@ def test_events_load_reports_rejections_by_line(
     draw = {**auth, "Idempotency-Key": "k"}
     httpx.post(f"{server.url}/campaigns/{cid}/batches", json={"size": 4}, headers=draw)
     path = tmp_path / "events.csv"
+    soon = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M")  # after the draw
     path.write_text(
         "id,contact_id,type,occurred_at\n"
-        "e1,c0,opened,2026-11-27T10:00:00Z\n"
-        "e2,c1,clicked,2026-11-27T10:01:00Z\n"
-        "e3,c4,opened,2026-11-27T10:02:00Z\n"  # c4 is still pending
-        "e4,nobody,opened,2026-11-27T10:03:00Z\n"
-        "e5,c2,bought,2026-11-27T10:04:00Z\n"  # not an outcome type
-        "e1,c0,opened,2026-11-27T10:00:00Z\n"  # the same event again
+        f"e1,c0,opened,{soon}:00Z\n"
+        f"e2,c1,clicked,{soon}:01Z\n"
+        f"e3,c4,opened,{soon}:02Z\n"  # c4 is still pending
+        f"e4,nobody,opened,{soon}:03Z\n"
+        f"e5,c2,bought,{soon}:04Z\n"  # not an outcome type
+        f"e1,c0,opened,{soon}:00Z\n"  # the same event again
     )
     assert _load(server, key, "events", "load", cid, str(path), "--chunk-size", "2") == 1
     out, err = capsys.readouterr()
@@ -126,6 +128,7 @@ def test_events_load_reports_rejections_by_line(
         "received": 5,
         "recorded": 2,
         "repeated": 0,
+        "late": 0,
         "duplicates": 1,
         "rejected:contact_not_assigned": 1,
         "rejected:unknown_contact": 1,

@@ -117,6 +117,47 @@ async def test_commands_a_request_sends_do_not_grow_with_the_campaign(
         await store.close()
 
 
+async def _with_outcomes(burt: Burt, outcomes: int) -> str:
+    """A campaign of 2,000 contacts, `outcomes` of them with an open and a click recorded."""
+    campaign = await new_campaign(burt, [])
+    await burt.load_contacts(campaign.id, [ContactIn(f"c-{i:06d}") for i in range(2_000)])
+    batch, _ = await burt.create_experiment_batch(campaign.id, outcomes, "first")
+    await burt.record_outcomes(
+        campaign.id,
+        [
+            EventIn(f"{kind}-{contact}", contact, kind, WHEN)
+            for contact, _ in batch.assignments or ()
+            for kind in ("opened", "clicked")
+        ],
+    )
+    return campaign.id
+
+
+async def test_commands_a_request_sends_do_not_grow_with_the_outcomes(
+    mongo_spec: StoreSpec,  # noqa: F811
+) -> None:
+    """Issue 15's regression: the delay histogram is maintained, so a draw, a campaign read,
+    an event post and stats read no outcome marker or event (outcome times were read before)."""
+    recorder = CommandRecorder()
+    store = MongoStore(mongo_spec.location, mongo_spec.db, event_listeners=[recorder])
+    await store.open()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        shapes = {}
+        for outcomes in (1_200, 10):
+            campaign_id = await _with_outcomes(burt, outcomes)
+            sent = await _requests(burt, recorder, campaign_id)
+            shapes[outcomes] = {name: shape(commands) for name, commands in sent.items()}
+            rows = await store.period_counts(campaign_id)
+            assert rows == await store.recount(campaign_id)
+            assert sum(sum(r.delays["opened"]) for r in rows if "opened" in r.delays) == outcomes
+        assert shapes[10] == shapes[1_200]
+        for name in ("getCampaign", "draw", "stats"):
+            assert not {"outcomes", "events"} & {c for _, c in shapes[10][name]}, name
+    finally:
+        await store.close()
+
+
 # schema version and migration -------------------------------------------------------------------
 _V0_RENAMED = {"heartbeat": "started_at", "op": "cell"}
 _V0_INDEXES = {
@@ -132,7 +173,8 @@ claims timed by `started_at` and markers found by `cell`."""
 
 def _as_written_before_schema_versions(spec: StoreSpec) -> None:
     """Rewrite the database into the layout burt wrote before schema versions (this change's
-    diff): no `meta`, no counters, `campaign_id` or `open` on campaigns, no `op` on markers,
+    diff): no `meta`, no counters, `campaign_id`, delay histogram or `open` on campaigns, no
+    `op`, `delay` or `bin` on markers,
     claims timed by the host's float clock (`started_at`), and that version's indexes; and
     batches without `variant_ids`, as burt wrote them before they named their variants."""
     with MongoClient(spec.location, serverSelectionTimeoutMS=5000) as client:
@@ -143,11 +185,18 @@ def _as_written_before_schema_versions(spec: StoreSpec) -> None:
             {
                 "$unset": {
                     k: ""
-                    for k in ("campaign_id", "contacts_total", "contacts_assigned", "cells", "open")
+                    for k in (
+                        "campaign_id",
+                        "contacts_total",
+                        "contacts_assigned",
+                        "cells",
+                        "delays",
+                        "open",
+                    )
                 }
             },
         )
-        db["outcomes"].update_many({}, {"$unset": {"op": ""}})
+        db["outcomes"].update_many({}, {"$unset": {"op": "", "delay": "", "bin": ""}})
         db["batches"].update_many(
             {},
             {"$set": {"started_at": time.time()}, "$unset": {"heartbeat": "", "variant_ids": ""}},

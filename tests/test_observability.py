@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,8 @@ from burt.service.keys import hash_api_key, new_api_key
 from burt.service.logs import JsonFormatter, TextFormatter, formatter_for
 from testing_support.live import BURT, live_server
 
-NOW = "2026-11-27T10:00:00Z"
+NOW = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Event times: after every batch a test draws (an event dated before its batch is refused)."""
 
 
 def scrape(url: str, **headers: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from tests.stores import new_db_name
 
 pytestmark = pytest.mark.slow
 
-WHEN = "2026-11-27T09:00:00Z"
+WHEN = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Event times: after every batch a test draws (an event dated before its batch is refused)."""
 CONTACTS = 600
 BATCH = 25
 

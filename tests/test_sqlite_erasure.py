@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from burt.engine.store import SQLiteStore
 
 pytestmark = pytest.mark.anyio
 
-WHEN = "2026-11-27T09:00:00Z"
+WHEN = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Event times: after every batch a test draws (an event dated before its batch is refused)."""
 SECRETS = (b"victim-zz9", b"victim@zz9.io", b"ev-victim-zz9")
 
 

@@ -81,9 +81,9 @@ V1_ROWS = {
     ],
     "batches": [(BATCH, 1, 1, "hour-1", BATCH_DOC["created_at"], json.dumps(BATCH_DOC))],
     "events": [
-        (1, "e1", 1, "clicked", "2026-11-27T09:00:00Z"),
-        (1, "e2", 2, "opened", "2026-11-27T09:00:00Z"),
-        (1, "e3", 1, "clicked", "2026-11-27T09:05:00Z"),
+        (1, "e1", 1, "clicked", "2026-11-27T18:35:00Z"),
+        (1, "e2", 2, "opened", "2026-11-27T09:00:00Z"),  # before the draw (stored back then)
+        (1, "e3", 1, "clicked", "2026-11-27T17:45:00+00:00"),  # the earliest click of c0
     ],
     "outcomes": [(1, "clicked"), (2, "opened")],
     "period_counts": [
@@ -139,6 +139,11 @@ async def test_a_first_release_file_is_migrated_and_keeps_every_count(tmp_path: 
         assert rows == await store.recount(CAMPAIGN)
         got = {(r.variant, r.sends, *(k for k, n in r.outcomes.items() if n)) for r in rows}
         assert got == {(-1, 1, "opened"), (0, 2), (1, 1, "clicked")}
+        # version 6: the click counts at its contact's earliest event, 11.4 min after the draw
+        # (bin 0); the open dated before the draw has no bin
+        assert [(r.variant, r.delays) for r in rows if r.delays] == [
+            (1, {"clicked": (1, *[0] * 25)})
+        ]
         stats = await burt.get_campaign_stats(CAMPAIGN)
         assert [(v.sends, v.outcomes["clicked"]) for v in stats.variants] == [(2, 0), (1, 1)]
         digest = await store.tenant_digest(TENANT)
@@ -153,7 +158,7 @@ async def test_a_first_release_file_is_migrated_and_keeps_every_count(tmp_path: 
         latest, _ = await burt.create_experiment_batch(CAMPAIGN, 10, "hour-2")
         assert sorted(c for c, _ in latest.assignments or ()) == ["c4", "c5"]
         tally = await burt.record_outcomes(
-            CAMPAIGN, [EventIn("e3", "c0", "clicked", "2026-11-27T10:00:00Z")]
+            CAMPAIGN, [EventIn("e3", "c0", "clicked", "2026-11-27T18:00:00Z")]
         )
         assert tally.duplicates == 1
         assert await again.period_counts(CAMPAIGN) == await again.recount(CAMPAIGN)

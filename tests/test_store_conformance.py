@@ -31,16 +31,19 @@ from burt.engine.errors import (
     NotFound,
     VersionMismatch,
 )
-from burt.engine.model import Batch, BatchDraft, Campaign, CampaignChanges
+from burt.engine.model import Batch, BatchDraft, Campaign, CampaignChanges, EventRejection
+from burt.engine.store import SQLiteStore
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
+from burt.engine.timefmt import format_rfc3339
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
 
 pytestmark = pytest.mark.anyio
 
-WHEN = "2026-11-27T09:00:00Z"
+WHEN = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Event times: after every batch a test draws (an event dated before its batch is refused)."""
 VARIANTS = [("a", "Subject A"), ("b", "Subject B"), ("c", "Subject C")]
 
 
@@ -312,31 +315,67 @@ async def test_events_count_once_and_bad_contacts_are_rejected(burt: Burt) -> No
     assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
 
 
-async def test_outcome_times_give_each_contacts_earliest_event_of_a_type(burt: Burt) -> None:
+async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(burt: Burt) -> None:
+    """Each counted outcome lands in its delay bin (its counting event's delay from the draw);
+    an event dated before its batch is rejected with its reason and stores nothing; one later
+    than the window (a day, the default) is recorded and reported late."""
     campaign = await new_campaign(burt, ids(12), holdout=0.25)
     batch, _ = await burt.create_experiment_batch(campaign.id, 12, "k")
-    assert batch.assignments is not None
-    sent = [(c, v) for c, v in batch.assignments if v >= 0]
-    held = next(c for c, v in batch.assignments if v < 0)
-    (c0, v0), (c1, v1) = sent[:2]
-    await burt.record_outcomes(
+    sent = [(c, v) for c, v in batch.assignments or () if v >= 0]
+    held = next(c for c, v in batch.assignments or () if v < 0)
+    (c0, v0), (c1, v1), (c2, v2) = sent[:3]
+
+    def at(**delay: float) -> str:
+        return format_rfc3339(batch.created_at + timedelta(**delay))
+
+    tally = await burt.record_outcomes(
         campaign.id,
         [
-            EventIn("a", c0, "clicked", "2026-11-27T10:30:00Z"),
-            EventIn("b", c0, "clicked", "2026-11-27T10:05:00Z"),  # earlier, recorded later
-            EventIn("c", c1, "clicked", "2026-11-27T11:00:00Z"),
-            EventIn("d", c1, "opened", "2026-11-27T10:01:00Z"),  # another type
-            EventIn("e", held, "clicked", "2026-11-27T10:02:00Z"),  # held out: not sent
+            EventIn("a", c0, "clicked", at(minutes=20)),  # counts: bin [15 min, 30 min)
+            EventIn("b", c0, "clicked", at(minutes=5)),  # repeated: the first recorded counts
+            EventIn("c", c1, "clicked", at(hours=30)),  # counted, but after the window: late
+            EventIn("d", c1, "opened", at(hours=2)),  # bin [2 h, 3 h)
+            EventIn("e", held, "clicked", at(seconds=1)),  # held out: its own row
+            EventIn("f", c2, "clicked", at(seconds=-1.5)),  # before the draw: rejected
+            EventIn("f", c2, "clicked", at(seconds=-0.9)),  # in the draw's second: delay 0
         ],
     )
-    times = sorted(await burt.store.outcome_times(campaign.id, "clicked"))
-    assert times == sorted(
-        [
-            (batch.sequence, v0, "2026-11-27T10:05:00Z"),
-            (batch.sequence, v1, "2026-11-27T11:00:00Z"),
-        ]
+    assert tally.rejected == (EventRejection(5, "f", "occurred_before_batch"),)
+    assert (tally.recorded, tally.repeated, tally.duplicates, tally.late) == (6, 1, 0, 1)
+    expected: Counter[tuple[int, str, int]] = Counter(
+        {(v0, "clicked", 1): 1, (v1, "clicked", 11): 1, (v1, "opened", 4): 1}
     )
-    assert await burt.store.outcome_times(campaign.id, "converted") == []
+    expected[(-1, "clicked", 0)] += 1
+    expected[(v2, "clicked", 0)] += 1
+    rows = await burt.store.period_counts(campaign.id)
+    got = Counter(
+        {
+            (r.variant, kind, b): n
+            for r in rows
+            for kind, counts in r.delays.items()
+            for b, n in enumerate(counts)
+            if n
+        }
+    )
+    assert got == expected
+    assert all(r.sequence == batch.sequence for r in rows)
+    assert rows == await burt.store.recount(campaign.id)
+    stats = await burt.get_campaign_stats(campaign.id)
+    late = {v.variant_id: v.late_outcomes for v in stats.variants}
+    assert late[VARIANTS[v1][0]] >= 1 and sum(late.values()) == 1
+
+
+async def test_a_window_must_be_a_delay_bin_edge(burt: Burt) -> None:
+    with pytest.raises(InvalidInput, match="attribution_window_seconds must be 0 or one of"):
+        await burt.initialize_campaign(
+            "w", VARIANTS, "clicked", {"attribution_window_seconds": 5 * 3600}
+        )
+    campaign = await new_campaign(burt, [])
+    for window in (0, 7 * 86400, 2592000):
+        campaign = await burt.update_campaign(
+            campaign.id, campaign.version, settings={"attribution_window_seconds": window}
+        )
+        assert campaign.settings.attribution_window_seconds == window
 
 
 async def test_counts_equal_recount_after_a_mixed_workload(burt: Burt) -> None:
@@ -849,6 +888,7 @@ async def test_mongo_counts_stay_exact_when_killed_before_the_counter_update(
         assert repaired["contacts_total"] == len(loaded)  # the counters alone are right now
         assert repaired["contacts_assigned"] == len(assigned)
         assert sum(repaired["cells"].values()) == (1 if step == "event post" else 0)
+        assert sum(repaired["delays"].values()) == (1 if step == "event post" else 0)
         await recovering._close(campaign.id, next(iter(stored["open"])), {"contacts_total": 5})
         assert await store._campaigns.find_one({"_id": campaign.id}) == repaired  # at most once
     finally:
@@ -1008,3 +1048,32 @@ async def test_a_deleted_campaigns_create_key_makes_a_new_one(burt: Burt) -> Non
     assert not replayed and again.id != made.id
     with pytest.raises(NotFound):
         await burt.get_campaign(made.id)
+
+
+# issue 15: no request reads every outcome --------------------------------------------------------
+async def test_sqlite_draws_and_stats_read_no_event_or_outcome_row(tmp_path: Path) -> None:
+    """The delay histogram is maintained with the counters: a draw, a preview, a campaign read
+    and stats read neither `events` nor `outcomes` (every outcome's time was read before)."""
+    store = SQLiteStore(tmp_path / "burt.sqlite3")
+    await store.open()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await new_campaign(burt, ids(30))
+        batch, _ = await burt.create_experiment_batch(campaign.id, 20, "k")
+        await burt.record_outcomes(
+            campaign.id,
+            [EventIn(f"e-{c}", c, "clicked", WHEN) for c, _ in batch.assignments or ()],
+        )
+        statements: list[str] = []
+        assert store._conn is not None
+        store._conn.set_trace_callback(statements.append)
+        await burt.get_campaign(campaign.id)
+        await burt.preview_allocation(campaign.id)
+        stats = await burt.get_campaign_stats(campaign.id)
+        await burt.create_experiment_batch(campaign.id, 5, "k2")
+        store._conn.set_trace_callback(None)
+        read = " ".join(statements)
+        assert "FROM events" not in read and "FROM outcomes" not in read, read
+        assert sum(v.outcomes["clicked"] for v in stats.variants) == 20
+    finally:
+        await store.close()

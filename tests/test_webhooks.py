@@ -229,13 +229,13 @@ def test_sendgrid_refuses_what_does_not_verify_and_records_nothing(hooks: Hooks)
 def test_sendgrid_mixed_good_and_unroutable_events(hooks: Hooks) -> None:
     signer = SendGridSigner()
     webhook = hooks.register(provider="sendgrid", verification_key=signer.verification_key)
-    good = {"event": "open", "timestamp": 1513299569, "burt_campaign_id": hooks.campaign}
+    good = {"event": "open", "timestamp": platforms.SOON_EPOCH, "burt_campaign_id": hooks.campaign}
     events = [
         {**good, "sg_event_id": "g1", "burt_contact_id": "c1"},
         {**good, "sg_event_id": "g2", "burt_contact_id": "nobody"},
         {**good, "sg_event_id": "g3", "burt_contact_id": "pending"},
         {**good, "sg_event_id": "g4", "burt_contact_id": "c2", "burt_campaign_id": "cmp_gone"},
-        {"event": "open", "timestamp": 1513299569, "sg_event_id": "g5"},
+        {"event": "open", "timestamp": platforms.SOON_EPOCH, "sg_event_id": "g5"},
     ]
     body = json.dumps(events).encode()
     response = hooks.post(path_of(webhook), body, signer.headers(body))
@@ -268,7 +268,7 @@ def test_sendgrid_delivery_of_ten_thousand_events(hooks: Hooks) -> None:
     events = [
         {
             "event": kind,
-            "timestamp": 1513299569,
+            "timestamp": platforms.SOON_EPOCH,
             "sg_event_id": f"e{i}-{kind}",
             "burt_campaign_id": cid,
             "burt_contact_id": f"k{i}",

@@ -140,29 +140,35 @@ class Store(Protocol):
         """Batches with sequence > after_sequence in order, without assignments."""
 
     # Outcomes -------------------------------------------------------------------------------
-    async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
-        """Store new events; count each (contact, type) once into its batch's counters.
+    async def record_events(
+        self,
+        campaign_id: str,
+        events: Sequence[EventLike],
+        epochs: Sequence[float],
+        window_seconds: int,
+    ) -> EventTally:
+        """Store new events; count each (contact, type) once into its batch's counters and its
+        delay histogram, in the same write.
 
-        Events whose contact is unknown or still pending are rejected item by item; events
-        whose id is already stored (or repeated in the request) are duplicates. The engine has
-        validated the events and hands every `occurred_at` over as RFC 3339 text to keep.
+        Events whose contact is unknown or still pending, or dated before its batch was drawn
+        (`epochs[i]`, the event's time in seconds since the epoch, more than
+        `delays.EARLY_TOLERANCE_SECONDS` before the batch's `created_at`; within that it counts
+        at delay 0), are rejected item by item, before duplicates; events whose id is
+        already stored (or repeated in the request) are duplicates. An outcome's delay is its
+        counting event's (the first of its contact and type recorded; in request order within
+        one request) minus its batch's draw, in the bin of `delays.BIN_EDGES` it falls in.
+        `late` counts the recorded events whose delay is `window_seconds` or more (none when 0).
+        The engine has validated the events and hands every `occurred_at` over as RFC 3339
+        text to keep.
         """
 
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
-        """The maintained counters: one row per (batch, variant or HOLDOUT)."""
-
-    async def outcome_times(
-        self, campaign_id: str, outcome_type: str
-    ) -> list[tuple[int, int, str]]:
-        """(batch sequence, variant, occurred_at) of each counted outcome of this type.
-
-        One row per contact that has the outcome, with the earliest `occurred_at` (RFC 3339
-        text as stored; the earliest by text order) among its events of that type; held-out
-        contacts are left out. The engine turns these into delays from the batch's draw.
-        """
+        """The maintained counters, delay histograms included: one row per (batch, variant or
+        HOLDOUT). Its cost grows with the batches, never with the contacts or outcomes."""
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
-        """The same rows as period_counts, recomputed from the raw contacts and outcomes."""
+        """The same rows as period_counts, recomputed from the raw contacts and outcomes (each
+        outcome binned afresh from the delay stored with it)."""
 
     # Webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None: ...

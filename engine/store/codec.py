@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from burt.engine.apikeys import ApiKey
+from burt.engine.delays import BINS
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -116,14 +118,25 @@ def batch_from_fields(
 
 
 def period_count(
-    sequence: int, created_at: str | datetime, variant: int, sends: int, outcomes: dict[str, int]
+    sequence: int,
+    created_at: str | datetime,
+    variant: int,
+    sends: int,
+    outcomes: dict[str, int],
+    delays: Mapping[tuple[str, int], int] | None = None,
 ) -> PeriodCount:
+    """A counters row; `delays` maps (outcome type, delay bin) to a count (zeros left out)."""
+    histogram: dict[str, list[int]] = {}
+    for (kind, bin_), n in sorted((delays or {}).items()):
+        if n:
+            histogram.setdefault(kind, [0] * BINS)[bin_] += n
     return PeriodCount(
         sequence=sequence,
         created_at=parse_rfc3339(created_at),
         variant=variant,
         sends=sends,
         outcomes=outcomes,
+        delays={kind: tuple(counts) for kind, counts in histogram.items()},
     )
 
 

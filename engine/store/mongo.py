@@ -21,7 +21,9 @@ Documents (one collection each; every document but API keys and `meta` carries `
 - `campaigns`: the campaign fields, `next_sequence` (batch sequences), `next_load` (load order
   of contacts), `recovered` (sequences of aborted batches) and the counters: `contacts_total`,
   `contacts_assigned` (the sizes of the complete batches), `cells` (outcome counts keyed by
-  "sequence/variant/type") and `open`, the writes whose counter update is still owed.
+  "sequence/variant/type"), `delays` (the outcomes' delay histogram, keyed
+  "sequence/variant/type/bin", see `engine.delays`) and `open`, the writes whose counter update
+  is still owed.
 - `contacts`: `{contact_id, seq, attributes, batch}`; `seq` is the load order, reserved in
   blocks by one `$inc` per load; `batch` is None while pending, else the claiming batch's
   sequence. A contact's variant is not stored on it (see batches).
@@ -31,7 +33,8 @@ Documents (one collection each; every document but API keys and `meta` carries `
   are visible to reads.
 - `events`: raw events, unique per (campaign, event id).
 - `outcomes`: one marker per (campaign, contact, type), unique; it carries the counter it counts
-  for (`cell`) and the post that wrote it (`op`).
+  for (`cell`), its delay from the batch's draw (`delay`, seconds) and delay bin (`bin`), and
+  the post that wrote it (`op`).
 - `webhooks`: a tenant's webhook receivers, `_id` the receiver id (not campaign-scoped: a
   delivery names a receiver, its events name campaigns); counters under `counts`, added with
   `$inc` so concurrent deliveries lose no increment.
@@ -152,6 +155,7 @@ from pymongo.write_concern import WriteConcern
 
 from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
+from burt.engine.delays import delay_bins
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     HOLDOUT,
@@ -166,10 +170,10 @@ from burt.engine.model import (
     PeriodCount,
     Webhook,
 )
-from burt.engine.outcomes import classify_events
+from burt.engine.outcomes import Placement, classify_events
 from burt.engine.store import codec
 from burt.engine.store.mongo_schema import counters_fields, migrate_or_refuse
-from burt.engine.timefmt import format_rfc3339
+from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
 Docs = AsyncCollection[dict[str, Any]]
 """A collection of plain documents (the BSON types PyMongo decodes by default)."""
@@ -185,7 +189,7 @@ _DELETED = "deleted_campaigns"
 _NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", "meta", _DELETED}
 _HIDDEN = {"members": 0, "labels": 0}
 """Projection of a batch header: its member arrays are read only for assignments."""
-_NO_CELLS = {"cells": 0}
+_NO_CELLS = {"cells": 0, "delays": 0}
 """Projection of a campaign for everything but stats."""
 
 MAJORITY = WriteConcern("majority")
@@ -240,6 +244,7 @@ class _Members:
     def __init__(self, doc: dict[str, Any]) -> None:
         self.seqs = _unpack(doc["members"], "q")
         self.labels = _unpack(doc["labels"], "b")
+        self.drawn = _drawn_epoch(doc)
 
     def label_of(self, seq: int) -> int | None:
         i = bisect_left(self.seqs, seq)
@@ -278,6 +283,16 @@ def _batch(doc: dict[str, Any], assignments: tuple[tuple[str, int], ...] | None 
 def _cell(sequence: int, variant: int, kind: str) -> str:
     """The counter a marker counts for, as one string: some emulators group by scalars only."""
     return f"{sequence}/{variant}/{kind}"
+
+
+def _counted(marker: dict[str, Any]) -> list[str]:
+    """The counters a marker adds one to: its cell, and its cell's delay bin (`delays`)."""
+    return [f"cells.{marker['cell']}", f"delays.{marker['cell']}/{marker['bin']}"]
+
+
+def _drawn_epoch(doc: dict[str, Any]) -> float:
+    """A batch document's draw time in epoch seconds."""
+    return parse_rfc3339(doc["created_at"]).timestamp()
 
 
 def _epoch_ms(when: datetime) -> int:
@@ -525,9 +540,9 @@ class MongoStore:
                 effect["contacts_assigned"] = doc["size"]
             return effect, doc is None or doc["state"] == _COMPLETE
         async for marker in self._outcomes.find(
-            {"campaign_id": campaign_id, "op": op}, {"cell": 1, "_id": 0}
+            {"campaign_id": campaign_id, "op": op}, {"cell": 1, "bin": 1, "_id": 0}
         ):
-            effect[f"cells.{marker['cell']}"] += 1
+            effect.update(_counted(marker))
         return effect, False
 
     async def _owed(self, doc: dict[str, Any], kinds: set[str]) -> Counter[str]:
@@ -1037,10 +1052,8 @@ class MongoStore:
         )
         return {doc["sequence"]: _Members(doc) async for doc in cursor}
 
-    async def _placements(
-        self, campaign_id: str, contact_ids: list[str]
-    ) -> dict[str, tuple[int | None, int | None]]:
-        """(batch sequence, variant) of each known contact, (None, None) unless assigned."""
+    async def _placements(self, campaign_id: str, contact_ids: list[str]) -> dict[str, Placement]:
+        """The placement of each known contact (None unless assigned)."""
         contacts = await self._contacts.find(
             {"campaign_id": campaign_id, "contact_id": {"$in": contact_ids}},
             {"contact_id": 1, "seq": 1, "batch": 1},
@@ -1048,15 +1061,26 @@ class MongoStore:
         batches = await self._members_of(
             campaign_id, {c["batch"] for c in contacts if c["batch"] is not None}
         )
-        placements: dict[str, tuple[int | None, int | None]] = {}
+        placements: dict[str, Placement] = {}
         for c in contacts:
             members = batches.get(c["batch"])
             label = members.label_of(c["seq"]) if members else None
-            placements[c["contact_id"]] = (None, None) if label is None else (c["batch"], label)
+            placements[c["contact_id"]] = (
+                None if members is None or label is None else (c["batch"], label, members.drawn)
+            )
         return placements
 
     @_available
-    async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+    async def record_events(
+        self,
+        campaign_id: str,
+        events: Sequence[EventLike],
+        epochs: Sequence[float],
+        window_seconds: int,
+    ) -> EventTally:
+        """Markers carry their outcome's delay and bin, so an open entry's effect on the
+        delay histogram (`delays`, on the campaign like `cells`) is read from them as its
+        effect on the cells is: the histogram is repaired by the same journal."""
         contact_ids = sorted({e.contact_id for e in events})
         placements = await self._placements(campaign_id, contact_ids)
         seen_events = {
@@ -1073,12 +1097,16 @@ class MongoStore:
                 {"contact_id": 1, "type": 1},
             )
         }
-        tally = classify_events(events, placements, seen_events, had_outcome)
+        tally = classify_events(
+            events, epochs, window_seconds, placements, seen_events, had_outcome
+        )
         op = _new_op("outcomes")
         markers = []
-        for contact_id, kind in tally.new_outcomes:
-            sequence, variant = placements[contact_id]
-            assert sequence is not None and variant is not None
+        bins = delay_bins([delay for _, _, delay in tally.new_outcomes]).tolist()
+        for (contact_id, kind, delay), bin_ in zip(tally.new_outcomes, bins, strict=True):
+            place = placements[contact_id]
+            assert place is not None
+            sequence, variant, _ = place
             markers.append(
                 {
                     "campaign_id": campaign_id,
@@ -1087,6 +1115,8 @@ class MongoStore:
                     "sequence": sequence,
                     "variant": variant,
                     "cell": _cell(sequence, variant, kind),
+                    "delay": delay,
+                    "bin": bin_,
                     "op": op,
                 }
             )
@@ -1109,27 +1139,26 @@ class MongoStore:
             )
             if markers:
                 counted = Counter(
-                    f"cells.{m['cell']}" for i, m in enumerate(markers) if i not in lost_markers
+                    key
+                    for i, m in enumerate(markers)
+                    if i not in lost_markers
+                    for key in _counted(m)
                 )
                 await self._close(campaign_id, op, dict(counted))
-        return self._settle_tally(tally.result, tally.new_outcomes, lost_markers, lost_events)
+        return self._settle_tally(tally.result, len(markers), lost_markers, lost_events)
 
     @staticmethod
     def _settle_tally(
-        result: EventTally,
-        counted: list[tuple[str, str]],
-        lost_markers: set[int],
-        lost_events: set[int],
+        result: EventTally, counted: int, lost_markers: set[int], lost_events: set[int]
     ) -> EventTally:
         """The tally after concurrent requests won some inserts (their events are theirs)."""
         recorded = result.recorded - len(lost_events)
-        still_counted = len(counted) - len(lost_markers)
-        return EventTally(
-            received=result.received,
+        still_counted = counted - len(lost_markers)
+        return dataclasses.replace(
+            result,
             recorded=recorded,
             repeated=max(recorded - still_counted, 0),
             duplicates=result.duplicates + len(lost_events),
-            rejected=result.rejected,
         )
 
     async def _complete_headers(self, campaign_id: str) -> list[dict[str, Any]]:
@@ -1141,8 +1170,12 @@ class MongoStore:
         headers: list[dict[str, Any]],
         sends: dict[tuple[int, int], int],
         outcomes: Counter[tuple[int, int, str]],
+        delays: Counter[tuple[int, int, str, int]],
     ) -> list[PeriodCount]:
         created = {h["sequence"]: h["created_at"] for h in headers}
+        histograms: dict[tuple[int, int], dict[tuple[str, int], int]] = {}
+        for (sequence, variant, kind, bin_), n in delays.items():
+            histograms.setdefault((sequence, variant), {})[(kind, bin_)] = n
         return [
             codec.period_count(
                 sequence,
@@ -1150,6 +1183,7 @@ class MongoStore:
                 variant,
                 n,
                 {t: outcomes[(sequence, variant, t)] for t in OUTCOME_TYPES},
+                histograms.get((sequence, variant)),
             )
             for (sequence, variant), n in sorted(sends.items())
             if n > 0
@@ -1159,7 +1193,9 @@ class MongoStore:
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the complete batches' headers, outcomes from the maintained cells plus
         the open event posts' markers: no `$group` over the campaign's markers."""
-        doc = await self._campaigns.find_one(self._one(campaign_id), {"cells": 1, "open": 1})
+        doc = await self._campaigns.find_one(
+            self._one(campaign_id), {"cells": 1, "delays": 1, "open": 1}
+        )
         if doc is None:
             return []
         headers = await self._complete_headers(campaign_id)
@@ -1167,35 +1203,19 @@ class MongoStore:
         for h in headers:
             sends.update({(h["sequence"], v): n for v, n in enumerate(h["counts"])})
             sends[(h["sequence"], HOLDOUT)] = h["holdout_count"]
-        cells = Counter({f"cells.{k}": n for k, n in doc["cells"].items()})
-        cells.update(await self._owed(doc, {"outcomes"}))
+        counters = Counter({f"cells.{k}": n for k, n in doc["cells"].items()})
+        counters.update({f"delays.{k}": n for k, n in doc.get("delays", {}).items()})
+        counters.update(await self._owed(doc, {"outcomes"}))
         outcomes: Counter[tuple[int, int, str]] = Counter()
-        for key, n in cells.items():
-            sequence, variant, kind = key.removeprefix("cells.").split("/")
-            outcomes[(int(sequence), int(variant), kind)] = n
-        return self._rows(headers, sends, outcomes)
-
-    @_available
-    async def outcome_times(
-        self, campaign_id: str, outcome_type: str
-    ) -> list[tuple[int, int, str]]:
-        """Joined in Python: the markers say where a contact's outcome counts, the raw events
-        when it happened (the emulators' support for $lookup is not relied on)."""
-        cells = {
-            doc["contact_id"]: (doc["sequence"], doc["variant"])
-            async for doc in self._outcomes.find(
-                {"campaign_id": campaign_id, "type": outcome_type},
-                {"contact_id": 1, "sequence": 1, "variant": 1},
-            )
-        }
-        earliest: dict[str, str] = {}
-        async for doc in self._events.find(
-            {"campaign_id": campaign_id, "type": outcome_type}, {"contact_id": 1, "occurred_at": 1}
-        ):
-            contact, when = doc["contact_id"], doc["occurred_at"]
-            if contact in cells and (contact not in earliest or when < earliest[contact]):
-                earliest[contact] = when
-        return [(*cells[c], when) for c, when in earliest.items() if cells[c][1] >= 0]
+        delays: Counter[tuple[int, int, str, int]] = Counter()
+        for key, n in counters.items():
+            field, _, cell = key.partition(".")
+            sequence, variant, kind, *bin_ = cell.split("/")
+            if field == "cells":
+                outcomes[(int(sequence), int(variant), kind)] = n
+            else:
+                delays[(int(sequence), int(variant), kind, int(bin_[0]))] = n
+        return self._rows(headers, sends, outcomes, delays)
 
     @_available
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
@@ -1214,12 +1234,16 @@ class MongoStore:
                 placement[c["contact_id"]] = (c["batch"], label)
         sends = Counter(placement.values())
         outcomes: Counter[tuple[int, int, str]] = Counter()
+        delays: Counter[tuple[int, int, str, int]] = Counter()
         async for m in self._outcomes.find(
-            {"campaign_id": campaign_id}, {"contact_id": 1, "type": 1}
+            {"campaign_id": campaign_id}, {"contact_id": 1, "type": 1, "delay": 1}
         ):
             if m["contact_id"] in placement:
                 outcomes[(*placement[m["contact_id"]], m["type"])] += 1
-        return self._rows(headers, dict(sends), outcomes)
+                if m["delay"] >= 0:  # (markers of version 2 dated before their batch)
+                    bin_ = int(delay_bins(m["delay"]))
+                    delays[(*placement[m["contact_id"]], m["type"], bin_)] += 1
+        return self._rows(headers, dict(sends), outcomes, delays)
 
     # webhook receivers ----------------------------------------------------------------------
     _ACTIVITY = ("counts", "last_delivery_at", "last_error", "last_error_at", "subscription")

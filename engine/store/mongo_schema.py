@@ -22,12 +22,16 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from burt.engine.delays import delay_bins
 from burt.engine.errors import IncompatibleStore
+from burt.engine.timefmt import parse_rfc3339
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
 (server time) on claiming batches, markers tagged with the post that wrote them.
-2: the `webhooks` collection's index (webhook receivers by tenant)."""
+2: the `webhooks` collection's index (webhook receivers by tenant).
+3: markers carry their outcome's `delay` and `bin`; campaigns a maintained delay histogram
+(`delays`), so no request reads every outcome's time (issue 15)."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index
@@ -82,6 +86,7 @@ async def migrate_or_refuse(db: AsyncDatabase[dict[str, Any]]) -> int:
         return found
     await _build_indexes(db)
     await _migrate_campaigns(db)
+    await _add_delay_histograms(db)
     await _raise_version(db)
     return found
 
@@ -158,6 +163,43 @@ async def _migrate_campaign(db: AsyncDatabase[dict[str, Any]], campaign_id: str)
     )
 
 
+async def _add_delay_histograms(db: AsyncDatabase[dict[str, Any]]) -> None:
+    """Version 3: time every marker by its contact's earliest event of its type (what burt used
+    before), from its batch's draw, then give its campaign the histogram of those delays.
+
+    Idempotent: a marker is timed only while it has no delay, and a campaign's histogram is set
+    only while it has none, from every marker (the markers are all timed by then)."""
+    async for campaign in db["campaigns"].find({"delays": {"$exists": False}}, {"_id": 1}):
+        scope = {"campaign_id": campaign["_id"]}
+        drawn = {
+            b["sequence"]: parse_rfc3339(b["created_at"]).timestamp()
+            async for b in db["batches"].find(
+                {**scope, "state": "complete"}, {"sequence": 1, "created_at": 1}
+            )
+        }
+        earliest: dict[tuple[Any, str], float] = {}
+        async for event in db["events"].find(scope, {"contact_id": 1, "type": 1, "occurred_at": 1}):
+            key = (event["contact_id"], event["type"])
+            when = parse_rfc3339(event["occurred_at"]).timestamp()
+            earliest[key] = min(when, earliest.get(key, when))
+        delays: Counter[str] = Counter()
+        async for marker in db["outcomes"].find(scope):
+            if "delay" not in marker:
+                first = earliest.get((marker["contact_id"], marker["type"]))
+                delay = 0.0 if first is None else first - drawn[marker["sequence"]]
+                marker.update(delay=delay, bin=int(delay_bins(delay if delay > 0 else 0.0)))
+                await db["outcomes"].update_one(
+                    {"_id": marker["_id"], **scope, "delay": {"$exists": False}},
+                    {"$set": {"delay": marker["delay"], "bin": marker["bin"]}},
+                )
+            if marker["delay"] >= 0:
+                delays[f"{marker['cell']}/{marker['bin']}"] += 1
+        await db["campaigns"].update_one(
+            {"_id": campaign["_id"], **scope, "delays": {"$exists": False}},
+            {"$set": {"delays": dict(delays)}},
+        )
+
+
 async def _raise_version(db: AsyncDatabase[dict[str, Any]]) -> None:
     for _ in range(2):  # two processes upserting at once: one insert wins, the other updates
         try:
@@ -171,4 +213,4 @@ async def _raise_version(db: AsyncDatabase[dict[str, Any]]) -> None:
 
 def counters_fields() -> dict[str, Any]:
     """The counters of a new campaign."""
-    return {"contacts_total": 0, "contacts_assigned": 0, "cells": {}, "open": {}}
+    return {"contacts_total": 0, "contacts_assigned": 0, "cells": {}, "delays": {}, "open": {}}

@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
+import numpy as np
 
 from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels
+from burt.engine.delays import BINS, EARLY_TOLERANCE_SECONDS, delay_bins
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     OUTCOME_TYPES,
@@ -42,6 +44,7 @@ from burt.engine.model import (
     EventRejection,
     EventTally,
     PeriodCount,
+    RejectionReason,
     Webhook,
 )
 from burt.engine.store import codec, sqlite_erasure
@@ -65,48 +68,62 @@ _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 _API_KEY_SELECT = f"SELECT key_hash, tenant, {', '.join(API_KEY_COLUMNS)} FROM api_keys"
 
-# record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time]
-# (arrays, not objects: SQLite finds an array element by index several times faster than an
-# object member by name) and ?2 = the campaign's num. Events of unknown or still pending
-# contacts, by request index:
+# record_events runs over ?1 = the request's events as a JSON array of [id, contact, type, time,
+# epoch seconds] (arrays, not objects: SQLite finds an array element by index several times
+# faster than an object member by name) and ?2 = the campaign's num. Events of unknown or still
+# pending contacts, or dated before their batch was drawn (by more than ?3 =
+# EARLY_TOLERANCE_SECONDS; within it an event counts at delay 0), by request index:
 _REJECTED_EVENTS = """
-SELECT j.key, j.value ->> 0, c.id IS NOT NULL FROM json_each(?1) AS j
+SELECT j.key, j.value ->> 0, CASE WHEN c.id IS NULL THEN 0 WHEN b.sequence IS NULL THEN 1 ELSE 2 END
+FROM json_each(?1) AS j
 LEFT JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
-WHERE c.id IS NULL OR c.batch_seq IS NULL ORDER BY j.key
+LEFT JOIN batches AS b ON b.campaign = ?2 AND b.sequence = c.batch_seq
+WHERE b.sequence IS NULL OR j.value ->> 4 < b.created_epoch - ?3 ORDER BY j.key
 """
-# The others, stored unless their id is (the WHERE lets the upsert parse after a join):
+_REASONS: tuple[RejectionReason, ...] = (
+    "unknown_contact",
+    "contact_not_assigned",
+    "occurred_before_batch",
+)
+# The others, stored with their delay unless their id is. CROSS JOIN keeps json_each the outer
+# loop, so events are taken in request order and the first of two with one id wins (the WHERE
+# lets the upsert parse after a join):
 _INSERT_EVENTS = """
-INSERT INTO events (campaign, event_id, contact, type, occurred_at)
-SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3 FROM json_each(?1) AS j
-JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
-WHERE c.batch_seq IS NOT NULL ORDER BY j.key
-ON CONFLICT DO NOTHING RETURNING contact, type
+INSERT INTO events (campaign, event_id, contact, type, occurred_at, delay)
+SELECT ?2, j.value ->> 0, c.id, j.value ->> 2, j.value ->> 3,
+    max(j.value ->> 4 - b.created_epoch, 0.0)
+FROM json_each(?1) AS j
+CROSS JOIN contacts AS c ON c.campaign = ?2 AND c.ext_id = j.value ->> 1
+CROSS JOIN batches AS b ON b.campaign = ?2 AND b.sequence = c.batch_seq
+WHERE j.value ->> 4 >= b.created_epoch - ?3
+ON CONFLICT DO NOTHING RETURNING contact, type, delay
 """
 _EVENT_FIELDS = operator.attrgetter("id", "contact_id", "type", "occurred_at")
 
 
-# The pairs below travel as one flat JSON array of integers, contact * 16 + type code (SQLite
+# The outcomes below travel as integers, (contact * 32 + delay bin) * 16 + type code (SQLite
 # re-parses a nested array's element for every `->>`; a scalar element it reads as it is).
 _TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
-assert len(OUTCOME_TYPES) <= 16
-# Their (contact, type) outcomes not counted before:
+assert len(OUTCOME_TYPES) <= 16 and BINS <= 32
+# Their (contact, type) outcomes not counted before, with their delay bin:
 _INSERT_OUTCOMES = f"""
-INSERT INTO outcomes (contact, type)
-SELECT j.value >> 4, CASE j.value & 15 {_TYPE_OF_CODE} END FROM json_each(?1) AS j WHERE true
-ON CONFLICT DO NOTHING RETURNING contact, type
+INSERT INTO outcomes (contact, type, bin)
+SELECT j.value >> 9, CASE j.value & 15 {_TYPE_OF_CODE} END, j.value >> 4 & 31
+FROM json_each(?1) AS j WHERE true
+ON CONFLICT DO NOTHING RETURNING contact, type, bin
 """
-# The newly counted outcomes per batch, variant and type code:
+# The newly counted outcomes per batch, variant, type code and delay bin, from the codes:
 _COUNTED_CELLS = """
-SELECT c.batch_seq, c.variant, j.value & 15, COUNT(*)
-FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 4 GROUP BY 1, 2, 3
+SELECT c.batch_seq, c.variant, j.value & 15, j.value >> 4 & 31, COUNT(*)
+FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 9 GROUP BY 1, 2, 3, 4
 """
 
 
-def _pairs(rows: list[tuple[int, str]]) -> bytes:
-    """(contact, type) rows as the flat integer array the statements above read."""
-    codes = _TYPE_CODES
-    return msgspec.json.encode([contact << 4 | codes[kind] for contact, kind in rows])
+def _codes(rows: list[tuple[int, str, int]]) -> bytes:
+    """(contact, type, delay bin) rows as the JSON array of integers the statements read."""
+    types = _TYPE_CODES
+    return msgspec.json.encode([(c << 5 | b) << 4 | types[kind] for c, kind, b in rows])
 
 
 def _webhook(row: tuple[str, str]) -> Webhook:
@@ -463,7 +480,7 @@ class SQLiteStore:
                 )
                 doc = codec.batch_fields(batch)
                 db.execute(
-                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         draft.id,
                         num,
@@ -471,6 +488,7 @@ class SQLiteStore:
                         draft.idempotency_key,
                         doc["created_at"],
                         codec.dumps(doc),
+                        draft.created_at.timestamp(),  # created_epoch: events' delays from it
                     ),
                 )
                 db.executemany(
@@ -499,55 +517,110 @@ class SQLiteStore:
         return await self._run(read)
 
     # outcomes -------------------------------------------------------------------------------
-    async def record_events(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
+    async def record_events(
+        self,
+        campaign_id: str,
+        events: Sequence[EventLike],
+        epochs: Sequence[float],
+        window_seconds: int,
+    ) -> EventTally:
         """Classify, deduplicate and count in SQL over the request as one JSON array.
 
         The same semantics as `engine.outcomes.classify_events` (which the MongoDB store uses),
-        but the per-event work runs in SQLite's C loop instead of Python. Events are taken in
-        request order, so the first of two events with one id wins.
+        but the per-event work runs in SQLite's C loop instead of Python; the delay histogram
+        is updated in the same transaction as the counters.
         """
-        payload = msgspec.json.encode(list(map(_EVENT_FIELDS, events)))  # occurred_at is text
+        payload = msgspec.json.encode(  # occurred_at is text
+            [(*f, t) for f, t in zip(map(_EVENT_FIELDS, events), epochs, strict=True)]
+        )
 
         def write() -> EventTally:
             with self._write() as db:
                 num = self._num(campaign_id)
-                recorded = db.execute(_INSERT_EVENTS, (payload, num)).fetchall()
+                params = (payload, num, EARLY_TOLERANCE_SECONDS)
+                recorded = db.execute(_INSERT_EVENTS, params).fetchall()
                 rejected = (  # when every event was recorded, none can have been rejected
-                    db.execute(_REJECTED_EVENTS, (payload, num)).fetchall()
+                    db.execute(_REJECTED_EVENTS, params).fetchall()
                     if len(recorded) < len(events)
                     else []
                 )
-                counted = db.execute(_INSERT_OUTCOMES, (_pairs(recorded),)).fetchall()
-                cells = db.execute(_COUNTED_CELLS, (_pairs(counted),)).fetchall()
-                for sequence, variant, code, n in cells:
-                    kind = OUTCOME_TYPES[code]
-                    db.execute(
-                        f"UPDATE period_counts SET {kind} = {kind} + ?"
-                        " WHERE campaign = ? AND sequence = ? AND variant = ?",
-                        (n, num, sequence, variant),
-                    )
+                bins = delay_bins(np.fromiter((r[2] for r in recorded), float, len(recorded)))
+                binned = [(r[0], r[1], b) for r, b in zip(recorded, bins.tolist(), strict=True)]
+                counted = db.execute(_INSERT_OUTCOMES, (_codes(binned),)).fetchall()
+                cells = db.execute(_COUNTED_CELLS, (_codes(counted),)).fetchall()
+                self._count(db, num, cells)
             return EventTally(
                 received=len(events),
                 recorded=len(recorded),
                 repeated=len(recorded) - len(counted),
                 duplicates=len(events) - len(rejected) - len(recorded),
                 rejected=tuple(
-                    EventRejection(
-                        index, event_id, "contact_not_assigned" if known else "unknown_contact"
-                    )
-                    for index, event_id, known in rejected
+                    EventRejection(index, event_id, _REASONS[reason])
+                    for index, event_id, reason in rejected
                 ),
+                late=sum(row[2] >= window_seconds for row in recorded) if window_seconds else 0,
             )
 
         return await self._run(write)
 
-    def _counts(self, sql: str, campaign_id: str) -> list[PeriodCount]:
+    @staticmethod
+    def _count(
+        db: sqlite3.Connection, num: int, cells: list[tuple[int, int, int, int, int]]
+    ) -> None:
+        """Add newly counted outcomes, (sequence, variant, type code, bin, n), to the counters
+        and the delay histogram."""
+        per_type: Counter[tuple[int, int, int]] = Counter()
+        for sequence, variant, code, _, n in cells:
+            per_type[(sequence, variant, code)] += n
+        for (sequence, variant, code), n in per_type.items():
+            kind = OUTCOME_TYPES[code]
+            db.execute(
+                f"UPDATE period_counts SET {kind} = {kind} + ?"
+                " WHERE campaign = ? AND sequence = ? AND variant = ?",
+                (n, num, sequence, variant),
+            )
+        db.executemany(
+            "INSERT INTO delay_counts VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            [(num, s, v, OUTCOME_TYPES[code], b, n) for s, v, code, b, n in cells],
+        )
+
+    def _counts(
+        self, sql: str, campaign_id: str, delays: dict[tuple[int, int], Counter[tuple[str, int]]]
+    ) -> list[PeriodCount]:
         return [
             codec.period_count(
-                row[0], row[1], row[2], row[3], dict(zip(OUTCOME_TYPES, row[4:], strict=True))
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                dict(zip(OUTCOME_TYPES, row[4:], strict=True)),
+                delays.get((row[0], row[2])),
             )
             for row in self._db.execute(sql, (campaign_id,))
         ]
+
+    def _maintained(self, sql: str, campaign_id: str) -> list[PeriodCount]:
+        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
+        for sequence, variant, kind, b, n in self._db.execute(
+            "SELECT sequence, variant, type, bin, n FROM delay_counts"
+            " WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)",
+            (campaign_id,),
+        ):
+            delays.setdefault((sequence, variant), Counter())[(kind, b)] = n
+        return self._counts(sql, campaign_id, delays)
+
+    def _recounted(self, sql: str, campaign_id: str) -> list[PeriodCount]:
+        """The histogram recounted from the outcome rows' bins (each set with its outcome)."""
+        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
+        for sequence, variant, kind, b in self._db.execute(
+            "SELECT k.batch_seq, k.variant, o.type, o.bin FROM outcomes o"
+            " JOIN contacts k ON k.id = o.contact"
+            " WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL",
+            (campaign_id,),
+        ):
+            delays.setdefault((sequence, variant), Counter())[(kind, b)] += 1
+        return self._counts(sql, campaign_id, delays)
 
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
         columns = ", ".join(f"p.{t}" for t in OUTCOME_TYPES)
@@ -558,21 +631,7 @@ class SQLiteStore:
             " JOIN batches b ON b.campaign = p.campaign AND b.sequence = p.sequence"
             " WHERE c.id = ? ORDER BY p.sequence, p.variant"
         )
-        return await self._run(self._counts, sql, campaign_id)
-
-    async def outcome_times(
-        self, campaign_id: str, outcome_type: str
-    ) -> list[tuple[int, int, str]]:
-        def read() -> list[tuple[int, int, str]]:
-            return self._db.execute(
-                "SELECT k.batch_seq, k.variant, MIN(e.occurred_at) FROM events e"
-                " JOIN contacts k ON k.id = e.contact"
-                " WHERE e.campaign = (SELECT num FROM campaigns WHERE id = ?) AND e.type = ?"
-                " AND k.batch_seq IS NOT NULL AND k.variant >= 0 GROUP BY e.contact",
-                (campaign_id, outcome_type),
-            ).fetchall()
-
-        return await self._run(read)
+        return await self._run(self._maintained, sql, campaign_id)
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the contacts' assignments; outcomes as distinct (contact, type) events."""
@@ -590,7 +649,7 @@ class SQLiteStore:
             " JOIN batches b ON b.campaign = s.campaign AND b.sequence = s.batch_seq"
             " ORDER BY s.batch_seq, s.variant"
         )
-        return await self._run(self._counts, sql, campaign_id)
+        return await self._run(self._recounted, sql, campaign_id)
 
     # webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None:
@@ -672,6 +731,8 @@ class SQLiteStore:
                 "SELECT o.* FROM outcomes o JOIN contacts c ON c.id = o.contact"
                 " WHERE c.campaign = ? ORDER BY o.contact, o.type",
                 "SELECT * FROM period_counts WHERE campaign = ? ORDER BY sequence, variant",
+                "SELECT * FROM delay_counts WHERE campaign = ?"
+                " ORDER BY sequence, variant, type, bin",
             )
             for num in nums:
                 for sql in queries:

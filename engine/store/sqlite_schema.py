@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from burt.engine.delays import delay_bins
 from burt.engine.errors import IncompatibleStore
+from burt.engine.timefmt import parse_rfc3339
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -173,12 +176,78 @@ CREATE TABLE campaign_keys (
 """Version 5: API keys get names, times, a scope and revocation; campaign creates get
 Idempotency-Keys (issue 11)."""
 
+DELAYS_V6 = """
+ALTER TABLE batches ADD COLUMN created_epoch REAL;
+ALTER TABLE events ADD COLUMN delay REAL;
+ALTER TABLE outcomes ADD COLUMN bin INTEGER;
+CREATE TABLE delay_counts (
+    campaign INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    variant INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    bin INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (campaign, sequence, variant, type, bin)
+) WITHOUT ROWID;
+"""
+
+
+def delay_histograms(db: sqlite3.Connection) -> None:
+    """Version 6: maintained delay histograms (issue 15), so that no request reads every
+    outcome's time. Batches get their draw time in epoch seconds, events and outcomes their
+    delay from it, outcomes their delay bin; an outcome counted before this version takes its
+    earliest event's (which is what burt used then); the histogram of every campaign is built
+    from the outcomes. Outcomes dated before their batch (no longer accepted) get no bin."""
+    script(DELAYS_V6)(db)
+    drawn = {}
+    for rowid, campaign, sequence, created in db.execute(
+        "SELECT rowid, campaign, sequence, created_at FROM batches"
+    ).fetchall():
+        drawn[(campaign, sequence)] = parse_rfc3339(created).timestamp()
+        db.execute(
+            "UPDATE batches SET created_epoch = ? WHERE rowid = ?",
+            (drawn[(campaign, sequence)], rowid),
+        )
+    earliest: dict[tuple[int, str], float] = {}
+    events = db.execute(
+        "SELECT e.campaign, e.event_id, e.contact, e.type, e.occurred_at, c.batch_seq"
+        " FROM events e JOIN contacts c ON c.id = e.contact"
+    ).fetchall()
+    for campaign, event_id, contact, kind, occurred_at, sequence in events:
+        delay = parse_rfc3339(occurred_at).timestamp() - drawn[(campaign, sequence)]
+        db.execute(
+            "UPDATE events SET delay = ? WHERE campaign = ? AND event_id = ?",
+            (delay, campaign, event_id),
+        )
+        if delay < earliest.get((contact, kind), float("inf")):
+            earliest[(contact, kind)] = delay
+    db.executemany(
+        "UPDATE outcomes SET bin = ? WHERE contact = ? AND type = ?",
+        [
+            (int(delay_bins(delay)), contact, kind)
+            for (contact, kind), delay in earliest.items()
+            if delay >= 0
+        ],
+    )
+    cells: Counter[tuple[int, int, int, str, int]] = Counter()
+    for campaign, sequence, variant, kind, bin_ in db.execute(
+        "SELECT c.campaign, c.batch_seq, c.variant, o.type, o.bin FROM outcomes o"
+        " JOIN contacts c ON c.id = o.contact WHERE o.bin IS NOT NULL"
+    ):
+        cells[(campaign, sequence, variant, kind, bin_)] += 1
+    db.executemany(
+        "INSERT INTO delay_counts VALUES (?, ?, ?, ?, ?, ?)",
+        [(*cell, n) for cell, n in cells.items()],
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     script(SCHEMA_V1),
     batches_name_their_variants,
     script(COMPLAINTS_V3),
     script(WEBHOOKS_V4),
     script(API_KEYS_V5),
+    delay_histograms,
 )
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 

@@ -162,7 +162,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
+                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
                 ge=0,
                 le=2592000,
             ),
@@ -356,7 +356,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     attribution_window_seconds: Annotated[
         int,
         Meta(
-            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Default: 86400.",
+            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
             ge=0,
             le=2592000,
         ),
@@ -561,9 +561,9 @@ class EventLoad(Struct, forbid_unknown_fields=True):
 
 
 RejectionReason: TypeAlias = Annotated[
-    Literal["unknown_contact", "contact_not_assigned"],
+    Literal["unknown_contact", "contact_not_assigned", "occurred_before_batch"],
     Meta(
-        description="`unknown_contact`: the campaign has no such contact (never loaded, or erased); `contact_not_assigned`: the contact is still pending (no message was sent)."
+        description="`unknown_contact`: the campaign has no such contact (never loaded, or erased); `contact_not_assigned`: the contact is still pending (no message was sent); `occurred_before_batch`: the event's `occurred_at` is more than a second before the contact's batch was drawn, so it cannot be an outcome of that send (platforms stamp events in whole seconds: within that second it counts at delay 0)."
     ),
 ]
 
@@ -584,6 +584,12 @@ class EventLoadResult(Struct, forbid_unknown_fields=True):
         ),
     ]
     duplicates: Annotated[int, Meta(description="Event ids already recorded (ignored).")]
+    late: Annotated[
+        int,
+        Meta(
+            description="Of the recorded: events later than the campaign's attribution window after their batch was drawn. They are stored and appear in the stats' outcome counts, but never count as evidence for the allocation or the winner rule (the stats' `late_outcomes`). 0 when the window is 0."
+        ),
+    ]
     rejected: Annotated[
         list[EventRejection], Meta(description="Events not recorded, with reasons.")
     ]
@@ -824,6 +830,12 @@ class WebhookCounts(Struct, forbid_unknown_fields=True):
     events: Annotated[int, Meta(description="Events in them.")]
     recorded: Annotated[int, Meta(description="New events stored.")]
     repeated: Annotated[int, Meta(description="Of the recorded: outcomes the contact already had.")]
+    late: Annotated[
+        int,
+        Meta(
+            description="Of the recorded: events later than their campaign's attribution window after their batch was drawn (stored, never counted as evidence)."
+        ),
+    ]
     duplicates: Annotated[
         int, Meta(description="Event ids recorded before (the platform's retries).")
     ]
@@ -833,7 +845,7 @@ class WebhookCounts(Struct, forbid_unknown_fields=True):
     rejected: Annotated[
         dict[str, int],
         Meta(
-            description="Events not recorded, by reason: missing_ids (no burt_campaign_id / burt_contact_id in the metadata), invalid_ids, unknown_campaign, unknown_contact, contact_not_assigned."
+            description="Events not recorded, by reason: missing_ids (no burt_campaign_id / burt_contact_id in the metadata), invalid_ids, unknown_campaign, unknown_contact, contact_not_assigned, occurred_before_batch."
         ),
     ]
     refused: Annotated[

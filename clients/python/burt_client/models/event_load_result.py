@@ -18,14 +18,17 @@ class EventLoadResult:
     """What a recording did; `recorded + duplicates + len(rejected) = received`.
 
     Example:
-        {'received': 2, 'recorded': 1, 'repeated': 0, 'duplicates': 0, 'rejected': [{'index': 1, 'event_id': 'evt-2',
-            'reason': 'unknown_contact'}]}
+        {'received': 2, 'recorded': 1, 'repeated': 0, 'duplicates': 0, 'late': 0, 'rejected': [{'index': 1, 'event_id':
+            'evt-2', 'reason': 'unknown_contact'}]}
 
     Attributes:
         received (int): Events in the request.
         recorded (int): New events stored.
         repeated (int): Of the recorded: outcomes the contact already had (stored, counted once).
         duplicates (int): Event ids already recorded (ignored).
+        late (int): Of the recorded: events later than the campaign's attribution window after their batch was drawn.
+            They are stored and appear in the stats' outcome counts, but never count as evidence for the allocation or the
+            winner rule (the stats' `late_outcomes`). 0 when the window is 0.
         rejected (list[EventRejection]): Events not recorded, with reasons.
     """
 
@@ -33,6 +36,7 @@ class EventLoadResult:
     recorded: int
     repeated: int
     duplicates: int
+    late: int
     rejected: list[EventRejection]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -44,6 +48,8 @@ class EventLoadResult:
         repeated = self.repeated
 
         duplicates = self.duplicates
+
+        late = self.late
 
         rejected = []
         for rejected_item_data in self.rejected:
@@ -58,6 +64,7 @@ class EventLoadResult:
                 "recorded": recorded,
                 "repeated": repeated,
                 "duplicates": duplicates,
+                "late": late,
                 "rejected": rejected,
             }
         )
@@ -77,6 +84,8 @@ class EventLoadResult:
 
         duplicates = d.pop("duplicates")
 
+        late = d.pop("late")
+
         rejected = []
         _rejected = d.pop("rejected")
         for rejected_item_data in _rejected:
@@ -89,6 +98,7 @@ class EventLoadResult:
             recorded=recorded,
             repeated=repeated,
             duplicates=duplicates,
+            late=late,
             rejected=rejected,
         )
 

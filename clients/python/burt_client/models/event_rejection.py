@@ -22,7 +22,10 @@ class EventRejection:
         index (int): Its position in the request's `events`.
         event_id (str): Its id.
         reason (RejectionReason): `unknown_contact`: the campaign has no such contact (never loaded, or erased);
-            `contact_not_assigned`: the contact is still pending (no message was sent). Example: unknown_contact.
+            `contact_not_assigned`: the contact is still pending (no message was sent); `occurred_before_batch`: the event's
+            `occurred_at` is more than a second before the contact's batch was drawn, so it cannot be an outcome of that
+            send (platforms stamp events in whole seconds: within that second it counts at delay 0). Example:
+            unknown_contact.
     """
 
     index: int

@@ -39,7 +39,10 @@ class PolicySettings:
             attribution_window_seconds (int | Unset): The longest delay from a batch's draw to an outcome that still counts;
                 later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of
                 its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never
-                waits for the window. 0 counts every outcome at once. Default: 86400.
+                waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times
+                3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or
+                720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is
+                a 400). Default: 86400.
             unsubscribe_guardrail (bool | Unset): Stop feeding a variant whose unsubscribe rate is credibly worse than the
                 best one's. Default: true.
             guardrail_probability (float | Unset): How sure the guardrail must be that a variant's unsubscribe rate is

@@ -25,8 +25,8 @@ class Webhook:
         {'id': 'wh_187b3f7c2a9e4d1082b6c1f0e6a4d2b9c3e5f7a1b2c4d6e8', 'provider': 'sendgrid', 'url':
             'https://burt.example.com/webhooks/sendgrid/wh_187b3f7c2a9e4d1082b6c1f0e6a4d2b9c3e5f7a1b2c4d6e8', 'created_at':
             '2026-11-27T08:00:00Z', 'username': None, 'topic_arn': None, 'certificate_pinned': False, 'subscription': None,
-            'counts': {'deliveries': 120, 'events': 9000, 'recorded': 8700, 'repeated': 40, 'duplicates': 250, 'ignored':
-            30, 'rejected': {'unknown_contact': 20}, 'refused': {'bad_signature': 1}}, 'last_delivery_at':
+            'counts': {'deliveries': 120, 'events': 9000, 'recorded': 8700, 'repeated': 40, 'late': 3, 'duplicates': 250,
+            'ignored': 30, 'rejected': {'unknown_contact': 20}, 'refused': {'bad_signature': 1}}, 'last_delivery_at':
             '2026-11-27T10:03:02Z', 'last_error': 'the SendGrid signature does not verify with the registered key',
             'last_error_at': '2026-11-27T09:12:40Z'}
 
@@ -41,7 +41,7 @@ class Webhook:
         subscription (None | WebhookSubscription): SES: the SNS subscription, once a confirmation arrived.
         counts (WebhookCounts): What a receiver has taken in. Every event of a verified delivery is counted once: as
             recorded, a duplicate, ignored or rejected. Example: {'deliveries': 1, 'events': 2, 'recorded': 1, 'repeated':
-            0, 'duplicates': 0, 'ignored': 0, 'rejected': {'unknown_contact': 1}, 'refused': {}}.
+            0, 'late': 0, 'duplicates': 0, 'ignored': 0, 'rejected': {'unknown_contact': 1}, 'refused': {}}.
         last_delivery_at (datetime.datetime | None): The last verified delivery.
         last_error (None | str): Why the last refused delivery (or failed confirmation) failed.
         last_error_at (datetime.datetime | None): When.

@@ -20,19 +20,21 @@ class WebhookCounts:
     or rejected.
 
         Example:
-            {'deliveries': 1, 'events': 2, 'recorded': 1, 'repeated': 0, 'duplicates': 0, 'ignored': 0, 'rejected':
-                {'unknown_contact': 1}, 'refused': {}}
+            {'deliveries': 1, 'events': 2, 'recorded': 1, 'repeated': 0, 'late': 0, 'duplicates': 0, 'ignored': 0,
+                'rejected': {'unknown_contact': 1}, 'refused': {}}
 
         Attributes:
             deliveries (int): Verified deliveries.
             events (int): Events in them.
             recorded (int): New events stored.
             repeated (int): Of the recorded: outcomes the contact already had.
+            late (int): Of the recorded: events later than their campaign's attribution window after their batch was drawn
+                (stored, never counted as evidence).
             duplicates (int): Event ids recorded before (the platform's retries).
             ignored (int): Events of types burt does not count (e.g. processed, deferred).
             rejected (WebhookCountsRejected): Events not recorded, by reason: missing_ids (no burt_campaign_id /
-                burt_contact_id in the metadata), invalid_ids, unknown_campaign, unknown_contact, contact_not_assigned. Example:
-                {'unknown_contact': 2}.
+                burt_contact_id in the metadata), invalid_ids, unknown_campaign, unknown_contact, contact_not_assigned,
+                occurred_before_batch. Example: {'unknown_contact': 2}.
             refused (WebhookCountsRefused): Deliveries refused, by reason: bad_signature, stale_timestamp, wrong_topic,
                 bad_credentials, malformed. Example: {'bad_signature': 1}.
     """
@@ -41,6 +43,7 @@ class WebhookCounts:
     events: int
     recorded: int
     repeated: int
+    late: int
     duplicates: int
     ignored: int
     rejected: WebhookCountsRejected
@@ -55,6 +58,8 @@ class WebhookCounts:
         recorded = self.recorded
 
         repeated = self.repeated
+
+        late = self.late
 
         duplicates = self.duplicates
 
@@ -72,6 +77,7 @@ class WebhookCounts:
                 "events": events,
                 "recorded": recorded,
                 "repeated": repeated,
+                "late": late,
                 "duplicates": duplicates,
                 "ignored": ignored,
                 "rejected": rejected,
@@ -95,6 +101,8 @@ class WebhookCounts:
 
         repeated = d.pop("repeated")
 
+        late = d.pop("late")
+
         duplicates = d.pop("duplicates")
 
         ignored = d.pop("ignored")
@@ -108,6 +116,7 @@ class WebhookCounts:
             events=events,
             recorded=recorded,
             repeated=repeated,
+            late=late,
             duplicates=duplicates,
             ignored=ignored,
             rejected=rejected,

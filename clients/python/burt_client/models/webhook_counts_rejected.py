@@ -12,7 +12,7 @@ T = TypeVar("T", bound="WebhookCountsRejected")
 @_attrs_define
 class WebhookCountsRejected:
     """Events not recorded, by reason: missing_ids (no burt_campaign_id / burt_contact_id in the metadata), invalid_ids,
-    unknown_campaign, unknown_contact, contact_not_assigned.
+    unknown_campaign, unknown_contact, contact_not_assigned, occurred_before_batch.
 
         Example:
             {'unknown_contact': 2}

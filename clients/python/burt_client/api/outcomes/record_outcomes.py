@@ -104,10 +104,15 @@ def sync_detailed(
     - Every outcome type is binary per contact: a second event of the same type for the same
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
-      (`unknown_contact`) or for a contact not yet assigned in a batch
-      (`contact_not_assigned`) are rejected one by one with their index and reason, while the
-      valid events of the same request are recorded. Nothing is dropped silently: every
-      event is counted in exactly one of `recorded`, `duplicates` or `rejected`.
+      (`unknown_contact`), for a contact not yet assigned in a batch
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      store nothing), while the valid events of the same request are recorded. Nothing is
+      dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
+      or `rejected`.
+    - An event later than the campaign's `attribution_window_seconds` after its batch was
+      drawn is recorded (and shows in the stats' outcome counts) but never counted as
+      evidence: `late` says how many of the recorded events were.
     - Events for held-out contacts are recorded and reported under the stats' `holdout`.
 
     Args:
@@ -149,10 +154,15 @@ def sync(
     - Every outcome type is binary per contact: a second event of the same type for the same
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
-      (`unknown_contact`) or for a contact not yet assigned in a batch
-      (`contact_not_assigned`) are rejected one by one with their index and reason, while the
-      valid events of the same request are recorded. Nothing is dropped silently: every
-      event is counted in exactly one of `recorded`, `duplicates` or `rejected`.
+      (`unknown_contact`), for a contact not yet assigned in a batch
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      store nothing), while the valid events of the same request are recorded. Nothing is
+      dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
+      or `rejected`.
+    - An event later than the campaign's `attribution_window_seconds` after its batch was
+      drawn is recorded (and shows in the stats' outcome counts) but never counted as
+      evidence: `late` says how many of the recorded events were.
     - Events for held-out contacts are recorded and reported under the stats' `holdout`.
 
     Args:
@@ -189,10 +199,15 @@ async def asyncio_detailed(
     - Every outcome type is binary per contact: a second event of the same type for the same
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
-      (`unknown_contact`) or for a contact not yet assigned in a batch
-      (`contact_not_assigned`) are rejected one by one with their index and reason, while the
-      valid events of the same request are recorded. Nothing is dropped silently: every
-      event is counted in exactly one of `recorded`, `duplicates` or `rejected`.
+      (`unknown_contact`), for a contact not yet assigned in a batch
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      store nothing), while the valid events of the same request are recorded. Nothing is
+      dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
+      or `rejected`.
+    - An event later than the campaign's `attribution_window_seconds` after its batch was
+      drawn is recorded (and shows in the stats' outcome counts) but never counted as
+      evidence: `late` says how many of the recorded events were.
     - Events for held-out contacts are recorded and reported under the stats' `holdout`.
 
     Args:
@@ -232,10 +247,15 @@ async def asyncio(
     - Every outcome type is binary per contact: a second event of the same type for the same
       contact is stored but counted once (`repeated`).
     - Item-level rejection: events for a contact the campaign does not know
-      (`unknown_contact`) or for a contact not yet assigned in a batch
-      (`contact_not_assigned`) are rejected one by one with their index and reason, while the
-      valid events of the same request are recorded. Nothing is dropped silently: every
-      event is counted in exactly one of `recorded`, `duplicates` or `rejected`.
+      (`unknown_contact`), for a contact not yet assigned in a batch
+      (`contact_not_assigned`), or dated more than a second before the contact's batch was
+      drawn (`occurred_before_batch`) are rejected one by one with their index and reason (and
+      store nothing), while the valid events of the same request are recorded. Nothing is
+      dropped silently: every event is counted in exactly one of `recorded`, `duplicates`
+      or `rejected`.
+    - An event later than the campaign's `attribution_window_seconds` after its batch was
+      drawn is recorded (and shows in the stats' outcome counts) but never counted as
+      evidence: `late` says how many of the recorded events were.
     - Events for held-out contacts are recorded and reported under the stats' `holdout`.
 
     Args:
