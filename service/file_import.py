@@ -102,7 +102,8 @@ def check_event(record: Any) -> str | None:
         return f"id and contact_id must be 1 to {MAX_ID} characters"
     if record["type"] not in _TYPES:
         return f"type {record['type']!r} is not one of {', '.join(OUTCOME_TYPES)}"
-    if not isinstance(record["occurred_at"], str) or first_invalid_rfc3339([record["occurred_at"]]):
+    occurred_at = record["occurred_at"]
+    if not isinstance(occurred_at, str) or first_invalid_rfc3339([occurred_at]) is not None:
         return f"occurred_at {record['occurred_at']!r} is not an RFC 3339 time with an offset"
     return None
 

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from burt.service.cli import main
-from burt.service.file_import import Row, chunks, rows
+from burt.service.file_import import Row, check_event, chunks, rows
 from testing_support.live import LiveServer, free_port, live_server
 
 
@@ -161,3 +161,13 @@ def test_rows_stream_in_bounded_chunks(tmp_path: Path) -> None:
     (tmp_path / "torn.csv").write_text("id,note\nc1,a,extra\nc2\nc3,b\n")
     read = list(rows(tmp_path / "torn.csv", "contacts", "csv"))
     assert [(type(r).__name__, r.line) for r in read] == [("BadRow", 2), ("BadRow", 3), ("Row", 4)]
+
+
+def test_an_event_with_a_bad_time_is_a_bad_row_before_anything_is_sent() -> None:
+    """`first_invalid_rfc3339` answers the index 0 for a single bad value, which once read as
+    "no problem", so a bad time reached the API instead of being reported by line."""
+    good = {"id": "e1", "contact_id": "c1", "type": "opened", "occurred_at": "2026-11-27T10:00:00Z"}
+    assert check_event(good) is None
+    for bad_time in ("yesterday", "2026-11-27T10:00:00", "2026-13-01T00:00:00Z"):
+        problem = check_event({**good, "occurred_at": bad_time})
+        assert problem is not None and "RFC 3339" in problem, bad_time
