@@ -664,6 +664,34 @@ async def test_a_draw_racing_a_delete_leaves_nothing_behind(
         await burt.get_campaign(campaign.id)
 
 
+async def test_a_delete_between_the_seal_and_the_members_read_is_a_404(
+    mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race above, staged exactly: the delete lands after the draw sealed its batch and
+    before it read the members back. The drawer once died of a KeyError (a 500 in the service);
+    it must answer NotFound, and nothing may be left behind."""
+    store = await open_mongo(mongo_spec, 30)
+    before = mongo_spec.record_counts()
+    try:
+        burt = Burt(store, tenant=TENANT)
+        campaign = await new_campaign(burt, ids(12))
+        real_assignments = MongoStore._assignments
+
+        async def deleted_first(self: MongoStore, doc: dict[str, Any]) -> Any:
+            await burt.delete_campaign(campaign.id)
+            return await real_assignments(self, doc)
+
+        monkeypatch.setattr(MongoStore, "_assignments", deleted_first)
+        with pytest.raises(NotFound, match="deleted"):
+            await burt.create_experiment_batch(campaign.id, 6, "k")
+        monkeypatch.undo()
+        with pytest.raises(NotFound):
+            await burt.get_campaign(campaign.id)
+        assert mongo_spec.record_counts() == before
+    finally:
+        await store.close()
+
+
 async def erasure_view(burt: Burt, campaign_id: str) -> tuple[Any, ...]:
     """What erasing a contact must not change: counters, recount, stats at a fixed instant
     (all but the contact counts, which lose an erased pending contact, and the winner rule's

@@ -816,6 +816,8 @@ class MongoStore:
                 {"seq": 1, "contact_id": 1},
             )
         }
+        if len(ids) < len(members.seqs):  # only a campaign deletion removes contacts
+            raise NotFound(f"campaign {doc['campaign_id']!r} was deleted while this batch was read")
         return tuple(
             (ids[seq], label)
             for seq, label in zip(members.seqs, members.labels, strict=True)
