@@ -120,6 +120,19 @@ SELECT c.batch_seq, c.variant, j.value & 15, j.value >> 4 & 31, COUNT(*)
 FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 9 GROUP BY 1, 2, 3, 4
 """
 
+# The delay histogram as maintained, and as recounted from the outcome rows' bins (each set with
+# its outcome), as rows of (sequence, variant, type, bin, n) for a campaign id:
+_MAINTAINED_DELAYS = """
+SELECT sequence, variant, type, bin, n FROM delay_counts
+WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)
+"""
+_RECOUNTED_DELAYS = """
+SELECT k.batch_seq, k.variant, o.type, o.bin, COUNT(*) FROM outcomes o
+JOIN contacts k ON k.id = o.contact
+WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL
+GROUP BY 1, 2, 3, 4
+"""
+
 
 def _codes(rows: list[tuple[int, str, int]]) -> bytes:
     """(contact, type, delay bin) rows as the JSON array of integers the statements read."""
@@ -586,9 +599,12 @@ class SQLiteStore:
             [(num, s, v, OUTCOME_TYPES[code], b, n) for s, v, code, b, n in cells],
         )
 
-    def _counts(
-        self, sql: str, campaign_id: str, delays: dict[tuple[int, int], Counter[tuple[str, int]]]
-    ) -> list[PeriodCount]:
+    def _counts(self, sql: str, campaign_id: str, delays_sql: str) -> list[PeriodCount]:
+        """Counter rows from ``sql``, each with its delay histogram from ``delays_sql`` (rows of
+        sequence, variant, type, bin, n)."""
+        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
+        for sequence, variant, kind, b, n in self._db.execute(delays_sql, (campaign_id,)):
+            delays.setdefault((sequence, variant), Counter())[(kind, b)] = n
         return [
             codec.period_count(
                 row[0],
@@ -601,28 +617,6 @@ class SQLiteStore:
             for row in self._db.execute(sql, (campaign_id,))
         ]
 
-    def _maintained(self, sql: str, campaign_id: str) -> list[PeriodCount]:
-        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
-        for sequence, variant, kind, b, n in self._db.execute(
-            "SELECT sequence, variant, type, bin, n FROM delay_counts"
-            " WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)",
-            (campaign_id,),
-        ):
-            delays.setdefault((sequence, variant), Counter())[(kind, b)] = n
-        return self._counts(sql, campaign_id, delays)
-
-    def _recounted(self, sql: str, campaign_id: str) -> list[PeriodCount]:
-        """The histogram recounted from the outcome rows' bins (each set with its outcome)."""
-        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
-        for sequence, variant, kind, b in self._db.execute(
-            "SELECT k.batch_seq, k.variant, o.type, o.bin FROM outcomes o"
-            " JOIN contacts k ON k.id = o.contact"
-            " WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL",
-            (campaign_id,),
-        ):
-            delays.setdefault((sequence, variant), Counter())[(kind, b)] += 1
-        return self._counts(sql, campaign_id, delays)
-
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
         columns = ", ".join(f"p.{t}" for t in OUTCOME_TYPES)
         sql = (
@@ -632,7 +626,7 @@ class SQLiteStore:
             " JOIN batches b ON b.campaign = p.campaign AND b.sequence = p.sequence"
             " WHERE c.id = ? ORDER BY p.sequence, p.variant"
         )
-        return await self._run(self._maintained, sql, campaign_id)
+        return await self._run(self._counts, sql, campaign_id, _MAINTAINED_DELAYS)
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """Sends from the contacts' assignments; outcomes as distinct (contact, type) events."""
@@ -650,7 +644,7 @@ class SQLiteStore:
             " JOIN batches b ON b.campaign = s.campaign AND b.sequence = s.batch_seq"
             " ORDER BY s.batch_seq, s.variant"
         )
-        return await self._run(self._recounted, sql, campaign_id)
+        return await self._run(self._counts, sql, campaign_id, _RECOUNTED_DELAYS)
 
     # webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None:
