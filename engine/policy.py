@@ -586,7 +586,8 @@ def _exploration_weights(
     settings: PolicySettings,
 ) -> np.ndarray:
     """Tempered probability matching over the variants still worth exploring, with a floor,
-    raised to the proof share for the rivals the sequential test still needs to settle."""
+    raised to the proof share for the rivals the sequential test still needs to settle (what
+    is above the proof shares scaled so the weights sum to one)."""
     explore = (
         live
         & ~test.settled
@@ -603,10 +604,12 @@ def _exploration_weights(
     weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():
-        weights = np.where(proof > 0, np.maximum(weights, proof), weights)
-        others = proof <= 0
-        spare = 1.0 - weights[~others].sum()
-        weights[others] = weights[others] / weights[others].sum() * spare
+        # The proof shares are floors; everything above them is scaled to fit the batch. (Only
+        # the variants without a proof share used to be scaled: when the fed rivals' own
+        # exploration weights already filled the batch, as on a ten-way near tie, the leader's
+        # weight went to zero or below.)
+        above = np.where(proof > 0, np.maximum(weights - proof, 0.0), weights)
+        weights = proof + above * (1.0 - proof.sum()) / above.sum()
     return weights
 
 

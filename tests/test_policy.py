@@ -334,6 +334,31 @@ def test_no_proof_share_while_some_rival_cannot_be_beaten_in_time() -> None:
     np.testing.assert_allclose(clear.weights[[0, 2]], SETTINGS.proof_share / 2)
 
 
+def test_proof_shares_on_a_near_tie_of_many_leave_the_leader_its_weight() -> None:
+    """Ten variants just out of warm-up (two batches, the second barely matured), four of them
+    close: the fed rivals' own exploration weights plus their proof shares exceeded the batch,
+    and the leader's weight went negative (a ValueError in the simulator at proof share 0.5 on
+    ten-variants-one-winner). The proof shares are floors; what is above them is scaled."""
+    settings = dataclasses.replace(SETTINGS, proof_share=0.5)
+    successes = [14, 8, 8, 7, 14, 9, 13, 15, 3, 15]
+    sends = np.full((10, 2), 250)
+    result = allocate(
+        Evidence(
+            sends=sends,
+            successes=np.array([[x, 0] for x in successes]),
+            unsubscribes=np.zeros_like(sends),
+            maturity=np.array([0.55, 0.04]),
+        ),
+        settings,
+        115_000,
+        120_000,
+    )
+    assert result.status == EXPLORING
+    assert np.all(result.weights >= 0) and result.weights.sum() == pytest.approx(1.0)
+    assert np.all(result.weights >= settings.proof_share / 9 - 1e-12)
+    assert result.weights[result.leader] > 0.1
+
+
 def test_every_condition_of_the_winner_rule_is_reported() -> None:
     ev = evidence([[5000], [5000]], [[500], [640]])
     result = allocate(ev, SETTINGS, 50_000, 100_000)
