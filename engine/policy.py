@@ -26,7 +26,8 @@ Decision science, in order of application (docs/decision-science.md tells it in 
    still worth exploring, and elimination of variants whose best-case gain over the leader,
    times the contacts left, is worth less than ``exploration_value`` outcomes. A *proof share*
    of every batch goes to the rivals the sequential test has not yet settled, as long as the
-   test can still conclude within the contacts left; a rival it has settled gets nothing more.
+   test could plausibly conclude within the contacts left for every one of them (a
+   declaration needs them all); a rival it has settled gets nothing more.
 """
 
 from __future__ import annotations
@@ -314,7 +315,8 @@ class SequentialTest:
     ``z`` is each variant's standardized lag behind the leader (0 for the leader itself),
     ``boundary`` the z it must reach for the leader to beat it now, ``required`` the sends a
     rival needs for the test to conclude if the difference seen so far held and the leader got
-    ``_PROOF_PACE`` of the contacts left (inf when it cannot conclude that way).
+    ``_PROOF_PACE`` of the contacts left (inf when it cannot conclude that way), ``reachable``
+    the same if the difference were ``_PROOF_OPTIMISM`` standard errors larger than seen.
     """
 
     z: np.ndarray
@@ -323,10 +325,16 @@ class SequentialTest:
     weakest: int | None  # the live rival closest to (or furthest from) being beaten
     required: np.ndarray
     sends: np.ndarray
+    reachable: np.ndarray
 
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
 _PROOF_PACE = 0.5  # a proof is planned to conclude within this share of the contacts left
+_PROOF_OPTIMISM = 0.5
+"""A rival keeps its proof share while the test could conclude in time were the true difference
+this many standard errors above the one seen: planned on the difference seen alone, every
+campaign whose sample happened to understate the lead abandoned its proof (half of the
+high-power two-variant campaigns never declared)."""
 _VARIANCE_PRIOR_SUCCESSES = 10.0
 """Each rate in the variance of a difference is shrunk toward the pooled rate by this many
 pseudo-outcomes (at the pooled rate), so a rival with a handful of outcomes cannot fake a tiny
@@ -402,15 +410,31 @@ def _sequential_test(
         if rivals.any()
         else None
     )
-    required = np.full(k, np.inf)
-    ahead = np.flatnonzero(rivals & (diff > 0))
-    room = _variance_to_conclude(diff[ahead], tau2, log_threshold) - unit[leader] / (
-        n[leader] + _PROOF_PACE * remaining
+    leader_unit = unit[leader] / (n[leader] + _PROOF_PACE * remaining)
+    required, reachable = (
+        _sends_to_conclude(d, unit, rivals, leader_unit, tau2, log_threshold)
+        for d in (diff, diff + _PROOF_OPTIMISM * np.sqrt(v))
     )
+    required[settled] = reachable[settled] = n[settled]
+    return SequentialTest(z, boundary, settled, weakest, required, n, reachable)
+
+
+def _sends_to_conclude(
+    diff: np.ndarray,
+    unit: np.ndarray,
+    rivals: np.ndarray,
+    leader_unit: float,
+    tau2: float,
+    log_threshold: float,
+) -> np.ndarray:
+    """Sends each rival needs for the test to conclude at difference ``diff`` (inf when even
+    infinitely many would not do, the leader's share of the variance being ``leader_unit``)."""
+    required = np.full(diff.size, np.inf)
+    ahead = np.flatnonzero(rivals & (diff > 0))
+    room = _variance_to_conclude(diff[ahead], tau2, log_threshold) - leader_unit
     feasible = room > 0
     required[ahead[feasible]] = unit[ahead[feasible]] / room[feasible]
-    required[settled] = n[settled]
-    return SequentialTest(z, boundary, settled, weakest, required, n)
+    return required
 
 
 def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
@@ -436,17 +460,19 @@ def _proof_weights(
     """Share of the next batches each open rival needs for the test to conclude in time.
 
     A rival short of ``required`` sends gets ``proof_share`` split over the open rivals, so the
-    test concludes early and the rest of the campaign can go all in; a rival that could not be
-    settled within the campaign even at that share gets none (the difference seen is too small
-    to prove in time, so it is not worth paying for). Zero for everyone else.
+    test concludes early and the rest of the campaign can go all in. The proof is paid only
+    while every open rival could plausibly be settled within the campaign at that share
+    (``reachable``: the lead a little larger than seen): a declaration needs them all, so if
+    one cannot be beaten in time, the sends to the others buy nothing. Zero for everyone else.
     """
     weights = np.zeros(test.z.size)
     if settings.proof_share <= 0 or not open_rivals.any() or remaining <= 0:
         return weights
     cap = settings.proof_share / open_rivals.sum()
-    shortfall = np.where(open_rivals, test.required - test.sends, 0.0)
-    feasible = open_rivals & np.isfinite(shortfall) & (shortfall <= cap * remaining)
-    weights[feasible & (shortfall > 0)] = cap
+    reachable = test.reachable[open_rivals] - test.sends[open_rivals]
+    if not np.all(np.isfinite(reachable) & (reachable <= cap * remaining)):
+        return weights
+    weights[open_rivals & (test.required > test.sends)] = cap
     return weights
 
 
@@ -560,7 +586,8 @@ def _exploration_weights(
     settings: PolicySettings,
 ) -> np.ndarray:
     """Tempered probability matching over the variants still worth exploring, with a floor,
-    raised to the proof share for the rivals the sequential test still needs to settle."""
+    raised to the proof share for the rivals the sequential test still needs to settle (what
+    is above the proof shares scaled so the weights sum to one)."""
     explore = (
         live
         & ~test.settled
@@ -577,10 +604,12 @@ def _exploration_weights(
     weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():
-        weights = np.where(proof > 0, np.maximum(weights, proof), weights)
-        others = proof <= 0
-        spare = 1.0 - weights[~others].sum()
-        weights[others] = weights[others] / weights[others].sum() * spare
+        # The proof shares are floors; everything above them is scaled to fit the batch. (Only
+        # the variants without a proof share used to be scaled: when the fed rivals' own
+        # exploration weights already filled the batch, as on a ten-way near tie, the leader's
+        # weight went to zero or below.)
+        above = np.where(proof > 0, np.maximum(weights - proof, 0.0), weights)
+        weights = proof + above * (1.0 - proof.sum()) / above.sum()
     return weights
 
 

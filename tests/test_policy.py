@@ -286,6 +286,79 @@ def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
     assert not sequential.met and sequential.value < sequential.threshold
 
 
+def test_a_lead_smaller_than_needed_keeps_its_proof_while_a_proof_is_plausible() -> None:
+    """Planned on the lead seen (120 vs 100 of 5000), the proof would need 31,800 more rival
+    sends, more than the 9,000 its share of the contacts left allows: the old rule dropped it,
+    and so every campaign whose sample understated the lead. Half a standard error more lead
+    would conclude in time, so the rival keeps its share; at 110 vs 100 not even that would."""
+    from burt.engine.policy import _PROOF_OPTIMISM, _sequential_test
+
+    assert _PROOF_OPTIMISM == 0.5
+    remaining, total = 30_000, 60_000
+    cap_sends = SETTINGS.proof_share * remaining
+    sends = np.array([5000.0, 5000.0])
+    plausible = allocate(evidence([[5000], [5000]], [[100], [120]]), SETTINGS, remaining, total)
+    test = _sequential_test(
+        np.array([100.0, 120.0]), sends, 1, np.ones(2, bool), remaining, total, SETTINGS
+    )
+    assert test.required[0] - sends[0] > cap_sends >= test.reachable[0] - sends[0]
+    assert plausible.status == EXPLORING
+    assert plausible.weights[0] == pytest.approx(SETTINGS.proof_share)
+    hopeless = allocate(evidence([[5000], [5000]], [[100], [110]]), SETTINGS, remaining, total)
+    assert hopeless.weights[0] < 0.5 * SETTINGS.proof_share
+
+
+def test_no_proof_share_while_some_rival_cannot_be_beaten_in_time() -> None:
+    """A declaration needs the leader to beat every live rival: with variant 2 nearly tied,
+    proving the leader against variant 0 buys nothing, so variant 0 gets no proof share
+    (without variant 2's near tie it gets half of it, as above)."""
+    from burt.engine.policy import _sequential_test
+
+    tied = allocate(
+        evidence([[2000], [2000], [2000]], [[200], [240], [230]]), SETTINGS, 60_000, 100_000
+    )
+    test = _sequential_test(
+        np.array([200.0, 240.0, 230.0]),
+        np.full(3, 2000.0),
+        1,
+        np.ones(3, bool),
+        60_000,
+        100_000,
+        SETTINGS,
+    )
+    assert tied.status == EXPLORING and not test.settled[0]
+    assert tied.weights[0] == 0.0 and tied.weights[2] > 0.1
+    clear = allocate(
+        evidence([[2000], [2000], [2000]], [[200], [240], [200]]), SETTINGS, 60_000, 100_000
+    )
+    np.testing.assert_allclose(clear.weights[[0, 2]], SETTINGS.proof_share / 2)
+
+
+def test_proof_shares_on_a_near_tie_of_many_leave_the_leader_its_weight() -> None:
+    """Ten variants just out of warm-up (two batches, the second barely matured), four of them
+    close: the fed rivals' own exploration weights plus their proof shares exceeded the batch,
+    and the leader's weight went negative (a ValueError in the simulator at proof share 0.5 on
+    ten-variants-one-winner). The proof shares are floors; what is above them is scaled."""
+    settings = dataclasses.replace(SETTINGS, proof_share=0.5)
+    successes = [14, 8, 8, 7, 14, 9, 13, 15, 3, 15]
+    sends = np.full((10, 2), 250)
+    result = allocate(
+        Evidence(
+            sends=sends,
+            successes=np.array([[x, 0] for x in successes]),
+            unsubscribes=np.zeros_like(sends),
+            maturity=np.array([0.55, 0.04]),
+        ),
+        settings,
+        115_000,
+        120_000,
+    )
+    assert result.status == EXPLORING
+    assert np.all(result.weights >= 0) and result.weights.sum() == pytest.approx(1.0)
+    assert np.all(result.weights >= settings.proof_share / 9 - 1e-12)
+    assert result.weights[result.leader] > 0.1
+
+
 def test_every_condition_of_the_winner_rule_is_reported() -> None:
     ev = evidence([[5000], [5000]], [[500], [640]])
     result = allocate(ev, SETTINGS, 50_000, 100_000)

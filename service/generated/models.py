@@ -235,7 +235,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
                 ge=0.0,
                 lt=1.0,
             ),
@@ -408,7 +408,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     proof_share: Annotated[
         float,
         Meta(
-            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
             ge=0.0,
             lt=1.0,
         ),

@@ -49,8 +49,8 @@ class ResolvedPolicySettings:
         elimination_probability (float): A variant whose probability of being best falls below this loses its weight
             floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
         proof_share (float): Share of every batch kept for the rivals the winner rule's sequential test has not settled
-            yet, as long as it can settle them within the contacts left, so a winner can be declared (0: spend nothing on
-            proof, earn the most, declare rarely). Default: 0.3.
+            yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0:
+            spend nothing on proof, earn the most, declare rarely). Default: 0.3.
     """
 
     prior_alpha: float
