@@ -127,12 +127,12 @@ RETURNING (contact << 5 | {_bin_sql("delay")}) << 4 | CASE type {_CODE_OF_TYPE} 
 """
 _EVENT_FIELDS = operator.attrgetter("id", "contact_id", "type", "occurred_at")
 
-# Their (contact, type) outcomes not counted before, with their delay bin:
+# Their (contact, type) outcomes not counted before, with their delay bin, returned as codes:
 _INSERT_OUTCOMES = f"""
 INSERT INTO outcomes (contact, type, bin)
 SELECT j.value >> 9, CASE j.value & 15 {_TYPE_OF_CODE} END, j.value >> 4 & 31
 FROM json_each(?1) AS j WHERE true
-ON CONFLICT DO NOTHING RETURNING contact, type, bin
+ON CONFLICT DO NOTHING RETURNING (contact << 5 | bin) << 4 | CASE type {_CODE_OF_TYPE} END
 """
 # The newly counted outcomes per batch, variant, type code and delay bin, from the codes:
 _COUNTED_CELLS = """
@@ -154,10 +154,9 @@ GROUP BY 1, 2, 3, 4
 """
 
 
-def _codes(rows: list[tuple[int, str, int]]) -> bytes:
-    """(contact, type, delay bin) rows as the JSON array of integers the statements read."""
-    types = _TYPE_CODES
-    return msgspec.json.encode([(c << 5 | b) << 4 | types[kind] for c, kind, b in rows])
+def _codes(rows: list[tuple[int, ...]]) -> bytes:
+    """The codes in the first column of `rows`, as the JSON array the statements read."""
+    return msgspec.json.encode([row[0] for row in rows])
 
 
 def _webhook(row: tuple[str, str]) -> Webhook:
@@ -584,8 +583,7 @@ class SQLiteStore:
                     else []
                 )
                 db.execute("DELETE FROM temp.request_events")
-                codes = msgspec.json.encode([code for code, _ in recorded])
-                counted = db.execute(_INSERT_OUTCOMES, (codes,)).fetchall()
+                counted = db.execute(_INSERT_OUTCOMES, (_codes(recorded),)).fetchall()
                 cells = db.execute(_COUNTED_CELLS, (_codes(counted),)).fetchall()
                 self._count(db, num, cells)
             return EventTally(
