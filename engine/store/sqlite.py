@@ -125,7 +125,7 @@ WHERE r.epoch >= b.created_epoch - ?2 ORDER BY r.idx
 ON CONFLICT DO NOTHING
 RETURNING (contact << 5 | {_bin_sql("delay")}) << 4 | CASE type {_CODE_OF_TYPE} END, delay
 """
-_EVENT_FIELDS = operator.attrgetter("id", "contact_id", "type", "occurred_at")
+_EVENT_FIELDS = ("id", "contact_id", "type", "occurred_at")
 
 # Their (contact, type) outcomes not counted before, with their delay bin, returned as codes:
 _INSERT_OUTCOMES = f"""
@@ -564,12 +564,8 @@ class SQLiteStore:
         but the per-event work runs in SQLite's C loop instead of Python; the delay histogram
         is updated in the same transaction as the counters.
         """
-        rows = [
-            (index, *fields, epoch)
-            for index, (fields, epoch) in enumerate(
-                zip(map(_EVENT_FIELDS, events), epochs, strict=True)
-            )
-        ]
+        fields = (map(operator.attrgetter(name), events) for name in _EVENT_FIELDS)
+        rows = list(zip(range(len(events)), *fields, epochs, strict=True))  # built in C
 
         def write() -> EventTally:
             with self._write() as db:
