@@ -5,6 +5,7 @@ For each store (SQLite, then MongoDB):
 1. Drawing a 10,000-contact batch from a 1,000,000-contact campaign (SQLite target <= 0.25 s).
 2. Outcome events/s through HTTP (a real uvicorn process, full spec validation) next to the raw
    insert rate of the same rows into the same database in the same run (target ratio >= 0.5).
+   `python -m bench.ingest_profile` breaks the SQLite store's side down by phase.
 3. Stats latency for 8 variants: the policy alone (target <= 2 ms) and the whole engine call.
 4. Over HTTP: loading, drawing and stats as a client sees them, and the p50/p99 latency of
    createExperimentBatch under 32 concurrent clients (bench/http_figures.py).

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import numpy as np
 import pytest
 from pymongo import MongoClient
 
 from burt.engine import Burt, ContactIn, EventIn
 from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
+from burt.engine.delays import BIN_EDGES, BINS, delay_bins
 from burt.engine.errors import (
     IdempotencyKeyReused,
     InvalidInput,
@@ -36,7 +38,7 @@ from burt.engine.store import SQLiteStore
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
-from burt.engine.timefmt import format_rfc3339
+from burt.engine.timefmt import epoch_seconds, format_rfc3339
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
 
@@ -363,6 +365,32 @@ async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(bu
     stats = await burt.get_campaign_stats(campaign.id)
     late = {v.variant_id: v.late_outcomes for v in stats.variants}
     assert late[VARIANTS[v1][0]] >= 1 and sum(late.values()) == 1
+
+
+async def test_outcomes_at_and_just_below_every_bin_edge_land_in_their_bins(burt: Burt) -> None:
+    """The bins a store keeps are `delays.delay_bins` of the delays, at every edge: an outcome
+    exactly on an edge opens the bin above it, one half a second before stays below (SQLite
+    bins in SQL, MongoDB in numpy)."""
+    delays = sorted({0.0, *(e + d for e in BIN_EDGES[1:].tolist() for d in (-0.5, 0.0))})
+    campaign = await new_campaign(burt, ids(len(delays)))
+    batch, _ = await burt.create_experiment_batch(campaign.id, len(delays), "k")
+    events = [
+        EventIn(f"e{i}", contact, "opened", batch.created_at + timedelta(seconds=delay))
+        for i, ((contact, _), delay) in enumerate(zip(batch.assignments or (), delays, strict=True))
+    ]
+    tally = await burt.record_outcomes(campaign.id, events)
+    assert (tally.recorded, tally.rejected) == (len(delays), ())
+    epochs = epoch_seconds([format_rfc3339(e.occurred_at) for e in events])  # as the engine
+    assert not isinstance(epochs, int)
+    expected = np.bincount(
+        delay_bins(np.maximum(np.array(epochs) - batch.created_at.timestamp(), 0.0)),
+        minlength=BINS,
+    )
+    rows = await burt.store.period_counts(campaign.id)
+    got = np.sum([r.delays.get("opened", (0,) * BINS) for r in rows], axis=0)
+    assert got.tolist() == expected.tolist()
+    assert expected.min() >= 1  # every bin was reached
+    assert rows == await burt.store.recount(campaign.id)
 
 
 async def test_a_window_must_be_a_delay_bin_edge(burt: Burt) -> None:

@@ -1,0 +1,143 @@
+"""Where a 10,000-event `Burt.record_outcomes` on the SQLite store spends its time, by phase.
+
+The data are `make bench`'s ingestion shape (100,000 contacts in two batches, ten requests of
+10,000 new events each, every event a new outcome), on a real file. Each SQL statement the store
+runs is timed through a wrapper around its connection, the Python work around them is timed
+from outside, and every phase is reported as thread CPU time (min and median over the ten
+requests: CPU time moves far less with the machine's load than wall time).
+
+    python -m bench.ingest_profile
+
+What the HTTP layer adds on top (body transfer, middleware, decode, response) is the difference
+between this and `make bench`'s per-request time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from bench.performance import _events
+from burt.engine import Burt, ContactIn, SQLiteStore
+from burt.service.generated import models
+
+REQUESTS, PER_REQUEST = 10, 10_000
+DECODE = "decode + validate the body (msgspec, as the service does)"
+LOOP = "engine on the event-loop thread (checks, times, rows, awaiting)"
+
+
+_STATEMENT = r"(INSERT INTO \S+|SELECT .{0,30}|UPDATE \S+|DELETE FROM \S+|\w+)"
+"""How a statement is named in the table: its verb and table (a SELECT by its first columns)."""
+
+
+class FetchedRows:
+    """The rows a statement returned, read like the cursor they came from."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list[Any]:
+        return self.rows
+
+    def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+
+class TimedConnection:
+    """A connection whose execute/executemany are timed per statement (rows fetched inside)."""
+
+    def __init__(self, db: sqlite3.Connection, phases: dict[str, list[float]]) -> None:
+        self.db = db
+        self.phases = phases
+        self.on = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+    def _note(self, sql: str, start: float) -> None:
+        if self.on:
+            words = " ".join(sql.split()).replace("executemany ", "")
+            found = re.match(_STATEMENT, words)
+            many = "executemany " if sql.startswith("executemany ") else ""
+            self.phases[f"sql: {many}" + (found.group(1) if found else words[:30])].append(
+                time.thread_time() - start
+            )
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> FetchedRows:
+        start = time.thread_time()
+        rows = self.db.execute(sql, tuple(params)).fetchall()
+        self._note(sql, start)
+        return FetchedRows(rows)
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> sqlite3.Cursor:
+        start = time.thread_time()
+        cursor = self.db.executemany(sql, rows)
+        self._note("executemany " + sql, start)
+        return cursor
+
+
+async def profile(path: Path) -> dict[str, list[float]]:
+    phases: dict[str, list[float]] = defaultdict(list)
+    store = SQLiteStore(path)
+    await store.open()
+    burt = Burt(store)
+    campaign = await burt.initialize_campaign("ingest", [("a", "A"), ("b", "B")], "clicked")
+    ids = [f"c{i}" for i in range(REQUESTS * PER_REQUEST)]
+    for first in range(0, len(ids), 50_000):
+        await burt.load_contacts(campaign.id, [ContactIn(c) for c in ids[first : first + 50_000]])
+        await burt.create_experiment_batch(campaign.id, 50_000, f"k{first}")
+    decoder = msgspec.json.Decoder(models.EventLoad)
+    bodies = [
+        msgspec.json.encode({"events": _events(ids[r::REQUESTS], f"r{r}")}) for r in range(REQUESTS)
+    ]
+    timed = TimedConnection(store._db, phases)
+    store._conn = timed  # type: ignore[assignment]
+    try:
+        for body in bodies:
+            timed.on = True
+            start, own = time.process_time(), time.thread_time()
+            events = decoder.decode(body).events
+            decoded = time.thread_time()
+            phases[DECODE].append(decoded - own)
+            tally = await burt.record_outcomes(campaign.id, events)
+            phases[LOOP].append(time.thread_time() - decoded)
+            phases["TOTAL (process CPU, both threads)"].append(time.process_time() - start)
+            timed.on = False
+            assert tally.recorded == PER_REQUEST, tally
+    finally:
+        store._conn = timed.db
+        await store.close()
+    totals = phases["TOTAL (process CPU, both threads)"]
+    parts = [v for k, v in phases.items() if not k.startswith("TOTAL")]
+    phases["rest: worker-thread Python (codes, tally), hand-offs"] = [
+        total - sum(part[i] for part in parts) for i, total in enumerate(totals)
+    ]
+    return phases
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        phases = asyncio.run(profile(Path(tmp) / "burt.sqlite3"))
+    print(f"Burt.record_outcomes on SQLite, {REQUESTS} x {PER_REQUEST:,} new events, ms CPU:")
+    print(f"   {'min':>7} {'median':>7}  phase")
+    for name, seconds in sorted(phases.items(), key=lambda kv: -statistics.median(kv[1])):
+        if statistics.median(seconds) >= 0.05e-3:
+            print(f"   {min(seconds) * 1e3:7.2f} {statistics.median(seconds) * 1e3:7.2f}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
