@@ -7,15 +7,17 @@ too (``delays.counted_evidence``): every send counts from its draw, weighted by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
+from burt.engine.counts import CountTable
 from burt.engine.delays import Arrivals, arrived_by, binned_arrivals, counted_evidence
-from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, Campaign, PeriodCount
+from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, OUTCOME_TYPES, Campaign
 from burt.engine.policy import Allocation, DecisionStatus, allocate
+
+_GUARDRAIL_COLUMNS = [OUTCOME_TYPES.index(t) for t in GUARDRAIL_OUTCOMES]
 
 
 @dataclass(frozen=True)
@@ -38,40 +40,21 @@ class StoredEvidence:
     arrivals: Arrivals
 
 
-def stored_evidence(
-    rows: Sequence[PeriodCount], kind: str, variants: int, now: datetime, replay: bool = False
-) -> StoredEvidence:
-    """The counters as arrays; the arrivals are the delay histograms of outcome type ``kind``.
+def stored_evidence(table: CountTable, now: datetime, replay: bool = False) -> StoredEvidence:
+    """The policy's arrays from the count table; the arrivals are its delay histogram.
 
-    ``replay``: ``now`` is a past moment (the rows are those drawn by then), so only the
-    outcomes that had occurred by then count (see ``delays.arrived_by``).
+    ``replay``: ``now`` is a past moment (the table holds the batches drawn by then), so only
+    the outcomes that had occurred by then count (see ``delays.arrived_by``).
     """
-    created = {r.sequence: r.created_at for r in rows}
-    column = {seq: j for j, seq in enumerate(sorted(created))}
-    shape = (variants, len(column))
-    sends, unsubscribes = np.zeros(shape, int), np.zeros(shape, int)
-    for r in rows:
-        if r.variant != HOLDOUT:
-            sends[r.variant, column[r.sequence]] = r.sends
-            # A contact may both unsubscribe and complain: the sum is capped at the sends.
-            unsubscribes[r.variant, column[r.sequence]] = min(
-                r.sends, sum(r.outcomes.get(t, 0) for t in GUARDRAIL_OUTCOMES)
-            )
-    ages = np.array([(now - created[seq]).total_seconds() for seq in sorted(created)])
-    cells = [
-        (column[r.sequence], b, n, r.variant)
-        for r in rows
-        if r.variant != HOLDOUT and kind in r.delays
-        for b, n in enumerate(r.delays[kind])
-        if n
-    ]
-    period, bins, count, variant = (
-        (np.array(c) for c in zip(*cells, strict=True)) if cells else [np.zeros(0, int)] * 4
-    )
-    arrivals = binned_arrivals(period, bins, count, variant)
+    sends = table.sends[:HOLDOUT]
+    # A contact may both unsubscribe and complain: the sum is capped at the sends.
+    guardrail = table.outcomes[:HOLDOUT, :, _GUARDRAIL_COLUMNS].sum(axis=2)
+    ages = np.array([(now - created).total_seconds() for created in table.created_at])
+    cells = table.histogram
+    arrivals = binned_arrivals(cells[:, 0], cells[:, 2], cells[:, 3], cells[:, 1])
     if replay:
         arrivals = arrived_by(arrivals, ages)
-    return StoredEvidence(sends, unsubscribes, ages, arrivals)
+    return StoredEvidence(sends, np.minimum(sends, guardrail), ages, arrivals)
 
 
 def decide(campaign: Campaign, inputs: StoredEvidence) -> tuple[Allocation, np.ndarray]:
@@ -89,12 +72,9 @@ def decide(campaign: Campaign, inputs: StoredEvidence) -> tuple[Allocation, np.n
     return allocate(evidence, settings, remaining, total), evidence.successes.sum(axis=1)
 
 
-def current_allocation(
-    campaign: Campaign, rows: Sequence[PeriodCount], now: datetime
-) -> Allocation:
+def current_allocation(campaign: Campaign, table: CountTable, now: datetime) -> Allocation:
     """What the policy decides for the next batch, from what is stored as of `now`."""
-    evidence = stored_evidence(rows, campaign.optimize, len(campaign.variants), now)
-    return decide(campaign, evidence)[0]
+    return decide(campaign, stored_evidence(table, now))[0]
 
 
 def allocation_preview(campaign: Campaign, allocation: Allocation) -> AllocationPreview:

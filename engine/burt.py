@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
+from burt.engine.counts import CountTable
 from burt.engine.delays import window_problem
 from burt.engine.errors import (
     CampaignNotActive,
@@ -58,7 +59,6 @@ from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
-_BATCH_PAGE = 500
 _OUTCOME_SET = frozenset(OUTCOME_TYPES)
 _CAMPAIGN_CURSOR = re.compile(r"cmp_[0-9a-f]{32}")
 """A campaign id as `new_id` makes them: listCampaigns' cursor is the last id of a page."""
@@ -345,7 +345,7 @@ class Burt:
         if campaign.contacts_pending == 0:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         now = self.clock()
-        allocation = current_allocation(campaign, await self.store.period_counts(campaign_id), now)
+        allocation = current_allocation(campaign, await self._count_table(campaign), now)
         draft = BatchDraft(
             id=new_id("b"),
             idempotency_key=idempotency_key,
@@ -392,8 +392,8 @@ class Burt:
 
     async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
         campaign = await self.get_campaign(campaign_id)
-        rows = await self.store.period_counts(campaign_id)
-        return allocation_preview(campaign, current_allocation(campaign, rows, self.clock()))
+        table = await self._count_table(campaign)
+        return allocation_preview(campaign, current_allocation(campaign, table, self.clock()))
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
@@ -438,17 +438,15 @@ class Burt:
         now = self.clock()
         if as_of is not None and as_of >= now:
             as_of = None  # the future is not known yet: the stats as of now
-        rows = await self.store.period_counts(campaign_id)
-        batches = await self._all_batches(campaign_id)
+        table = await self._count_table(campaign)
         if as_of is not None:
             now = as_of
-            rows = [r for r in rows if r.created_at <= as_of]
-            batches = [b for b in batches if b.created_at <= as_of]
-            sent = sum(r.sends for r in rows)
+            table = table.drawn_by(as_of)
+            sent = int(table.sends.sum())
             campaign = dataclasses.replace(
                 campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
             )
-        return campaign_stats(campaign, rows, batches, now, control, replay=as_of is not None)
+        return campaign_stats(campaign, table, now, control, replay=as_of is not None)
 
     # webhook receivers ------------------------------------------------------------------------
     async def register_webhook(self, provider: str, credential: Mapping[str, str]) -> Webhook:
@@ -479,11 +477,6 @@ class Burt:
         if not await self.store.delete_webhook(self.tenant, webhook_id):
             raise NotFound(f"webhook {webhook_id!r} not found")
 
-    async def _all_batches(self, campaign_id: str) -> list[Batch]:
-        batches: list[Batch] = []
-        while True:
-            after = batches[-1].sequence if batches else 0
-            page = await self.store.list_batches(campaign_id, after, _BATCH_PAGE)
-            batches.extend(page)
-            if len(page) < _BATCH_PAGE:
-                return batches
+    async def _count_table(self, campaign: Campaign) -> CountTable:
+        """The counters the policy reads, with the histogram of the optimized outcome."""
+        return await self.store.count_table(campaign.id, campaign.optimize, len(campaign.variants))

@@ -22,13 +22,12 @@ from burt.engine.allocation import (
     decide,
     stored_evidence,
 )
+from burt.engine.counts import CountTable
 from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
-    Batch,
     Campaign,
     OptimizedOutcome,
-    PeriodCount,
 )
 from burt.engine.policy import (
     WARMING_UP,
@@ -114,44 +113,33 @@ class CampaignStats:
     holdout: HoldoutStats
 
 
-def intended_counts(batches: Sequence[Batch], variants: int) -> np.ndarray:
-    """Contacts each variant should have got: every batch's sends split by its weights."""
-    expected = np.zeros(variants)
-    for b in batches:
-        expected += (b.size - b.holdout_count) * np.asarray(b.weights, dtype=float)
-    return expected
-
-
 def campaign_stats(
     campaign: Campaign,
-    rows: Sequence[PeriodCount],
-    batches: Sequence[Batch],
+    table: CountTable,
     now: datetime,
     control: str | None = None,
     replay: bool = False,
 ) -> CampaignStats:
     """The report; ``control`` names the variant lifts are measured against (else the leader).
 
-    ``replay``: ``now`` is a past moment and ``rows`` and ``batches`` those drawn by then.
+    ``replay``: ``now`` is a past moment and ``table`` holds the batches drawn by then.
     """
     k = len(campaign.variants)
     ids = [v.id for v in campaign.variants]
     if control is not None and control not in ids:
         raise ValueError(f"control {control!r} is not a variant of this campaign")
-    inputs = stored_evidence(rows, campaign.optimize, k, now, replay)
+    inputs = stored_evidence(table, now, replay)
     allocation, counted = decide(campaign, inputs)
     window = campaign.settings.attribution_window_seconds
     late = np.zeros(k)
     if window > 0:
         beyond = inputs.arrivals.delay >= window  # a bin's lower edge: the window is an edge
         np.add.at(late, inputs.arrivals.variant[beyond], inputs.arrivals.count[beyond])
-    sends = np.zeros(k + 1, int)  # the last slot collects the holdout
-    outcomes = np.zeros((k + 1, len(OUTCOME_TYPES)), int)
-    for r in rows:
-        sends[r.variant] += r.sends
-        outcomes[r.variant] += [r.outcomes.get(t, 0) for t in OUTCOME_TYPES]
+    sends = table.sends.sum(axis=1)  # the last slot is the holdout's
+    outcomes = table.outcomes.sum(axis=1)
     chi2, p_value = (
-        srm_chi_square(sends[:k], intended_counts(batches, k)) if sends[:k].sum() else (0.0, 1.0)
+        # The intended counts: every batch's sends split by its weights.
+        srm_chi_square(sends[:k], table.intended.sum(axis=0)) if sends[:k].sum() else (0.0, 1.0)
     )
     summaries = allocation.variants
     alpha = np.array([s.posterior.alpha for s in summaries])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from burt.engine import Page
 from burt.engine.allocation import AllocationPreview
@@ -114,6 +115,12 @@ def event_load_result(t: EventTally) -> models.EventLoadResult:
     )
 
 
+def _fields(record: Any) -> dict[str, Any]:
+    """A flat dataclass's fields by name: `dataclasses.asdict` deep-copies every value, which
+    cost a stats answer a tenth of a millisecond."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
 def campaign_stats(s: CampaignStats) -> models.CampaignStats:
     return models.CampaignStats(
         campaign_id=s.campaign_id,
@@ -132,10 +139,10 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
                 counted_outcomes=v.counted_outcomes,
                 late_outcomes=v.late_outcomes,
                 observed_rate=v.observed_rate,
-                posterior=models.Posterior(**dataclasses.asdict(v.posterior)),
+                posterior=models.Posterior(**_fields(v.posterior)),
                 prob_best=v.prob_best,
                 expected_loss=v.expected_loss,
-                lift=None if v.lift is None else models.Lift(**dataclasses.asdict(v.lift)),
+                lift=None if v.lift is None else models.Lift(**_fields(v.lift)),
                 weight=v.weight,
                 guardrail_tripped=v.guardrail_tripped,
             )
@@ -147,12 +154,10 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
             winner_probability=s.decision.winner_probability,
             leader_variant_id=s.decision.leader_variant_id,
             summary=s.decision.summary,
-            conditions=[
-                models.WinnerCondition(**dataclasses.asdict(c)) for c in s.decision.conditions
-            ],
+            conditions=[models.WinnerCondition(**_fields(c)) for c in s.decision.conditions],
             sends_needed=s.decision.sends_needed,
         ),
-        srm=models.SampleRatioMismatch(**dataclasses.asdict(s.srm)),
+        srm=models.SampleRatioMismatch(**_fields(s.srm)),
         holdout=models.HoldoutStats(
             sends=s.holdout.sends, outcomes=models.OutcomeCounts(**s.holdout.outcomes)
         ),

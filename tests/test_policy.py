@@ -274,6 +274,41 @@ def test_the_boundary_is_where_the_mixture_likelihood_ratio_reaches_its_threshol
         assert ratio == pytest.approx(3 / (1 - SETTINGS.winner_probability), rel=1e-6)
 
 
+@pytest.mark.parametrize("tau2", [3e-9, 2e-6, 4e-4])
+def test_the_variance_to_conclude_is_where_the_mixture_ratio_crosses_its_threshold(
+    tau2: float,
+) -> None:
+    """Each difference's variance to conclude against scipy's brentq on Lambda as the
+    sequential test states it, from far below tau^2 to above it; a crossing beyond the
+    searched bracket [tau^2 e^-40, tau^2 e^10] gives the bracket's end."""
+    from scipy import optimize, special
+
+    from burt.engine.policy import _variance_to_conclude
+
+    def log_ratio(log_v: float, d: float) -> float:
+        v = np.exp(log_v)
+        return float(
+            np.log(2 * np.sqrt(v / (v + tau2)))
+            + tau2 * d**2 / (2 * v * (v + tau2))
+            + special.log_ndtr(d * np.sqrt(tau2 / (v * (v + tau2))))
+        )
+
+    diffs = np.sqrt(tau2) * np.array([1e-12, 1e-3, 0.1, 0.7, 1.0, 3.0, 10.0, 300.0, 1e7])
+    for threshold in (np.log(2 / 0.05), np.log(9 / 0.01)):
+        got = _variance_to_conclude(diffs, tau2, float(threshold))
+        low, high = np.log(tau2) - 40.0, np.log(tau2) + 10.0
+        for d, v in zip(diffs, got, strict=True):
+            if log_ratio(low, d) < threshold:
+                assert v == np.exp(low)
+            elif log_ratio(high, d) >= threshold:
+                assert v == pytest.approx(np.exp(high), rel=1e-12)
+            else:
+                root = optimize.brentq(
+                    lambda m, d, t: log_ratio(m, d) - t, low, high, (d, threshold), 1e-14, 1e-15
+                )
+                assert v == pytest.approx(np.exp(root), rel=1e-12)
+
+
 def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
     ev = evidence([[2000], [2000], [2000]], [[200], [240], [200]])
     with_proof = allocate(ev, SETTINGS, 60_000, 100_000)

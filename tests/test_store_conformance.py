@@ -25,6 +25,7 @@ from pymongo import MongoClient
 from burt.engine import Burt, ContactIn, EventIn
 from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
+from burt.engine.counts import CountTable
 from burt.engine.delays import BIN_EDGES, BINS, delay_bins
 from burt.engine.errors import (
     IdempotencyKeyReused,
@@ -33,7 +34,14 @@ from burt.engine.errors import (
     NotFound,
     VersionMismatch,
 )
-from burt.engine.model import Batch, BatchDraft, Campaign, CampaignChanges, EventRejection
+from burt.engine.model import (
+    Batch,
+    BatchDraft,
+    Campaign,
+    CampaignChanges,
+    EventRejection,
+    PeriodCount,
+)
 from burt.engine.store import SQLiteStore
 from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
@@ -93,8 +101,19 @@ async def check_partition(burt: Burt, campaign_id: str, loaded: set[str]) -> dic
             assigned[contact] = label
     assert set(assigned) <= loaded
     assert campaign.contacts_pending == len(loaded) - len(assigned)
-    assert await burt.store.period_counts(campaign_id) == await burt.store.recount(campaign_id)
+    rows = await burt.store.period_counts(campaign_id)
+    assert rows == await burt.store.recount(campaign_id)
+    await check_count_table(burt, campaign_id, rows)
     return assigned
+
+
+async def check_count_table(burt: Burt, campaign_id: str, rows: list[PeriodCount]) -> None:
+    """The store's count table is the table of its counter rows and batches, for each kind."""
+    batches = await all_batches(burt, campaign_id)
+    for kind in ("opened", "clicked"):
+        table = await burt.store.count_table(campaign_id, kind, len(VARIANTS))
+        assert table == CountTable.from_rows(rows, batches, kind, len(VARIANTS))
+        assert table.sends.sum() == sum(b.size for b in batches)
 
 
 async def drain(burt: Burt, campaign_id: str, size: int = 50, keys: str = "drain") -> None:
@@ -362,6 +381,11 @@ async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(bu
     assert got == expected
     assert all(r.sequence == batch.sequence for r in rows)
     assert rows == await burt.store.recount(campaign.id)
+    await check_count_table(burt, campaign.id, rows)
+    table = await burt.store.count_table(campaign.id, "clicked", len(VARIANTS))
+    assert table.histogram.tolist() == sorted(
+        [0, v, b, n] for (v, kind, b), n in expected.items() if kind == "clicked" and v >= 0
+    )
     stats = await burt.get_campaign_stats(campaign.id)
     late = {v.variant_id: v.late_outcomes for v in stats.variants}
     assert late[VARIANTS[v1][0]] >= 1 and sum(late.values()) == 1
@@ -498,6 +522,7 @@ async def test_reads_change_nothing_and_writes_change_the_digest(burt: Burt) -> 
         await burt.preview_allocation(campaign.id)
         await burt.get_campaign_stats(campaign.id)
         await burt.store.period_counts(campaign.id)
+        await burt.store.count_table(campaign.id, "opened", len(VARIANTS))
         await burt.store.recount(campaign.id)
         await burt.store.find_batch_by_key(campaign.id, "k")
     assert await burt.store.tenant_digest(TENANT) == digest
@@ -671,6 +696,9 @@ async def test_a_deleted_campaign_is_gone_for_good_and_others_untouched(
             await call()
     assert [c.id for c in (await burt.list_campaigns()).items] == [kept.id]
     assert await burt.store.period_counts(kept.id) == kept_rows
+    assert await burt.store.count_table(doomed.id, "clicked", 3) == CountTable.from_rows(
+        [], [], "clicked", 3
+    )
     assert await burt.store.tenant_digest("globex") == foreign_digest
     assert (await theirs.get_campaign(foreign.id)).contacts_total == 21
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from burt.engine.apikeys import ApiKey
+from burt.engine.counts import CountTable
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -169,6 +170,13 @@ class Store(Protocol):
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
         """The same rows as period_counts, recomputed from the raw contacts and outcomes (each
         outcome binned afresh from the delay stored with it)."""
+
+    async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
+        """The maintained counters as arrays, with the delay histogram of outcome type `kind`,
+        from one consistent read: equal to `CountTable.from_rows` of `period_counts` and the
+        campaign's batches (an empty table when the campaign is absent). What the policy and
+        the stats report read; its cost grows with the batches, never with the contacts or
+        outcomes."""
 
     # Webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None: ...

@@ -155,6 +155,7 @@ from pymongo.write_concern import WriteConcern
 
 from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
+from burt.engine.counts import CountTable
 from burt.engine.delays import delay_bins
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
@@ -1193,13 +1194,22 @@ class MongoStore:
 
     @_available
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
-        """Sends from the complete batches' headers, outcomes from the maintained cells plus
-        the open event posts' markers: no `$group` over the campaign's markers."""
+        return (await self._maintained(campaign_id))[1]
+
+    @_available
+    async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
+        headers, rows = await self._maintained(campaign_id)
+        return CountTable.from_rows(rows, [_batch(h) for h in headers], kind, variants)
+
+    async def _maintained(self, campaign_id: str) -> tuple[list[dict[str, Any]], list[PeriodCount]]:
+        """The complete batches' headers and the counter rows: sends from the headers,
+        outcomes from the maintained cells plus the open event posts' markers (no `$group` over
+        the campaign's markers)."""
         doc = await self._campaigns.find_one(
             self._one(campaign_id), {"cells": 1, "delays": 1, "open": 1}
         )
         if doc is None:
-            return []
+            return [], []
         headers = await self._complete_headers(campaign_id)
         sends = {}
         for h in headers:
@@ -1217,7 +1227,7 @@ class MongoStore:
                 outcomes[(int(sequence), int(variant), kind)] = n
             else:
                 delays[(int(sequence), int(variant), kind, int(bin_[0]))] = n
-        return self._rows(headers, sends, outcomes, delays)
+        return headers, self._rows(headers, sends, outcomes, delays)
 
     @_available
     async def recount(self, campaign_id: str) -> list[PeriodCount]:

@@ -31,6 +31,7 @@ import msgspec
 
 from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels
+from burt.engine.counts import CountTable
 from burt.engine.delays import BIN_EDGES, BINS, EARLY_TOLERANCE_SECONDS
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
@@ -49,7 +50,7 @@ from burt.engine.model import (
 )
 from burt.engine.store import codec, sqlite_erasure
 from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
-from burt.engine.timefmt import format_rfc3339
+from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
 T = TypeVar("T")
 _UNAVAILABLE = frozenset(
@@ -152,6 +153,37 @@ JOIN contacts k ON k.id = o.contact
 WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL
 GROUP BY 1, 2, 3, 4
 """
+
+
+# What `count_table` reads, from a campaign id to its integer key and what that key holds:
+_CAMPAIGN_NUM = "SELECT num FROM campaigns WHERE id = ?"
+_BATCH_SHARES = "SELECT sequence, created_at, doc FROM batches WHERE campaign = ? ORDER BY sequence"
+_COUNTERS = (
+    f"SELECT sequence, variant, sends, {', '.join(OUTCOME_TYPES)} FROM period_counts"
+    " WHERE campaign = ? ORDER BY sequence, variant"
+)
+_HISTOGRAM = (
+    "SELECT sequence, variant, bin, n FROM delay_counts WHERE campaign = ? AND type = ?"
+    " ORDER BY sequence, variant, bin"
+)
+
+
+class _Shares(msgspec.Struct):
+    """What a batch's doc says about its intended split."""
+
+    size: int
+    holdout_count: int
+    weights: list[float]
+
+
+_SHARES = msgspec.json.Decoder(_Shares)
+
+
+def _batch_share(
+    sequence: int, created_at: str, doc: str
+) -> tuple[int, datetime, int, list[float]]:
+    shares = _SHARES.decode(doc)
+    return sequence, parse_rfc3339(created_at), shares.size - shares.holdout_count, shares.weights
 
 
 def _codes(rows: list[tuple[int, ...]]) -> bytes:
@@ -664,6 +696,30 @@ class SQLiteStore:
             " ORDER BY s.batch_seq, s.variant"
         )
         return await self._run(self._counts, sql, campaign_id, _RECOUNTED_DELAYS)
+
+    async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
+        """One read transaction (a consistent snapshot) of three plain selects, rows taken as
+        they come: no per-row objects."""
+
+        def read() -> CountTable:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                row = db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
+                num = -1 if row is None else row[0]
+                batches = db.execute(_BATCH_SHARES, (num,)).fetchall()
+                counters = db.execute(_COUNTERS, (num,)).fetchall()
+                histogram = db.execute(_HISTOGRAM, (num, kind)).fetchall()
+            finally:
+                db.execute("COMMIT")
+            return CountTable.build(
+                variants,
+                [_batch_share(*b) for b in batches],
+                counters,
+                histogram,
+            )
+
+        return await self._run(read)
 
     # webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None:
