@@ -242,7 +242,9 @@ def allocate(
         variants=summaries,
         leader=leader,
         conditions=conditions,
-        sends_needed=None if winner is not None else _sends_needed(test, proof, open_rivals),
+        sends_needed=None
+        if winner is not None
+        else _sends_needed(test, weights, leader, open_rivals),
     )
 
 
@@ -317,6 +319,9 @@ class SequentialTest:
     rival needs for the test to conclude if the difference seen so far held and the leader got
     ``_PROOF_PACE`` of the contacts left (inf when it cannot conclude that way), ``reachable``
     the same if the difference were ``_PROOF_OPTIMISM`` standard errors larger than seen.
+    ``unit`` is each variant's variance per send, ``conclude`` the variance of each rival's
+    difference at which the test would settle it at the difference seen (nan where the leader
+    is not ahead of it).
     """
 
     z: np.ndarray
@@ -326,6 +331,8 @@ class SequentialTest:
     required: np.ndarray
     sends: np.ndarray
     reachable: np.ndarray
+    unit: np.ndarray
+    conclude: np.ndarray
 
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
@@ -425,12 +432,12 @@ def _sequential_test(
         else None
     )
     leader_unit = unit[leader] / (n[leader] + _PROOF_PACE * remaining)
-    required, reachable = (
+    (required, conclude), (reachable, _) = (
         _sends_to_conclude(d, unit, rivals, leader_unit, tau2, log_threshold)
         for d in (diff, diff + _PROOF_OPTIMISM * np.sqrt(v))
     )
     required[settled] = reachable[settled] = n[settled]
-    return SequentialTest(z, boundary, settled, weakest, required, n, reachable)
+    return SequentialTest(z, boundary, settled, weakest, required, n, reachable, unit, conclude)
 
 
 def _sends_to_conclude(
@@ -440,15 +447,19 @@ def _sends_to_conclude(
     leader_unit: float,
     tau2: float,
     log_threshold: float,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Sends each rival needs for the test to conclude at difference ``diff`` (inf when even
-    infinitely many would not do, the leader's share of the variance being ``leader_unit``)."""
+    infinitely many would not do, the leader's share of the variance being ``leader_unit``),
+    and the variance of each difference at which it concludes (nan where the leader is not
+    ahead)."""
     required = np.full(diff.size, np.inf)
+    conclude = np.full(diff.size, np.nan)
     ahead = np.flatnonzero(rivals & (diff > 0))
-    room = _variance_to_conclude(diff[ahead], tau2, log_threshold) - leader_unit
+    conclude[ahead] = _variance_to_conclude(diff[ahead], tau2, log_threshold)
+    room = conclude[ahead] - leader_unit
     feasible = room > 0
     required[ahead[feasible]] = unit[ahead[feasible]] / room[feasible]
-    return required
+    return required, conclude
 
 
 def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
@@ -509,18 +520,36 @@ def _proof_weights(
     return weights
 
 
-def _sends_needed(test: SequentialTest, proof: np.ndarray, open_rivals: np.ndarray) -> int | None:
-    """Contacts still to draw until every open rival is settled, at the current proof shares,
-    if the differences seen so far held; None when some rival cannot be settled."""
-    if not open_rivals.any():
+def _sends_needed(
+    test: SequentialTest, weights: np.ndarray, leader: int, open_rivals: np.ndarray
+) -> int | None:
+    """Contacts still to draw until every open rival is settled, at the next batch's split
+    (``weights``), if the differences seen so far held; None when some rival cannot be settled
+    that way.
+
+    Rival j is settled once a / (n_l + w_l m) + b / (n_j + w_j m) <= V_j, with a and b the
+    leader's and the rival's variance per send, n their sends, w their weights and V_j the
+    variance at which the test concludes. Both the leader's and the rival's sends shrink the
+    variance: counting the rival's alone said 0 while the test still waited for the leader's.
+    The smallest such m is the positive root of A m^2 + B m + C = 0 (A = V w_l w_j, B = V (n_l
+    w_j + n_j w_l) - a w_j - b w_l, C = V n_l n_j - a n_j - b n_l < 0 while j is open), taken in
+    the form -2C / (B + sqrt(B^2 - 4AC)), which also holds when a weight is 0 (A = 0).
+    """
+    rivals = np.flatnonzero(open_rivals)
+    if rivals.size == 0:
         return 0
-    shortfall = np.maximum(test.required[open_rivals] - test.sends[open_rivals], 0.0)
-    share = proof[open_rivals]
-    if np.any(~np.isfinite(shortfall)) or np.any((share <= 0) & (shortfall > 0)):
+    v = test.conclude[rivals]
+    a, n_l, w_l = test.unit[leader], test.sends[leader], weights[leader]
+    b, n_j, w_j = test.unit[rivals], test.sends[rivals], weights[rivals]
+    at_most = a / n_l * (w_l <= 0) + b / n_j * (w_j <= 0)  # the variance with infinitely many
+    if np.any(~(at_most < v)):  # nan (the leader is not ahead) compares False
         return None
-    return int(
-        np.ceil(np.max(np.divide(shortfall, share, out=np.zeros_like(share), where=share > 0)))
-    )
+    c = np.minimum(v * n_l * n_j - a * n_j - b * n_l, 0.0)
+    b_coef = v * (n_l * w_j + n_j * w_l) - a * w_j - b * w_l
+    a_coef = v * w_l * w_j
+    root = b_coef + np.sqrt(b_coef * b_coef - 4.0 * a_coef * c)
+    m = np.divide(-2.0 * c, root, out=np.zeros_like(c), where=c < 0)
+    return int(np.ceil(np.max(m)))
 
 
 def _check_evidence(

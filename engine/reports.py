@@ -197,10 +197,11 @@ def sends_needed(allocation: Allocation, holdout_fraction: float) -> int | None:
     """Contacts still to draw until the winner rule could hold, if the differences seen so far
     hold; None once a winner is declared, or when no estimate can be made.
 
-    Two conditions grow with sends: the sequential test (the policy's estimate, at the proof
-    shares) and the leader's ``sends`` minimum (its shortfall at its current weight in a batch,
-    holdout aside). The estimate is the larger. When neither is short but the rule still does
-    not hold (P(best) or expected loss), more sends have no predictable effect: None.
+    Two conditions grow with sends: the sequential test (the policy's estimate, at the next
+    batch's split) and the leader's ``sends`` minimum (its shortfall at its current weight in a
+    batch). Both are contacts drawn, the held-out share included. The estimate is the larger.
+    When neither is short but the rule still does not hold (P(best) or expected loss), more
+    sends have no predictable effect: None.
     """
     if allocation.winner is not None or allocation.sends_needed is None:
         return None
@@ -212,7 +213,7 @@ def sends_needed(allocation: Allocation, holdout_fraction: float) -> int | None:
         for_minimum = math.ceil((minimum.threshold - minimum.value) / share)
     else:
         return None
-    needed = max(allocation.sends_needed, for_minimum)
+    needed = max(math.ceil(allocation.sends_needed / (1.0 - holdout_fraction)), for_minimum)
     return needed or None
 
 

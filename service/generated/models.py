@@ -706,7 +706,7 @@ class Decision(Struct, forbid_unknown_fields=True):
         Annotated[
             int,
             Meta(
-                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold: the later of the always-valid test settling every open rival (at their proof shares) and the leader reaching its minimum sends (at its current weight). Null when no estimate can be made (or a winner is declared)."
+                description="Estimated further contacts until the winner rule could conclude, if the differences seen so far hold: the later of the always-valid test settling every open rival (at the next batch's split, the leader's sends counted with the rivals') and the leader reaching its minimum sends (at its current weight); contacts drawn, any held-out share included. Null when no estimate can be made (or a winner is declared)."
             ),
         ]
         | None

@@ -29,9 +29,9 @@ class Decision:
         conditions (list[WinnerCondition]): Every condition of the winner rule for the leader; a winner is declared when
             all are met.
         sends_needed (int | None): Estimated further contacts until the winner rule could conclude, if the differences
-            seen so far hold: the later of the always-valid test settling every open rival (at their proof shares) and the
-            leader reaching its minimum sends (at its current weight). Null when no estimate can be made (or a winner is
-            declared).
+            seen so far hold: the later of the always-valid test settling every open rival (at the next batch's split, the
+            leader's sends counted with the rivals') and the leader reaching its minimum sends (at its current weight);
+            contacts drawn, any held-out share included. Null when no estimate can be made (or a winner is declared).
     """
 
     status: DecisionStatus
