@@ -1,9 +1,13 @@
-"""The bare-Starlette twin of `GET /campaigns/{campaignId}`, the yardstick of the request path.
+"""Bare-Starlette yardsticks of the request path, served with the service's uvicorn settings.
 
-It runs the very same engine call, view and bearer-key check the service runs (the handler's
-own functions, over the same Runtime the service's lifespan opens), with none of connexion's
-spec-driven routing, security and validation middleware. `make bench` serves it with the same
-uvicorn settings as the service and compares the two under wrk.
+`GET /campaigns/{campaignId}` runs the very same engine call, view and bearer-key check the
+service runs (the handler's own functions, over the same Runtime the service's lifespan opens),
+with none of connexion's spec-driven routing, security and validation middleware; `make bench`
+compares the two under wrk.
+
+`POST /campaigns/{campaignId}/events` is the floor of outcome ingestion over HTTP: it checks the
+key, receives the body and decodes it into the spec's `EventLoad` as the service does, and
+stores nothing. What any ingestion adds to the store's work, however lean, is at least this.
 
     uvicorn bench.twin:app   (settings from the same BURT_* variables as the service)
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,21 +27,38 @@ from burt.engine.errors import NotFound
 from burt.engine.store import store_from_config
 from burt.service import handlers, security, views
 from burt.service.config import Config
+from burt.service.generated import models
 from burt.service.runtime import STATE_KEY, Runtime, engine_for, runtime_of
 
 
-async def get_campaign(request: Request) -> Response:
+async def _tenant(request: Request) -> str | None:
+    """The tenant of the request's bearer key, as the service's security handler finds it."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     info = await security.bearer_info(token, request) if scheme.lower() == "bearer" else None
-    if info is None:
+    return None if info is None else str(info["sub"])
+
+
+async def get_campaign(request: Request) -> Response:
+    tenant = await _tenant(request)
+    if tenant is None:
         return Response(status_code=401)
     try:
-        campaign = await engine_for(request, info["sub"]).get_campaign(
+        campaign = await engine_for(request, tenant).get_campaign(
             request.path_params["campaign_id"]
         )
     except NotFound:
         return Response(status_code=404)
     return handlers._json(views.campaign(campaign), headers={"ETag": handlers._etag(campaign)})
+
+
+_EVENT_LOAD = msgspec.json.Decoder(models.EventLoad)
+
+
+async def receive_events(request: Request) -> Response:
+    if await _tenant(request) is None:
+        return Response(status_code=401)
+    events = _EVENT_LOAD.decode(await request.body()).events
+    return handlers._json({"received": len(events)})
 
 
 async def readyz(request: Request) -> Response:
@@ -56,6 +78,10 @@ async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Runtime]]:
 
 
 app = Starlette(
-    routes=[Route("/campaigns/{campaign_id}", get_campaign), Route("/readyz", readyz)],
+    routes=[
+        Route("/campaigns/{campaign_id}", get_campaign),
+        Route("/campaigns/{campaign_id}/events", receive_events, methods=["POST"]),
+        Route("/readyz", readyz),
+    ],
     lifespan=lifespan,
 )
