@@ -8,7 +8,10 @@ final z has mean mu. The plug-in e-process multiplies, batch by batch, the likel
 the estimate of the difference from the batches before (clipped at 0, shrunk toward a prior
 effect m0 with prior information i0); it is always valid by Ville's inequality because each
 batch's alternative is fixed before the batch is seen. The oracle knows the difference (Wald's
-SPRT). Prints P(concluded) and the mean time of conclusion as a share of the campaign.
+SPRT). "mixture at 2/(a/2) + final look" spends half the error on the mixture (threshold 80)
+and half on one look at the end of the campaign, a plain one-sided z-test at a/4 per direction
+(z >= 2.24): valid only as a single look fixed in advance. Prints P(concluded) and the mean time
+of conclusion as a share of the campaign.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 from scipy import special
 
 LOG_THRESHOLD = float(np.log(40.0))
+FINAL_Z = float(-special.ndtri(0.05 / 4))  # the final look's one-sided boundary at a/4
 
 
 def mixture(score: np.ndarray, info: np.ndarray, tau2: float) -> np.ndarray:
@@ -53,17 +57,23 @@ def main() -> None:
     for mu in (0.0, 3.0, 3.5, 4.0):
         increments = rng.normal(mu * step, np.sqrt(step), size=(args.paths, args.looks))
         score = np.cumsum(increments, axis=1)
-        tests = {
-            "mixture 10 (burt)": mixture(score, info, 10.0),
-            "mixture 4": mixture(score, info, 4.0),
-            "mixture 25": mixture(score, info, 25.0),
-            "plug-in m0=mu i0=0.2": plug_in(score, increments, info, 0.2, max(mu, 1.0)),
-            "plug-in m0=3 i0=0.1": plug_in(score, increments, info, 0.1, 3.0),
-            "oracle": plug_in(score, increments, info, 1e12, max(mu, 1.0)),
+        final = np.zeros(score.shape, dtype=bool)
+        final[:, -1] = score[:, -1] / np.sqrt(info[-1]) >= FINAL_Z
+        tests = {  # where each test concludes, path by look
+            "mixture 10 (burt)": mixture(score, info, 10.0) >= LOG_THRESHOLD,
+            "mixture 4": mixture(score, info, 4.0) >= LOG_THRESHOLD,
+            "mixture 25": mixture(score, info, 25.0) >= LOG_THRESHOLD,
+            "plug-in m0=mu i0=0.2": plug_in(score, increments, info, 0.2, max(mu, 1.0))
+            >= LOG_THRESHOLD,
+            "plug-in m0=3 i0=0.1": plug_in(score, increments, info, 0.1, 3.0) >= LOG_THRESHOLD,
+            "oracle": plug_in(score, increments, info, 1e12, max(mu, 1.0)) >= LOG_THRESHOLD,
+            "mixture at 2/(a/2) + final look": (
+                mixture(score, info, 10.0) >= LOG_THRESHOLD + np.log(2.0)
+            )
+            | final,
         }
         cells = []
-        for name, log_ratio in tests.items():
-            crossed = log_ratio >= LOG_THRESHOLD
+        for name, crossed in tests.items():
             hit = crossed.any(axis=1)
             when = (crossed.argmax(axis=1) + 1) / args.looks
             at = f"{when[hit].mean():.2f}" if hit.any() else "-"
