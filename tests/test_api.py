@@ -346,6 +346,24 @@ def test_an_event_before_its_batch_is_rejected_and_a_late_one_told(api: Api) -> 
     assert sum(v["late_outcomes"] for v in stats["variants"]) == 1  # ... one too late to count
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_a_time_whose_utc_instant_leaves_the_calendar_is_400(api: Api, moment: str) -> None:
+    """RFC 3339 texts with valid fields whose UTC instant is before year 1 or after 9999: an
+    `as_of` once answered 500 (an OverflowError), and an event was stored with a time the
+    next migration of its file could not read."""
+    cid = api.campaign()["id"]
+    api.load(cid, ["c0"])
+    contact = api.draw(cid, 1, "k").json()["assignments"][0]["contact_id"]
+    response = api.client.get(
+        f"/campaigns/{cid}/stats", params={"as_of": moment}, headers=api.headers()
+    )
+    assert_problem(response, 400, "as_of")
+    digest = api.digest()
+    response = api.events(cid, [{**event("e1", contact), "occurred_at": moment}])
+    assert_problem(response, 400, "events[0].occurred_at")
+    assert api.digest() == digest
+
+
 def test_a_window_off_the_delay_bins_is_400(api: Api) -> None:
     body = {
         "name": "x",
