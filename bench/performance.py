@@ -50,8 +50,9 @@ from testing_support.live import create_key, live_server
 from testing_support.mongo_servers import MongoServer
 
 OUTCOME_TYPES = ("delivered", "opened", "clicked")
-AFTER_THE_DRAWS = format_rfc3339(utcnow() + timedelta(hours=1))
-"""The events' time: after every batch the run draws (an event before its batch is refused)."""
+AFTER_THE_DRAWS = utcnow() + timedelta(hours=1)
+"""The events' first time: after every batch the run draws (an event before its batch is
+refused). Each event is a millisecond after the one before, as a webhook's events are apart."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _events(contact_ids: list[str], prefix: str) -> list[dict[str, str]]:
             "id": f"{prefix}-{i}",
             "contact_id": contact,
             "type": OUTCOME_TYPES[i % len(OUTCOME_TYPES)],
-            "occurred_at": AFTER_THE_DRAWS,
+            "occurred_at": format_rfc3339(AFTER_THE_DRAWS + timedelta(milliseconds=i)),
         }
         for i, contact in enumerate(contact_ids)
     ]
