@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import operator
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -52,9 +51,12 @@ WHERE EXISTS (SELECT 1 FROM events AS e WHERE e.campaign = ?1 AND e.event_id = j
 events have BLOB ids, which never equal a request's text)."""
 _BATCH_EPOCHS = "SELECT sequence, created_epoch FROM batches WHERE campaign = ? ORDER BY sequence"
 _INSERT_EVENTS = (
-    "INSERT INTO events (campaign, event_id, contact, type, occurred_at, delay)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (campaign, event_id, contact, type, occurred_at, delay) VALUES "
 )
+_EVENT_ROW = "(?, ?, ?, ?, ?, ?)"
+_EVENTS_PER_INSERT = 500
+"""Rows per multi-row INSERT: binding one statement's 3,000 values costs about 30% less CPU than
+`executemany` binding and stepping 500 single-row statements."""
 _TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
 _CODE_OF_TYPE = " ".join(f"WHEN '{t}' THEN {i}" for t, i in _TYPE_CODES.items())
@@ -73,6 +75,9 @@ _REASONS: tuple[RejectionReason, ...] = (
     "occurred_before_batch",
 )
 _INTS = msgspec.json.Decoder(list[int])
+_ID, _CONTACT_ID = operator.attrgetter("id"), operator.attrgetter("contact_id")
+_TYPE, _OCCURRED = operator.attrgetter("type"), operator.attrgetter("occurred_at")
+_FIRST = operator.itemgetter(0)
 _ENCODE = msgspec.json.encode
 
 
@@ -98,73 +103,85 @@ def record(
 ) -> Recorded:
     """Classify, deduplicate and store the events of campaign `num`; the caller holds the write
     transaction and adds the cells to the counters."""
-    received = len(events)
-    ids = list(map(operator.attrgetter("id"), events))
-    keys, contacts, sequences, variants = (
-        _array(text)
-        for text in db.execute(
-            _RESOLVE, (num, _ENCODE(list(map(operator.attrgetter("contact_id"), events))))
-        ).fetchone()
-    )
-    order = np.empty(received, dtype=np.int64)  # JSON arrays come out in visiting order
-    order[keys] = np.arange(received)
-    contacts, sequences, variants = contacts[order], sequences[order], variants[order]
+    ids = list(map(_ID, events))
+    contacts, sequences, variants = _resolve(db, num, list(map(_CONTACT_ID, events)))
     starts = _batch_starts(db, num, sequences)
     epoch = np.asarray(epochs, dtype=float)
-    reasons = np.where(
-        contacts < 0,
-        0,
-        np.where(np.isnan(starts), 1, np.where(epoch < starts - EARLY_TOLERANCE_SECONDS, 2, -1)),
+    reasons = np.select(  # the first that applies, as `_REASONS` index; -1: accepted
+        [contacts < 0, np.isnan(starts), epoch < starts - EARLY_TOLERANCE_SECONDS], [0, 1, 2], -1
     )
-    rejected = np.flatnonzero(reasons >= 0)
-    candidates = np.flatnonzero(reasons < 0)
+    rejected = np.flatnonzero(reasons >= 0).tolist()
     stored = _INTS.decode(db.execute(_STORED_IDS, (num, _ENCODE(ids))).fetchone()[0])
-    fresh = _first_of_each_id(ids, candidates, stored)
-    if len(fresh) == received:
-        fresh_ids, types, occurred = ids, [e.type for e in events], [e.occurred_at for e in events]
+    fresh = _first_of_each_id(ids, np.flatnonzero(reasons < 0), stored)
+    if len(fresh) == len(events):
+        fresh_ids, types, occurred = ids, list(map(_TYPE, events)), list(map(_OCCURRED, events))
     else:
         fresh_ids = [ids[i] for i in fresh.tolist()]
         types = [events[i].type for i in fresh.tolist()]
         occurred = [events[i].occurred_at for i in fresh.tolist()]
     contact = contacts[fresh]
     delay = np.maximum(epoch[fresh] - starts[fresh], 0.0)
-    db.executemany(
-        _INSERT_EVENTS,
-        zip(
-            repeat(num), fresh_ids, contact.tolist(), types, occurred, delay.tolist(), strict=False
-        ),
+    _insert_events(
+        db, [[num] * len(fresh_ids), fresh_ids, contact.tolist(), types, occurred, delay.tolist()]
     )
-    bins = delay_bins(delay)
     type_codes = np.fromiter(map(_TYPE_CODES.__getitem__, types), dtype=np.int64, count=len(types))
-    codes = (contact << 5 | bins) << 4 | type_codes
-    counted = np.array(
-        [row[0] for row in db.execute(_INSERT_OUTCOMES, (_ENCODE(codes.tolist()),))],
-        dtype=np.int64,
-    )
-    # Each counted code is one of the recorded codes; equal codes belong to one contact.
-    by_code = np.argsort(codes, kind="stable")
-    where = by_code[np.searchsorted(codes[by_code], counted)]
-    cells = Counter(
-        zip(
-            sequences[fresh][where].tolist(),
-            variants[fresh][where].tolist(),
-            (counted & 15).tolist(),
-            (counted >> 4 & 31).tolist(),
-            strict=True,
-        )
+    codes = (contact << 5 | delay_bins(delay)) << 4 | type_codes
+    counted = np.fromiter(
+        map(_FIRST, db.execute(_INSERT_OUTCOMES, (_ENCODE(codes.tolist()),))), dtype=np.int64
     )
     tally = EventTally(
-        received=received,
+        received=len(events),
         recorded=len(fresh),
         repeated=len(fresh) - len(counted),
-        duplicates=received - len(rejected) - len(fresh),
-        rejected=tuple(
-            EventRejection(index, ids[index], _REASONS[reasons[index]])
-            for index in rejected.tolist()
-        ),
+        duplicates=len(events) - len(rejected) - len(fresh),
+        rejected=tuple(EventRejection(i, ids[i], _REASONS[reasons[i]]) for i in rejected),
         late=int(np.count_nonzero(delay >= window_seconds)) if window_seconds else 0,
     )
-    return Recorded(tally, [(*cell, n) for cell, n in cells.items()])
+    return Recorded(tally, _cells(codes, sequences[fresh], variants[fresh], counted))
+
+
+def _resolve(
+    db: sqlite3.Connection, num: int, contact_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each event's contact (id or -1), its batch (sequence or -1) and its variant."""
+    keys, contacts, sequences, variants = map(
+        _array, db.execute(_RESOLVE, (num, _ENCODE(contact_ids))).fetchone()
+    )
+    order = np.empty(len(contact_ids), dtype=np.int64)  # the arrays come in visiting order
+    order[keys] = np.arange(len(contact_ids))
+    return contacts[order], sequences[order], variants[order]
+
+
+def _cells(
+    codes: np.ndarray, sequences: np.ndarray, variants: np.ndarray, counted: np.ndarray
+) -> list[tuple[int, int, int, int, int]]:
+    """The counted outcomes (codes, each one of the recorded events' `codes`) per sequence,
+    variant, type code and delay bin, from the recorded events' sequences and variants."""
+    by_code = np.argsort(codes, kind="stable")  # equal codes: one contact, so one cell
+    at = by_code[np.searchsorted(codes[by_code], counted)]
+    span = int(variants.max()) + 2 if len(variants) else 1  # variants from HOLDOUT = -1
+    keys, counts = np.unique(
+        (sequences[at] * span + variants[at] + 1) << 9 | counted & 511, return_counts=True
+    )
+    return [
+        (group // span, group % span - 1, code & 15, code >> 4 & 31, n)
+        for group, code, n in zip(
+            (keys >> 9).tolist(), (keys & 511).tolist(), counts.tolist(), strict=True
+        )
+    ]
+
+
+def _insert_events(db: sqlite3.Connection, columns: Sequence[list[Any]]) -> None:
+    """Insert the events given column by column, in order."""
+    width, count = len(columns), len(columns[0])
+    values: list[Any] = [None] * (width * count)  # row-major, filled a column at a time in C
+    for offset, column in enumerate(columns):
+        values[offset::width] = column
+    per = min(_EVENTS_PER_INSERT, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    for first in range(0, count, per):
+        rows = min(per, count - first)  # the last statement may be shorter
+        sql = _INSERT_EVENTS + ", ".join([_EVENT_ROW] * rows)
+        db.execute(sql, values[first * width : (first + rows) * width])
 
 
 def _batch_starts(db: sqlite3.Connection, num: int, sequences: np.ndarray) -> np.ndarray:
