@@ -8,8 +8,8 @@ All calls run on one worker thread that owns the connection.
 Layout choices for speed: big tables are keyed by the campaign's integer `num`, not its text id;
 an outcome is counted once per (contact, type) by the `outcomes` table's primary key (an insert
 that is ignored is a repeat), and the counters and delay histogram are updated from the rows that
-insert returns, in the same transaction; the file is memory-mapped so random index probes avoid
-read() calls.
+insert returns, in the same transaction (`sqlite_ingest` records a request's events); the file is
+memory-mapped so random index probes avoid read() calls.
 """
 
 from __future__ import annotations
@@ -108,11 +108,6 @@ def _batch_share(
 ) -> tuple[int, datetime, int, list[float]]:
     shares = _SHARES.decode(doc)
     return sequence, parse_rfc3339(created_at), shares.size - shares.holdout_count, shares.weights
-
-
-def _codes(rows: list[tuple[int, ...]]) -> bytes:
-    """The codes in the first column of `rows`, as the JSON array the statements read."""
-    return msgspec.json.encode([row[0] for row in rows])
 
 
 def _webhook(row: tuple[str, str]) -> Webhook:

@@ -33,7 +33,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from burt.engine.delays import EARLY_TOLERANCE_SECONDS, delay_bins
+from burt.engine.delays import BINS, EARLY_TOLERANCE_SECONDS, delay_bins
 from burt.engine.model import OUTCOME_TYPES, EventLike, EventRejection, EventTally, RejectionReason
 
 _RESOLVE = """
@@ -58,6 +58,7 @@ _EVENTS_PER_INSERT = 500
 """Rows per multi-row INSERT: binding one statement's 3,000 values costs about 30% less CPU than
 `executemany` binding and stepping 500 single-row statements."""
 _TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
+assert len(OUTCOME_TYPES) <= 16 and BINS <= 32  # an outcome's code: type in 4 bits, bin in 5
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
 _CODE_OF_TYPE = " ".join(f"WHEN '{t}' THEN {i}" for t, i in _TYPE_CODES.items())
 _INSERT_OUTCOMES = f"""
