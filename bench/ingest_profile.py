@@ -59,9 +59,10 @@ class FetchedRows:
 class TimedConnection:
     """A connection whose execute/executemany are timed per statement (rows fetched inside)."""
 
-    def __init__(self, db: sqlite3.Connection, phases: dict[str, list[float]]) -> None:
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self.phases = phases
+        self.request: defaultdict[str, float] = defaultdict(float)
+        """This request's time per statement (summed over its runs, e.g. chunks of rows)."""
         self.on = False
 
     def __getattr__(self, name: str) -> Any:
@@ -69,10 +70,10 @@ class TimedConnection:
 
     def _note(self, sql: str, start: float) -> None:
         if self.on:
-            words = " ".join(sql.split()).replace("executemany ", "")
+            words = " ".join(sql[:200].split()).replace("executemany ", "")  # a name suffices
             found = re.match(_STATEMENT, words)
             many = "executemany " if sql.startswith("executemany ") else ""
-            self.phases[f"sql: {many}" + (found.group(1) if found else words[:30])].append(
+            self.request[f"sql: {many}" + (found.group(1) if found else words[:30])] += (
                 time.thread_time() - start
             )
 
@@ -103,7 +104,7 @@ async def profile(path: Path) -> dict[str, list[float]]:
     bodies = [
         msgspec.json.encode({"events": _events(ids[r::REQUESTS], f"r{r}")}) for r in range(REQUESTS)
     ]
-    timed = TimedConnection(store._db, phases)
+    timed = TimedConnection(store._db)
     store._conn = timed  # type: ignore[assignment]
     try:
         for body in bodies:
@@ -116,6 +117,9 @@ async def profile(path: Path) -> dict[str, list[float]]:
             phases[LOOP].append(time.thread_time() - decoded)
             phases["TOTAL (process CPU, both threads)"].append(time.process_time() - start)
             timed.on = False
+            for name, seconds in timed.request.items():
+                phases[name].append(seconds)
+            timed.request.clear()
             assert tally.recorded == PER_REQUEST, tally
     finally:
         store._conn = timed.db

@@ -336,6 +336,63 @@ async def test_events_count_once_and_bad_contacts_are_rejected(burt: Burt) -> No
     assert await burt.store.period_counts(campaign.id) == await burt.store.recount(campaign.id)
 
 
+async def test_each_event_is_judged_alone_in_request_order(store: Store) -> None:
+    """A rejected event is rejected whatever its id (stored, or taken earlier in the request);
+    the first accepted event of an id is recorded, even after a rejected one with that id; each
+    event's delay is from its own contact's batch."""
+    now = [datetime(2026, 1, 1, tzinfo=UTC)]
+    burt = Burt(store, tenant=TENANT, clock=lambda: now[0])
+    campaign = await new_campaign(burt, ids(4))
+    first, _ = await burt.create_experiment_batch(campaign.id, 2, "k1")
+    now[0] += timedelta(hours=5)
+    second, _ = await burt.create_experiment_batch(campaign.id, 2, "k2")
+    (a, va), (b, _) = first.assignments or ()
+    (c, vc), (d, _) = second.assignments or ()
+
+    def at(batch: Batch, **delay: float) -> str:
+        return format_rfc3339(batch.created_at + timedelta(**delay))
+
+    await burt.record_outcomes(campaign.id, [EventIn("old", a, "opened", at(first, minutes=1))])
+    tally = await burt.record_outcomes(
+        campaign.id,
+        [
+            EventIn("old", "nobody", "clicked", at(first, hours=1)),  # stored id, rejected
+            EventIn("x", c, "clicked", at(first, hours=1)),  # before its own (second) batch
+            EventIn(
+                "x", a, "clicked", at(first, hours=1)
+            ),  # the first accepted "x": bin [1 h, 2 h)
+            EventIn("x", b, "clicked", at(first, hours=2)),  # duplicate: b's click not counted
+            EventIn("x", "nobody", "opened", at(first, hours=1)),  # rejected, not a duplicate
+            EventIn("y", c, "clicked", at(second, minutes=20)),  # from the second batch: bin 1
+            EventIn("old", d, "opened", at(second, hours=3)),  # stored id: duplicate
+        ],
+    )
+    assert [(r.index, r.event_id, r.reason) for r in tally.rejected] == [
+        (0, "old", "unknown_contact"),
+        (1, "x", "occurred_before_batch"),
+        (4, "x", "unknown_contact"),
+    ]
+    assert (tally.received, tally.recorded, tally.repeated, tally.duplicates) == (7, 2, 0, 2)
+    rows = await burt.store.period_counts(campaign.id)
+    got = Counter(
+        {
+            (r.sequence, r.variant, kind, b): n
+            for r in rows
+            for kind, counts in r.delays.items()
+            for b, n in enumerate(counts)
+            if n
+        }
+    )
+    assert got == Counter(
+        {
+            (first.sequence, va, "opened", 0): 1,
+            (first.sequence, va, "clicked", 3): 1,
+            (second.sequence, vc, "clicked", 1): 1,
+        }
+    )
+    assert rows == await burt.store.recount(campaign.id)
+
+
 async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(burt: Burt) -> None:
     """Each counted outcome lands in its delay bin (its counting event's delay from the draw);
     an event dated before its batch is rejected with its reason and stores nothing; one later

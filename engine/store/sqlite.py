@@ -8,8 +8,8 @@ All calls run on one worker thread that owns the connection.
 Layout choices for speed: big tables are keyed by the campaign's integer `num`, not its text id;
 an outcome is counted once per (contact, type) by the `outcomes` table's primary key (an insert
 that is ignored is a repeat), and the counters and delay histogram are updated from the rows that
-insert returns, in the same transaction; the file is memory-mapped so random index probes avoid
-read() calls.
+insert returns, in the same transaction (`sqlite_ingest` records a request's events); the file is
+memory-mapped so random index probes avoid read() calls.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import operator
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +31,6 @@ import msgspec
 from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels
 from burt.engine.counts import CountTable
-from burt.engine.delays import BIN_EDGES, BINS, EARLY_TOLERANCE_SECONDS
 from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     OUTCOME_TYPES,
@@ -42,13 +40,11 @@ from burt.engine.model import (
     Campaign,
     ContactLike,
     EventLike,
-    EventRejection,
     EventTally,
     PeriodCount,
-    RejectionReason,
     Webhook,
 )
-from burt.engine.store import codec, sqlite_erasure
+from burt.engine.store import codec, sqlite_erasure, sqlite_ingest
 from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
@@ -68,78 +64,6 @@ _IN_JSON = "IN (SELECT value FROM json_each(?))"
 
 
 _API_KEY_SELECT = f"SELECT key_hash, tenant, {', '.join(API_KEY_COLUMNS)} FROM api_keys"
-
-# record_events puts the request's events in the connection's TEMP table `request_events`
-# (one bound row per event, by executemany: 37 ms for 10,000 events against 52 ms shipping them as
-# a JSON array of arrays, whose inner arrays SQLite re-renders and re-parses for every `->>`),
-# then runs set-wise over it with ?1 = the campaign's num. Events of unknown or still pending
-# contacts, or dated before their batch was drawn (by more than ?2 = EARLY_TOLERANCE_SECONDS;
-# within it an event counts at delay 0), by request index:
-_REQUEST_EVENTS = """
-CREATE TEMP TABLE IF NOT EXISTS request_events (
-    idx INTEGER PRIMARY KEY, event_id TEXT, contact TEXT, type TEXT, occurred_at TEXT, epoch REAL
-)
-"""
-_REJECTED_EVENTS = """
-SELECT r.idx, r.event_id,
-    CASE WHEN c.id IS NULL THEN 0 WHEN b.sequence IS NULL THEN 1 ELSE 2 END
-FROM temp.request_events AS r
-LEFT JOIN contacts AS c ON c.campaign = ?1 AND c.ext_id = r.contact
-LEFT JOIN batches AS b ON b.campaign = ?1 AND b.sequence = c.batch_seq
-WHERE b.sequence IS NULL OR r.epoch < b.created_epoch - ?2 ORDER BY r.idx
-"""
-_REASONS: tuple[RejectionReason, ...] = (
-    "unknown_contact",
-    "contact_not_assigned",
-    "occurred_before_batch",
-)
-_TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
-_TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
-_CODE_OF_TYPE = " ".join(f"WHEN '{t}' THEN {i}" for t, i in _TYPE_CODES.items())
-assert len(OUTCOME_TYPES) <= 16 and BINS <= 32
-
-
-def _bin_sql(delay: str, low: int = 0, high: int = BINS) -> str:
-    """SQL for the delay bin of `delay` (seconds, >= 0), as `delays.delay_bins` computes it: a
-    binary search over BIN_EDGES written out as nested CASEs (five comparisons a row)."""
-    if high - low == 1:
-        return str(low)
-    middle = (low + high) // 2
-    return (
-        f"CASE WHEN {delay} < {float(BIN_EDGES[middle])!r} THEN {_bin_sql(delay, low, middle)}"
-        f" ELSE {_bin_sql(delay, middle, high)} END"
-    )
-
-
-# The others, stored with their delay unless their id is (ORDER BY keeps request order, so the
-# first of two with one id wins; the WHERE lets the upsert parse after a join). Each recorded
-# event comes back as its outcome's code, (contact * 32 + delay bin) * 16 + type code (the
-# outcome statements read a JSON array of such integers: SQLite reads a scalar element as it
-# is), and its delay:
-_INSERT_EVENTS = f"""
-INSERT INTO events (campaign, event_id, contact, type, occurred_at, delay)
-SELECT ?1, r.event_id, c.id, r.type, r.occurred_at, max(r.epoch - b.created_epoch, 0.0)
-FROM temp.request_events AS r
-CROSS JOIN contacts AS c ON c.campaign = ?1 AND c.ext_id = r.contact
-CROSS JOIN batches AS b ON b.campaign = ?1 AND b.sequence = c.batch_seq
-WHERE r.epoch >= b.created_epoch - ?2 ORDER BY r.idx
-ON CONFLICT DO NOTHING
-RETURNING (contact << 5 | {_bin_sql("delay")}) << 4 | CASE type {_CODE_OF_TYPE} END, delay
-"""
-_EVENT_FIELDS = ("id", "contact_id", "type", "occurred_at")
-
-# Their (contact, type) outcomes not counted before, with their delay bin, returned as codes:
-_INSERT_OUTCOMES = f"""
-INSERT INTO outcomes (contact, type, bin)
-SELECT j.value >> 9, CASE j.value & 15 {_TYPE_OF_CODE} END, j.value >> 4 & 31
-FROM json_each(?1) AS j WHERE true
-ON CONFLICT DO NOTHING RETURNING (contact << 5 | bin) << 4 | CASE type {_CODE_OF_TYPE} END
-"""
-# The newly counted outcomes per batch, variant, type code and delay bin, from the codes:
-_COUNTED_CELLS = """
-SELECT c.batch_seq, c.variant, j.value & 15, j.value >> 4 & 31, COUNT(*)
-FROM json_each(?1) AS j JOIN contacts AS c ON c.id = j.value >> 9 GROUP BY 1, 2, 3, 4
-"""
 
 # The delay histogram as maintained, and as recounted from the outcome rows' bins (each set with
 # its outcome), as rows of (sequence, variant, type, bin, n) for a campaign id:
@@ -184,11 +108,6 @@ def _batch_share(
 ) -> tuple[int, datetime, int, list[float]]:
     shares = _SHARES.decode(doc)
     return sequence, parse_rfc3339(created_at), shares.size - shares.holdout_count, shares.weights
-
-
-def _codes(rows: list[tuple[int, ...]]) -> bytes:
-    """The codes in the first column of `rows`, as the JSON array the statements read."""
-    return msgspec.json.encode([row[0] for row in rows])
 
 
 def _webhook(row: tuple[str, str]) -> Webhook:
@@ -248,7 +167,6 @@ class SQLiteStore:
             conn.execute("PRAGMA mmap_size = 1073741824")
             conn.execute("PRAGMA cache_size = -131072")
             migrate(conn, self.path)
-            conn.execute(_REQUEST_EVENTS)  # this connection's own (TEMP), not the file's
         except BaseException:
             conn.close()
             raise
@@ -590,41 +508,15 @@ class SQLiteStore:
         epochs: Sequence[float],
         window_seconds: int,
     ) -> EventTally:
-        """Classify, deduplicate and count in SQL over the request's rows in a TEMP table.
-
-        The same semantics as `engine.outcomes.classify_events` (which the MongoDB store uses),
-        but the per-event work runs in SQLite's C loop instead of Python; the delay histogram
-        is updated in the same transaction as the counters.
-        """
-        fields = (map(operator.attrgetter(name), events) for name in _EVENT_FIELDS)
-        rows = list(zip(range(len(events)), *fields, epochs, strict=True))  # built in C
+        """Classify, deduplicate and count (`sqlite_ingest`); the delay histogram is updated
+        in the same transaction as the counters."""
 
         def write() -> EventTally:
             with self._write() as db:
                 num = self._num(campaign_id)
-                params = (num, EARLY_TOLERANCE_SECONDS)
-                db.executemany("INSERT INTO temp.request_events VALUES (?, ?, ?, ?, ?, ?)", rows)
-                recorded = db.execute(_INSERT_EVENTS, params).fetchall()
-                rejected = (  # when every event was recorded, none can have been rejected
-                    db.execute(_REJECTED_EVENTS, params).fetchall()
-                    if len(recorded) < len(events)
-                    else []
-                )
-                db.execute("DELETE FROM temp.request_events")
-                counted = db.execute(_INSERT_OUTCOMES, (_codes(recorded),)).fetchall()
-                cells = db.execute(_COUNTED_CELLS, (_codes(counted),)).fetchall()
-                self._count(db, num, cells)
-            return EventTally(
-                received=len(events),
-                recorded=len(recorded),
-                repeated=len(recorded) - len(counted),
-                duplicates=len(events) - len(rejected) - len(recorded),
-                rejected=tuple(
-                    EventRejection(index, event_id, _REASONS[reason])
-                    for index, event_id, reason in rejected
-                ),
-                late=sum(delay >= window_seconds for _, delay in recorded) if window_seconds else 0,
-            )
+                recorded = sqlite_ingest.record(db, num, events, epochs, window_seconds)
+                self._count(db, num, recorded.cells)
+            return recorded.tally
 
         return await self._run(write)
 
