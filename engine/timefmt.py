@@ -128,7 +128,9 @@ def _canonical_epochs(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     # Between the seconds and the offset: nothing, or a dot and 1 to _FRACTION digits, of
     # which fromisoformat keeps six.
     end = np.where(utc, length - 1, length - 6)
-    ok &= (end == _HEAD) | ((chars[_HEAD] == ord(".")) & (end > _HEAD + 1))
+    ok &= (end == _HEAD) | (
+        (chars[_HEAD] == ord(".")) & (end > _HEAD + 1) & (end <= _HEAD + 1 + _FRACTION)
+    )
     microseconds = np.zeros(count, dtype=np.int64)
     for position in range(_HEAD + 1, _HEAD + 1 + _FRACTION):
         inside = position < end

@@ -35,8 +35,10 @@ year = field(1, 9999, 4, "0000", "20x6", "٢٠٢٦")
 month, day = field(1, 12, 2, "00", "13", "1"), field(1, 31, 2, "00", "32", "3 ")
 hour, minute, second = field(0, 23, 2, "24", "99"), field(0, 59, 2, "60"), field(0, 59, 2, "60")
 separator = st.sampled_from(["T"] * 8 + ["t", " ", "_", "TT", ""])
-fraction = st.one_of(
-    st.just(""), st.text("0123456789", min_size=1, max_size=12).map(lambda d: "." + d), st.just(".")
+fraction = st.one_of(  # mostly digits, sometimes a letter among them, up to 16 long
+    st.just(""),
+    st.text("0123456789" * 5 + "a", min_size=1, max_size=16).map(lambda d: "." + d),
+    st.just("."),
 )
 offset = st.one_of(
     st.sampled_from(["Z", "z"]),
@@ -62,11 +64,13 @@ def timestamp_texts(draw: st.DrawFn) -> str:
 
 @st.composite
 def well_formed_texts(draw: st.DrawFn) -> str:
-    """A text of the usual form from any date and time, fraction and offset, UTC instants past
-    either end of the calendar included."""
+    """A text of the usual form from any date and time, fraction and offset (UTC instants past
+    either end of the calendar included), sometimes with a letter in a long fraction."""
     moment = draw(st.datetimes())
-    digits = draw(st.integers(0, 12))
-    fraction = f"{moment.microsecond:06d}{draw(st.text('0123456789', min_size=6, max_size=6))}"
+    digits = draw(st.integers(0, 16))  # past the nine read at once; now and then a letter
+    fraction = (
+        f"{moment.microsecond:06d}{draw(st.text('0123456789' * 3 + 'a', min_size=10, max_size=10))}"
+    )
     minutes = draw(st.integers(-(24 * 60 - 1), 24 * 60 - 1))
     sign = "-" if minutes < 0 else draw(st.sampled_from("+-"))
     zone = draw(
@@ -88,6 +92,7 @@ texts = st.one_of(well_formed_texts(), well_formed_texts(), timestamp_texts())
 @example(["2026-11-28T01:02:03.9999995Z", "2026-11-28t01:02:03.1234567z"])
 @example(["2026-11-28T01:02:03Z\x00"])
 @example(["2026-11-28T01:02:0\u0663Z"])
+@example(["2026-11-28T01:02:03.123456789abcdZ", "2026-11-28T01:02:03.1234567890123Z"])
 def test_epoch_seconds_reads_each_text_as_parse_rfc3339_does(texts: list[str]) -> None:
     assert epoch_seconds(texts) == one_by_one(list(texts))
 
