@@ -79,8 +79,8 @@ GROUP BY 1, 2, 3, 4
 """
 
 
-# What `count_table` reads, from a campaign id to its integer key and what that key holds:
 _CAMPAIGN_NUM = "SELECT num FROM campaigns WHERE id = ?"
+# What `count_table` reads besides the campaign's integer key:
 _BATCH_SHARES = "SELECT sequence, created_at, doc FROM batches WHERE campaign = ? ORDER BY sequence"
 _COUNTERS = (
     f"SELECT sequence, variant, sends, {', '.join(OUTCOME_TYPES)} FROM period_counts"
@@ -206,7 +206,7 @@ class SQLiteStore:
 
     def _num(self, campaign_id: str) -> int:
         """The campaign's integer key; NotFound when it was deleted since the engine read it."""
-        row = self._db.execute("SELECT num FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        row = self._db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
         if row is None:
             raise NotFound(f"campaign {campaign_id!r} not found")
         return int(row[0])
