@@ -1,7 +1,9 @@
 """Classifying outcome events against what a store already holds.
 
 These are the semantics every store implements (the conformance suite holds them to it): the
-MongoDB store calls `classify_events`; the SQLite store runs the same rules in SQL.
+MongoDB store calls `classify_events`; the SQLite store runs the same rules set-wise in SQL and
+numpy (`store.sqlite_ingest`), which tests/test_sqlite_ingest.py holds to this function on random
+streams of requests.
 """
 
 from __future__ import annotations
