@@ -13,6 +13,7 @@ import multiprocessing
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -25,7 +26,7 @@ from pymongo.monitoring import CommandListener
 
 from burt.engine import Burt
 from burt.engine.errors import NoPendingContacts, NotFound
-from burt.engine.model import ContactIn
+from burt.engine.model import ContactIn, PeriodCount
 from burt.engine.store import SQLiteStore
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
@@ -205,3 +206,16 @@ async def _run(
 def _worker_main(spec: str, out: str, command: str, campaign_id: str, args: list[str]) -> None:
     with open(out, "a") as stream:
         asyncio.run(_run(StoreSpec.from_json(spec), stream, command, campaign_id, args))
+
+
+def delay_cells(rows: Sequence[PeriodCount]) -> Counter[tuple[int, int, str, int]]:
+    """The counted outcomes in `rows` per (batch sequence, variant, type, delay bin)."""
+    return Counter(
+        {
+            (r.sequence, r.variant, kind, b): n
+            for r in rows
+            for kind, counts in r.delays.items()
+            for b, n in enumerate(counts)
+            if n
+        }
+    )

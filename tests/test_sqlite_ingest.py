@@ -19,6 +19,7 @@ from burt.engine import Burt, ContactIn, EventIn, SQLiteStore
 from burt.engine.delays import delay_bins
 from burt.engine.outcomes import Placement, classify_events
 from burt.engine.timefmt import epoch_seconds, format_rfc3339
+from tests.stores import delay_cells
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 SECOND_DRAW = timedelta(hours=5)
@@ -88,16 +89,7 @@ async def ingest(path: Path, stream: list[list[EventIn]]) -> None:
         for request, expected in zip(stream, tallies, strict=True):
             assert await burt.record_outcomes(campaign.id, request) == expected, request
         rows = await store.period_counts(campaign.id)
-        got = Counter(
-            {
-                (r.sequence, r.variant, kind, b): n
-                for r in rows
-                for kind, counts in r.delays.items()
-                for b, n in enumerate(counts)
-                if n
-            }
-        )
-        assert got == cells
+        assert delay_cells(rows) == cells
         assert rows == await store.recount(campaign.id)
     finally:
         await store.close()

@@ -48,7 +48,7 @@ from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
 from burt.engine.timefmt import epoch_seconds, format_rfc3339
 from tests.conftest import MONGO_KINDS, make_spec
-from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, worker
+from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, delay_cells, worker
 
 pytestmark = pytest.mark.anyio
 
@@ -374,16 +374,7 @@ async def test_each_event_is_judged_alone_in_request_order(store: Store) -> None
     ]
     assert (tally.received, tally.recorded, tally.repeated, tally.duplicates) == (7, 2, 0, 2)
     rows = await burt.store.period_counts(campaign.id)
-    got = Counter(
-        {
-            (r.sequence, r.variant, kind, b): n
-            for r in rows
-            for kind, counts in r.delays.items()
-            for b, n in enumerate(counts)
-            if n
-        }
-    )
-    assert got == Counter(
+    assert delay_cells(rows) == Counter(
         {
             (first.sequence, va, "opened", 0): 1,
             (first.sequence, va, "clicked", 3): 1,
@@ -426,17 +417,7 @@ async def test_outcomes_are_binned_by_delay_early_ones_refused_late_ones_told(bu
     expected[(-1, "clicked", 0)] += 1
     expected[(v2, "clicked", 0)] += 1
     rows = await burt.store.period_counts(campaign.id)
-    got = Counter(
-        {
-            (r.variant, kind, b): n
-            for r in rows
-            for kind, counts in r.delays.items()
-            for b, n in enumerate(counts)
-            if n
-        }
-    )
-    assert got == expected
-    assert all(r.sequence == batch.sequence for r in rows)
+    assert delay_cells(rows) == Counter({(batch.sequence, *k): n for k, n in expected.items()})
     assert rows == await burt.store.recount(campaign.id)
     await check_count_table(burt, campaign.id, rows)
     table = await burt.store.count_table(campaign.id, "clicked", len(VARIANTS))
