@@ -6,10 +6,10 @@ inside one transaction or not at all, and a process killed mid-way leaves nothin
 All calls run on one worker thread that owns the connection.
 
 Layout choices for speed: big tables are keyed by the campaign's integer `num`, not its text id;
-an outcome is counted once per (contact, type) by the `outcomes` table's primary key (an insert
-that is ignored is a repeat), and the counters and delay histogram are updated from the rows that
-insert returns, in the same transaction (`sqlite_ingest` records a request's events); the file is
-memory-mapped so random index probes avoid read() calls.
+an outcome is counted once per (contact, type) by the `outcomes` table's primary key, and the
+counters and delay histogram are updated with the outcomes a request adds to it, in the same
+transaction (`sqlite_ingest` records a request's events); the file is memory-mapped so random
+index probes avoid read() calls.
 """
 
 from __future__ import annotations

@@ -7,27 +7,32 @@ uses):
 1. `_RESOLVE`: each event's contact (id, batch, variant), one index probe per event, the
    contact ids going in and the answers coming out as JSON arrays (one value each way, not a
    bound row or a fetched row per event);
-2. `_STORED_IDS`: which of the request's event ids are stored already (usually none);
-3. numpy: rejections (unknown contact, contact not assigned, dated more than
+2. numpy: rejections (unknown contact, contact not assigned, dated more than
    EARLY_TOLERANCE_SECONDS before its batch was drawn), delays from the campaign's few batch
-   times, `delays.delay_bins`, late events; Python: the first of two accepted events with one
-   id wins;
-4. the fresh events are inserted as they are (no conflict is possible: the write lock is held
-   since the stored ids were read), then their outcomes by code, ignoring those counted before
-   (`_INSERT_OUTCOMES` returns the newly counted ones, whose cells are tallied here).
+   times, `delays.delay_bins`, late events;
+3. the accepted events are inserted as they are, in a savepoint: an event id stored before, or
+   twice in the request, fails the insert (the primary key), and only then are the stored ids
+   read (`_STORED_IDS`) and the first accepted event of each id inserted alone;
+4. their outcomes: `_COUNTED_BEFORE` finds those counted before, numpy the first of each
+   (contact, type) in the request, and `_INSERT_OUTCOMES` inserts them all, ignoring those
+   counted before (the first event of an outcome sets its bin). No conflict can slip between
+   the check and the insert: the write lock is held throughout.
 
 Thread CPU per 10,000-event request (`python -m bench.ingest_profile`, medians): this replaced a
 TEMP table of the request's rows (11 ms to fill) joined in SQL to the contacts and batches by
 one INSERT ... RETURNING (27 ms; its RETURNING alone about 8), then a statement re-joining the
-contacts for the counted outcomes' cells (8 ms): about 60 ms of SQL where these statements take
-about 38 (resolve 10, stored ids 2-4, events 10, outcomes 13) and numpy and Python about 7.
+contacts for the counted outcomes' cells (8 ms). Then reading the stored ids before every
+insert went (3.4 ms; the savepoint costs 0.05), and the outcomes insert RETURNING the counted
+ones (13.1 ms) became a check and a plain insert (3.6 + 6.3 ms; RETURNING itself cost about 5):
+the whole request, 57-58 ms of CPU, became 48-51 (the two versions alternating, three rounds).
 """
 
 from __future__ import annotations
 
 import operator
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,16 +66,23 @@ _EVENTS_PER_INSERT = 500
 _TYPE_CODES: dict[str, int] = {t: i for i, t in enumerate(OUTCOME_TYPES)}
 assert len(OUTCOME_TYPES) <= 16 and BINS <= 32  # an outcome's code: type in 4 bits, bin in 5
 _TYPE_OF_CODE = " ".join(f"WHEN {i} THEN '{t}'" for t, i in _TYPE_CODES.items())
-_CODE_OF_TYPE = " ".join(f"WHEN '{t}' THEN {i}" for t, i in _TYPE_CODES.items())
+_COUNTED_BEFORE = f"""
+SELECT json_group_array(j.key) FROM json_each(?1) AS j WHERE EXISTS (
+    SELECT 1 FROM outcomes AS o
+    WHERE o.contact = j.value >> 9 AND o.type = CASE j.value & 15 {_TYPE_OF_CODE} END
+)
+"""
+"""The request indexes of the outcome codes (`_INSERT_OUTCOMES`) in ?1 whose (contact, type) is
+counted already."""
 _INSERT_OUTCOMES = f"""
 INSERT INTO outcomes (contact, type, bin)
 SELECT j.value >> 9, CASE j.value & 15 {_TYPE_OF_CODE} END, j.value >> 4 & 31
 FROM json_each(?1) AS j WHERE true
-ON CONFLICT DO NOTHING RETURNING (contact << 5 | bin) << 4 | CASE type {_CODE_OF_TYPE} END
+ON CONFLICT DO NOTHING
 """
 """The recorded events' (contact, type) outcomes not counted before, from a JSON array of codes
 (contact * 32 + delay bin) * 16 + type code, in request order (so the first event of an outcome
-sets its bin); returns the newly counted ones' codes."""
+sets its bin)."""
 _REASONS: tuple[RejectionReason, ...] = (
     "unknown_contact",
     "contact_not_assigned",
@@ -79,7 +91,6 @@ _REASONS: tuple[RejectionReason, ...] = (
 _INTS = msgspec.json.Decoder(list[int])
 _ID, _CONTACT_ID = operator.attrgetter("id"), operator.attrgetter("contact_id")
 _TYPE, _OCCURRED = operator.attrgetter("type"), operator.attrgetter("occurred_at")
-_FIRST = operator.itemgetter(0)
 _ENCODE = msgspec.json.encode
 
 
@@ -105,7 +116,7 @@ def record(
 ) -> Recorded:
     """Classify, deduplicate and store the events of campaign `num`; the caller holds the write
     transaction and adds the cells to the counters."""
-    ids = list(map(_ID, events))
+    ids, types = list(map(_ID, events)), list(map(_TYPE, events))
     contacts, sequences, variants = _resolve(db, num, list(map(_CONTACT_ID, events)))
     starts = _batch_starts(db, num, sequences)
     epoch = np.asarray(epochs, dtype=float)
@@ -113,24 +124,15 @@ def record(
         [contacts < 0, np.isnan(starts), epoch < starts - EARLY_TOLERANCE_SECONDS], [0, 1, 2], -1
     )
     rejected = np.flatnonzero(reasons >= 0).tolist()
-    stored = _INTS.decode(db.execute(_STORED_IDS, (num, _ENCODE(ids))).fetchone()[0])
-    fresh = _first_of_each_id(ids, np.flatnonzero(reasons < 0), stored)
-    if len(fresh) == len(events):
-        fresh_ids, types, occurred = ids, list(map(_TYPE, events)), list(map(_OCCURRED, events))
-    else:
-        fresh_ids = [ids[i] for i in fresh.tolist()]
-        types = [events[i].type for i in fresh.tolist()]
-        occurred = [events[i].occurred_at for i in fresh.tolist()]
-    contact = contacts[fresh]
-    delay = np.maximum(epoch[fresh] - starts[fresh], 0.0)
-    _insert_events(
-        db, [[num] * len(fresh_ids), fresh_ids, contact.tolist(), types, occurred, delay.tolist()]
+    delays = np.maximum(epoch - starts, 0.0)  # NaN for the rejected, which are not stored
+    columns = [ids, types, list(map(_OCCURRED, events))]
+    fresh = _insert_fresh(db, num, columns, np.flatnonzero(reasons < 0), contacts, delays)
+    contact, delay, fresh_types = contacts[fresh], delays[fresh], _pick(types, fresh)
+    type_codes = np.fromiter(
+        map(_TYPE_CODES.__getitem__, fresh_types), dtype=np.int64, count=len(fresh_types)
     )
-    type_codes = np.fromiter(map(_TYPE_CODES.__getitem__, types), dtype=np.int64, count=len(types))
     codes = (contact << 5 | delay_bins(delay)) << 4 | type_codes
-    counted = np.fromiter(
-        map(_FIRST, db.execute(_INSERT_OUTCOMES, (_ENCODE(codes.tolist()),))), dtype=np.int64
-    )
+    counted = _count_outcomes(db, codes)
     tally = EventTally(
         received=len(events),
         recorded=len(fresh),
@@ -139,7 +141,68 @@ def record(
         rejected=tuple(EventRejection(i, ids[i], _REASONS[reasons[i]]) for i in rejected),
         late=int(np.count_nonzero(delay >= window_seconds)) if window_seconds else 0,
     )
-    return Recorded(tally, _cells(codes, sequences[fresh], variants[fresh], counted))
+    fresh_sequences, fresh_variants = sequences[fresh], variants[fresh]
+    return Recorded(
+        tally, _cells(codes[counted], fresh_sequences[counted], fresh_variants[counted])
+    )
+
+
+def _pick(values: list[Any], indexes: np.ndarray) -> list[Any]:
+    """The `values` at `indexes` (distinct, ascending): all of them if there are as many."""
+    return values if len(indexes) == len(values) else [values[i] for i in indexes.tolist()]
+
+
+def _insert_fresh(
+    db: sqlite3.Connection,
+    num: int,
+    columns: list[list[Any]],
+    accepted: np.ndarray,
+    contacts: np.ndarray,
+    delays: np.ndarray,
+) -> np.ndarray:
+    """Insert the accepted events whose id is new (the first of two with one id); return their
+    request indexes. `columns` are the events' ids, types and texts of `occurred_at`."""
+    ids, types, occurred = columns
+
+    def insert(fresh: np.ndarray) -> None:
+        picked = [_pick(ids, fresh), contacts[fresh].tolist(), _pick(types, fresh)]
+        _insert_events(
+            db, [[num] * len(fresh), *picked, _pick(occurred, fresh), delays[fresh].tolist()]
+        )
+
+    try:
+        with _savepoint(db, "fresh_events"):
+            insert(accepted)
+        return accepted
+    except sqlite3.IntegrityError:  # an id stored before or repeated: the careful way
+        stored = _INTS.decode(db.execute(_STORED_IDS, (num, _ENCODE(ids))).fetchone()[0])
+        fresh = _first_of_each_id(ids, accepted, stored)
+        insert(fresh)
+        return fresh
+
+
+@contextmanager
+def _savepoint(db: sqlite3.Connection, name: str) -> Iterator[None]:
+    """What the block writes, kept if it returns, undone (and the error raised) if it raises."""
+    db.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        db.execute(f"ROLLBACK TO {name}")
+        raise
+    finally:
+        db.execute(f"RELEASE {name}")
+
+
+def _count_outcomes(db: sqlite3.Connection, codes: np.ndarray) -> np.ndarray:
+    """Insert the outcomes of the recorded events (their `codes`, in request order); return the
+    indexes of the newly counted ones: the first of each (contact, type) not counted before."""
+    encoded = _ENCODE(codes.tolist())
+    before = _INTS.decode(db.execute(_COUNTED_BEFORE, (encoded,)).fetchone()[0])
+    db.execute(_INSERT_OUTCOMES, (encoded,))
+    _, first = np.unique(codes >> 9 << 4 | codes & 15, return_index=True)  # (contact, type)
+    counted: np.ndarray = np.sort(first[~np.isin(first, before)])
+    return counted
 
 
 def _resolve(
@@ -155,15 +218,13 @@ def _resolve(
 
 
 def _cells(
-    codes: np.ndarray, sequences: np.ndarray, variants: np.ndarray, counted: np.ndarray
+    codes: np.ndarray, sequences: np.ndarray, variants: np.ndarray
 ) -> list[tuple[int, int, int, int, int]]:
-    """The counted outcomes (codes, each one of the recorded events' `codes`) per sequence,
-    variant, type code and delay bin, from the recorded events' sequences and variants."""
-    by_code = np.argsort(codes, kind="stable")  # equal codes: one contact, so one cell
-    at = by_code[np.searchsorted(codes[by_code], counted)]
+    """The counted outcomes (their codes, sequences and variants) per sequence, variant, type
+    code and delay bin."""
     span = int(variants.max()) + 2 if len(variants) else 1  # variants from HOLDOUT = -1
     keys, counts = np.unique(
-        (sequences[at] * span + variants[at] + 1) << 9 | counted & 511, return_counts=True
+        (sequences * span + variants + 1) << 9 | codes & 511, return_counts=True
     )
     return [
         (group // span, group % span - 1, code & 15, code >> 4 & 31, n)
