@@ -202,13 +202,9 @@ def lean_sql_ms(path: Path) -> list[float]:
 
 def raw_ms_per_request(tmp: Path) -> list[float]:
     """`make bench`'s raw reference, ms per PER_REQUEST rows, run RAW_RUNS times."""
-    ids = [f"c{i}" for i in range(REQUESTS * PER_REQUEST)]
-    runs = []
-    for run in range(RAW_RUNS):
-        (tmp / f"raw{run}").mkdir()
-        rate = sqlite_target(tmp / f"raw{run}").raw_insert_rate(_events(ids, "raw"))
-        runs.append(PER_REQUEST / rate * 1e3)
-    return runs
+    rows = _events([f"c{i}" for i in range(REQUESTS * PER_REQUEST)], "raw")
+    insert = sqlite_target(tmp).raw_insert_rate
+    return [PER_REQUEST / insert(rows) * 1e3 for _ in range(RAW_RUNS)]
 
 
 def _sums(phases: list[list[float]]) -> tuple[float, float]:
