@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from burt.engine import Burt, ContactIn, EventIn, SQLiteStore
 from burt.engine.delays import delay_bins
+from burt.engine.model import EventTally
 from burt.engine.outcomes import Placement, classify_events
 from burt.engine.timefmt import epoch_seconds, format_rfc3339
 from tests.stores import delay_cells
@@ -44,12 +45,12 @@ requests = st.lists(st.lists(events, min_size=1, max_size=10), min_size=1, max_s
 
 def expected_counts(
     stream: list[list[EventIn]], placements: dict[str, Placement]
-) -> tuple[list[object], Counter[tuple[int, int, str, int]]]:
+) -> tuple[list[EventTally], Counter[tuple[int, int, str, int]]]:
     """Each request's tally and the counted outcomes per (sequence, variant, type, delay bin),
     by `classify_events` with the stored ids and counted outcomes carried between requests."""
     seen: set[str] = set()
     had: set[tuple[str, str]] = set()
-    tallies: list[object] = []
+    tallies: list[EventTally] = []
     cells: Counter[tuple[int, int, str, int]] = Counter()
     for request in stream:
         epochs = epoch_seconds([e.occurred_at for e in request])

@@ -124,7 +124,7 @@ def record(
         [contacts < 0, np.isnan(starts), epoch < starts - EARLY_TOLERANCE_SECONDS], [0, 1, 2], -1
     )
     rejected = np.flatnonzero(reasons >= 0).tolist()
-    delays = np.maximum(epoch - starts, 0.0)  # NaN for the rejected, which are not stored
+    delays = np.maximum(epoch - starts, 0.0)  # NaN without a batch: rejected, never stored
     columns = [ids, types, list(map(_OCCURRED, events))]
     fresh = _insert_fresh(db, num, columns, np.flatnonzero(reasons < 0), contacts, delays)
     contact, delay, fresh_types = contacts[fresh], delays[fresh], _pick(types, fresh)
