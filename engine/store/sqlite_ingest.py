@@ -262,9 +262,7 @@ def _batch_starts(db: sqlite3.Connection, num: int, sequences: np.ndarray) -> np
 
 def _first_of_each_id(ids: list[str], candidates: np.ndarray, stored: list[int]) -> np.ndarray:
     """The candidates (accepted events, by request index) whose id is neither stored nor taken
-    by an earlier candidate."""
-    if not stored and len(set(ids)) == len(ids):
-        return candidates
+    by an earlier candidate (called only once an insert conflicted, so there is one)."""
     taken = {ids[i] for i in stored}
     fresh = []
     for index in candidates.tolist():
