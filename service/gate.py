@@ -113,6 +113,18 @@ def route_of(method: str, path: str) -> Route | None:
     return routes()[int(match.lastgroup[1:])][1].get(method)
 
 
+def route_path(scope: Scope) -> str:
+    """The path the app's routes match: behind a proxy (uvicorn's `--root-path`) the scope's
+    path starts with the root path, which the router leaves out."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        rest = path[len(root_path) :]
+        if rest == "" or rest.startswith("/"):
+            return rest
+    return path
+
+
 def _no_body(receive: Receive) -> Receive:
     """A channel whose body is empty; after it, the client's own messages (a disconnect).
 
@@ -141,7 +153,7 @@ class RequestGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = route_of(scope["method"], scope["path"])
+        route = route_of(scope["method"], route_path(scope))
         if route is None:
             await self.app(scope, _no_body(receive), send)
             return

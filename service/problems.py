@@ -11,7 +11,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from burt.engine import errors
-from burt.service.gate import CHALLENGE, UNUSABLE_KEY, routes
+from burt.service.gate import CHALLENGE, UNUSABLE_KEY, route_path, routes
 from burt.service.limits import BodyReadTimeout, BodyTooLarge, payload_too_large, request_timeout
 from burt.service.webhooks.common import DeliveryRefused
 
@@ -116,7 +116,7 @@ def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionRe
 
     connexion routes each operation separately, so the router's own 405 names only the methods
     of one operation of the path (`Allow: POST` on `/campaigns`, which also has GET)."""
-    path = request.url.path
+    path = route_path(request.scope)
     allowed = next(
         (sorted(by_method) for pattern, by_method in routes() if pattern.fullmatch(path)), []
     )

@@ -82,21 +82,30 @@ class Api:
         )
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    keys = {tenant: new_api_key() for tenant in ("acme", "globex")}
+ROOT_PATHS = ["", "/api"]
+"""Every API test runs as served directly and behind a proxy's path prefix (uvicorn's
+`--root-path`: the scope's path then starts with the root path)."""
+
+
+@pytest.fixture(params=ROOT_PATHS, ids=["no-root-path", "root-path"])
+def api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Api]:
+    root_path: str = request.param
+    keys = {tenant: new_api_key() for tenant in ("acme", "globex", "reader")}
     db_path = tmp_path / SQLITE_FILENAME
 
     async def add_keys() -> None:
         store = SQLiteStore(db_path)
         await store.open()
-        for tenant, key in keys.items():
+        for tenant in ("acme", "globex"):
+            key = keys[tenant]
             await store.add_api_key(ApiKey(hash_api_key(key), tenant))
+        await store.add_api_key(ApiKey(hash_api_key(keys["reader"]), "acme", read_only=True))
         await store.close()
 
     asyncio.run(add_keys())
     app = create_app(Config(data_dir=tmp_path, max_body_bytes=MAX_BODY))
-    with TestClient(app) as client:
+    base_url = f"http://testserver{root_path}"
+    with TestClient(app, base_url=base_url, root_path=root_path) as client:
         yield Api(client=client, db_path=db_path, keys=keys)
 
 
@@ -111,6 +120,26 @@ def assert_problem(response: Any, status: int, detail_contains: str = "") -> dic
     assert body["status"] == status and body["title"]
     assert detail_contains in body.get("detail", ""), body
     return body
+
+
+def test_a_read_only_key_reads_and_writes_nothing(api: Api) -> None:
+    """Under a root path as without: the scope check sees the route connexion serves."""
+    cid = api.campaign()["id"]
+    api.load(cid, ["c1", "c2"])
+    reader = {"Authorization": f"Bearer {api.keys['reader']}"}
+    assert api.client.get(f"/campaigns/{cid}", headers=reader).status_code == 200
+    refused = api.client.delete(f"/campaigns/{cid}", headers=reader)
+    assert_problem(refused, 403, "read-only")
+    assert_problem(api.client.delete(f"/campaigns/{cid}/contacts/c1", headers=reader), 403)
+    assert_problem(
+        api.client.post(
+            f"/campaigns/{cid}/batches",
+            json={"size": 1},
+            headers={**reader, "Idempotency-Key": "k"},
+        ),
+        403,
+    )
+    assert api.client.get(f"/campaigns/{cid}", headers=api.headers()).status_code == 200
 
 
 # --- the walkthrough -----------------------------------------------------------------------
