@@ -82,7 +82,7 @@ docs: $(STAMP)
 	$(BIN)/burt docs --output docs/api.html
 
 # Refresh the vendored Redoc bundle from the npm registry (then update REDOC_VERSION to match).
-REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"/\1/p' service/docs_portal.py)
+REDOC_VERSION := $(shell sed -n 's/^REDOC_VERSION = "\(.*\)"/\1/p' service/edge/docs_portal.py)
 vendor-redoc:
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && cd $$tmp && npm pack --silent redoc@$(REDOC_VERSION) \
 	  && tar xzf redoc-$(REDOC_VERSION).tgz && cd - >/dev/null \

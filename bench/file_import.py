@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from burt.service.cli import main as burt
+from burt.service.cli.main import main as burt
 from testing_support.live import live_server
 
 CHUNK = 10_000

@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from burt.engine.errors import NotFound
 from burt.engine.store import store_from_config
-from burt.service import handlers, security, views
+from burt.service.api import handlers, views
+from burt.service.auth import bearer as security
 from burt.service.config import Config
 from burt.service.generated import models
 from burt.service.runtime import STATE_KEY, Runtime, engine_for, runtime_of

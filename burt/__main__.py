@@ -1,5 +1,5 @@
 """`python -m burt` is the `burt` command."""
 
-from burt.service.cli import main
+from burt.service.cli.main import main
 
 raise SystemExit(main())

@@ -30,8 +30,8 @@ from burt.engine.apikeys import ApiKey
 from burt.engine.model import EventIn
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
+from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
 
 TENANT = "acme"
 """The tenant whose key the generated requests carry."""

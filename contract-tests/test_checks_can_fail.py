@@ -29,9 +29,9 @@ from starlette.responses import JSONResponse
 
 from burt.engine import Burt
 from burt.engine.apikeys import ApiKey
-from burt.service import handlers
-from burt.service.access import KeyCache
-from burt.service.keys import hash_api_key
+from burt.service.api import handlers
+from burt.service.auth.keys_cache import KeyCache
+from burt.service.auth.tokens import hash_api_key
 from burt.service.runtime import engine_for
 
 GET_CAMPAIGN = ("/campaigns/{campaignId}", "GET")

@@ -13,18 +13,20 @@ from connexion.resolver import Resolver
 
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
-from burt.service import edge, handlers, problems
-from burt.service.access import KeyCache
+from burt.service import problems
+from burt.service.api import handlers
+from burt.service.api.dispatch import dispatch_directly
+from burt.service.api.validation import SpecBodyValidator, SpecParameterValidator
+from burt.service.auth.bearer import SECURITY_MAP
+from burt.service.auth.keys_cache import KeyCache
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
-from burt.service.dispatch import dispatch_directly
-from burt.service.gate import RequestGate
-from burt.service.limits import BodySizeLimit
-from burt.service.metrics import MeteredStore
+from burt.service.edge import install as edge
+from burt.service.edge.gate import RequestGate
+from burt.service.edge.limits import BodySizeLimit
+from burt.service.edge.metrics import MeteredStore
+from burt.service.edge.stack import middlewares
 from burt.service.runtime import STATE_KEY, Runtime
-from burt.service.security import SECURITY_MAP
-from burt.service.stack import middlewares
-from burt.service.validation import SpecBodyValidator, SpecParameterValidator
 
 
 def handler_name(operation_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from burt.service.app import create_app
 from burt.service.config import Config
-from burt.service.logs import configure_logging
+from burt.service.edge.logs import configure_logging
 
 config = Config.from_env()
 configure_logging(config.log_format, config.log_level)

@@ -11,8 +11,13 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 
 from burt.engine import errors
-from burt.service.gate import CHALLENGE, UNUSABLE_KEY, route_path, routes
-from burt.service.limits import BodyReadTimeout, BodyTooLarge, payload_too_large, request_timeout
+from burt.service.edge.gate import CHALLENGE, UNUSABLE_KEY, route_path, routes
+from burt.service.edge.limits import (
+    BodyReadTimeout,
+    BodyTooLarge,
+    payload_too_large,
+    request_timeout,
+)
 from burt.service.webhooks.common import DeliveryRefused
 
 log = logging.getLogger("burt")

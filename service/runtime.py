@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection
 
 from burt.engine import Burt
 from burt.engine.store.base import Store
-from burt.service.access import KeyCache
+from burt.service.auth.keys_cache import KeyCache
 from burt.service.config import Config
 
 STATE_KEY = "burt"

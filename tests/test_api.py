@@ -21,8 +21,8 @@ from burt.engine.apikeys import ApiKey
 from burt.engine.assignment import assign_labels
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
+from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
 
 MAX_BODY = 200_000
 NOW = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from burt.service.cli import COMMANDS, Commands, build
+from burt.service.cli.main import COMMANDS, Commands, build
 from testing_support.live import BURT, free_port, live_server
 
 

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from burt.service.app import create_app
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
-from burt.service.docs_portal import CORS_REQUEST_HEADERS, REDOC_VERSION, STATIC
+from burt.service.edge.docs_portal import CORS_REQUEST_HEADERS, REDOC_VERSION, STATIC
 from testing_support.live import BURT
 
 PORTAL = "https://portal.example.com"

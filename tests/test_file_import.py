@@ -11,8 +11,8 @@ import httpx
 import msgspec
 import pytest
 
-from burt.service.cli import main
-from burt.service.file_import import Row, check_event, chunks, rows
+from burt.service.cli.files import Row, check_event, chunks, rows
+from burt.service.cli.main import main
 from testing_support.live import LiveServer, free_port, live_server
 
 

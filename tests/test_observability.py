@@ -22,9 +22,9 @@ from starlette.testclient import TestClient
 from burt.engine.apikeys import ApiKey
 from burt.engine.store import SQLiteStore
 from burt.service.app import create_app
+from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
-from burt.service.logs import JsonFormatter, TextFormatter, formatter_for
+from burt.service.edge.logs import JsonFormatter, TextFormatter, formatter_for
 from testing_support.live import BURT, live_server
 
 NOW = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")

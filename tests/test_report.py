@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from burt.service.cli.report_page import render
 from burt.service.contract import spec
-from burt.service.report_html import render
 from testing_support.live import LiveServer, live_server
 
 
@@ -74,7 +74,7 @@ def report(server: LiveServer, key: str, *args: str) -> subprocess.CompletedProc
     """`burt report ARGS` against the live server, with the tenant's key in the environment."""
     env = {**server.env, "BURT_URL": server.url, "BURT_API_KEY": key}
     return subprocess.run(
-        [sys.executable, "-m", "burt.service.cli", "report", *args],
+        [sys.executable, "-m", "burt.service.cli.main", "report", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -16,12 +16,12 @@ import pytest
 from connexion.middleware.request_validation import RequestValidationOperation
 from jsonschema import Draft4Validator
 
-from burt.service import gate
+from burt.service.api.validation import SpecParameterValidator, _quick_check
 from burt.service.app import create_app
 from burt.service.config import Config
 from burt.service.contract import spec
-from burt.service.stack import SwaggerUIOnItsPaths, literal_prefixes
-from burt.service.validation import SpecParameterValidator, _quick_check
+from burt.service.edge import gate
+from burt.service.edge.stack import SwaggerUIOnItsPaths, literal_prefixes
 
 
 def _route_by_scanning(method: str, path: str) -> gate.Route | None:

@@ -9,8 +9,8 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from burt.engine.errors import Conflict
-from burt.service import sealing
 from burt.service.config import Config
+from burt.service.webhooks import sealing
 
 
 def test_a_sealed_key_opens_only_with_its_server_key_and_context(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from openapi_spec_validator.readers import read_from_filename
 
 from burt.engine import model, policy, reports
 from burt.engine.policy import PolicySettings
-from burt.service import handlers
+from burt.service.api import handlers
+from burt.service.api.validation import body_rules
 from burt.service.app import handler_name
 from burt.service.contract import SPEC_PATH
-from burt.service.gate import operation_route, route_of
-from burt.service.validation import body_rules
+from burt.service.edge.gate import operation_route, route_of
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -17,8 +17,8 @@ from burt.engine import Burt
 from burt.engine.errors import StoreUnavailable
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
+from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
 
 pytestmark = pytest.mark.anyio
 

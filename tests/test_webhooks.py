@@ -20,8 +20,8 @@ from starlette.testclient import TestClient
 from burt.engine.apikeys import ApiKey
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
+from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
 from tests import platforms
 from tests.platforms import SendGridSigner, SnsSigner
 

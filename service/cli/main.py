@@ -27,12 +27,12 @@ from burt.engine.errors import IncompatibleStore
 
 # One line per module that adds commands; order is the order `burt --help` lists them.
 COMMANDS: tuple[str, ...] = (
-    "burt.service.commands.serve",
-    "burt.service.commands.keys",
-    "burt.service.commands.docs",
-    "burt.service.commands.simulate",
-    "burt.service.commands.report",
-    "burt.service.commands.load",
+    "burt.service.cli.serve",
+    "burt.service.cli.keys",
+    "burt.service.cli.docs",
+    "burt.service.cli.simulate",
+    "burt.service.cli.report",
+    "burt.service.cli.load",
 )
 
 Run = Callable[[argparse.Namespace], int]

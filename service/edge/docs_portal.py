@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from burt.service.contract import SPEC_PATH, spec
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 # The npm package `redoc`, file bundles/redoc.standalone.js; refresh with `make vendor-redoc`.
 REDOC_VERSION = "2.5.4"
 REDOC_OPTIONS = {

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from burt.service.cli import Commands
+from burt.service.cli.main import Commands
 from burt.service.config import Config
 
 T = TypeVar("T")
@@ -55,7 +55,7 @@ def _create(args: argparse.Namespace) -> int:
     from burt.engine.apikeys import ApiKey
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
-    from burt.service.keys import hash_api_key, new_api_key
+    from burt.service.auth.tokens import hash_api_key, new_api_key
 
     tenant = args.tenant.strip()
     if not tenant:

@@ -20,11 +20,11 @@ from burt.engine.model import ActivityUpdate, Webhook
 from burt.engine.store.base import Store
 from burt.engine.timefmt import utcnow
 from burt.engine.webhooks import PlatformEvent, deliver
-from burt.service import sealing, webhook_views
+from burt.service.api.validation import validated_body
 from burt.service.generated import models
 from burt.service.runtime import Runtime, engine_for, runtime_of
-from burt.service.validation import validated_body
-from burt.service.webhooks import mailgun, postmark, sendgrid, ses, sns
+from burt.service.webhooks import mailgun, postmark, sealing, sendgrid, ses, sns
+from burt.service.webhooks import views as webhook_views
 from burt.service.webhooks.common import DeliveryRefused, Verification, unverified
 
 CERTIFICATES = sns.CertificateCache()

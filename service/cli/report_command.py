@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from burt.service.report_html import render
+from burt.service.cli.report_page import render
 
 HISTORY_POINTS = 48
 

@@ -19,8 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from burt.service.cli import Commands
-from burt.service.file_import import MAX_ROWS, BadRow, Columns, Kind
+from burt.service.cli.files import MAX_ROWS, BadRow, Columns, Kind
+from burt.service.cli.main import Commands
 
 EXIT_BAD_ROWS = 1
 EXIT_FAILED = 2
@@ -105,7 +105,7 @@ def _report_bad(bad: list[BadRow], out: Any) -> None:
 
 
 def _check_all(path: Path, kind: Kind, fmt: str, columns: Columns) -> list[BadRow]:
-    from burt.service.file_import import rows
+    from burt.service.cli.files import rows
 
     return [row for row in rows(path, kind, fmt, columns) if isinstance(row, BadRow)]
 
@@ -113,7 +113,7 @@ def _check_all(path: Path, kind: Kind, fmt: str, columns: Columns) -> list[BadRo
 def load_file(args: argparse.Namespace, kind: Kind) -> int:
     from tqdm import tqdm
 
-    from burt.service.file_import import chunks, count_lines, file_format, rows
+    from burt.service.cli.files import chunks, count_lines, file_format, rows
 
     path = Path(args.file)
     url, api_key = (

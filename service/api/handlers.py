@@ -15,12 +15,12 @@ from starlette.responses import Response
 
 from burt.engine.errors import VersionMismatch
 from burt.engine.model import Campaign
-from burt.service import stats_csv, views
+from burt.service.api import stats_csv, views
+from burt.service.api.validation import validated_body
 from burt.service.generated import models
 from burt.service.problems import PreconditionRequired
 from burt.service.runtime import engine_for, runtime_of
-from burt.service.validation import validated_body
-from burt.service.webhook_handlers import (  # noqa: F401 (resolved by operationId)
+from burt.service.webhooks.handlers import (  # noqa: F401 (resolved by operationId)
     delete_webhook,
     get_webhook,
     list_webhooks,

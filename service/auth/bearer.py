@@ -8,7 +8,7 @@ from typing import Any
 from connexion.security import AbstractSecurityHandler, BasicSecurityHandler, BearerSecurityHandler
 from starlette.requests import HTTPConnection
 
-from burt.service.gate import ADMITTED_KEY
+from burt.service.edge.gate import ADMITTED_KEY
 from burt.service.runtime import runtime_of
 
 

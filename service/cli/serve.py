@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 
-from burt.service.cli import Commands
+from burt.service.cli.main import Commands
 from burt.service.config import Config
 
 # flag -> (variable, help). A flag wins over its variable, which wins over the default; the
@@ -32,7 +32,7 @@ async def _open_store(config: Config) -> None:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from burt.service.metrics import multiprocess_dir
+    from burt.service.edge.metrics import multiprocess_dir
 
     for flag, (variable, _help) in FLAGS.items():
         value = getattr(args, flag.removeprefix("--").replace("-", "_"))

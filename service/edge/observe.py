@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from burt.service import logs, metrics
+from burt.service.edge import logs, metrics
 
 _PLAUSIBLE_ID = re.compile(rb"[\x21-\x7e]{1,128}")
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from burt.service.cli import Commands
+from burt.service.cli.main import Commands
 
 
 def _simulate(argv: list[str]) -> int:
-    from burt.service.simulate_command import main
+    from burt.service.cli.simulate_command import main
 
     return main(argv)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from burt.engine.apikeys import ApiKey
 from burt.engine.store.base import Store
 from burt.engine.timefmt import utcnow
-from burt.service.keys import hash_api_key
+from burt.service.auth.tokens import hash_api_key
 
 TOUCH_INTERVAL = timedelta(minutes=1)
 """`last_used_at` is written at most this often per key and process (a read stays a read)."""

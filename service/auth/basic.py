@@ -11,7 +11,7 @@ from starlette.requests import HTTPConnection
 from burt.engine.model import ActivityUpdate
 from burt.engine.timefmt import utcnow
 from burt.service.runtime import runtime_of
-from burt.service.sealing import password_matches
+from burt.service.webhooks.sealing import password_matches
 
 
 async def postmark_basic_info(

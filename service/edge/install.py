@@ -8,9 +8,9 @@ from connexion.middleware import MiddlewarePosition
 from starlette.middleware.cors import CORSMiddleware
 
 from burt.service.config import Config
-from burt.service.docs_portal import DocsPortal, cors_options
-from burt.service.metrics import MetricsEndpoint
-from burt.service.observe import ObserveRequests
+from burt.service.edge.docs_portal import DocsPortal, cors_options
+from burt.service.edge.metrics import MetricsEndpoint
+from burt.service.edge.observe import ObserveRequests
 
 
 def install(app: AsyncApp, config: Config) -> None:

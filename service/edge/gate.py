@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from burt.engine.apikeys import ApiKey
 from burt.engine.errors import StoreUnavailable
 from burt.service.contract import spec
-from burt.service.limits import send_response
+from burt.service.edge.limits import send_response
 from burt.service.runtime import STATE_KEY, Runtime
 
 log = logging.getLogger("burt")

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from burt.service.cli import Commands
+from burt.service.cli.main import Commands
 
 
 def _write(args: argparse.Namespace) -> int:
-    from burt.service.docs_portal import reference_page
+    from burt.service.edge.docs_portal import reference_page
 
     page = reference_page()
     if args.output is None:

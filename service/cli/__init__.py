@@ -1,0 +1,1 @@
+"""The `burt` command: one module per subcommand."""

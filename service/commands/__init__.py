@@ -1,1 +1,0 @@
-"""The `burt` subcommands, one module each; `burt.service.cli.COMMANDS` lists them."""
