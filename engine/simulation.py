@@ -13,7 +13,7 @@ scenario and result formats are in docs/simulation.md.
 
 This module is the simulation model only: policies are passed in (burt's is ``burt_factory``,
 peers live in ``engine.peers``); the command line, progress bar and plots are in
-``service.simulate_command``.
+``burt.service.cli.simulate``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from burt.engine.simulation import (
     run_replication,
     simulate,
 )
-from burt.service.cli.simulate_command import main as simulate_main
+from burt.service.cli.simulate import main as simulate_main
 
 RESULT_FIELDS = {
     "regret_mean",

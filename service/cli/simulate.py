@@ -1,17 +1,146 @@
-"""`burt simulate`: the campaign simulator, which parses its own arguments."""
+"""`burt simulate SCENARIO [--policy NAME ...]`: the simulator's command line, progress and plots.
+
+The simulation model is ``burt.engine.simulation``; this module only parses arguments, picks
+the policies (``burt.engine.peers``), shows progress and draws the optional plot.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from numpy.random import SeedSequence
+
+from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.simulation import DEFAULT_POLICY, Scenario, SimulationRun, simulate
 from burt.service.cli.main import Commands
 
+DOCS = "docs/simulation.md"
 
-def _simulate(argv: list[str]) -> int:
-    from burt.service.cli.simulate_command import main
 
-    return main(argv)
+def _progress(label: str) -> Callable[[Iterable[SeedSequence]], Iterable[SeedSequence]]:
+    def wrap(items: Iterable[SeedSequence]) -> Iterable[SeedSequence]:
+        try:
+            from tqdm import tqdm
+        except ImportError:  # the progress bar is a nicety
+            return items
+        bar: Iterable[SeedSequence] = tqdm(items, desc=label, file=sys.stderr, leave=False)
+        return bar
+
+    return wrap
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="burt simulate",
+        description="Replay a campaign scenario against burt's policy and its peers.",
+        epilog=(
+            f"Policies: {', '.join(POLICY_NAMES)}. Peers see outcomes either as they arrive or "
+            "only once a batch has matured (--peer-mode). The scenario and result formats are "
+            f"described in {DOCS}."
+        ),
+    )
+    parser.add_argument("scenario", type=Path, help=f"scenario JSON file (see {DOCS})")
+    parser.add_argument(
+        "--policy",
+        action="append",
+        choices=POLICY_NAMES,
+        metavar="NAME",
+        help=f"policy to run (repeatable; default {DEFAULT_POLICY}): {', '.join(POLICY_NAMES)}",
+    )
+    parser.add_argument(
+        "--peer-mode",
+        choices=PEER_MODES,
+        default="arrive",
+        help="how peers see outcomes: as they arrive, or only from matured batches",
+    )
+    parser.add_argument("--replications", type=int, help="override the scenario's replications")
+    parser.add_argument("--seed", type=int, help="override the scenario's base seed")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--plot", type=Path, help="write a PNG of allocation and regret (needs burt[plots])"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.replications is not None and args.replications < 1:
+        parser().error("--replications must be at least 1")
+    try:
+        scenario = Scenario.from_file(args.scenario)
+    except (OSError, ValueError, TypeError) as error:
+        parser().error(f"cannot read scenario {args.scenario}: {error}")
+    names = args.policy or [DEFAULT_POLICY]
+    runs = []
+    for name in names:
+        factory = resolve_policy(name, args.peer_mode)
+        label = f"{scenario.name} [{name}]"
+        runs.append(
+            simulate(scenario, factory, name, args.replications, args.seed, _progress(label))
+        )
+    if args.json:
+        results = {run.policy: asdict(run.result) for run in runs}
+        print(json.dumps(results[names[0]] if len(runs) == 1 else results, indent=2))
+    else:
+        for run in runs:
+            print(summary_line(run))
+    if args.plot:
+        plot_runs(runs, args.plot)
+    return 0
+
+
+def summary_line(run: SimulationRun) -> str:
+    r = run.result
+    declared = f"winner declared {r.winner_declared_rate:.0%}"
+    if r.declared_at_mean is not None:
+        declared += f" at {r.declared_at_mean:.0%} of contacts"
+    if r.wrong_winner_rate is not None:
+        declared += f", wrong {r.wrong_winner_rate:.0%} of declarations"
+    false = "" if r.false_winner_rate is None else f", false winner {r.false_winner_rate:.0%}"
+    return (
+        f"{run.scenario.name} [{run.policy}]: regret {r.regret_mean:.1f} ± {r.regret_stderr:.1f},"
+        f" outcomes {r.expected_outcomes_mean:.1f}, {declared}{false},"
+        f" recommendation correct {r.recommendation_correct_rate:.0%} ({r.seconds:.1f} s)"
+    )
+
+
+def plot_runs(runs: Sequence[SimulationRun], path: str | Path) -> None:
+    """Mean allocation over batches (one panel per policy) and cumulative regret of each."""
+    try:
+        import matplotlib
+    except ImportError:
+        sys.exit("--plot needs matplotlib: pip install 'burt[plots]'")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(
+        len(runs) + 1, 1, figsize=(9, 2.6 * (len(runs) + 1)), constrained_layout=True
+    )
+    for ax, run in zip(axes[:-1], runs, strict=False):
+        shares = np.mean([r.weights for r in run.replications], axis=0)
+        batches = np.arange(1, shares.shape[0] + 1)
+        ax.stackplot(
+            batches, shares.T, labels=[f"v{i} ({p:g})" for i, p in enumerate(run.scenario.rates)]
+        )
+        ax.set(title=f"{run.policy}: mean share of each batch", xlabel="batch", ylim=(0, 1))
+        ax.legend(loc="upper left", fontsize="x-small", ncols=4)
+    for run in runs:
+        curve = np.mean([r.cumulative_regret for r in run.replications], axis=0)
+        axes[-1].plot(np.arange(1, curve.size + 1), curve, label=run.policy)
+    axes[-1].set(title="cumulative regret (mean)", xlabel="batch", ylabel="outcomes lost")
+    axes[-1].legend(fontsize="small")
+    fig.suptitle(runs[0].scenario.name)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def register(cli: Commands) -> None:
     cli.add_passthrough(
-        "simulate", help="replay simulated campaigns (see `burt simulate -h`)", main=_simulate
+        "simulate", help="replay simulated campaigns (see `burt simulate -h`)", main=main
     )
