@@ -23,10 +23,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from burt.engine.apikeys import ApiKeys
+from burt.engine.burt import store_ready
 from burt.engine.errors import NotFound
 from burt.engine.store import store_from_config
+from burt.engine.webhooks import Receivers
 from burt.service.api import handlers, views
 from burt.service.auth import bearer as security
+from burt.service.auth.keys import KeyCache
 from burt.service.config import Config
 from burt.service.generated import models
 from burt.service.runtime import STATE_KEY, Runtime, engine_for, runtime_of
@@ -63,7 +67,7 @@ async def receive_events(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    await runtime_of(request).store.ping()
+    await store_ready(runtime_of(request).store)
     return Response(status_code=200)
 
 
@@ -73,7 +77,8 @@ async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Runtime]]:
     store = store_from_config(config.data_dir, config.mongodb_uri, config.mongodb_db)
     await store.open()
     try:
-        yield {STATE_KEY: Runtime(config=config, store=store)}
+        keys = KeyCache(ApiKeys(store), max_age=config.key_cache_seconds)
+        yield {STATE_KEY: Runtime(config, store, keys, Receivers(store))}
     finally:
         await store.close()
 

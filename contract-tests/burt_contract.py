@@ -26,11 +26,10 @@ from schemathesis.core.parameters import ParameterLocation
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from burt.engine import Burt
-from burt.engine.apikeys import ApiKey
+from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.model import EventIn
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
-from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
 
 TENANT = "acme"

@@ -28,10 +28,9 @@ from schemathesis.core.failures import FailureGroup
 from starlette.responses import JSONResponse
 
 from burt.engine import Burt
-from burt.engine.apikeys import ApiKey
+from burt.engine.apikeys import ApiKey, hash_api_key
 from burt.service.api import handlers
-from burt.service.auth.keys_cache import KeyCache
-from burt.service.auth.tokens import hash_api_key
+from burt.service.auth.keys import KeyCache
 from burt.service.runtime import engine_for
 
 GET_CAMPAIGN = ("/campaigns/{campaignId}", "GET")
@@ -126,9 +125,8 @@ def test_sealed_tenants_catches_a_campaign_another_tenant_can_read(
     )
 
 
-async def trusting_key_for(self: KeyCache, store: Any, token: str) -> ApiKey:
-    """Any bearer token at all is taken for a key of TENANT (where the request gate and
-    connexion's security both ask)."""
+async def trusting_key_for(self: KeyCache, token: str) -> ApiKey:
+    """Any bearer token at all is taken for a key of TENANT."""
     return ApiKey(hash_api_key(token), TENANT)
 
 

@@ -74,6 +74,12 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
+async def store_ready(store: Store) -> str:
+    """The store's name once it answers (StoreUnavailable when it does not)."""
+    await store.ping()
+    return store.name
+
+
 def new_id(prefix: str) -> str:
     """An id that sorts by creation time (cursor pagination relies on it) and cannot collide."""
     return f"{prefix}_{time.time_ns():016x}{secrets.token_hex(8)}"

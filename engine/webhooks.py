@@ -114,3 +114,27 @@ async def deliver(
             tally.reject(rejection.reason)
     await store.note_webhook_activity(webhook.id, ActivityUpdate(at=now, counts=+tally.counts))
     return tally
+
+
+class Receivers:
+    """Webhook receivers as a delivery sees them: found by id before anything in the delivery
+    is trusted (no tenant yet: the receiver names it), noted on, and delivered to."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def find(self, webhook_id: str, provider: str) -> Webhook:
+        """The `provider` receiver with that id (NotFound otherwise: another provider's
+        receiver is not this one)."""
+        webhook = await self._store.get_webhook(webhook_id)
+        if webhook is None or webhook.provider != provider:
+            raise NotFound(f"no {provider} webhook receiver {webhook_id!r}")
+        return webhook
+
+    async def note(self, webhook: Webhook, update: ActivityUpdate) -> None:
+        await self._store.note_webhook_activity(webhook.id, update)
+
+    async def deliver(
+        self, webhook: Webhook, events: Sequence[PlatformEvent], now: datetime
+    ) -> DeliveryTally:
+        return await deliver(self._store, webhook, events, now)

@@ -1,44 +1,53 @@
-"""The connexion AsyncApp: the spec is the router, handlers are resolved from operationIds."""
+"""The service: connexion's middleware around the operations app; the spec is the one router.
+
+A request passes, outermost first: the edge (request id, logs and metrics; CORS; the docs
+portal), connexion's error handling, Swagger UI and routing by the spec, connexion's security
+(`BearerKeys`, `PostmarkBasic`), the header gate, the body limit, connexion's validation
+(the spec-derived validators of `api.validation`), then `api.operations`, which calls the
+handler of the routed operationId.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from connexion import AsyncApp
+from connexion import ConnexionMiddleware
+from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 
+from burt.engine.apikeys import ApiKeys
 from burt.engine.store import store_from_config
 from burt.engine.store.base import Store
+from burt.engine.webhooks import Receivers
 from burt.service import problems
 from burt.service.api import handlers
-from burt.service.api.dispatch import dispatch_directly
+from burt.service.api.operations import Handler, Operations
 from burt.service.api.validation import SpecBodyValidator, SpecParameterValidator
-from burt.service.auth.bearer import SECURITY_MAP
-from burt.service.auth.keys_cache import KeyCache
+from burt.service.auth.basic import PostmarkBasic
+from burt.service.auth.bearer import BearerKeys
+from burt.service.auth.keys import KeyCache
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
 from burt.service.edge import install as edge
-from burt.service.edge.gate import RequestGate
+from burt.service.edge.gate import HeaderGate
 from burt.service.edge.limits import BodySizeLimit
 from burt.service.edge.metrics import MeteredStore
-from burt.service.edge.stack import middlewares
 from burt.service.runtime import STATE_KEY, Runtime
 
-
-def handler_name(operation_id: str) -> str:
-    """`createExperimentBatch` -> `create_experiment_batch`."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+SECURITY_MAP = {"bearer": BearerKeys, "basic": PostmarkBasic}
+"""The handlers of the spec's security schemes (connexion's `security_map`)."""
 
 
-def resolve_handler(operation_id: str) -> Any:
-    return getattr(handlers, handler_name(operation_id))
+def resolve_handler(operation_id: str) -> Handler:
+    """`createExperimentBatch` -> `handlers.create_experiment_batch`."""
+    handler: Handler = getattr(handlers, pythonic(operation_id))
+    return handler
 
 
-def create_app(config: Config | None = None, store: Store | None = None) -> AsyncApp:
+def create_app(config: Config | None = None, store: Store | None = None) -> ConnexionMiddleware:
     """The burt app. `store` overrides the configured one (it is opened and closed with the app)."""
     config = config or Config.from_env()
 
@@ -48,14 +57,14 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         await active.open()
         try:
             served = MeteredStore(active) if config.metrics else active
-            keys = KeyCache(max_age=config.key_cache_seconds)
-            yield {STATE_KEY: Runtime(config=config, store=served, keys=keys)}
+            keys = KeyCache(ApiKeys(served), max_age=config.key_cache_seconds)
+            runtime = Runtime(config=config, store=served, keys=keys, receivers=Receivers(served))
+            yield {STATE_KEY: runtime}
         finally:
             await active.close()
 
-    app = AsyncApp(__name__, lifespan=lifespan, middlewares=middlewares())
+    app = ConnexionMiddleware(Operations(resolve_handler), import_name=__name__, lifespan=lifespan)
     problems.install(app)
-    dispatch_directly(app)
     app.add_api(
         SPEC_PATH,
         resolver=Resolver(function_resolver=resolve_handler),
@@ -66,12 +75,11 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Asyn
         },
         security_map=SECURITY_MAP,
     )
-    edge.install(app, config)  # first: its middleware wraps everything below
-    # Then, in this order: the gate refuses from the headers before anything reads a body.
-    app.add_middleware(RequestGate, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    edge.install(app, config)
+    app.add_middleware(HeaderGate, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(
         BodySizeLimit,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        position=MiddlewarePosition.BEFORE_VALIDATION,
         max_bytes=config.max_body_bytes,
         read_timeout=config.body_read_timeout,
     )

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from functools import cache
 
-from connexion import AsyncApp
-from connexion.exceptions import OAuthProblem
+from connexion import ConnexionMiddleware
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
+from starlette.routing import compile_path
+from starlette.types import Scope
 
 from burt.engine import errors
-from burt.service.edge.gate import CHALLENGE, UNUSABLE_KEY, route_path, routes
+from burt.service.auth.bearer import KeyRefused
+from burt.service.contract import operations
+from burt.service.edge.gate import closing
 from burt.service.edge.limits import (
     BodyReadTimeout,
     BodyTooLarge,
@@ -105,31 +110,52 @@ def timed_out(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return request_timeout(str(exc), request.url.path)
 
 
-def unauthorized(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """connexion's own 401 (the gate refuses first; this answers a key revoked in between)."""
+def key_refused(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """401 or 403 for a bearer key that may not call the operation, with its challenge."""
+    assert isinstance(exc, KeyRefused)
+    titles = {401: "Unauthorized", 403: "Forbidden"}
     return problem(
-        401,
-        "Unauthorized",
-        UNUSABLE_KEY,
+        exc.status_code,
+        titles[exc.status_code],
+        exc.detail,
         instance=request.url.path,
-        headers={"WWW-Authenticate": CHALLENGE},
+        headers={"WWW-Authenticate": exc.challenge, **closing(request.scope["headers"])},
     )
+
+
+@cache
+def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """Each spec path as starlette compiles it, with every method of its path item."""
+    methods: dict[str, set[str]] = {}
+    for operation in operations().values():
+        methods.setdefault(operation.path, set()).add(operation.method)
+    return tuple(
+        (compile_path(path)[0], tuple(sorted(found | ({"HEAD"} if "GET" in found else set()))))
+        for path, found in methods.items()
+    )
+
+
+def _route_path(scope: Scope) -> str:
+    """The path as routed: without the root path a proxy serves the app under."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    rest = path.removeprefix(root_path) if root_path else path
+    return rest if rest != path and rest.startswith("/") else path
 
 
 def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """405 with an `Allow` listing every method of the path (RFC 9110 §15.5.6).
 
-    connexion routes each operation separately, so the router's own 405 names only the methods
-    of one operation of the path (`Allow: POST` on `/campaigns`, which also has GET)."""
-    path = route_path(request.scope)
-    allowed = next(
-        (sorted(by_method) for pattern, by_method in routes() if pattern.fullmatch(path)), []
-    )
+    connexion routed the request and found the path but not the method; it routes each
+    operation on its own, so its own `Allow` names the methods of one operation of the path
+    (`POST` on `/campaigns`, which also has GET). The spec's path item names them all."""
+    path = _route_path(request.scope)
+    allowed = next((m for pattern, m in _path_methods() if pattern.fullmatch(path)), ())
     return problem(
         405,
         "Method Not Allowed",
         f"{request.method} is not allowed on {path}; allowed: {', '.join(allowed) or 'none'}",
-        instance=path,
+        instance=request.url.path,
         headers={"Allow": ", ".join(allowed)},
     )
 
@@ -144,7 +170,7 @@ def unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     )
 
 
-def install(app: AsyncApp) -> None:
+def install(app: ConnexionMiddleware) -> None:
     """Register the handlers (connexion requires this before the app starts)."""
     app.add_error_handler(errors.BurtError, burt_error)
     app.add_error_handler(PreconditionRequired, precondition_required)
@@ -152,6 +178,6 @@ def install(app: AsyncApp) -> None:
     app.add_error_handler(BodyTooLarge, too_large)
     app.add_error_handler(DeliveryRefused, delivery_refused)
     app.add_error_handler(BodyReadTimeout, timed_out)
-    app.add_error_handler(OAuthProblem, unauthorized)
+    app.add_error_handler(KeyRefused, key_refused)
     app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)

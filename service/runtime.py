@@ -1,8 +1,9 @@
-"""What a running app holds: its config and its open store, reached from any request."""
+"""What a running app holds: its config and the engine over its open store, reached from any
+request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from connexion import request as current_request
 from connexion.context import scope as current_scope
@@ -10,7 +11,8 @@ from starlette.requests import HTTPConnection
 
 from burt.engine import Burt
 from burt.engine.store.base import Store
-from burt.service.auth.keys_cache import KeyCache
+from burt.engine.webhooks import Receivers
+from burt.service.auth.keys import KeyCache
 from burt.service.config import Config
 
 STATE_KEY = "burt"
@@ -20,7 +22,13 @@ STATE_KEY = "burt"
 class Runtime:
     config: Config
     store: Store
-    keys: KeyCache = field(default_factory=KeyCache)
+    """Handed to the engine only: every read and write goes through `Burt`, `keys` or
+    `receivers`."""
+    keys: KeyCache
+    receivers: Receivers
+
+    def burt(self, tenant: str) -> Burt:
+        return Burt(self.store, tenant=tenant)
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:
@@ -34,4 +42,4 @@ def runtime_of(connection: HTTPConnection) -> Runtime:
 
 
 def engine_for(connection: HTTPConnection, tenant: str) -> Burt:
-    return Burt(runtime_of(connection).store, tenant=tenant)
+    return runtime_of(connection).burt(tenant)

@@ -19,10 +19,9 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from burt.engine.apikeys import ApiKey
+from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.store import SQLiteStore
 from burt.service.app import create_app
-from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
 from burt.service.edge.logs import JsonFormatter, TextFormatter, formatter_for
 from testing_support.live import BURT, live_server

@@ -1,49 +1,24 @@
-"""The request path's shortcuts answer as what they replace would (issue 13).
-
-Each shortcut does once, or more cheaply, what connexion or the gate did on every request; these
-tests hold each to the answers of the slower way it replaced.
-"""
+"""The request path: its compiled parameter checks answer as the schema validator would, it
+uses its frameworks through their public API only, and it reaches the store only through the
+engine."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import itertools
+import re
 import string
+from pathlib import Path
 from typing import Any
 
 import pytest
-from connexion.middleware.request_validation import RequestValidationOperation
 from jsonschema import Draft4Validator
 
 from burt.service.api.validation import SpecParameterValidator, _quick_check
-from burt.service.app import create_app
-from burt.service.config import Config
 from burt.service.contract import spec
-from burt.service.edge import gate
-from burt.service.edge.stack import SwaggerUIOnItsPaths, literal_prefixes
-
-
-def _route_by_scanning(method: str, path: str) -> gate.Route | None:
-    """The gate's lookup as it was: each path's regex in the spec's order."""
-    for pattern, by_method in gate.routes():
-        if pattern.fullmatch(path):
-            return by_method.get(method)
-    return None
 
 
 def test_every_path_parameter_has_a_quick_check() -> None:
     named = spec()["components"]["parameters"].values()
     assert all(_quick_check(p["schema"]) for p in named if p["in"] == "path")
-
-
-def test_the_gate_finds_the_route_one_by_one_scanning_would() -> None:
-    concrete = [p.pattern.replace("[^/]+", "x1").replace("\\", "") for p, _ in gate.routes()]
-    odd = ["", "/", "/campaigns/", "/campaigns/a/b/c/d", "/nope", "/campaigns/x/", "//"]
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    for method, path in itertools.product(methods, concrete + odd):
-        assert gate.route_of(method, path) == _route_by_scanning(method, path), (method, path)
-    assert gate.route_of("GET", "/campaigns/x1") is not None
 
 
 def _parameter_schemas() -> list[dict[str, Any]]:
@@ -95,20 +70,31 @@ def test_parameter_errors_are_the_validators_messages() -> None:
     )
 
 
-def test_swagger_ui_keeps_every_path_its_router_can_match(tmp_path: Any) -> None:
-    app = create_app(Config(data_dir=tmp_path))
-    _, layers = app.middleware._build_middleware_stack()
-    (layer,) = [m for m in layers if isinstance(m, SwaggerUIOnItsPaths)]
-    prefixes = literal_prefixes(layer.router.routes)
-    assert {"/openapi.json", "/ui"} <= prefixes
-    assert not any(p == "" or "{" in p for p in prefixes)
-    for path in ("/ui/", "/ui/index.html", "/ui/swagger-ui.css", "/openapi.json"):
-        assert path.startswith(layer._prefixes), path
-    assert not "/campaigns/x1".startswith(layer._prefixes)
+FRAMEWORK_PRIVATE = re.compile(r"(starlette|connexion)(\.\w+)*\._|\._middleware_app")
 
 
-def test_the_mirrored_validation_step_is_connexions_current_one() -> None:
-    """service.stack repeats the body half of connexion's `RequestValidationOperation.__call__`;
-    when connexion changes that method, read it again and bring the copy in line."""
-    source = inspect.getsource(RequestValidationOperation.__call__)
-    assert hashlib.sha256(source.encode()).hexdigest()[:16] == "af472716211911b9"
+def test_the_service_uses_its_frameworks_through_their_public_api() -> None:
+    """No `_`-module or `_`-attribute of connexion or starlette (they change without notice)."""
+    root = Path(__file__).resolve().parents[1]
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("service", "engine", "burt")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if FRAMEWORK_PRIVATE.search(line)
+    ]
+    assert found == []
+
+
+def test_the_service_reaches_the_store_only_through_the_engine() -> None:
+    """Handlers, key checks and receivers call the engine (`Burt`, `ApiKeys`, `Receivers`),
+    which sees every read and write; the service only opens and closes the store."""
+    root = Path(__file__).resolve().parents[1]
+    store_call = re.compile(r"\bstore\.(?!open|close|exists|location)\w+\(")
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted((root / "service").rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if store_call.search(line)
+    ]
+    assert found == []

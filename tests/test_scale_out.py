@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from burt.engine.store.mongo import MongoStore
 from burt.service.app import create_app
@@ -181,7 +182,7 @@ def test_readiness_reports_an_outage_and_recovers(tmp_path: Path) -> None:
     server = MongoServer("nx", tmp_path / "nx").start()
     try:
         config = Config(data_dir=tmp_path / "data", mongodb_uri=server.uri, mongodb_db="outage")
-        with create_app(config).test_client() as client:
+        with TestClient(create_app(config)) as client:
             assert client.get("/readyz").json()["store"] == "mongodb"
             server.stop()
             down = client.get("/readyz")

@@ -13,11 +13,10 @@ from openapi_spec_validator.readers import read_from_filename
 
 from burt.engine import model, policy, reports
 from burt.engine.policy import PolicySettings
-from burt.service.api import handlers
 from burt.service.api.validation import body_rules
-from burt.service.app import handler_name
+from burt.service.app import resolve_handler
 from burt.service.contract import SPEC_PATH
-from burt.service.edge.gate import operation_route, route_of
+from burt.service.edge.gate import header_rules
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -74,7 +73,7 @@ def test_every_operation_resolves_to_a_handler(spec: dict[str, Any]) -> None:
     ids = [op["operationId"] for _, _, op in operations(spec)]
     assert len(ids) == len(set(ids)), "operationIds must be unique"
     for operation_id in ids:
-        assert callable(getattr(handlers, handler_name(operation_id), None)), operation_id
+        assert callable(resolve_handler(operation_id)), operation_id
 
 
 def test_every_json_body_has_a_generated_decoder(spec: dict[str, Any]) -> None:
@@ -156,7 +155,7 @@ def test_every_outcome_type_has_a_count(spec: dict[str, Any]) -> None:
 def test_every_secured_operation_states_its_scope_and_only_safe_ones_read(
     spec: dict[str, Any],
 ) -> None:
-    """`x-burt-scope` is what a read-only key is checked against (service.gate)."""
+    """`x-burt-scope` is what a read-only key is checked against (service.auth.bearer)."""
     for path, method, op in operations(spec):
         requirements = op.get("security", spec["security"])
         secured = any("bearerAuth" in requirement for requirement in requirements)
@@ -169,14 +168,13 @@ def test_every_secured_operation_states_its_scope_and_only_safe_ones_read(
             assert "403" in op["responses"], f"{where} does not document 403 for read-only keys"
 
 
-def test_the_gate_takes_who_needs_a_key_from_the_spec(spec: dict[str, Any]) -> None:
-    """Operations the spec leaves open (probes, webhook receivers) pass the pre-body check."""
+def test_the_gate_takes_its_header_rules_from_the_spec(spec: dict[str, Any]) -> None:
+    """Every operation has a header rule; a body operation checks Content-Type, a secured one
+    Authorization, and operations the spec leaves open (probes, receivers) take no key."""
+    rules = header_rules()
     for path, method, op in operations(spec):
-        concrete = re.sub(r"\{[^}]+\}", "x1", path)
-        route = route_of(method.upper(), concrete)
-        assert route is not None and route.operation_id == op["operationId"]
-        assert route.scope == op.get("x-burt-scope")
-        assert route.has_body == ("requestBody" in op)
-    receiver = {"operationId": "receiveWebhook", "security": [], "requestBody": {}}
-    assert operation_route(receiver, {}, spec).scope is None
-    assert route_of("GET", "/campaigns/x1/nowhere") is None
+        rule = rules[op["operationId"]]
+        assert rule.has_body == ("requestBody" in op), (method, path)
+        assert (b"content-type" in rule.single_headers) == ("requestBody" in op)
+        secured = bool([r for r in op.get("security", spec["security"]) if r])
+        assert (b"authorization" in rule.single_headers) == secured, (method, path)

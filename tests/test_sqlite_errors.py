@@ -14,10 +14,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from burt.engine import Burt
+from burt.engine.apikeys import hash_api_key, new_api_key
 from burt.engine.errors import StoreUnavailable
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
-from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
 
 pytestmark = pytest.mark.anyio

@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from burt.engine.apikeys import ApiKey
+from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
-from burt.service.auth.tokens import hash_api_key, new_api_key
 from burt.service.config import Config
 from tests import platforms
 from tests.platforms import SendGridSigner, SnsSigner

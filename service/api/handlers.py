@@ -13,6 +13,7 @@ import msgspec
 from connexion import request
 from starlette.responses import Response
 
+from burt.engine.burt import store_ready
 from burt.engine.errors import VersionMismatch
 from burt.engine.model import Campaign
 from burt.service.api import stats_csv, views
@@ -58,9 +59,8 @@ async def get_health() -> Response:
 
 
 async def get_readiness() -> Response:
-    store = runtime_of(request).store
-    await store.ping()
-    return _json(models.Health(status="ok", store=store.name))
+    name = await store_ready(runtime_of(request).store)
+    return _json(models.Health(status="ok", store=name))
 
 
 async def initialize_campaign(user: str) -> Response:

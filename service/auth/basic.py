@@ -1,31 +1,42 @@
-"""HTTP Basic for Postmark receivers, referenced from the spec by `x-basicInfoFunc`."""
+"""HTTP Basic for Postmark receivers: the spec's `basic` scheme, `x-basicInfoFunc`.
+
+`PostmarkBasic` is the security handler connexion's `security_map` takes for that scheme; its
+check runs after routing and before the body is read. An unknown receiver is a 404 (as for the
+other platforms); missing or wrong credentials are a refused delivery (401, problem type
+`webhook-refused`), counted on a known receiver.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hmac
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from connexion.lifecycle import ConnexionRequest
+from connexion.utils import get_function_from_name
 from starlette.requests import HTTPConnection
 
 from burt.engine.model import ActivityUpdate
 from burt.engine.timefmt import utcnow
 from burt.service.runtime import runtime_of
+from burt.service.webhooks.common import unverified
 from burt.service.webhooks.sealing import password_matches
+
+WRONG_CREDENTIALS = "the Basic credentials are not the ones registered for this Postmark receiver"
 
 
 async def postmark_basic_info(
     username: str, password: str, request: HTTPConnection
-) -> dict[str, Any] | None:
-    """The receiver's tenant as `sub` when the credentials are its own, else None (401).
+) -> dict[str, Any]:
+    """The receiver's tenant as `sub` when the credentials are its own.
 
-    An unknown receiver answers the same 401 as wrong credentials; wrong credentials for a
-    known receiver are counted on it (`refused:bad_credentials`).
-    """
-    store = runtime_of(request).store
-    webhook = await store.get_webhook(str(request.path_params.get("webhookId", "")))
-    if webhook is None or webhook.provider != "postmark":
-        return None
+    NotFound for an unknown receiver; a refusal, counted on the receiver, for wrong
+    credentials."""
+    receivers = runtime_of(request).receivers
+    webhook = await receivers.find(str(request.path_params.get("webhookId", "")), "postmark")
     stored = webhook.credential
     same_user = hmac.compare_digest(username.encode(), stored["username"].encode())
     same_password = await asyncio.to_thread(
@@ -33,7 +44,44 @@ async def postmark_basic_info(
     )
     if same_user and same_password:
         return {"sub": webhook.tenant}
-    detail = "the Basic credentials are not the ones registered for this Postmark receiver"
-    refused = ActivityUpdate(at=utcnow(), counts={"refused:bad_credentials": 1}, error=detail)
-    await store.note_webhook_activity(webhook.id, refused)
-    return None
+    refused = unverified(WRONG_CREDENTIALS, "bad_credentials")
+    update = ActivityUpdate(
+        at=utcnow(), counts={f"refused:{refused.reason}": 1}, error=refused.detail
+    )
+    await receivers.note(webhook, update)
+    raise refused
+
+
+def _credentials(request: ConnexionRequest) -> tuple[str, str]:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise unverified(
+            "no Basic credentials given: put them in the webhook URL", "no_credentials"
+        )
+    try:
+        username, separator, password = (
+            base64.b64decode(encoded, validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        raise unverified(
+            "the Basic credentials are not base64 of user:password", "no_credentials"
+        ) from None
+    if not separator:
+        raise unverified("the Basic credentials are not base64 of user:password", "no_credentials")
+    return username, password
+
+
+class PostmarkBasic:
+    """connexion's security-handler interface for the `basic` scheme (see the module doc)."""
+
+    def get_fn(
+        self, security_scheme: Mapping[str, Any], required_scopes: list[str]
+    ) -> Callable[[ConnexionRequest], Awaitable[dict[str, Any]]]:
+        info_function = get_function_from_name(security_scheme["x-basicInfoFunc"])
+
+        async def verify(request: ConnexionRequest) -> dict[str, Any]:
+            username, password = _credentials(request)
+            info: dict[str, Any] = await info_function(username, password, request)
+            return info
+
+        return verify

@@ -52,36 +52,28 @@ def _when(value: datetime | None) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from burt.engine.apikeys import ApiKey
+    from burt.engine.apikeys import ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
-    from burt.service.auth.tokens import hash_api_key, new_api_key
 
     tenant = args.tenant.strip()
     if not tenant:
         args.parser.error("--tenant must not be empty")
     if args.expires_in is not None and args.expires_in <= 0:
         args.parser.error("--expires-in must be a positive number of days")
-    key = new_api_key()
     now = utcnow()
     expires = None if args.expires_in is None else now + timedelta(days=args.expires_in)
 
-    record = ApiKey(
-        hash_api_key(key),
-        tenant,
-        name=args.name,
-        created_at=now,
-        expires_at=expires,
-        read_only=args.read_only,
-    )
+    async def create(store: Store) -> tuple[str, str]:
+        token, record = await ApiKeys(store).create(
+            tenant, now, name=args.name, expires_at=expires, read_only=args.read_only
+        )
+        return token, record.key_id
 
-    async def create(store: Store) -> str:
-        await store.add_api_key(record)
-        return record.key_id
-
-    key_id = asyncio.run(_on_store(Config.from_env(), args.create_store, create))
-    if key_id is None:
+    made = asyncio.run(_on_store(Config.from_env(), args.create_store, create))
+    if made is None:
         return 1
+    key, key_id = made
     scope = "read-only" if args.read_only else "read-write"
     _say(f"created {key_id} for tenant {tenant!r} ({scope}, expires {_when(expires)})")
     print(key)
@@ -89,12 +81,12 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from burt.engine.apikeys import ApiKey
+    from burt.engine.apikeys import ApiKey, ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
 
     async def read(store: Store) -> list[ApiKey]:
-        return await store.list_api_keys()
+        return await ApiKeys(store).list(args.tenant)
 
     keys = asyncio.run(_on_store(Config.from_env(), False, read))
     if keys is None:
@@ -113,7 +105,6 @@ def _list(args: argparse.Namespace) -> int:
             k.status(now),
         )
         for k in keys
-        if args.tenant is None or k.tenant == args.tenant
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -124,14 +115,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    from burt.engine.apikeys import ApiKey
+    from burt.engine.apikeys import ApiKey, ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
 
     config = Config.from_env()
 
     async def revoke(store: Store) -> ApiKey | None:
-        return await store.revoke_api_key(args.key_id, utcnow())
+        return await ApiKeys(store).revoke(args.key_id, utcnow())
 
     found = asyncio.run(_on_store(config, False, revoke))
     if found is None:

@@ -3,7 +3,7 @@ metrics), CORS when origins are configured, then the docs portal and `/metrics`.
 
 from __future__ import annotations
 
-from connexion import AsyncApp
+from connexion import ConnexionMiddleware
 from connexion.middleware import MiddlewarePosition
 from starlette.middleware.cors import CORSMiddleware
 
@@ -13,7 +13,7 @@ from burt.service.edge.metrics import MetricsEndpoint
 from burt.service.edge.observe import ObserveRequests
 
 
-def install(app: AsyncApp, config: Config) -> None:
+def install(app: ConnexionMiddleware, config: Config) -> None:
     """Call before any other `BEFORE_EXCEPTION` middleware: the first added is outermost."""
     outside = MiddlewarePosition.BEFORE_EXCEPTION
     app.add_middleware(ObserveRequests, position=outside, count=config.metrics)

@@ -15,6 +15,8 @@ from connexion.lifecycle import ConnexionResponse
 from connexion.problem import problem
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from burt.service.contract import operation_of
+
 
 class BodyTooLarge(Exception):
     """Raised from `receive` once a streamed body passes the limit."""
@@ -64,7 +66,7 @@ class BodySizeLimit:
         self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if operation_of(scope) is None:  # nothing will read the body
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

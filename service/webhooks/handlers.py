@@ -15,11 +15,10 @@ from connexion import request
 from cryptography.exceptions import InvalidTag
 from starlette.responses import Response
 
-from burt.engine.errors import InvalidInput, NotFound
+from burt.engine.errors import InvalidInput
 from burt.engine.model import ActivityUpdate, Webhook
-from burt.engine.store.base import Store
 from burt.engine.timefmt import utcnow
-from burt.engine.webhooks import PlatformEvent, deliver
+from burt.engine.webhooks import PlatformEvent, Receivers
 from burt.service.api.validation import validated_body
 from burt.service.generated import models
 from burt.service.runtime import Runtime, engine_for, runtime_of
@@ -120,34 +119,34 @@ async def delete_webhook(user: str, webhook_id: str) -> Response:
 # receiving ----------------------------------------------------------------------------------
 async def _receiver(provider: str, webhook_id: str) -> tuple[Runtime, Webhook, Verification]:
     runtime = runtime_of(request)
-    webhook = await runtime.store.get_webhook(webhook_id)
-    if webhook is None or webhook.provider != provider:
-        raise NotFound(f"no {provider} webhook receiver {webhook_id!r}")
+    webhook = await runtime.receivers.find(webhook_id, provider)
     return runtime, webhook, Verification(utcnow(), runtime.config.webhook_tolerance_seconds)
 
 
 @asynccontextmanager
-async def _noting_refusals(store: Store, webhook: Webhook, now: datetime) -> AsyncIterator[None]:
+async def _noting_refusals(
+    receivers: Receivers, webhook: Webhook, now: datetime
+) -> AsyncIterator[None]:
     """Count a refused delivery on its receiver (by reason, with its detail), then refuse it."""
     try:
         yield
     except DeliveryRefused as exc:
         refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=exc.detail)
-        await store.note_webhook_activity(webhook.id, refused)
+        await receivers.note(webhook, refused)
         raise
 
 
 async def _deliver(
     runtime: Runtime, webhook: Webhook, events: list[PlatformEvent], now: datetime
 ) -> Response:
-    tally = await deliver(runtime.store, webhook, events, now)
+    tally = await runtime.receivers.deliver(webhook, events, now)
     return json_response(webhook_views.delivery_result(tally.counts))
 
 
 async def receive_sendgrid_events(webhook_id: str) -> Response:
     runtime, webhook, check = await _receiver("sendgrid", webhook_id)
     body = await request.body()
-    async with _noting_refusals(runtime.store, webhook, check.now):
+    async with _noting_refusals(runtime.receivers, webhook, check.now):
         events = sendgrid.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
@@ -155,7 +154,7 @@ async def receive_sendgrid_events(webhook_id: str) -> Response:
 async def receive_mailgun_event(webhook_id: str) -> Response:
     runtime, webhook, check = await _receiver("mailgun", webhook_id)
     body = await request.body()
-    async with _noting_refusals(runtime.store, webhook, check.now):
+    async with _noting_refusals(runtime.receivers, webhook, check.now):
         try:
             key = sealing.unseal(
                 sealing.server_key(runtime.config),
@@ -176,7 +175,7 @@ async def receive_postmark_event(user: str, webhook_id: str) -> Response:
     """The Basic credentials were checked by webhook_auth before this runs."""
     runtime, webhook, check = await _receiver("postmark", webhook_id)
     body = await request.body()
-    async with _noting_refusals(runtime.store, webhook, check.now):
+    async with _noting_refusals(runtime.receivers, webhook, check.now):
         events = postmark.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
@@ -199,13 +198,13 @@ async def _subscription(runtime: Runtime, webhook: Webhook, url: str, now: datet
         except OSError as exc:
             error = f"visiting the SubscribeURL failed ({exc}); visit it to confirm"
     update = ActivityUpdate(at=now, subscription=state, error=error)
-    await runtime.store.note_webhook_activity(webhook.id, update)
+    await runtime.receivers.note(webhook, update)
 
 
 async def receive_ses_notification(webhook_id: str) -> Response:
     runtime, webhook, check = await _receiver("ses", webhook_id)
     body = await request.body()
-    async with _noting_refusals(runtime.store, webhook, check.now):
+    async with _noting_refusals(runtime.receivers, webhook, check.now):
         delivery = await ses.read(body, webhook, check, CERTIFICATES)
     if delivery.kind == "Notification":
         return await _deliver(runtime, webhook, delivery.events, check.now)
@@ -214,5 +213,5 @@ async def receive_ses_notification(webhook_id: str) -> Response:
         await _subscription(runtime, webhook, delivery.subscribe_url, check.now)
     else:
         gone = ActivityUpdate(at=check.now, subscription={"status": "unsubscribed"})
-        await runtime.store.note_webhook_activity(webhook.id, gone)
+        await runtime.receivers.note(webhook, gone)
     return json_response(webhook_views.delivery_result({}))
