@@ -43,9 +43,9 @@ from burt.engine.model import (
     PeriodCount,
 )
 from burt.engine.store import SQLiteStore
-from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
 from burt.engine.store.mongo import MongoStore
+from burt.engine.store.mongo import store as mongo_module
 from burt.engine.timefmt import epoch_seconds, format_rfc3339
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, delay_cells, worker

@@ -1,0 +1,5 @@
+"""The MongoDB store (PyMongo's async API)."""
+
+from burt.engine.store.mongo.store import MongoStore, is_unavailable
+
+__all__ = ["MongoStore", "is_unavailable"]
