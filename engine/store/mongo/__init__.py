@@ -1,4 +1,4 @@
-"""The MongoDB store (PyMongo's async API)."""
+"""The MongoDB store (PyMongo's async API); how it keeps its invariants: docs/production.md."""
 
 from burt.engine.store.mongo.store import MongoStore, is_unavailable
 

@@ -1,122 +1,4 @@
-"""The MongoDB store (PyMongo's async API), correct on a standalone server without transactions.
-
-Every invariant rests on single-document atomic operations and unique indexes, never on a
-multi-document transaction, and every multi-step write is ordered so that a process killed
-between any two of its writes leaves a state the next actor finishes or undoes idempotently.
-Transactions are not used although a replica set has them: the store must stay correct on a
-standalone server (nx-27017 is one), and one protocol is easier to prove than two.
-
-Production semantics are explicit, never left to the deployment's defaults: every write is
-acknowledged by a majority (`w: "majority"`, set on the client and the database), every read
-goes to the primary with majority read concern, a draw runs in one causally consistent session
-(its reads see its own writes, even from a newly elected primary), every operation has a
-deadline (`timeoutMS`), and server selection waits out an election (15 s). Errors that mean
-"unavailable, retry" (lost connection, no primary, a write-concern error, a timeout, a
-retryable-labelled error) become StoreUnavailable (503); any other error is a bug and stays
-one. Every filter on a collection sharded by `campaign_id` names it; see `mongo_schema.py` for
-the schema version and indexes.
-
-Documents (one collection each; every document but API keys and `meta` carries `campaign_id`):
-
-- `campaigns`: the campaign fields, `next_sequence` (batch sequences), `next_load` (load order
-  of contacts), `recovered` (sequences of aborted batches) and the counters: `contacts_total`,
-  `contacts_assigned` (the sizes of the complete batches), `cells` (outcome counts keyed by
-  "sequence/variant/type"), `delays` (the outcomes' delay histogram, keyed
-  "sequence/variant/type/bin", see `engine.delays`) and `open`, the writes whose counter update
-  is still owed.
-- `contacts`: `{contact_id, seq, attributes, batch}`; `seq` is the load order, reserved in
-  blocks by one `$inc` per load; `batch` is None while pending, else the claiming batch's
-  sequence. A contact's variant is not stored on it (see batches).
-- `batches`: `state` is "claiming" while its drawer claims contacts (`heartbeat`: the server's
-  time when it last made progress), then "complete" with the sorted load sequences of its
-  members and their labels (packed binary arrays) in the same document. Only complete batches
-  are visible to reads.
-- `events`: raw events, unique per (campaign, event id).
-- `outcomes`: one marker per (campaign, contact, type), unique; it carries the counter it counts
-  for (`cell`), its delay from the batch's draw (`delay`, seconds) and delay bin (`bin`), and
-  the post that wrote it (`op`).
-- `webhooks`: a tenant's webhook receivers, `_id` the receiver id (not campaign-scoped: a
-  delivery names a receiver, its events name campaigns); counters under `counts`, added with
-  `$inc` so concurrent deliveries lose no increment.
-
-Counters and the writes they count (the `open` journal). A counter lives on the campaign
-document and the records it counts live in other documents, so no single write updates both.
-Each counted write therefore runs in three steps: (a) open an entry `open.<op>` on the campaign
-(saying what is being written: a load's block of load sequences, a batch's sequence, an event
-post's op id, with the server's time), (b) write the records, (c) apply the increments and
-remove the entry in one conditional update of the campaign (`open.<op>` must still exist), so
-an entry's increments are applied at most once. While an entry is open, its effect is read from
-the records it names (contacts in the block, the batch if complete, markers with the op id),
-bounded by the size of that one write: every count a read reports is the counter plus the open
-entries' effects, exact at every instant, crash or not. Readers never write (GETs change
-nothing); draws repair: they close an entry whose batch is final (complete or deleted) at once,
-and a load or event-post entry once it is older than `claim_timeout`, which must exceed the
-writer's own deadline (the three steps run under one `pymongo.timeout`, after which the server
-has stopped its writes). So a request's cost no longer grows with the campaign: a campaign
-read is one document (plus any open entries), stats read the batch headers and one document.
-
-Drawing a batch (`draw_batch`):
-
-1. Recover: abort every batch of the campaign whose heartbeat is older than `claim_timeout`
-   by the server's clock (its drawer is presumed dead): add its sequence to the campaign's
-   `recovered` list, then delete the batch document if it is still "claiming" (a conditional
-   delete). Release, i.e. set `batch` back to None on, the contacts of every recovered sequence
-   whose batch document no longer exists. A sequence is never reused, so a deleted batch stays
-   deleted and this release is safe to repeat on every draw (it also catches late claims of a
-   drawer that was only slow, not dead). Then repair the open entries (above).
-2. Reserve a sequence with `$inc` on the campaign (a crash afterwards leaves only a gap).
-3. Insert the batch document, "claiming", with the draft. The unique idempotency-key index
-   makes a concurrent request with the same key fail here; it waits until that batch is
-   complete (and returns it) or aborted (and draws again). Then open the entry `b<sequence>`.
-4. Claim in rounds until `size` are held or none is pending: read the first pending load
-   sequences, `update_many` the pending contacts in that sequence range to this batch, re-read
-   what this batch holds, refresh the heartbeat. Only this drawer claims for this sequence, so
-   the re-read is exact; an overshoot (contacts loaded into the range meanwhile) is released
-   above the cutoff.
-5. Seal: one conditional update of the batch document ("claiming" → "complete") writes the
-   members, their labels (`assign_labels` over the members in load order) and the counts.
-   If nothing was claimed, the document is deleted instead and NoPendingContacts raised.
-   If the seal finds the batch aborted by a recoverer, the drawer releases its claims and
-   draws again. Then close the entry, adding the batch's size to `contacts_assigned`.
-
-Crash points: before (3) nothing is claimed. Between (3) and (5) the contacts carry the
-sequence of a "claiming" batch: they are neither lost nor assigned, counted as pending, and
-the first draw after `claim_timeout` aborts the batch and releases them (a crash inside that
-recovery is finished by the next draw: the sequence is already in `recovered`). After (5) the
-batch is complete in one document write, and counted through its open entry until a draw
-closes it. An entry is opened after its batch document is inserted, so a batch it names is
-claiming, complete, or deleted for good: closing it with the size (complete) or nothing
-(deleted) is the same whoever does it. A contact is therefore always pending, held by an
-unfinished batch that will be aborted, or a member of exactly one complete batch.
-
-Recording outcomes: the markers are inserted first (unordered, the unique index decides which
-request counts a (contact, type)), the raw events second (unordered, duplicates by event id).
-A crash between them leaves a counted outcome whose event is missing; the client's retry stores
-the event and finds the marker present, so the outcome counts exactly once. The reverse order
-could lose an outcome: the retried event would be a duplicate of a stored, uncounted one.
-
-Loading contacts reserves a block of load sequences with `$inc`, then inserts unordered; a
-contact id already present fails on the unique index and counts as existing. A crash mid-load
-leaves some contacts inserted (the retry finds them existing, the open entry counts them) and a
-gap in load sequences.
-
-Erasure. Deleting a campaign first records the deletion in `deleted_campaigns` (its id, tenant
-and the server's time only), then deletes the campaign document, so from then on it is 404 for
-every read and `$inc` on it fails, which stops every draw and load that has not reserved yet.
-Then it deletes the campaign's documents from every other collection, contacts first (a draw in
-flight then claims nothing and removes its own batch document, or finds it gone at the seal and
-retries into NotFound), batches next. Every `open` and every deletion finishes the recorded
-deletions, so a crash part-way is completed; a record is kept `claim_timeout` seconds, so that a
-later pass also sweeps what a write that had reserved before the deletion wrote after it.
-Erasing one assigned contact replaces its id, in the contact, its outcome markers and its events
-(each event also gets a random id), by 16 random bytes, recorded on the contact first so that a
-retry after a crash reuses them; no query by a string id matches bytes again. Its markers keep
-their cells, so counts and recounts stay. A pending contact is deleted, a counted write like any
-other: an `erase` entry (the contact's load sequence) is opened first, and owes -1 to
-`contacts_total` once no contact has that sequence (sequences are never reused). It waits for
-the contact's own load entry to close first, so a load's count never overlaps an erasure's.
-One held by a claiming batch is erased once that batch completes or is aborted.
-"""
+"""`MongoStore`: the store port on MongoDB, correct on a standalone server without transactions."""
 
 from __future__ import annotations
 
@@ -653,7 +535,7 @@ class MongoStore:
         return True
 
     async def _finish_deletions(self) -> None:
-        """Carry out every recorded deletion (see Erasure in the module docstring).
+        """Carry out every recorded deletion (docs/production.md, Erasure).
 
         Idempotent: after a crash anywhere in it, the next call (every `open` and every
         deletion makes one) finishes the job. A record is kept `claim_timeout` seconds (by the
@@ -1010,7 +892,7 @@ class MongoStore:
         return doc
 
     async def _draw_once(self, campaign_id: str, draft: BatchDraft) -> Batch | None:
-        """One attempt at a draw; None when it has to be retried (see the module docstring)."""
+        """One attempt at a draw; None when it has to be retried (docs/production.md)."""
         doc = await self._begin(campaign_id, draft)
         if doc is None:
             return await self._settled(
