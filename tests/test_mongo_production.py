@@ -225,8 +225,9 @@ async def test_a_database_written_before_schema_versions_migrates_and_keeps_ever
                 for kind in ("opened", "clicked")
             ][: 5 + i],
         )
-    doc = await store._begin(campaign.id, _draft_like(batch, "left-claiming"))  # an older burt's
-    assert doc is not None and len(await store._claim(doc, 4)) == 4  # draw, stopped mid-claim
+    draws = store._draws  # an older burt's draw, stopped mid-claim
+    doc = await draws._begin(campaign.id, _draft_like(batch, "left-claiming"))
+    assert doc is not None and len(await draws._claim(doc, 4)) == 4
     before = await burt.get_campaign(campaign.id)
     rows = await store.period_counts(campaign.id)
     await store.close()
@@ -237,8 +238,9 @@ async def test_a_database_written_before_schema_versions_migrates_and_keeps_ever
     await asyncio.gather(*(s.open() for s in upgraded))
     try:
         store = upgraded[0]
-        assert isinstance(store, MongoStore) and store._db is not None
-        assert await mongo_schema.stored_version(store._db) == mongo_schema.SCHEMA_VERSION
+        assert isinstance(store, MongoStore)
+        stored = await mongo_schema.stored_version(store._conn.database)
+        assert stored == mongo_schema.SCHEMA_VERSION
         burt = Burt(store, tenant=TENANT)
         after = await burt.get_campaign(campaign.id)
         assert after.contacts_total == before.contacts_total == len(loaded)
@@ -320,7 +322,7 @@ async def test_a_timeout_is_a_503_and_a_bug_stays_an_error(
         campaign = await new_campaign(Burt(store, tenant=TENANT), ids(3))
         with pytest.raises(StoreUnavailable, match="unavailable, retry"), pymongo.timeout(1e-6):
             await store.get_campaign(TENANT, campaign.id)
-        assert store._db is not None
+        assert store._conn.database is not None  # still open after the timeout
         await store.add_api_key(ApiKey("hash", TENANT))
         with pytest.raises(DuplicateKeyError) as bug:  # not StoreUnavailable: a 500, as it should
             await store.add_api_key(ApiKey("hash", TENANT))
@@ -339,16 +341,17 @@ async def test_claims_are_judged_by_the_servers_clock_and_refreshed_as_a_draw_go
         burt = Burt(drawer, tenant=TENANT)
         campaign = await new_campaign(burt, ids(10))
         first, _ = await burt.create_experiment_batch(campaign.id, 2, "first")
-        doc = await drawer._begin(campaign.id, _draft_like(first, "long"))
+        doc = await drawer._draws._begin(campaign.id, _draft_like(first, "long"))
         assert doc is not None
-        await drawer._batches.update_one({"_id": doc["_id"]}, {"$set": {"heartbeat": 0}})
-        assert len(await drawer._claim(doc, 2)) == 2  # a round of a long draw: heartbeat renewed
+        await drawer._conn.batches.update_one({"_id": doc["_id"]}, {"$set": {"heartbeat": 0}})
+        claimed = await drawer._draws._claim(doc, 2)  # a round of a long draw: heartbeat renewed
+        assert len(claimed) == 2
         # a host whose wall clock is an hour ahead does not take the live claim for dead
         monkeypatch.setattr(time, "time", lambda: time.monotonic() + 10**9)
         await Burt(other, tenant=TENANT).create_experiment_batch(campaign.id, 3, "other")
-        claiming = await drawer._batches.find_one({"_id": doc["_id"]})
+        claiming = await drawer._conn.batches.find_one({"_id": doc["_id"]})
         assert claiming is not None and claiming["state"] == "claiming"
-        assert claiming["heartbeat"] >= await drawer._server_now() - 5_000
+        assert claiming["heartbeat"] >= await drawer._conn.server_now() - 5_000
     finally:
         await drawer.close()
         await other.close()

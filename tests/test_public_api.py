@@ -18,7 +18,7 @@ def test_the_simulator_runs_from_the_top_level_package() -> None:
     assert burt.summarize(scenario, run.replications, seconds=0.0).regret_mean == 100.0
     # Sending uniformly loses half the gap on every contact: 2,000 x 0.10 / 2 in expectation.
     assert result.regret_mean == 100.0
-    assert burt.MongoStore.__module__ == "burt.engine.store.mongo"
+    assert burt.MongoStore.__module__ == "burt.engine.store.mongo.store"
 
 
 def test_importing_burt_loads_no_optional_part() -> None:

@@ -43,9 +43,12 @@ from burt.engine.model import (
     PeriodCount,
 )
 from burt.engine.store import SQLiteStore
-from burt.engine.store import mongo as mongo_module
 from burt.engine.store.base import Store
-from burt.engine.store.mongo import MongoStore
+from burt.engine.store.mongo import MongoStore, ingest
+from burt.engine.store.mongo.connection import Connection
+from burt.engine.store.mongo.draws import Draws
+from burt.engine.store.mongo.erasure import Erasure
+from burt.engine.store.mongo.journal import Journal
 from burt.engine.timefmt import epoch_seconds, format_rfc3339
 from tests.conftest import MONGO_KINDS, make_spec
 from tests.stores import TENANT, StoreSpec, Worker, chunk_ids, delay_cells, worker
@@ -604,9 +607,9 @@ async def test_mongo_draw_killed_while_claiming_is_aborted_and_its_contacts_draw
         campaign = await new_campaign(burt, loaded)
         first, _ = await burt.create_experiment_batch(campaign.id, 2, "first")
         crashed = _draft_like(first, "crashed")
-        doc = await patient._begin(campaign.id, dataclasses.replace(crashed, size=4))
+        doc = await patient._draws._begin(campaign.id, dataclasses.replace(crashed, size=4))
         assert doc is not None
-        assert len(await patient._claim(doc, 4)) == 4  # then: SIGKILL
+        assert len(await patient._draws._claim(doc, 4)) == 4  # then: SIGKILL
         assert (await burt.get_campaign(campaign.id)).contacts_pending == 8  # not lost
         await burt.create_experiment_batch(campaign.id, 10, "others")  # a live claim is left alone
         with pytest.raises(NoPendingContacts):
@@ -615,8 +618,8 @@ async def test_mongo_draw_killed_while_claiming_is_aborted_and_its_contacts_draw
 
         # The "dead" drawer was only slow: it wakes up and claims again for its aborted batch.
         await burt.load_contacts(campaign.id, ["late-1", "late-2"])
-        assert len(await patient._claim(doc, 4)) == 2
-        assert await patient._seal(doc, crashed, [1, 2]) is None  # the abort wins
+        assert len(await patient._draws._claim(doc, 4)) == 2
+        assert await patient._draws._seal(doc, crashed, [1, 2]) is None  # the abort wins
         latest, _ = await burt.create_experiment_batch(campaign.id, 10, "after-wake-up")
         assert sorted(c for c, _ in latest.assignments or ()) == ["late-1", "late-2"]
         await check_partition(burt, campaign.id, {*loaded, "late-1", "late-2"})
@@ -631,7 +634,7 @@ async def test_mongo_same_key_waits_for_the_claiming_batch(mongo_spec: StoreSpec
         burt = Burt(patient, tenant=TENANT)
         campaign = await new_campaign(burt, ids(6))
         first, _ = await burt.create_experiment_batch(campaign.id, 1, "first")
-        doc = await patient._begin(campaign.id, _draft_like(first, "shared"))
+        doc = await patient._draws._begin(campaign.id, _draft_like(first, "shared"))
         assert doc is not None  # a drawer is claiming with key "shared", then dies
         assert await recovering.find_batch_by_key(campaign.id, "shared") is None  # aborted
         again, replayed = await Burt(recovering, tenant=TENANT).create_experiment_batch(
@@ -654,14 +657,14 @@ async def test_mongo_event_post_killed_between_marker_and_event_counts_once(
         batch, _ = await burt.create_experiment_batch(campaign.id, 4, "k")
         contact = (batch.assignments or ())[0][0]
         event = EventIn("e1", contact, "opened", WHEN)
-        real_insert = mongo_module._insert_unordered
+        real_insert = ingest.insert_unordered
 
         async def killed_before_events(collection: Any, docs: list[dict[str, Any]]) -> set[int]:
             if collection.name == "events":
                 raise KeyboardInterrupt("killed between the marker and the event")
             return await real_insert(collection, docs)
 
-        monkeypatch.setattr(mongo_module, "_insert_unordered", killed_before_events)
+        monkeypatch.setattr(ingest, "insert_unordered", killed_before_events)
         with pytest.raises(KeyboardInterrupt):
             await burt.record_outcomes(campaign.id, [event])
         monkeypatch.undo()
@@ -769,13 +772,13 @@ async def test_a_delete_between_the_seal_and_the_members_read_is_a_404(
     try:
         burt = Burt(store, tenant=TENANT)
         campaign = await new_campaign(burt, ids(12))
-        real_assignments = MongoStore._assignments
+        real_assignments = Draws._assignments
 
-        async def deleted_first(self: MongoStore, doc: dict[str, Any]) -> Any:
+        async def deleted_first(self: Draws, doc: dict[str, Any]) -> Any:
             await burt.delete_campaign(campaign.id)
             return await real_assignments(self, doc)
 
-        monkeypatch.setattr(MongoStore, "_assignments", deleted_first)
+        monkeypatch.setattr(Draws, "_assignments", deleted_first)
         with pytest.raises(NotFound, match="deleted"):
             await burt.create_experiment_batch(campaign.id, 6, "k")
         monkeypatch.undo()
@@ -880,14 +883,14 @@ async def test_mongo_deletion_cut_short_is_finished_by_the_next_open(
         burt = Burt(store, tenant=TENANT)
         before = mongo_spec.record_counts()
         doomed = await campaign_with_history(burt, "doomed")
-        real_coll = MongoStore._coll
+        real_coll = Connection.collection
 
-        def killed_after_the_contacts(self: MongoStore, name: str) -> Any:
+        def killed_after_the_contacts(self: Connection, name: str) -> Any:
             if name == "batches" and mongo_spec.record_counts().get("contacts", 0) == 0:
                 raise KeyboardInterrupt("killed after deleting the contacts")
             return real_coll(self, name)
 
-        monkeypatch.setattr(MongoStore, "_coll", killed_after_the_contacts)
+        monkeypatch.setattr(Connection, "collection", killed_after_the_contacts)
         with pytest.raises(KeyboardInterrupt):
             await burt.delete_campaign(doomed.id)
         monkeypatch.undo()
@@ -920,19 +923,19 @@ async def test_mongo_erasure_cut_short_is_finished_by_a_retry(
             ],
         )
         counted = await erasure_view(burt, campaign.id)
-        real_rename = MongoStore._rename_dependents
+        real_rename = Erasure._rename_dependents
 
-        async def killed_midway(self: MongoStore, *args: Any) -> None:
-            await self._outcomes.update_many(
+        async def killed_midway(self: Erasure, *args: Any) -> None:
+            await store._conn.outcomes.update_many(
                 {"campaign_id": campaign.id, "contact_id": "victim"},
                 {"$set": {"contact_id": args[-1]}},
             )
             raise KeyboardInterrupt("killed after renaming the markers, before the events")
 
-        monkeypatch.setattr(MongoStore, "_rename_dependents", killed_midway)
+        monkeypatch.setattr(Erasure, "_rename_dependents", killed_midway)
         with pytest.raises(KeyboardInterrupt):
             await burt.erase_contact(campaign.id, "victim")
-        monkeypatch.setattr(MongoStore, "_rename_dependents", real_rename)
+        monkeypatch.setattr(Erasure, "_rename_dependents", real_rename)
         await burt.erase_contact(campaign.id, "victim")  # the client's retry
         assert "victim" not in mongo_spec.stored_text()
         assert await erasure_view(burt, campaign.id) == counted
@@ -986,7 +989,7 @@ async def test_mongo_counts_stay_exact_when_killed_before_the_counter_update(
         async def killed(*args: Any) -> None:
             raise KeyboardInterrupt("killed between the write and its counter update")
 
-        monkeypatch.setattr(MongoStore, "_close", killed)
+        monkeypatch.setattr(Journal, "close", killed)
         with pytest.raises(KeyboardInterrupt):
             if step == "load":
                 await burt.load_contacts(campaign.id, ["late-1", "late-2", "c-00000"])
@@ -999,20 +1002,21 @@ async def test_mongo_counts_stay_exact_when_killed_before_the_counter_update(
         monkeypatch.undo()
         loaded |= {"late-1", "late-2"} if step == "load" else set()
         loaded -= {"c-00011"} if step == "erasure" else set()
-        stored = await store._campaigns.find_one({"_id": campaign.id})
+        stored = await store._conn.campaigns.find_one({"_id": campaign.id})
         assert len(stored["open"]) == 1  # the counter update is owed ...
         await check_partition(burt, campaign.id, loaded)  # ... and every count is exact
 
         await Burt(recovering, tenant=TENANT).create_experiment_batch(campaign.id, 1, "repair")
-        repaired = await store._campaigns.find_one({"_id": campaign.id})
+        repaired = await store._conn.campaigns.find_one({"_id": campaign.id})
         assert repaired["open"] == {}
         assigned = await check_partition(burt, campaign.id, loaded)
         assert repaired["contacts_total"] == len(loaded)  # the counters alone are right now
         assert repaired["contacts_assigned"] == len(assigned)
         assert sum(repaired["cells"].values()) == (1 if step == "event post" else 0)
         assert sum(repaired["delays"].values()) == (1 if step == "event post" else 0)
-        await recovering._close(campaign.id, next(iter(stored["open"])), {"contacts_total": 5})
-        assert await store._campaigns.find_one({"_id": campaign.id}) == repaired  # at most once
+        op = next(iter(stored["open"]))
+        await recovering._journal.close(campaign.id, op, {"contacts_total": 5})  # at most once:
+        assert await store._conn.campaigns.find_one({"_id": campaign.id}) == repaired
     finally:
         await store.close()
         await recovering.close()
@@ -1102,7 +1106,7 @@ async def test_mongo_create_killed_between_key_and_campaign_is_finished_by_the_r
     try:
         burt = Burt(store, tenant=TENANT)
         made, _ = await burt.initialize_campaign_once("k", "Launch", VARIANTS, "clicked")
-        await store._campaigns.delete_one({"_id": made.id})  # as if killed before this insert
+        await store._conn.campaigns.delete_one({"_id": made.id})  # as if killed before this insert
         assert (await burt.list_campaigns()).items == []
         again, replayed = await burt.initialize_campaign_once("k", "Launch", VARIANTS, "clicked")
         assert again.id == made.id and replayed

@@ -31,7 +31,7 @@ SCHEMA_VERSION = 3
 (server time) on claiming batches, markers tagged with the post that wrote them.
 2: the `webhooks` collection's index (webhook receivers by tenant).
 3: markers carry their outcome's `delay` and `bin`; campaigns a maintained delay histogram
-(`delays`), so no request reads every outcome's time (issue 15)."""
+(`delays`), so no request reads every outcome's time."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index
@@ -59,8 +59,8 @@ _DROPPED: dict[str, list[tuple[str, ...]]] = {
     "batches": [("campaign_id", "state", "started_at")],
     "outcomes": [("campaign_id", "cell")],
 }
-"""Indexes of version 0 that nothing queries any more (by key: servers name indexes their own
-way, nx-27017 for one)."""
+"""Indexes of version 0 that no query uses, dropped by the migration (found by key: servers name
+indexes their own way, nx-27017 for one)."""
 _INDEX_NOT_FOUND = 27
 
 
@@ -164,8 +164,9 @@ async def _migrate_campaign(db: AsyncDatabase[dict[str, Any]], campaign_id: str)
 
 
 async def _add_delay_histograms(db: AsyncDatabase[dict[str, Any]]) -> None:
-    """Version 3: time every marker by its contact's earliest event of its type (what burt used
-    before), from its batch's draw, then give its campaign the histogram of those delays.
+    """Version 3: time every marker by its contact's earliest event of its type (the delay a
+    version 2 database implies), from its batch's draw, then give its campaign the histogram of
+    those delays.
 
     Idempotent: a marker is timed only while it has no delay, and a campaign's histogram is set
     only while it has none, from every marker (the markers are all timed by then)."""
