@@ -513,6 +513,21 @@ def test_invalid_campaigns_are_400(api: Api, body: dict[str, Any], detail: str) 
     assert api.digest() == before
 
 
+def test_the_contract_refuses_the_priors_the_engine_refuses(api: Api) -> None:
+    """Issue 20 (6): the contract allowed priors from 0.01 and the engine from 0.1, so a prior
+    of 0.05 passed the contract's validation and was refused by the engine's."""
+    body = {
+        "name": "x",
+        "optimize": "clicked",
+        "settings": {"prior_alpha": 0.05},
+        "variants": [{"id": v, "label": v} for v in "ab"],
+    }
+    refused = api.client.post("/campaigns", json=body, headers=api.headers())
+    assert_problem(
+        refused, 400, "request body: Expected `float` >= 0.1 - at `$.settings.prior_alpha`"
+    )
+
+
 def test_malformed_bodies_are_4xx_problems_and_write_nothing(api: Api) -> None:
     cid = api.campaign()["id"]
     api.load(cid, ["c0", "c1"])

@@ -65,8 +65,8 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
-                ge=0.01,
+                description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+                ge=0.1,
                 le=1000.0,
             ),
         ]
@@ -76,8 +76,8 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
-                ge=0.01,
+                description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+                ge=0.1,
                 le=1000.0,
             ),
         ]
@@ -286,16 +286,16 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     prior_alpha: Annotated[
         float,
         Meta(
-            description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
-            ge=0.01,
+            description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+            ge=0.1,
             le=1000.0,
         ),
     ]
     prior_beta: Annotated[
         float,
         Meta(
-            description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
-            ge=0.01,
+            description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+            ge=0.1,
             le=1000.0,
         ),
     ]
