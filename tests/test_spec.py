@@ -136,6 +136,7 @@ def test_the_contract_states_the_rule_across_settings(spec: dict[str, Any]) -> N
 
 ENGINE_RECORDS: dict[str, tuple[type, set[str]]] = {
     "Campaign": (model.Campaign, {"tenant"}),
+    "SettingAdjustment": (model.SettingAdjustment, set()),
     "CampaignStats": (reports.CampaignStats, {"computed_at", "allocation"}),
     "VariantStats": (reports.VariantReport, set()),
     "Lift": (reports.Lift, set()),

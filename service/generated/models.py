@@ -415,6 +415,18 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     ]
 
 
+class SettingAdjustment(Struct, forbid_unknown_fields=True):
+    setting: Annotated[str, Meta(description="The setting's name (a field of `PolicySettings`).")]
+    stored: Annotated[float, Meta(description="The value the campaign was stored with.")]
+    adjusted: Annotated[
+        float,
+        Meta(description="The value in force since the upgrade: the nearest one the rules allow."),
+    ]
+    rule: Annotated[
+        str, Meta(description="The rule that moved it, as a request breaking it is told.")
+    ]
+
+
 AttributesAdditionalProperty: TypeAlias = Annotated[str, Meta(max_length=200)]
 
 
@@ -1055,6 +1067,12 @@ class Campaign(Struct, forbid_unknown_fields=True):
         | None
     )
     settings: ResolvedPolicySettings
+    settings_adjustments: Annotated[
+        list[SettingAdjustment],
+        Meta(
+            description="The settings an upgrade of burt changed: the release that stored the campaign allowed\nvalues this one's rules refuse (priors outside 0.1 to 1000, a `weight_floor` times the\nvariants of 1, an attribution window off the delay bins' edges), so opening the store\nmoved each to the nearest allowed value. `settings` holds the values in force. Empty\nfor a campaign no upgrade changed.\n"
+        ),
+    ]
     contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
     contacts_pending: Annotated[int, Meta(description="Contacts not yet claimed by a batch.")]
     version: Annotated[
