@@ -14,6 +14,7 @@ import numpy as np
 
 from burt.engine.counts import CountTable
 from burt.engine.delays import Arrivals, arrived_by, binned_arrivals, counted_evidence
+from burt.engine.errors import SettingsRefused
 from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, OUTCOME_TYPES, Campaign
 from burt.engine.policy import Allocation, DecisionStatus, allocate
 
@@ -58,8 +59,17 @@ def stored_evidence(table: CountTable, now: datetime, replay: bool = False) -> S
 
 
 def decide(campaign: Campaign, inputs: StoredEvidence) -> tuple[Allocation, np.ndarray]:
-    """The policy's allocation, and the outcomes it counted per variant."""
+    """The policy's allocation, and the outcomes it counted per variant.
+
+    SettingsRefused when the campaign is stored with settings the policy refuses."""
     settings = campaign.settings
+    try:
+        settings.validate(len(campaign.variants))
+    except ValueError as exc:
+        raise SettingsRefused(
+            f"campaign {campaign.id!r} is stored with settings this burt refuses ({exc});"
+            " update its settings to values within the rules"
+        ) from None
     evidence = counted_evidence(
         inputs.sends,
         inputs.unsubscribes,

@@ -31,6 +31,12 @@ class CampaignNotActive(Conflict):
     """Batches and loads are refused while a campaign is paused or completed."""
 
 
+class SettingsRefused(Conflict):
+    """A campaign's stored settings break a rule of this burt (an earlier release allowed them,
+    and no migration has brought them within the rules): it can neither draw nor report until
+    its settings are updated."""
+
+
 class IdempotencyKeyReused(BurtError):
     """An Idempotency-Key was replayed with a different request body (422)."""
 

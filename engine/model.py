@@ -35,6 +35,18 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class SettingAdjustment:
+    """A stored setting that opening the store changed: the release that stored it allowed a
+    value this one's rules refuse, so it now holds the nearest value they allow."""
+
+    setting: str
+    stored: float
+    adjusted: float
+    rule: str
+    """The rule that moved it, as a request breaking it is told."""
+
+
+@dataclass(frozen=True)
 class Campaign:
     id: str
     tenant: str
@@ -50,6 +62,8 @@ class Campaign:
     contacts_pending: int = 0
     control_variant_id: str | None = None
     """The variant the stats measure lifts against; None: against the current leader."""
+    settings_adjustments: tuple[SettingAdjustment, ...] = ()
+    """What upgrades changed in the settings it was stored with (``engine.upgrade``)."""
 
     def with_changes(self, changes: CampaignChanges, now: datetime) -> Campaign:
         """This campaign with `changes` applied and its version bumped (rules are the engine's)."""

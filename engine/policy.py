@@ -32,6 +32,7 @@ Decision science, in order of application (docs/decision-science.md tells it in 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,9 +52,72 @@ WINNER: DecisionStatus = "winner"
 
 PRIOR_MIN = 0.1
 PRIOR_MAX = 1000.0
-"""Bounds of prior_alpha and prior_beta (the contract states them too): a Beta(1000, 0.01) prior
-is already certain beyond anything a campaign can move, and the quadrature in ``stats`` is exact
-to 1e-6 over this whole range (a property test covers it)."""
+"""Bounds of prior_alpha and prior_beta: a Beta(1000, 0.1) prior is already certain beyond
+anything a campaign can move, and the quadrature in ``stats`` is exact to 1e-6 over this whole
+range (a property test covers it)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The interval a numeric setting must lie in; an open end excludes its value."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        """NaN is in no interval."""
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        opening = "(" if self.low_open else "["
+        closing = ")" if self.high_open else "]"
+        return f"{opening}{self.low:g}, {self.high:g}{closing}"
+
+    def nearest(self, value: float) -> float:
+        """The value in the interval nearest to `value` (at an open end, the nearest float
+        inside it)."""
+        if value in self:
+            return value
+        if value <= self.low or math.isnan(value):
+            return math.nextafter(self.low, math.inf) if self.low_open else self.low
+        return math.nextafter(self.high, -math.inf) if self.high_open else self.high
+
+
+SETTING_BOUNDS: dict[str, Bounds] = {
+    "prior_alpha": Bounds(PRIOR_MIN, PRIOR_MAX),
+    "prior_beta": Bounds(PRIOR_MIN, PRIOR_MAX),
+    "warmup_sends": Bounds(0, 1_000_000),
+    "weight_floor": Bounds(0.0, 0.5, high_open=True),
+    "winner_probability": Bounds(0.5, 0.9999, low_open=True),
+    "winner_min_sends": Bounds(0, 10_000_000),
+    "winner_max_expected_loss": Bounds(0.0, 1.0, low_open=True),
+    "holdout_fraction": Bounds(0.0, 0.5),
+    "attribution_window_seconds": Bounds(0, 2_592_000),
+    "guardrail_probability": Bounds(0.5, 0.9999, low_open=True),
+    "horizon_power": Bounds(0.0, 100.0),
+    "exploration_value": Bounds(0.0, 1_000_000.0),
+    "elimination_probability": Bounds(0.0, 0.5, high_open=True),
+    "proof_share": Bounds(0.0, 1.0, high_open=True),
+}
+"""The bounds of every numeric setting: the contract's (`PolicySettings` in openapi.yaml), which
+tests/test_spec.py holds equal to these, so a notebook and the API accept the same settings."""
+
+
+def bounds_rule(name: str) -> str:
+    """The rule the numeric setting `name` follows, as ``validate`` states it."""
+    return f"{name} must be in {SETTING_BOUNDS[name]}"
+
+
+def floor_problem(weight_floor: float, variants: int) -> str | None:
+    """Why `weight_floor` cannot serve `variants` variants (a floor each must leave room for
+    the policy to choose), or None."""
+    if weight_floor * variants < 1.0:
+        return None
+    return f"weight_floor {weight_floor} times {variants} variants must stay below 1"
 
 
 @dataclass(frozen=True)
@@ -80,38 +144,11 @@ class PolicySettings:
 
     def validate(self, variants: int | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting (or combination)."""
-        for name in ("prior_alpha", "prior_beta"):
-            value = getattr(self, name)
-            if not PRIOR_MIN <= value <= PRIOR_MAX:
-                raise ValueError(f"{name} must be in [{PRIOR_MIN}, {PRIOR_MAX:g}]")
-        if self.warmup_sends < 0:
-            raise ValueError("warmup_sends must be non-negative")
-        if not 0.0 <= self.weight_floor < 0.5:
-            raise ValueError("weight_floor must be in [0, 0.5)")
-        if variants is not None and self.weight_floor * variants >= 1.0:
-            raise ValueError(
-                f"weight_floor {self.weight_floor} times {variants} variants must stay below 1"
-            )
-        if not 0.5 < self.winner_probability < 1.0:
-            raise ValueError("winner_probability must be in (0.5, 1)")
-        if self.winner_min_sends < 0:
-            raise ValueError("winner_min_sends must be non-negative")
-        if not self.winner_max_expected_loss > 0:
-            raise ValueError("winner_max_expected_loss must be positive")
-        if not 0.0 <= self.holdout_fraction < 1.0:
-            raise ValueError("holdout_fraction must be in [0, 1)")
-        if self.attribution_window_seconds < 0:
-            raise ValueError("attribution_window_seconds must be non-negative")
-        if not 0.5 < self.guardrail_probability < 1.0:
-            raise ValueError("guardrail_probability must be in (0.5, 1)")
-        if self.horizon_power < 0:
-            raise ValueError("horizon_power must be non-negative")
-        if self.exploration_value < 0:
-            raise ValueError("exploration_value must be non-negative")
-        if not 0.0 <= self.elimination_probability < 0.5:
-            raise ValueError("elimination_probability must be in [0, 0.5)")
-        if not 0.0 <= self.proof_share < 1.0:
-            raise ValueError("proof_share must be in [0, 1)")
+        for name, bounds in SETTING_BOUNDS.items():
+            if getattr(self, name) not in bounds:
+                raise ValueError(bounds_rule(name))
+        if variants is not None and (problem := floor_problem(self.weight_floor, variants)):
+            raise ValueError(problem)
 
 
 @dataclass(frozen=True)

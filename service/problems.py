@@ -51,6 +51,7 @@ _BY_ERROR: dict[type[errors.BurtError], ProblemType] = {
     errors.NotFound: ProblemType(404, "Not Found"),
     errors.NoPendingContacts: ProblemType(409, "Conflict", _PROBLEMS + "no-pending-contacts"),
     errors.CampaignNotActive: ProblemType(409, "Conflict", _PROBLEMS + "campaign-not-active"),
+    errors.SettingsRefused: ProblemType(409, "Conflict", _PROBLEMS + "settings-refused"),
     errors.Conflict: ProblemType(409, "Conflict"),
     errors.VersionMismatch: ProblemType(412, "Precondition Failed"),
     errors.IdempotencyKeyReused: ProblemType(

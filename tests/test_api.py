@@ -512,6 +512,51 @@ def test_invalid_campaigns_are_400(api: Api, body: dict[str, Any], detail: str) 
     assert api.digest() == before
 
 
+def test_the_contract_refuses_the_priors_the_engine_refuses(api: Api) -> None:
+    """Issue 20 (6): the contract allowed priors from 0.01 and the engine from 0.1, so a prior
+    of 0.05 passed the contract's validation and was refused by the engine's."""
+    body = {
+        "name": "x",
+        "optimize": "clicked",
+        "settings": {"prior_alpha": 0.05},
+        "variants": [{"id": v, "label": v} for v in "ab"],
+    }
+    refused = api.client.post("/campaigns", json=body, headers=api.headers())
+    assert_problem(
+        refused, 400, "request body: Expected `float` >= 0.1 - at `$.settings.prior_alpha`"
+    )
+
+
+def test_a_stored_setting_the_engine_refuses_is_a_409_until_updated(api: Api) -> None:
+    """Issue 20 (2): settings an earlier release stored and this one refuses made the stats,
+    the CSV, the preview and every draw of the campaign answer 500 (a ValueError)."""
+    cid = api.campaign()["id"]
+    api.load(cid, ["c1", "c2"])
+    with sqlite3.connect(api.db_path) as db:
+        db.execute(
+            "UPDATE campaigns SET doc = json_set(doc, '$.settings.prior_alpha', 0.01) WHERE id = ?",
+            (cid,),
+        )
+    for response in (
+        api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()),
+        api.client.get(f"/campaigns/{cid}/stats", headers=api.headers(Accept="text/csv")),
+        api.client.get(f"/campaigns/{cid}/allocation", headers=api.headers()),
+        api.draw(cid, 1, "k"),
+    ):
+        refused = assert_problem(response, 409, "prior_alpha must be in [0.1, 1000]")
+        assert refused["type"] == "https://burt.dev/problems/settings-refused"
+    shown = api.client.get(f"/campaigns/{cid}", headers=api.headers())
+    assert shown.json()["settings"]["prior_alpha"] == 0.01
+    updated = api.client.patch(
+        f"/campaigns/{cid}",
+        json={"settings": {"prior_alpha": 0.1}},
+        headers=api.headers(**{"If-Match": shown.headers["etag"]}),
+    )
+    assert updated.status_code == 200, updated.text
+    assert api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).status_code == 200
+    assert api.draw(cid, 1, "k").status_code == 201
+
+
 def test_malformed_bodies_are_4xx_problems_and_write_nothing(api: Api) -> None:
     cid = api.campaign()["id"]
     api.load(cid, ["c0", "c1"])

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 
 import numpy as np
 import pytest
 
 from burt.engine.policy import (
     EXPLORING,
+    SETTING_BOUNDS,
     WARMING_UP,
     WINNER,
     Evidence,
     PolicySettings,
     allocate,
+    bounds_rule,
     guardrail_tripped,
 )
 from burt.engine.stats import prob_best_and_expected_loss
@@ -449,3 +453,34 @@ def test_sends_needed_is_where_the_test_would_conclude_at_the_next_batchs_split(
     assert result.sends_needed > 0
     assert not test_after(0.97 * result.sends_needed)
     assert test_after(1.03 * result.sends_needed)
+
+
+@pytest.mark.parametrize("name", sorted(SETTING_BOUNDS))
+def test_every_bound_holds_at_its_ends(name: str) -> None:
+    """An end is allowed iff it is closed; a value past it is refused, and `nearest` brings
+    it back to the closest allowed value."""
+    bounds = SETTING_BOUNDS[name]
+    for end, is_open, outward in (
+        (bounds.low, bounds.low_open, -math.inf),
+        (bounds.high, bounds.high_open, math.inf),
+    ):
+        at_end = dataclasses.replace(SETTINGS, **{name: end})
+        if is_open:
+            with pytest.raises(ValueError, match=re.escape(bounds_rule(name))):
+                at_end.validate()
+        else:
+            at_end.validate()
+        past = math.nextafter(end, outward)
+        with pytest.raises(ValueError, match=re.escape(bounds_rule(name))):
+            dataclasses.replace(SETTINGS, **{name: past}).validate()
+        back = bounds.nearest(past)
+        dataclasses.replace(SETTINGS, **{name: back}).validate()
+        assert back == (math.nextafter(end, -outward) if is_open else end)
+    with pytest.raises(ValueError):
+        dataclasses.replace(SETTINGS, **{name: math.nan}).validate()
+
+
+def test_bounds_read_as_intervals() -> None:
+    assert str(SETTING_BOUNDS["prior_alpha"]) == "[0.1, 1000]"
+    assert str(SETTING_BOUNDS["winner_probability"]) == "(0.5, 0.9999]"
+    assert str(SETTING_BOUNDS["proof_share"]) == "[0, 1)"

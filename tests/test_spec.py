@@ -106,8 +106,36 @@ def test_documented_setting_defaults_match_the_engine(spec: dict[str, Any]) -> N
         assert yaml.safe_load(match.group(1)) == engine_defaults[name], name
 
 
+def test_documented_setting_bounds_are_the_engines(spec: dict[str, Any]) -> None:
+    """One set of bounds: a setting the contract accepts, the engine accepts, and the reverse
+    (a notebook user and an API client meet the same rules; a stored campaign the engine
+    refuses would fail every request, see tests/test_upgrade.py)."""
+    documented = {
+        name: policy.Bounds(
+            schema["minimum"],
+            schema["maximum"],
+            low_open=schema.get("exclusiveMinimum", False),
+            high_open=schema.get("exclusiveMaximum", False),
+        )
+        for name, schema in spec["components"]["schemas"]["PolicySettings"]["properties"].items()
+        if "minimum" in schema or "maximum" in schema
+    }
+    numeric = {f.name for f in dataclasses.fields(PolicySettings) if f.type in ("int", "float")}
+    assert set(documented) == numeric
+    assert documented == policy.SETTING_BOUNDS
+
+
+def test_the_contract_states_the_rule_across_settings(spec: dict[str, Any]) -> None:
+    """The one rule the bounds cannot state: the weight floor times the variants stays below 1."""
+    floor = spec["components"]["schemas"]["PolicySettings"]["properties"]["weight_floor"]
+    assert "times the number of variants must stay below 1" in floor["description"]
+    assert policy.floor_problem(0.25, 3) is None
+    assert policy.floor_problem(0.25, 4) is not None
+
+
 ENGINE_RECORDS: dict[str, tuple[type, set[str]]] = {
     "Campaign": (model.Campaign, {"tenant"}),
+    "SettingAdjustment": (model.SettingAdjustment, set()),
     "CampaignStats": (reports.CampaignStats, {"computed_at", "allocation"}),
     "VariantStats": (reports.VariantReport, set()),
     "Lift": (reports.Lift, set()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +15,14 @@ from burt.engine.model import (
     Batch,
     Campaign,
     PeriodCount,
+    SettingAdjustment,
     Variant,
     Webhook,
     WebhookActivity,
 )
 from burt.engine.policy import PolicySettings
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
+from burt.engine.upgrade import conform
 
 _SETTING_FIELDS = {f.name for f in dataclasses.fields(PolicySettings)}
 
@@ -32,6 +34,29 @@ def settings_to_dict(settings: PolicySettings) -> dict[str, Any]:
 def settings_from_dict(values: dict[str, Any]) -> PolicySettings:
     """Stored settings; fields added since they were stored take their defaults."""
     return PolicySettings(**{k: v for k, v in values.items() if k in _SETTING_FIELDS})
+
+
+def adjustments_to_list(adjustments: Sequence[SettingAdjustment]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(a) for a in adjustments]
+
+
+def conformed_campaign(doc: Mapping[str, Any], at: datetime) -> dict[str, Any] | None:
+    """The fields to set on a stored campaign (`campaign_fields`) to bring its settings within
+    this burt's rules (`upgrade.conform`), or None when they are: the settings adjusted, the
+    adjustments added to its record, and its version and `updated_at` moved on (its
+    representation changes, so its ETag must)."""
+    adjustments = conform(settings_from_dict(doc["settings"]), len(doc["variants"]))
+    if not adjustments:
+        return None
+    return {
+        "settings": {**doc["settings"], **{a.setting: a.adjusted for a in adjustments}},
+        "settings_adjustments": [
+            *doc.get("settings_adjustments", []),
+            *adjustments_to_list(adjustments),
+        ],
+        "version": doc["version"] + 1,
+        "updated_at": format_rfc3339(at),
+    }
 
 
 def variants_to_list(campaign: Campaign) -> list[dict[str, str]]:
@@ -53,6 +78,7 @@ def campaign_fields(campaign: Campaign) -> dict[str, Any]:
         "variants": variants_to_list(campaign),
         "control_variant_id": campaign.control_variant_id,
         "settings": settings_to_dict(campaign.settings),
+        "settings_adjustments": adjustments_to_list(campaign.settings_adjustments),
         "version": campaign.version,
         "created_at": format_rfc3339(campaign.created_at),
         "updated_at": format_rfc3339(campaign.updated_at),
@@ -74,6 +100,9 @@ def campaign_from_fields(doc: dict[str, Any], total: int, pending: int) -> Campa
         contacts_total=total,
         contacts_pending=pending,
         control_variant_id=doc.get("control_variant_id"),  # absent: stored before controls
+        settings_adjustments=tuple(
+            SettingAdjustment(**a) for a in doc.get("settings_adjustments", ())
+        ),
     )
 
 

@@ -24,14 +24,17 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from burt.engine.delays import delay_bins
 from burt.engine.errors import IncompatibleStore
-from burt.engine.timefmt import parse_rfc3339
+from burt.engine.store import codec
+from burt.engine.timefmt import parse_rfc3339, utcnow
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
 (server time) on claiming batches, markers tagged with the post that wrote them.
 2: the `webhooks` collection's index (webhook receivers by tenant).
 3: markers carry their outcome's `delay` and `bin`; campaigns a maintained delay histogram
-(`delays`), so no request reads every outcome's time."""
+(`delays`), so no request reads every outcome's time.
+4: campaign settings within this burt's rules, what changed recorded on the campaign
+(`settings_adjustments`)."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index
@@ -87,6 +90,7 @@ async def migrate_or_refuse(db: AsyncDatabase[dict[str, Any]]) -> int:
     await _build_indexes(db)
     await _migrate_campaigns(db)
     await _add_delay_histograms(db)
+    await _campaigns_within_the_rules(db)
     await _raise_version(db)
     return found
 
@@ -199,6 +203,23 @@ async def _add_delay_histograms(db: AsyncDatabase[dict[str, Any]]) -> None:
             {"_id": campaign["_id"], **scope, "delays": {"$exists": False}},
             {"$set": {"delays": dict(delays)}},
         )
+
+
+async def _campaigns_within_the_rules(db: AsyncDatabase[dict[str, Any]]) -> None:
+    """Version 4: every campaign stored with settings this burt's rules refuse takes the nearest
+    allowed values and records the change (`codec.conformed_campaign`, as SQLite's version 7).
+
+    Idempotent: a campaign within the rules is not written, and each is rewritten only at the
+    version read, so of several processes migrating at once one writes the change."""
+    at = utcnow()
+    fields = {"settings": 1, "variants": 1, "version": 1, "settings_adjustments": 1}
+    async for doc in db["campaigns"].find({}, fields):
+        changes = codec.conformed_campaign(doc, at)
+        if changes is not None:
+            await db["campaigns"].update_one(
+                {"_id": doc["_id"], "campaign_id": doc["_id"], "version": doc["version"]},
+                {"$set": changes},
+            )
 
 
 async def _raise_version(db: AsyncDatabase[dict[str, Any]]) -> None:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from burt.engine.delays import delay_bins
 from burt.engine.errors import IncompatibleStore
-from burt.engine.timefmt import parse_rfc3339
+from burt.engine.store import codec
+from burt.engine.timefmt import parse_rfc3339, utcnow
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -241,6 +242,27 @@ def delay_histograms(db: sqlite3.Connection) -> None:
     )
 
 
+def campaigns_within_the_rules(db: sqlite3.Connection) -> None:
+    """Version 7: every campaign stored with settings this burt's rules refuse (release b747cf7
+    allowed priors of 0.01 to 10000, a weight floor times the variants of 1 and windows off the
+    delay bins' edges) takes the nearest allowed values and records the change
+    (`codec.conformed_campaign`, see `engine.upgrade`). Campaigns within the rules are not
+    written.
+
+    It applies the rules of the burt that runs it, so a release that tightens a rule appends
+    this step again."""
+    at = utcnow()
+    for num, text in db.execute("SELECT num, doc FROM campaigns").fetchall():
+        doc = json.loads(text)
+        changes = codec.conformed_campaign(doc, at)
+        if changes is not None:
+            doc.update(changes)
+            db.execute(
+                "UPDATE campaigns SET doc = ?, version = ? WHERE num = ?",
+                (codec.dumps(doc), doc["version"], num),
+            )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     script(SCHEMA_V1),
     batches_name_their_variants,
@@ -248,6 +270,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     script(WEBHOOKS_V4),
     script(API_KEYS_V5),
     delay_histograms,
+    campaigns_within_the_rules,
 )
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 

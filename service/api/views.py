@@ -24,6 +24,9 @@ def campaign(c: Campaign) -> models.Campaign:
         settings=models.ResolvedPolicySettings(
             **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)}
         ),
+        settings_adjustments=[
+            models.SettingAdjustment(**_fields(a)) for a in c.settings_adjustments
+        ],
         contacts_total=c.contacts_total,
         contacts_pending=c.contacts_pending,
         version=c.version,

@@ -65,8 +65,8 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
-                ge=0.01,
+                description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+                ge=0.1,
                 le=1000.0,
             ),
         ]
@@ -76,8 +76,8 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             float,
             Meta(
-                description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
-                ge=0.01,
+                description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+                ge=0.1,
                 le=1000.0,
             ),
         ]
@@ -286,16 +286,16 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     prior_alpha: Annotated[
         float,
         Meta(
-            description="Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any campaign). Default: 1.0.",
-            ge=0.01,
+            description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+            ge=0.1,
             le=1000.0,
         ),
     ]
     prior_beta: Annotated[
         float,
         Meta(
-            description="Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.",
-            ge=0.01,
+            description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+            ge=0.1,
             le=1000.0,
         ),
     ]
@@ -412,6 +412,18 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             ge=0.0,
             lt=1.0,
         ),
+    ]
+
+
+class SettingAdjustment(Struct, forbid_unknown_fields=True):
+    setting: Annotated[str, Meta(description="The setting's name (a field of `PolicySettings`).")]
+    stored: Annotated[float, Meta(description="The value the campaign was stored with.")]
+    adjusted: Annotated[
+        float,
+        Meta(description="The value in force since the upgrade: the nearest one the rules allow."),
+    ]
+    rule: Annotated[
+        str, Meta(description="The rule that moved it, as a request breaking it is told.")
     ]
 
 
@@ -1055,6 +1067,12 @@ class Campaign(Struct, forbid_unknown_fields=True):
         | None
     )
     settings: ResolvedPolicySettings
+    settings_adjustments: Annotated[
+        list[SettingAdjustment],
+        Meta(
+            description="The settings an upgrade of burt changed: the release that stored the campaign allowed\nvalues this one's rules refuse (priors outside 0.1 to 1000, a `weight_floor` times the\nvariants of 1, an attribution window off the delay bins' edges), so opening the store\nmoved each to the nearest allowed value. `settings` holds the values in force. Empty\nfor a campaign no upgrade changed.\n"
+        ),
+    ]
     contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
     contacts_pending: Annotated[int, Meta(description="Contacts not yet claimed by a batch.")]
     version: Annotated[

@@ -42,6 +42,7 @@ from .rejection_reason import RejectionReason
 from .resolved_policy_settings import ResolvedPolicySettings
 from .sample_ratio_mismatch import SampleRatioMismatch
 from .send_grid_event import SendGridEvent
+from .setting_adjustment import SettingAdjustment
 from .sns_message import SnsMessage
 from .sns_message_signature_version import SnsMessageSignatureVersion
 from .sns_message_type import SnsMessageType
@@ -107,6 +108,7 @@ __all__ = (
     "ResolvedPolicySettings",
     "SampleRatioMismatch",
     "SendGridEvent",
+    "SettingAdjustment",
     "SnsMessage",
     "SnsMessageSignatureVersion",
     "SnsMessageType",

@@ -12,6 +12,7 @@ from ..models.optimized_outcome import OptimizedOutcome
 
 if TYPE_CHECKING:
     from ..models.resolved_policy_settings import ResolvedPolicySettings
+    from ..models.setting_adjustment import SettingAdjustment
     from ..models.variant import Variant
 
 
@@ -29,9 +30,9 @@ class Campaign:
             'warmup_sends': 50, 'weight_floor': 0.01, 'winner_probability': 0.95, 'winner_min_sends': 1000,
             'winner_max_expected_loss': 0.001, 'all_in': True, 'holdout_fraction': 0.0, 'attribution_window_seconds': 21600,
             'unsubscribe_guardrail': True, 'guardrail_probability': 0.995, 'period_adjustment': True, 'horizon_power': 1.0,
-            'exploration_value': 1.0, 'elimination_probability': 0.05, 'proof_share': 0.3}, 'contacts_total': 50000,
-            'contacts_pending': 48000, 'version': 1, 'created_at': '2026-11-27T08:00:00Z', 'updated_at':
-            '2026-11-27T08:00:00Z'}
+            'exploration_value': 1.0, 'elimination_probability': 0.05, 'proof_share': 0.3}, 'settings_adjustments': [],
+            'contacts_total': 50000, 'contacts_pending': 48000, 'version': 1, 'created_at': '2026-11-27T08:00:00Z',
+            'updated_at': '2026-11-27T08:00:00Z'}
 
     Attributes:
         id (str): The campaign id. Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -43,6 +44,14 @@ class Campaign:
         control_variant_id (None | str): The variant the statistics measure every lift against (the control); null:
             against the current leader. Example: a.
         settings (ResolvedPolicySettings): The policy settings in force, every field present.
+        settings_adjustments (list[SettingAdjustment]): The settings an upgrade of burt changed: the release that stored
+            the campaign allowed
+            values this one's rules refuse (priors outside 0.1 to 1000, a `weight_floor` times the
+            variants of 1, an attribution window off the delay bins' edges), so opening the store
+            moved each to the nearest allowed value. `settings` holds the values in force. Empty
+            for a campaign no upgrade changed.
+             Example: [{'setting': 'prior_alpha', 'stored': 0.01, 'adjusted': 0.1, 'rule': 'prior_alpha must be in [0.1,
+            1000]'}].
         contacts_total (int): Contacts loaded.
         contacts_pending (int): Contacts not yet claimed by a batch.
         version (int): Increases with every update; the ETag is its quoted value.
@@ -57,6 +66,7 @@ class Campaign:
     variants: list[Variant]
     control_variant_id: None | str
     settings: ResolvedPolicySettings
+    settings_adjustments: list[SettingAdjustment]
     contacts_total: int
     contacts_pending: int
     version: int
@@ -83,6 +93,11 @@ class Campaign:
 
         settings = self.settings.to_dict()
 
+        settings_adjustments = []
+        for settings_adjustments_item_data in self.settings_adjustments:
+            settings_adjustments_item = settings_adjustments_item_data.to_dict()
+            settings_adjustments.append(settings_adjustments_item)
+
         contacts_total = self.contacts_total
 
         contacts_pending = self.contacts_pending
@@ -104,6 +119,7 @@ class Campaign:
                 "variants": variants,
                 "control_variant_id": control_variant_id,
                 "settings": settings,
+                "settings_adjustments": settings_adjustments,
                 "contacts_total": contacts_total,
                 "contacts_pending": contacts_pending,
                 "version": version,
@@ -117,6 +133,7 @@ class Campaign:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.resolved_policy_settings import ResolvedPolicySettings  # noqa: PLC0415
+        from ..models.setting_adjustment import SettingAdjustment  # noqa: PLC0415
         from ..models.variant import Variant  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -144,6 +161,13 @@ class Campaign:
 
         settings = ResolvedPolicySettings.from_dict(d.pop("settings"))
 
+        settings_adjustments = []
+        _settings_adjustments = d.pop("settings_adjustments")
+        for settings_adjustments_item_data in _settings_adjustments:
+            settings_adjustments_item = SettingAdjustment.from_dict(settings_adjustments_item_data)
+
+            settings_adjustments.append(settings_adjustments_item)
+
         contacts_total = d.pop("contacts_total")
 
         contacts_pending = d.pop("contacts_pending")
@@ -162,6 +186,7 @@ class Campaign:
             variants=variants,
             control_variant_id=control_variant_id,
             settings=settings,
+            settings_adjustments=settings_adjustments,
             contacts_total=contacts_total,
             contacts_pending=contacts_pending,
             version=version,

@@ -19,9 +19,10 @@ class PolicySettings:
             {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}
 
         Attributes:
-            prior_alpha (float | Unset): Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would
-                outweigh any campaign). Default: 1.0.
-            prior_beta (float | Unset): Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.
+            prior_alpha (float | Unset): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would
+                outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve).
+                Default: 1.0.
+            prior_beta (float | Unset): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
             warmup_sends (int | Unset): Sends (weighted by how far their outcomes have arrived) every variant needs before
                 the split adapts (uniform until then). Default: 50.
             weight_floor (float | Unset): Minimum weight of every variant while exploring (the floor times the number of

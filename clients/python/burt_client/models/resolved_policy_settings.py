@@ -14,9 +14,10 @@ class ResolvedPolicySettings:
     """The policy settings in force, every field present.
 
     Attributes:
-        prior_alpha (float): Alpha of the Beta prior of every variant (0.01 to 1000: a stronger prior would outweigh any
-            campaign). Default: 1.0.
-        prior_beta (float): Beta of the Beta prior of every variant (0.01 to 1000). Default: 1.0.
+        prior_alpha (float): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any
+            campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default:
+            1.0.
+        prior_beta (float): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
         warmup_sends (int): Sends (weighted by how far their outcomes have arrived) every variant needs before the split
             adapts (uniform until then). Default: 50.
         weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
