@@ -1,7 +1,7 @@
-"""The request path's shortcuts answer as what they replace would (issue 13).
+"""The request path's shortcuts answer as the general way would (issue 13).
 
-Each shortcut does once, or more cheaply, what connexion or the gate did on every request; these
-tests hold each to the answers of the slower way it replaced.
+Each shortcut does once, or more cheaply, what connexion or a plain route scan would do on every
+request; these tests hold each to the answers of that general way.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from burt.service.validation import SpecParameterValidator, _quick_check
 
 
 def _route_by_scanning(method: str, path: str) -> gate.Route | None:
-    """The gate's lookup as it was: each path's regex in the spec's order."""
+    """The plain lookup: each path's regex in the spec's order."""
     for pattern, by_method in gate.routes():
         if pattern.fullmatch(path):
             return by_method.get(method)
