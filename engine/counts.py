@@ -3,8 +3,8 @@
 `Store.count_table` answers it in one read: the SQLite store builds it from three plain selects in
 one transaction (no object per row); ``CountTable.from_rows`` builds the same table from
 ``period_counts`` rows and the batches (the MongoDB store uses it, and the conformance tests hold
-every store's table to it). The stats path used to build a `PeriodCount` per row and a `Batch`
-per batch, then loop over them in Python: most of a stats request's time.
+every store's table to it). Arrays from one read, not a `PeriodCount` per row and a `Batch` per
+batch looped over in Python, which would be most of a stats request's time.
 """
 
 from __future__ import annotations

@@ -146,9 +146,9 @@ class MabwiserThompson:
 class BayesianBanditsThompson:
     """Thompson sampling on bayesianbandits' posteriors.
 
-    The library's policy draws per context row through a Python loop (~50 µs a row), so a batch
-    of n contacts takes the n draws per arm in one ``learner.sample(size=n)`` call instead: the
-    same posterior, the same argmax-of-one-draw rule, vectorised.
+    The library's policy draws per context row through a Python loop, so a batch of n contacts
+    takes the n draws per arm in one ``learner.sample(size=n)`` call instead: the same
+    posterior, the same argmax-of-one-draw rule, vectorised.
     """
 
     k: int

@@ -376,9 +376,9 @@ _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the plann
 _PROOF_PACE = 0.5  # a proof is planned to conclude within this share of the contacts left
 _PROOF_OPTIMISM = 0.5
 """A rival keeps its proof share while the test could conclude in time were the true difference
-this many standard errors above the one seen: planned on the difference seen alone, every
-campaign whose sample happened to understate the lead abandoned its proof (half of the
-high-power two-variant campaigns never declared)."""
+this many standard errors above the one seen: a plan on the difference seen alone abandons the
+proof in every campaign whose sample happens to understate the lead
+(docs/design/0009-which-proofs-to-pay-for.md)."""
 _VARIANCE_PRIOR_SUCCESSES = 10.0
 """Each rate in the variance of a difference is shrunk toward the pooled rate by this many
 pseudo-outcomes (at the pooled rate), so a rival with a handful of outcomes cannot fake a tiny
@@ -505,9 +505,8 @@ def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -
     The ratio falls with V. One pass over a grid of log V (a point per unit, over the bracket
     [tau^2 e^-40, tau^2 e^10]) brackets each crossing; Newton steps on log V from the secant's
     root, kept inside the bracket (else halving it), then reach the resolution of a double in
-    four or five steps, all differences at once (the 52 halvings of a bisection took 0.45 ms
-    for 8 variants, this 0.13 ms; the two agree to 2e-14 relative). A crossing outside the
-    bracket gives its end.
+    four or five steps, all differences at once, where a bisection needs 52 halvings (the two
+    agree to 2e-14 relative). A crossing outside the bracket gives its end.
     """
     grid = np.log(tau2) + _LOG_V_GRID
     excess = _log_mixture_ratio(diff[:, None], grid, tau2)[0] - log_threshold
@@ -703,10 +702,9 @@ def _exploration_weights(
     weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():
-        # The proof shares are floors; everything above them is scaled to fit the batch. (Only
-        # the variants without a proof share used to be scaled: when the fed rivals' own
-        # exploration weights already filled the batch, as on a ten-way near tie, the leader's
-        # weight went to zero or below.)
+        # The proof shares are floors; everything above them is scaled to fit the batch, so the
+        # leader keeps a positive weight even when the fed rivals' own exploration weights
+        # already fill it (a near tie of many variants).
         above = np.where(proof > 0, np.maximum(weights - proof, 0.0), weights)
         weights = proof + above * (1.0 - proof.sum()) / above.sum()
     return weights

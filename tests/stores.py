@@ -106,8 +106,8 @@ def new_db_name() -> str:
 
 
 # worker processes -----------------------------------------------------------------------------
-# Workers fork from a server process that imported the engine once, so a worker starts in
-# milliseconds instead of the seconds numpy/scipy take to import.
+# Workers fork from a server process that imported the engine once, so a worker starts without
+# importing numpy and scipy again.
 _WORKERS = multiprocessing.get_context("forkserver")
 _WORKERS.set_forkserver_preload(["tests.stores"])
 

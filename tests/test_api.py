@@ -376,9 +376,9 @@ def test_an_event_before_its_batch_is_rejected_and_a_late_one_told(api: Api) -> 
 
 @pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
 def test_a_time_whose_utc_instant_leaves_the_calendar_is_400(api: Api, moment: str) -> None:
-    """RFC 3339 texts with valid fields whose UTC instant is before year 1 or after 9999: an
-    `as_of` once answered 500 (an OverflowError), and an event was stored with a time the
-    next migration of its file could not read."""
+    """RFC 3339 texts with valid fields whose UTC instant is before year 1 or after 9999 are
+    refused: as an `as_of` such a time would raise an OverflowError (a 500), and as an event's
+    time it would be stored where a later migration of the file could not read it."""
     cid = api.campaign()["id"]
     api.load(cid, ["c0"])
     contact = api.draw(cid, 1, "k").json()["assignments"][0]["contact_id"]
@@ -492,7 +492,7 @@ def test_updates_need_the_current_etag(api: Api) -> None:
             },
             "weight_floor",
         ),
-        *[  # issue 11 (4): these priors were accepted, then every draw answered 500 (NaN)
+        *[  # issue 11 (4): accepted, these priors would make every draw a 500 (NaN)
             (
                 {
                     "name": "x",

@@ -164,8 +164,8 @@ def test_rows_stream_in_bounded_chunks(tmp_path: Path) -> None:
 
 
 def test_an_event_with_a_bad_time_is_a_bad_row_before_anything_is_sent() -> None:
-    """`first_invalid_rfc3339` answers the index 0 for a single bad value, which once read as
-    "no problem", so a bad time reached the API instead of being reported by line."""
+    """`first_invalid_rfc3339` answers the index 0 for a single bad value; read as "no problem",
+    it would let a bad time reach the API instead of being reported by line."""
     good = {"id": "e1", "contact_id": "c1", "type": "opened", "occurred_at": "2026-11-27T10:00:00Z"}
     assert check_event(good) is None
     for bad_time in ("yesterday", "2026-11-27T10:00:00", "2026-13-01T00:00:00Z"):

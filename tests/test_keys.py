@@ -99,7 +99,7 @@ def test_key_lifecycle_across_two_service_processes(tmp_path: Path) -> None:
 
 def test_an_expired_key_is_refused(tmp_path: Path) -> None:
     with live_server(tmp_path / "data") as server:
-        key = made_key(server.env, "--tenant", "acme", "--expires-in", "0.00001")  # 0.86 s
+        key = made_key(server.env, "--tenant", "acme", "--expires-in", "0.00001")  # days: 0.86 s
         time.sleep(1.0)
         refused = httpx.get(f"{server.url}/campaigns", headers=bearer(key))
         assert refused.status_code == 401

@@ -136,8 +136,8 @@ async def _with_outcomes(burt: Burt, outcomes: int) -> str:
 async def test_commands_a_request_sends_do_not_grow_with_the_outcomes(
     mongo_spec: StoreSpec,  # noqa: F811
 ) -> None:
-    """Issue 15's regression: the delay histogram is maintained, so a draw, a campaign read,
-    an event post and stats read no outcome marker or event (outcome times were read before)."""
+    """Issue 15: the delay histogram is maintained with the counters, so a draw, a campaign
+    read, an event post and stats read no outcome marker or event."""
     recorder = CommandRecorder()
     store = MongoStore(mongo_spec.location, mongo_spec.db, event_listeners=[recorder])
     await store.open()
@@ -172,11 +172,11 @@ claims timed by `started_at` and markers found by `cell`."""
 
 
 def _as_written_before_schema_versions(spec: StoreSpec) -> None:
-    """Rewrite the database into the layout burt wrote before schema versions (this change's
-    diff): no `meta`, no counters, `campaign_id`, delay histogram or `open` on campaigns, no
-    `op`, `delay` or `bin` on markers,
-    claims timed by the host's float clock (`started_at`), and that version's indexes; and
-    batches without `variant_ids`, as burt wrote them before they named their variants."""
+    """Rewrite the database into the layout burt wrote before schema versions: no `meta`, no
+    counters, `campaign_id`, delay histogram or `open` on campaigns, no `op`, `delay` or `bin`
+    on markers, claims timed by the host's float clock (`started_at`), and that version's
+    indexes; and batches without `variant_ids`, as burt wrote them before they named their
+    variants."""
     with MongoClient(spec.location, serverSelectionTimeoutMS=5000) as client:
         db = client[spec.db]
         db["meta"].drop()

@@ -327,9 +327,10 @@ def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
 
 def test_a_lead_smaller_than_needed_keeps_its_proof_while_a_proof_is_plausible() -> None:
     """Planned on the lead seen (120 vs 100 of 5000), the proof would need 31,800 more rival
-    sends, more than the 9,000 its share of the contacts left allows: the old rule dropped it,
-    and so every campaign whose sample understated the lead. Half a standard error more lead
-    would conclude in time, so the rival keeps its share; at 110 vs 100 not even that would."""
+    sends, more than the 9,000 its share of the contacts left allows: a plan on the lead seen
+    would drop it, as in every campaign whose sample understates the lead. Half a standard error
+    more lead would conclude in time, so the rival keeps its share; at 110 vs 100 not even that
+    would."""
     from burt.engine.policy import _PROOF_OPTIMISM, _sequential_test
 
     assert _PROOF_OPTIMISM == 0.5
@@ -375,9 +376,9 @@ def test_no_proof_share_while_some_rival_cannot_be_beaten_in_time() -> None:
 
 def test_proof_shares_on_a_near_tie_of_many_leave_the_leader_its_weight() -> None:
     """Ten variants just out of warm-up (two batches, the second barely matured), four of them
-    close: the fed rivals' own exploration weights plus their proof shares exceeded the batch,
-    and the leader's weight went negative (a ValueError in the simulator at proof share 0.5 on
-    ten-variants-one-winner). The proof shares are floors; what is above them is scaled."""
+    close, proof share 0.5 (a state of ten-variants-one-winner): the fed rivals' own exploration
+    weights plus their proof shares exceed the batch, so scaling only the others would give the
+    leader a negative weight. The proof shares are floors; what is above them is scaled."""
     settings = dataclasses.replace(SETTINGS, proof_share=0.5)
     successes = [14, 8, 8, 7, 14, 9, 13, 15, 3, 15]
     sends = np.full((10, 2), 250)

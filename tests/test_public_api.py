@@ -1,4 +1,4 @@
-"""`import burt` is the library: the engine, both stores and the simulator, as the seed had it."""
+"""`import burt` is the library: the engine, both stores and the simulator."""
 
 from __future__ import annotations
 

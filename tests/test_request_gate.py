@@ -1,8 +1,8 @@
 """The request gate over a real socket: anonymous uploads cost nothing, idle uploads time out.
 
-Found from outside (issue 11): ten never-finished chunked uploads with no Authorization header
-took a fresh server from 137 to 438 MB, held, because the body was buffered (up to the 32 MiB
-limit) before the request was authenticated, with no read timeout.
+Found from outside (issue 11): a server that buffers a body (up to the 32 MiB limit) before it
+authenticates the request, with no read timeout, lets ten never-finished chunked uploads with no
+Authorization header hold hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from testing_support.live import LiveServer, live_server
 UPLOADS = 6
 CHUNK = 1024 * 1024
 CHUNKS_EACH = 20
-"""20 MiB per upload, under the 32 MiB body limit: the old server buffered all of it."""
+"""20 MiB per upload, under the 32 MiB body limit: a server that buffered bodies before
+authenticating them would hold all of it."""
 
 
 def rss_bytes(pid: int) -> int:
@@ -111,8 +112,9 @@ def test_an_authenticated_upload_that_goes_quiet_gets_408(tmp_path: Path) -> Non
 
 
 def test_a_static_file_outside_the_spec_leaves_the_server_answering(tmp_path: Path) -> None:
-    """The gate's empty body channel once answered every call, so a streamed file's disconnect
-    listener spun without yielding and the whole server stopped (Swagger UI's assets)."""
+    """A streamed file (Swagger UI's assets) listens for a disconnect on the body channel the
+    gate hands on; a channel that answered every call at once would spin that listener without
+    yielding and stop the whole server."""
     with live_server(tmp_path) as server:
         assert httpx.get(f"{server.url}/ui/swagger-ui.css", timeout=10).status_code == 200
         assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200

@@ -178,8 +178,8 @@ def test_srm_edge_cases() -> None:
         srm_chi_square(np.array([1, 2]), np.array([0.5, 0.3, 0.2]))
 
 
-# Issue 11 (4): a prior like Beta(1000, 0.01) put a quadrature node at 1.0 exactly, and P(best),
-# expected loss and every draw came out NaN. The contract now bounds the priors to
+# Issue 11 (4): a prior like Beta(1000, 0.01) must not make P(best), expected loss or a draw NaN
+# (a quadrature node at 1.0 exactly would). The contract bounds the priors to
 # [PRIOR_MIN, PRIOR_MAX]; over that whole range the answers are finite and valid, and match a
 # Monte Carlo of the same posteriors within 0.01 (a singular prior such as Beta(0.1, 0.1) puts
 # about 1% of its mass within float spacing of 0 or 1, where no quadrature can resolve it).

@@ -268,9 +268,9 @@ async def test_concurrent_requests_with_one_key_make_one_batch(
 async def test_sigkill_during_draws_loses_no_contact(
     burt: Burt, recovering_burt: Burt, store_spec: StoreSpec, tmp_path: Path
 ) -> None:
-    # More contacts than the drawer can claim before the kill, so every kill lands while it is
-    # still drawing (a busy machine once let it finish 300 first). MongoDB draws are ~100x
-    # slower than SQLite's, so a smaller campaign keeps the same margin there.
+    # More contacts than the drawer can claim before the kill, even on a busy machine, so every
+    # kill lands while it is still drawing. MongoDB draws are far slower than SQLite's, so a
+    # smaller campaign keeps the same margin there.
     loaded = ids(300 if store_spec.kind == "mongodb" else 30_000)
     campaign = await new_campaign(burt, loaded, holdout=0.1)
     rng = random.Random(7)
@@ -765,8 +765,8 @@ async def test_a_delete_between_the_seal_and_the_members_read_is_a_404(
     mongo_spec: StoreSpec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The race above, staged exactly: the delete lands after the draw sealed its batch and
-    before it read the members back. The drawer once died of a KeyError (a 500 in the service);
-    it must answer NotFound, and nothing may be left behind."""
+    before it read the members back. The drawer must answer NotFound, not fail with a KeyError
+    (a 500 in the service), and nothing may be left behind."""
     store = await open_mongo(mongo_spec, 30)
     before = mongo_spec.record_counts()
     try:
@@ -1179,7 +1179,7 @@ async def test_a_deleted_campaigns_create_key_makes_a_new_one(burt: Burt) -> Non
 # issue 15: no request reads every outcome --------------------------------------------------------
 async def test_sqlite_draws_and_stats_read_no_event_or_outcome_row(tmp_path: Path) -> None:
     """The delay histogram is maintained with the counters: a draw, a preview, a campaign read
-    and stats read neither `events` nor `outcomes` (every outcome's time was read before)."""
+    and stats read neither `events` nor `outcomes`."""
     store = SQLiteStore(tmp_path / "burt.sqlite3")
     await store.open()
     try:

@@ -23,7 +23,7 @@ import pytest
 from testing_support.live import live_server
 from tests.test_readme import needs_curl, run_walkthrough
 
-pytestmark = pytest.mark.slow  # ~30 s with a warm uv cache; `make test` runs it
+pytestmark = pytest.mark.slow  # builds a wheel into a fresh virtualenv; `make test` runs it
 
 VARIANTS = [{"id": "a", "label": "Subject A"}, {"id": "b", "label": "Subject B"}]
 ROOT = Path(__file__).resolve().parent.parent

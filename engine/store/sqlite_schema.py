@@ -196,9 +196,10 @@ CREATE TABLE delay_counts (
 def delay_histograms(db: sqlite3.Connection) -> None:
     """Version 6: maintained delay histograms (issue 15), so that no request reads every
     outcome's time. Batches get their draw time in epoch seconds, events and outcomes their
-    delay from it, outcomes their delay bin; an outcome counted before this version takes its
-    earliest event's (which is what burt used then); the histogram of every campaign is built
-    from the outcomes. Outcomes dated before their batch (no longer accepted) get no bin."""
+    delay from it, outcomes their delay bin; an outcome counted by an earlier version takes its
+    earliest event's delay (the one that version used); the histogram of every campaign is
+    built from the outcomes. Outcomes dated before their batch, which versions from 6 on refuse,
+    get no bin."""
     script(DELAYS_V6)(db)
     drawn = {}
     for rowid, campaign, sequence, created in db.execute(
