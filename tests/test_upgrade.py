@@ -28,7 +28,7 @@ from pymongo import MongoClient
 from starlette.testclient import TestClient
 
 from burt.engine import Burt, ContactIn
-from burt.engine.apikeys import ApiKey
+from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.delays import window_problem
 from burt.engine.model import SettingAdjustment
 from burt.engine.policy import SETTING_BOUNDS, PolicySettings, bounds_rule
@@ -37,7 +37,6 @@ from burt.engine.store.sqlite_schema import MIGRATIONS, campaigns_within_the_rul
 from burt.engine.upgrade import conform, largest_floor
 from burt.service.app import create_app
 from burt.service.config import Config
-from burt.service.keys import hash_api_key, new_api_key
 from tests.stores import TENANT, StoreSpec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release-b747cf7.sqlite3"
