@@ -53,17 +53,9 @@ lint: $(STAMP) typecheck
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
-# mypy reads the package as it is installed (burt.engine from engine/, burt.service from
-# service/) through a tree of symlinks: setuptools' editable install maps the folders with an
-# import hook, which a static checker cannot follow.
-TYPED := .mypy-tree
+# mypy reads the package as laid out: burt/engine and burt/service link to engine/ and service/.
 typecheck: $(STAMP)
-	@rm -rf $(TYPED) && mkdir -p $(TYPED)/burt
-	@ln -s $(CURDIR)/burt/*.py $(TYPED)/burt/
-	@ln -s $(CURDIR)/engine $(TYPED)/burt/engine && ln -s $(CURDIR)/service $(TYPED)/burt/service
-	@ln -s $(CURDIR)/clients/python/burt_client $(TYPED)/burt_client  # the SDK `burt report` uses
-	cd $(TYPED) && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml \
-	  --python-executable $(CURDIR)/$(PY) --cache-dir $(CURDIR)/.mypy_cache -p burt
+	$(BIN)/mypy --config-file pyproject.toml --python-executable $(PY) -p burt
 
 test: $(STAMP) browser check-stubs check-client lint
 	$(BIN)/pytest -q tests contract-tests

@@ -8,7 +8,8 @@
 
 The repository keeps `engine/` and `service/` at its root; the distribution maps them to
 `burt.engine` and `burt.service` (setuptools `package-dir`), so nothing generic lands in
-site-packages.
+site-packages. In a checkout, `burt/engine` and `burt/service` link to them, so the source
+tree imports and type-checks as the installed package.
 """
 
 from importlib.metadata import PackageNotFoundError, version
