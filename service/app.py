@@ -1,7 +1,8 @@
 """The service: connexion's middleware around the operations app; the spec is the one router.
 
 A request passes, outermost first: the edge (request id, logs and metrics; CORS; the docs
-portal), connexion's error handling, Swagger UI and routing by the spec, connexion's security
+portal, which holds connexion's Swagger UI so that API requests skip its router), connexion's
+error handling and routing by the spec, connexion's security
 (`BearerKeys`, `PostmarkBasic`), the header gate, the body limit, connexion's validation
 (the spec-derived validators of `api.validation`), then `api.operations`, which calls the
 handler of the routed operationId.
@@ -16,6 +17,7 @@ from typing import Any
 from connexion import ConnexionMiddleware
 from connexion.decorators.parameter import pythonic
 from connexion.middleware import MiddlewarePosition
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.resolver import Resolver
 
 from burt.engine.apikeys import ApiKeys
@@ -63,7 +65,14 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Conn
         finally:
             await active.close()
 
-    app = ConnexionMiddleware(Operations(resolve_handler), import_name=__name__, lifespan=lifespan)
+    app = ConnexionMiddleware(
+        Operations(resolve_handler),
+        import_name=__name__,
+        lifespan=lifespan,
+        middlewares=[
+            m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware
+        ],
+    )
     problems.install(app)
     app.add_api(
         SPEC_PATH,

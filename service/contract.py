@@ -78,3 +78,12 @@ def operation_of(scope: Scope) -> str | None:
         return None
     routing: dict[str, Any] = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
     return routing.get("operation_id")
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app's routes match: behind a proxy (uvicorn's `--root-path`) the scope's
+    path starts with the root path, which routing leaves out."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    rest = path.removeprefix(root_path) if root_path else path
+    return rest if rest != path and rest.startswith("/") else path

@@ -11,11 +11,10 @@ from connexion import ConnexionMiddleware
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.problem import problem
 from starlette.routing import compile_path
-from starlette.types import Scope
 
 from burt.engine import errors
 from burt.service.auth.bearer import KeyRefused
-from burt.service.contract import operations
+from burt.service.contract import operations, route_path
 from burt.service.edge.gate import closing
 from burt.service.edge.limits import (
     BodyReadTimeout,
@@ -136,21 +135,13 @@ def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     )
 
 
-def _route_path(scope: Scope) -> str:
-    """The path as routed: without the root path a proxy serves the app under."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    rest = path.removeprefix(root_path) if root_path else path
-    return rest if rest != path and rest.startswith("/") else path
-
-
 def method_not_allowed(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """405 with an `Allow` listing every method of the path (RFC 9110 §15.5.6).
 
     connexion routed the request and found the path but not the method; it routes each
     operation on its own, so its own `Allow` names the methods of one operation of the path
     (`POST` on `/campaigns`, which also has GET). The spec's path item names them all."""
-    path = _route_path(request.scope)
+    path = route_path(request.scope)
     allowed = next((m for pattern, m in _path_methods() if pattern.fullmatch(path)), ())
     return problem(
         405,

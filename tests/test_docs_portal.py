@@ -52,10 +52,15 @@ def test_json_keeps_the_refs_and_names_a_server(client: TestClient) -> None:
     }
 
 
-def test_json_names_the_path_prefix_behind_a_proxy(tmp_path: Path) -> None:
+def test_the_portal_answers_behind_a_proxy(tmp_path: Path) -> None:
+    """Under uvicorn's `--root-path` the scope's path starts with the root path."""
     app = create_app(Config(data_dir=tmp_path))
-    with TestClient(app, root_path="/burt") as client:
+    with TestClient(app, base_url="http://testserver/burt", root_path="/burt") as client:
         assert client.get("/openapi.json").json()["servers"] == [{"url": "/burt"}]
+        assert client.get("/openapi.yaml").status_code == 200
+        assert client.get("/docs").headers["content-type"].startswith("text/html")
+        ui = client.get("/ui/")
+        assert ui.status_code == 200 and "swagger" in ui.text.lower()
 
 
 def test_reference_page_is_self_contained(client: TestClient) -> None:

@@ -22,12 +22,16 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.spec import Specification
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from burt.service.contract import SPEC_PATH, spec
+from burt.service.contract import SPEC_PATH, route_path, spec
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+SWAGGER_UI = "/ui"
+"""Where connexion's Swagger UI serves (its default path)."""
 # The npm package `redoc`, file bundles/redoc.standalone.js; refresh with `make vendor-redoc`.
 REDOC_VERSION = "2.5.4"
 REDOC_OPTIONS = {
@@ -116,13 +120,18 @@ Redoc.init(JSON.parse(document.getElementById("contract").textContent),
 
 
 class DocsPortal:
-    """ASGI middleware answering GET on the portal's paths (and `extra` ones); the rest goes on.
+    """ASGI middleware answering GET on the portal's paths (and `extra` ones), and handing
+    `/ui` to connexion's Swagger UI; the rest goes on.
 
-    One dict lookup per request when the path is not one of them.
+    Swagger UI is connexion's own middleware, placed here rather than in connexion's stack so
+    that API requests do not pass its router: one dict lookup and one prefix test per request
+    when the path is none of the portal's.
     """
 
     def __init__(self, app: ASGIApp, extra: dict[str, ASGIApp] | None = None) -> None:
         self.app = app
+        self.swagger_ui = SwaggerUIMiddleware(app)
+        self.swagger_ui.add_api(Specification.load(SPEC_PATH))
         self.routes: dict[str, ASGIApp] = {
             "/openapi.yaml": _serve_yaml,
             "/openapi.json": _serve_json,
@@ -131,9 +140,16 @@ class DocsPortal:
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.routes.get(scope["path"]) if scope["type"] == "http" else None
-        if endpoint is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = route_path(scope)
+        endpoint = self.routes.get(path)
+        if endpoint is None:
+            if path == SWAGGER_UI or path.startswith(SWAGGER_UI + "/"):
+                await self.swagger_ui(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         elif scope["method"] not in ("GET", "HEAD"):
             await Response(status_code=405, headers={"Allow": "GET, HEAD"})(scope, receive, send)
         else:
