@@ -1,9 +1,10 @@
 """Request-body validation derived from the spec, compiled instead of interpreted.
 
-connexion validates every body with a Draft 4 jsonschema validator built per request (~30k small
-events/s here). The generated msgspec Structs in `service.generated.models` come from the same
-`openapi.yaml` schemas (constraints included, unknown fields forbidden) and decode + validate in
-one pass more than ten times faster. This validator plugs them into connexion's validation
+connexion validates every body with a Draft 4 jsonschema validator built per request, which
+interprets the schema for every value. The generated msgspec Structs in
+`service.generated.models` come from the same `openapi.yaml` schemas (constraints included,
+unknown fields forbidden) and decode and validate in one compiled pass (`make bench` times
+outcome ingestion through it). This validator plugs them into connexion's validation
 middleware, so validation stays spec-driven and still happens before any handler runs; the
 decoded Struct is handed to the handler through the request scope.
 """

@@ -34,7 +34,7 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "co
 
 # The request path costs one log line per request: its parts are kept cheap. The second's text
 # is formatted once per second, request lines carry their fields in one attribute (no scan of
-# the record), and msgspec encodes the JSON (several times faster than the json module).
+# the record), and msgspec encodes the JSON.
 _second: list[Any] = [None, ""]
 _encoder = msgspec.json.Encoder(enc_hook=str)
 

@@ -29,8 +29,7 @@ def _request_id(headers: list[tuple[bytes, bytes]]) -> bytes:
             return value
     # 96 random bits from the process's Mersenne Twister (seeded from the OS, reseeded in a
     # forked child), not os.urandom: a request id names a request, it guards nothing, and
-    # urandom's system call lets the store's worker thread take the GIL from the event loop
-    # (measured at ~75 us per call under load, a sixth of a GET).
+    # urandom's system call lets the store's worker thread take the GIL from the event loop.
     return b"%024x" % random.getrandbits(96)
 
 
