@@ -394,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"   ratio {g['ratio']:.2f} (rounds {g['ratio_min']:.2f}-{g['ratio_max']:.2f};"
-            " target >= 0.50);"
+            " target >= 0.80);"
             f" CPU per request, twin / burt: {g['twin_cpu_us'] / g['service_cpu_us']:.2f}"
         )
         if not args.skip_mongodb:
