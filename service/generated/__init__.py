@@ -1,0 +1,1 @@
+"""Generated from openapi.yaml (`make stubs`): the msgspec request and response models."""
