@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from burt.service.cli.main import Commands
+from burt.service.cli.main import EXIT_OK, Commands
 
 
 def _write(args: argparse.Namespace) -> int:
@@ -18,7 +18,7 @@ def _write(args: argparse.Namespace) -> int:
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(page, encoding="utf-8")
-    return 0
+    return EXIT_OK
 
 
 def register(cli: Commands) -> None:
