@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import subprocess
@@ -183,3 +184,21 @@ def test_a_boolean_variable_burt_cannot_read_is_refused(tmp_path: Path) -> None:
         Config.from_env({"BURT_METRICS": "maybe"})
     line = _refused(["serve"], tmp_path, BURT_SNS_AUTO_CONFIRM="enabled")
     assert line.startswith("burt: BURT_SNS_AUTO_CONFIRM must be true or false"), line
+
+
+def test_with_several_workers_every_line_is_json(tmp_path: Path) -> None:
+    """Issue 22 (10): uvicorn's supervisor wrote its lines as plain text."""
+    log = (tmp_path / "stderr.log").open("wb")
+    with live_server(
+        tmp_path / "data",
+        extra_env={"BURT_LOG_FORMAT": "json", "BURT_LOG_LEVEL": "info"},
+        command=lambda port: [*BURT, "serve", "--port", str(port), "--workers", "2"],
+        cwd=tmp_path,
+        stderr=log,
+    ) as server:
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+    log.close()
+    lines = (tmp_path / "stderr.log").read_text().splitlines()
+    assert any("Started parent process" in line for line in lines), lines
+    for line in lines:
+        assert isinstance(json.loads(line), dict), line

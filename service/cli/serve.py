@@ -32,7 +32,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from burt.service.edge.logs import configure_logging
     from burt.service.edge.metrics import multiprocess_dir
+
+    # This process's lines (uvicorn's supervisor, with several workers) in BURT_LOG_FORMAT
+    # too: uvicorn is told not to install its own text logging (log_config=None).
+    configure_logging(config.log_format, config.log_level)
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_open_store(config))
@@ -43,6 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=config.port,
             workers=config.workers,
             log_level=config.log_level,
+            log_config=None,
         )
     return EXIT_OK
 
