@@ -21,10 +21,12 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 # the other development targets add the dev extra to the same virtualenv.
 LOCK := requirements.lock
 RUNTIME := $(VENV)/.runtime
+# setuptools reports every editable install as a warning ("Editable installation. Please be
+# careful with folders ..."), which pip shows; it is a note, so the runtime install drops it.
 $(RUNTIME): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(LOCK) -e .
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
