@@ -14,6 +14,8 @@ BOOLEANS |= {"false": False, "0": False, "no": False, "off": False}
 """Every boolean variable's spellings (compared case-insensitively)."""
 
 PORTS = range(1, 65536)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+MONGODB_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
 class ConfigError(ValueError):
@@ -87,6 +89,11 @@ class Config:
                 raise ConfigError(name, "true or false (or 1/0, yes/no, on/off)", raw)
             return BOOLEANS[raw.strip().lower()]
 
+        def mongodb_uri(raw: str | None) -> str | None:
+            if raw is not None and not raw.startswith(MONGODB_SCHEMES):
+                raise ConfigError("BURT_MONGODB_URI", "a mongodb:// or mongodb+srv:// URI", raw)
+            return raw
+
         return cls(
             data_dir=Path(env.get("BURT_DATA_DIR") or defaults.data_dir),
             host=env.get("BURT_HOST") or defaults.host,
@@ -94,10 +101,10 @@ class Config:
             max_body_bytes=integer("BURT_MAX_BODY_BYTES", defaults.max_body_bytes),
             body_read_timeout=integer("BURT_BODY_READ_TIMEOUT", defaults.body_read_timeout),
             key_cache_seconds=integer("BURT_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
-            mongodb_uri=env.get("BURT_MONGODB_URI") or None,
+            mongodb_uri=mongodb_uri(env.get("BURT_MONGODB_URI") or None),
             mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
             workers=integer("BURT_WORKERS", defaults.workers),
-            log_level=env.get("BURT_LOG_LEVEL") or defaults.log_level,
+            log_level=choice("BURT_LOG_LEVEL", defaults.log_level, LOG_LEVELS),
             log_format=choice("BURT_LOG_FORMAT", defaults.log_format, ("auto", "json", "text")),
             metrics=boolean("BURT_METRICS", defaults.metrics),
             metrics_token=env.get("BURT_METRICS_TOKEN") or None,

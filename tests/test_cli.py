@@ -202,3 +202,32 @@ def test_with_several_workers_every_line_is_json(tmp_path: Path) -> None:
     assert any("Started parent process" in line for line in lines), lines
     for line in lines:
         assert isinstance(json.loads(line), dict), line
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "says"),
+    [
+        (["serve"], {"BURT_LOG_LEVEL": "loud"}, "BURT_LOG_LEVEL must be one of critical, "),
+        (["keys", "list", "--mongodb-uri", "db.example"], {}, "--mongodb-uri must be a mongodb://"),
+        (["docs", "--output", "."], {}, "--output . is a folder: name the file to write"),
+        (["keys", "revoke"], {}, "the following arguments are required: KEY_ID"),
+    ],
+)
+def test_a_wrong_option_is_one_line_and_exit_code_2(
+    tmp_path: Path, command: list[str], env: dict[str, str], says: str
+) -> None:
+    assert says in _refused(command, tmp_path, **env)
+
+
+def test_a_data_dir_that_cannot_be_made_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    done = subprocess.run(
+        [*BURT, "serve", "--data-dir", str(tmp_path / "a-file" / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == EXIT_FAILED, done.stderr
+    assert done.stderr.startswith("burt: [Errno 20] Not a directory") and "Traceback" not in (
+        done.stderr
+    )

@@ -10,6 +10,9 @@ from burt.service.cli.main import EXIT_OK, Commands
 
 
 def _write(args: argparse.Namespace) -> int:
+    if args.output is not None and args.output.is_dir():
+        args.parser.error(f"--output {args.output} is a folder: name the file to write")
+
     from burt.service.edge.docs_portal import reference_page
 
     page = reference_page()
@@ -28,3 +31,4 @@ def register(cli: Commands) -> None:
         run=_write,
     )
     docs.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    docs.set_defaults(parser=docs)

@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except (IncompatibleStore, StoreUnavailable) as exc:
         print(f"burt: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a folder or file the command cannot make, read or write
+        print(f"burt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
