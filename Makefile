@@ -1,4 +1,5 @@
-# burt — `make run` serves on the embedded SQLite store, `make test` runs everything CI runs.
+# burt — `make run` serves on the embedded SQLite store, `make test` runs everything CI runs,
+# `make dist` builds the wheel into dist/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,26 +13,38 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 	--enum-field-as-literal all --strict-nullable --extra-template-data service/generated/template-data.json \
 	--formatters ruff-format ruff-check
 
-.PHONY: lock run test test-fast lint typecheck stubs check-stubs bench bench-policy client check-client clean \
+.PHONY: lock run dist test test-fast lint typecheck stubs check-stubs bench bench-policy client check-client clean \
 	browser docs vendor-redoc
 
-# Installs from requirements.lock: the exact versions the suite last passed with.
+# Installs from requirements.lock: the exact versions the suite last passed with. `make run`
+# installs what serving needs (burt, the SDK it carries, their dependencies); `make test` and
+# the other development targets add the dev extra to the same virtualenv.
 LOCK := requirements.lock
-$(STAMP): pyproject.toml clients/python/pyproject.toml $(LOCK)
+RUNTIME := $(VENV)/.runtime
+# setuptools reports every editable install as a warning ("Editable installation. Please be
+# careful with folders ..."), which pip shows; it is a note, so the runtime install drops it.
+$(RUNTIME): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -c $(LOCK) -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
-	$(BIN)/pip install --quiet -c $(LOCK) -e ./clients/python
 	touch $(STAMP)
 
 # Re-resolve the lock on purpose (review its diff like any other change), then reinstall.
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml clients/python/pyproject.toml --extra dev \
 	  --universal --python-version 3.11 --custom-compile-command "make lock" --quiet -o $(LOCK)
-	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]' -e ./clients/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/burt serve
+
+# One wheel: burt.engine, burt.service and the generated SDK (burt_client) the CLI uses.
+dist: $(STAMP)
+	$(BIN)/uv build --wheel --out-dir dist .
 
 stubs: $(STAMP)
 	$(CODEGEN) --output $(MODELS)
@@ -89,4 +102,4 @@ bench-policy: $(STAMP)
 	$(PY) -m bench.policy_table
 
 clean:
-	rm -rf $(VENV) var reports
+	rm -rf $(VENV) var reports dist build

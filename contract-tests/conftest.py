@@ -35,6 +35,9 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # applies too (400), a completed campaign is final (422), and a `control_variant_id` must be
     # one of the campaign's variants (422).
     "updateCampaign": [*POSITIVE, "400", "412", "422", "428"],
+    # A `control` query parameter must be one of the campaign's variants, as the body's
+    # `control_variant_id` of updateCampaign must (422 for both; the schema cannot list them).
+    "getCampaignStats": [*POSITIVE, "422"],
     # An Idempotency-Key names one intended batch: reusing one with a different body is refused
     # with 422 by design, though each request on its own is schema-valid.
     "createExperimentBatch": [*POSITIVE, "422"],

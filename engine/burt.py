@@ -103,12 +103,15 @@ def settings_with(
     return settings
 
 
-def check_control(control_variant_id: str, variants: Sequence[Variant]) -> None:
-    """A campaign's control must be one of its variants (else Unprocessable: a 422)."""
+def check_control(
+    control_variant_id: str, variants: Sequence[Variant], name: str = "control_variant_id"
+) -> None:
+    """A control (the setting `name`) must be one of the campaign's variants (else
+    Unprocessable: a 422, the same for a stored control and a per-request one)."""
     ids = [v.id for v in variants]
     if control_variant_id not in ids:
         raise Unprocessable(
-            f"control_variant_id {control_variant_id!r} is not one of the campaign's variants"
+            f"{name} {control_variant_id!r} is not one of the campaign's variants"
             f" ({', '.join(ids)})"
         )
 
@@ -434,12 +437,12 @@ class Burt:
         ``as_of`` replays the report at an earlier moment: only the batches drawn and the
         optimized outcomes that occurred by then count (the other outcome counts are today's;
         outcomes are known by delay bin, so the bin under way then counts in proportion, see
-        ``delays.arrived_by``); a moment not yet past gives the report as of now. An unknown
-        ``control`` is NotFound.
+        ``delays.arrived_by``); a moment not yet past gives the report as of now. A ``control``
+        that is not one of the campaign's variants is Unprocessable.
         """
         campaign = await self.get_campaign(campaign_id)
-        if control is not None and control not in {v.id for v in campaign.variants}:
-            raise NotFound(f"campaign {campaign_id!r} has no variant {control!r} (control)")
+        if control is not None:
+            check_control(control, campaign.variants, name="control")
         control = campaign.control_variant_id if control is None else control
         now = self.clock()
         if as_of is not None and as_of >= now:

@@ -234,7 +234,8 @@ def decision_report(
     if allocation.status == WARMING_UP:
         summary = (
             f"Still warming up: every variant gets an equal share until it has "
-            f"{campaign.settings.warmup_sends} sends; {name} leads so far."
+            f"{campaign.settings.warmup_sends} effective sends (a send counts in full once its"
+            f" outcomes have had time to arrive); {name} leads so far."
         )
     elif allocation.status == WINNER:
         runner_up = max((r for r in reports if r is not leader), key=lambda r: r.posterior.mean)

@@ -1,10 +1,29 @@
-"""Service settings, read from the environment (every one has a default)."""
+"""Service settings, read from the environment (every one has a default).
+
+A value that cannot be used is a `ConfigError` naming the variable, before anything starts.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+BOOLEANS |= {"false": False, "0": False, "no": False, "off": False}
+"""Every boolean variable's spellings (compared case-insensitively)."""
+
+PORTS = range(1, 65536)
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+MONGODB_SCHEMES = ("mongodb://", "mongodb+srv://")
+
+
+class ConfigError(ValueError):
+    """A setting's value cannot be used: `name` must be `requirement`, and `raw` is not."""
+
+    def __init__(self, name: str, requirement: str, raw: str) -> None:
+        super().__init__(f"{name} must be {requirement}, got {raw!r}")
+        self.name, self.requirement, self.raw = name, requirement, raw
 
 
 @dataclass(frozen=True)
@@ -39,34 +58,55 @@ class Config:
         env = dict(os.environ if env is None else env)
         defaults = cls()
 
-        def integer(name: str, default: int) -> int:
+        def integer(name: str, default: int, allowed: range | None = None) -> int:
             raw = env.get(name)
             if raw is None or raw == "":
                 return default
+            requirement = (
+                "an integer"
+                if allowed is None
+                else f"an integer from {allowed.start} to {allowed.stop - 1}"
+            )
             try:
-                return int(raw)
+                value = int(raw)
             except ValueError:
-                raise SystemExit(f"{name} must be an integer, got {raw!r}") from None
+                raise ConfigError(name, requirement, raw) from None
+            if allowed is not None and value not in allowed:
+                raise ConfigError(name, requirement, raw)
+            return value
 
         def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
             raw = (env.get(name) or default).strip().lower()
             if raw not in allowed:
-                raise SystemExit(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+                raise ConfigError(name, f"one of {', '.join(allowed)}", raw)
+            return raw
+
+        def boolean(name: str, default: bool) -> bool:
+            raw = env.get(name) or ""
+            if not raw.strip():
+                return default
+            if raw.strip().lower() not in BOOLEANS:
+                raise ConfigError(name, "true or false (or 1/0, yes/no, on/off)", raw)
+            return BOOLEANS[raw.strip().lower()]
+
+        def mongodb_uri(raw: str | None) -> str | None:
+            if raw is not None and not raw.startswith(MONGODB_SCHEMES):
+                raise ConfigError("BURT_MONGODB_URI", "a mongodb:// or mongodb+srv:// URI", raw)
             return raw
 
         return cls(
             data_dir=Path(env.get("BURT_DATA_DIR") or defaults.data_dir),
             host=env.get("BURT_HOST") or defaults.host,
-            port=integer("BURT_PORT", defaults.port),
+            port=integer("BURT_PORT", defaults.port, PORTS),
             max_body_bytes=integer("BURT_MAX_BODY_BYTES", defaults.max_body_bytes),
             body_read_timeout=integer("BURT_BODY_READ_TIMEOUT", defaults.body_read_timeout),
             key_cache_seconds=integer("BURT_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
-            mongodb_uri=env.get("BURT_MONGODB_URI") or None,
+            mongodb_uri=mongodb_uri(env.get("BURT_MONGODB_URI") or None),
             mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
             workers=integer("BURT_WORKERS", defaults.workers),
-            log_level=env.get("BURT_LOG_LEVEL") or defaults.log_level,
+            log_level=choice("BURT_LOG_LEVEL", defaults.log_level, LOG_LEVELS),
             log_format=choice("BURT_LOG_FORMAT", defaults.log_format, ("auto", "json", "text")),
-            metrics=choice("BURT_METRICS", "on", ("on", "off")) == "on",
+            metrics=boolean("BURT_METRICS", defaults.metrics),
             metrics_token=env.get("BURT_METRICS_TOKEN") or None,
             cors_origins=tuple(
                 o.strip().rstrip("/")
@@ -77,6 +117,6 @@ class Config:
             webhook_tolerance_seconds=integer(
                 "BURT_WEBHOOK_TOLERANCE_SECONDS", defaults.webhook_tolerance_seconds
             ),
-            sns_auto_confirm=choice("BURT_SNS_AUTO_CONFIRM", "on", ("on", "off")) == "on",
+            sns_auto_confirm=boolean("BURT_SNS_AUTO_CONFIRM", defaults.sns_auto_confirm),
             public_url=(env.get("BURT_PUBLIC_URL") or "").rstrip("/") or None,
         )

@@ -22,6 +22,7 @@ from burt.engine.assignment import assign_labels
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
+from burt.service.edge.accept import allows
 
 MAX_BODY = 200_000
 NOW = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -859,3 +860,41 @@ def test_a_retried_campaign_create_makes_one_campaign(api: Api) -> None:
     unkeyed = api.client.post("/campaigns", json=body, headers=api.headers())
     assert unkeyed.headers["idempotent-replayed"] == "false"
     assert unkeyed.json()["id"] != first.json()["id"]
+
+
+def test_an_unknown_control_is_422_in_the_query_as_in_a_patch(api: Api) -> None:
+    """Issue 22 (10): `?control=zzz` answered 404 while a PATCH naming it answered 422."""
+    cid = api.campaign()["id"]
+    queried = api.client.get(f"/campaigns/{cid}/stats?control=zzz", headers=api.headers())
+    assert_problem(queried, 422, "control 'zzz' is not one of the campaign's variants")
+    etag = api.client.get(f"/campaigns/{cid}", headers=api.headers()).headers["etag"]
+    patched = api.client.patch(
+        f"/campaigns/{cid}",
+        json={"control_variant_id": "zzz"},
+        headers=api.headers(**{"If-Match": etag}),
+    )
+    assert_problem(patched, 422, "control_variant_id 'zzz' is not one of the campaign's variants")
+
+
+def test_an_accept_the_operation_cannot_answer_is_406(api: Api) -> None:
+    """Issue 22 (10): `Accept: application/xml` got 200 JSON."""
+    cid = api.campaign()["id"]
+    stats, campaign = f"/campaigns/{cid}/stats", f"/campaigns/{cid}"
+    for path, accept in [
+        (stats, "application/xml"),
+        (campaign, "text/csv"),
+        (campaign, "application/json;q=0, text/html"),
+    ]:
+        refused = api.client.get(path, headers=api.headers(Accept=accept))
+        assert_problem(refused, 406, f"the Accept header ({accept}) does not allow")
+    for path, accept, media in [
+        (stats, "text/csv", "text/csv"),
+        (stats, "application/xml, text/csv;q=0.5", "text/csv"),
+        (campaign, "*/*", "application/json"),
+        (campaign, "application/*", "application/json"),
+        (campaign, "text/html, application/json;q=0.1", "application/json"),
+    ]:
+        answered = api.client.get(path, headers=api.headers(Accept=accept))
+        assert answered.status_code == 200, (accept, answered.text)
+        assert answered.headers["content-type"].startswith(media), accept
+    assert allows("", ["application/json"])  # no Accept header: anything goes

@@ -19,7 +19,7 @@ from pymongo import MongoClient
 from scipy import stats as st
 
 from burt.engine import Burt, ContactIn, EventIn
-from burt.engine.errors import IdempotencyKeyReused, NotFound, Unprocessable
+from burt.engine.errors import IdempotencyKeyReused, Unprocessable
 from burt.engine.model import Batch, Campaign
 from burt.engine.store import SQLiteStore
 from burt.engine.store.base import Store
@@ -92,8 +92,8 @@ async def test_the_control_is_stored_changed_and_used_by_the_stats(burt: Burt) -
     override = await burt.get_campaign_stats(campaign.id, control="a")
     assert override.control_variant_id == "a"
     assert [v.lift and v.lift.reference_variant_id for v in override.variants] == [None, "a", "a"]
-    with pytest.raises(NotFound, match="control"):
-        await burt.get_campaign_stats(campaign.id, control="zz")
+    with pytest.raises(Unprocessable, match="control 'zz' is not one of the campaign's variants"):
+        await burt.get_campaign_stats(campaign.id, control="zz")  # as a PATCH naming it is
 
     moved = await burt.update_campaign(campaign.id, campaign.version, control_variant_id="c")
     assert moved.control_variant_id == "c" and moved.version == campaign.version + 1

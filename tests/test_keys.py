@@ -39,7 +39,7 @@ def bearer(key: str) -> dict[str, str]:
 def test_keys_create_refuses_to_make_a_second_empty_store(tmp_path: Path) -> None:
     elsewhere = tmp_path / "another-folder"
     elsewhere.mkdir()
-    env = server_env(Path("var"), 0)  # the default, relative data dir: another folder's var/
+    env = server_env(Path("var"), 8000)  # the default, relative data dir: another folder's var/
     refused = burt_keys(env, "create", "--tenant", "acme", cwd=elsewhere)
     assert refused.returncode == 1 and refused.stdout == ""
     assert str(elsewhere / "var" / "burt.sqlite3") in refused.stderr

@@ -108,7 +108,7 @@ def test_stats_explain_the_decision(campaign: tuple[httpx.Client, str, str]) -> 
     control = http.get(f"/campaigns/{cid}/stats", params={"control": "a"}).json()
     assert control["variants"][1]["lift"]["reference_variant_id"] == "a"
     bad = http.get(f"/campaigns/{cid}/stats", params={"control": "zz"})
-    assert bad.status_code == 404 and "control" in bad.json()["detail"]
+    assert bad.status_code == 422 and "control" in bad.json()["detail"]
     future = http.get(f"/campaigns/{cid}/stats", params={"as_of": "2999-01-01T00:00:00Z"})
     assert future.json()["variants"] == stats["variants"]  # not yet past: the stats now
 

@@ -339,6 +339,9 @@ def test_readme_example_runs(
     assert "1000 contacts loaded, 1000 pending" in out
     assert "67 events recorded, 0 rejected" in out  # every third of the 200 assigned contacts
     assert "decision: warming_up None" in out
+    clicked = [int(line.split(", ")[1].removesuffix(" clicked")) for line in out.splitlines()[3:5]]
+    assert sum(clicked) == 67  # the outcome recorded is the one the campaign optimizes
+    assert "has 50 effective sends" in out
 
 
 def test_erase_a_contact_then_delete_the_campaign(client: AuthenticatedClient) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from burt.engine.errors import InvalidInput
 from burt.engine.reports import CampaignStats
 from burt.engine.timefmt import first_invalid_rfc3339, parse_rfc3339
+from burt.service.edge.accept import media_ranges
 
 MEDIA_TYPE = "text/csv"
 COLUMNS = (
@@ -43,22 +44,13 @@ def moment(value: str) -> datetime:
 
 def wants_csv(accept: str) -> bool:
     """True when the Accept header prefers text/csv to JSON (by order, then by q-value)."""
-    best: tuple[float, int, str] | None = None
-    for position, item in enumerate(accept.split(",")):
-        media, *params = (part.strip().lower() for part in item.split(";"))
+    best: tuple[float, str] | None = None
+    for media, q in media_ranges(accept):
         if media not in (MEDIA_TYPE, "application/json", "application/*", "*/*"):
             continue
-        q = next((_q(p[2:]) for p in params if p.startswith("q=")), 1.0)
         if q > 0 and (best is None or q > best[0]):
-            best = (q, position, media)
-    return best is not None and best[2] == MEDIA_TYPE
-
-
-def _q(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        return 0.0
+            best = (q, media)
+    return best is not None and best[1] == MEDIA_TYPE
 
 
 def render(stats: CampaignStats) -> str:

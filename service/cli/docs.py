@@ -6,10 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from burt.service.cli.main import Commands
+from burt.service.cli.main import EXIT_OK, Commands
 
 
 def _write(args: argparse.Namespace) -> int:
+    if args.output is not None and args.output.is_dir():
+        args.parser.error(f"--output {args.output} is a folder: name the file to write")
+
     from burt.service.edge.docs_portal import reference_page
 
     page = reference_page()
@@ -18,7 +21,7 @@ def _write(args: argparse.Namespace) -> int:
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(page, encoding="utf-8")
-    return 0
+    return EXIT_OK
 
 
 def register(cli: Commands) -> None:
@@ -28,3 +31,4 @@ def register(cli: Commands) -> None:
         run=_write,
     )
     docs.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    docs.set_defaults(parser=docs)

@@ -2,20 +2,23 @@
 
 Every command says on stderr which store it uses (a file path, or the MongoDB database), and
 none of them creates a store that is not there yet unless `--create-store` is given: run from
-another folder, `BURT_DATA_DIR=var` names another, empty SQLite file, and a key made there
-would silently never work against the running service.
+another folder, the default `--data-dir var` names another, empty SQLite file, and a key made
+there would silently never work against the running service. They take the store flags of
+`burt serve` (`--data-dir`, `--mongodb-uri`, `--mongodb-db`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from burt.service.cli.main import Commands
+from burt.service.cli.main import EXIT_FAILED, EXIT_OK, Commands
+from burt.service.cli.settings import STORE_FLAGS, add_flags, configure
 from burt.service.config import Config
 
 T = TypeVar("T")
@@ -35,9 +38,9 @@ async def _on_store(config: Config, create: bool, work: Callable[..., Awaitable[
         if not await store.exists():
             if not create:
                 _say(
-                    "there is no burt store there yet. Run this where `burt serve` runs, or set"
-                    " BURT_DATA_DIR (or BURT_MONGODB_URI) to the service's; --create-store makes"
-                    " a new, empty one"
+                    "there is no burt store there yet. Run this where `burt serve` runs, or give"
+                    " the service's --data-dir (or --mongodb-uri); --create-store makes a new,"
+                    " empty one"
                 )
                 return None
             _say("creating a new, empty store there (--create-store)")
@@ -51,16 +54,32 @@ def _when(value: datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%dT%H:%MZ")
 
 
+MAX_EXPIRY_DAYS = 36500
+
+
+def _days(raw: str) -> float:
+    """--expires-in: a finite number of days above 0, at most a hundred years."""
+    try:
+        days = float(raw)
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and 0 < days <= MAX_EXPIRY_DAYS):
+        raise argparse.ArgumentTypeError(
+            f"must be a number of days above 0 and at most {MAX_EXPIRY_DAYS}, got {raw!r}"
+        )
+    return days
+
+
 def _create(args: argparse.Namespace) -> int:
+    tenant = args.tenant.strip()
+    if not tenant:
+        args.parser.error("--tenant must not be empty")
+    config = configure(args, STORE_FLAGS)
+
     from burt.engine.apikeys import ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
 
-    tenant = args.tenant.strip()
-    if not tenant:
-        args.parser.error("--tenant must not be empty")
-    if args.expires_in is not None and args.expires_in <= 0:
-        args.parser.error("--expires-in must be a positive number of days")
     now = utcnow()
     expires = None if args.expires_in is None else now + timedelta(days=args.expires_in)
 
@@ -70,17 +89,19 @@ def _create(args: argparse.Namespace) -> int:
         )
         return token, record.key_id
 
-    made = asyncio.run(_on_store(Config.from_env(), args.create_store, create))
+    made = asyncio.run(_on_store(config, args.create_store, create))
     if made is None:
-        return 1
+        return EXIT_FAILED
     key, key_id = made
     scope = "read-only" if args.read_only else "read-write"
     _say(f"created {key_id} for tenant {tenant!r} ({scope}, expires {_when(expires)})")
     print(key)
-    return 0
+    return EXIT_OK
 
 
 def _list(args: argparse.Namespace) -> int:
+    config = configure(args, STORE_FLAGS)
+
     from burt.engine.apikeys import ApiKey, ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
@@ -88,9 +109,9 @@ def _list(args: argparse.Namespace) -> int:
     async def read(store: Store) -> list[ApiKey]:
         return await ApiKeys(store).list(args.tenant)
 
-    keys = asyncio.run(_on_store(Config.from_env(), False, read))
+    keys = asyncio.run(_on_store(config, False, read))
     if keys is None:
-        return 1
+        return EXIT_FAILED
     now = utcnow()
     rows = [("KEY_ID", "TENANT", "NAME", "SCOPE", "CREATED", "LAST_USED", "EXPIRES", "STATUS")]
     rows += [
@@ -111,15 +132,15 @@ def _list(args: argparse.Namespace) -> int:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
-    return 0
+    return EXIT_OK
 
 
 def _revoke(args: argparse.Namespace) -> int:
+    config = configure(args, STORE_FLAGS)
+
     from burt.engine.apikeys import ApiKey, ApiKeys
     from burt.engine.store.base import Store
     from burt.engine.timefmt import utcnow
-
-    config = Config.from_env()
 
     async def revoke(store: Store) -> ApiKey | None:
         return await ApiKeys(store).revoke(args.key_id, utcnow())
@@ -127,21 +148,21 @@ def _revoke(args: argparse.Namespace) -> int:
     found = asyncio.run(_on_store(config, False, revoke))
     if found is None:
         _say(f"no key {args.key_id!r} (see `burt keys list`)")
-        return 1
+        return EXIT_FAILED
     _say(
         f"revoked {found.key_id} of tenant {found.tenant!r}; every service process refuses it"
         f" within {config.key_cache_seconds} s"
     )
-    return 0
+    return EXIT_OK
 
 
 def register(cli: Commands) -> None:
-    cli.group("keys", help="manage API keys (settings from the BURT_* variables)")
+    cli.group("keys", help="manage API keys on the store `burt serve` uses")
     create = cli.add("keys create", help="create a key; prints it alone on stdout", run=_create)
     create.add_argument("--tenant", required=True, help="the tenant the key belongs to")
     create.add_argument("--name", help="a label for people (`burt keys list` shows it)")
     create.add_argument(
-        "--expires-in", type=float, metavar="DAYS", help="refuse the key after this many days"
+        "--expires-in", type=_days, metavar="DAYS", help="refuse the key after this many days"
     )
     create.add_argument(
         "--read-only", action="store_true", help="the key may call only safe (GET) operations"
@@ -158,3 +179,5 @@ def register(cli: Commands) -> None:
         "keys revoke", help="revoke a key; services refuse it within seconds", run=_revoke
     )
     revoke.add_argument("key_id", metavar="KEY_ID", help="the key's id, as `burt keys list` shows")
+    for command in (create, listing, revoke):
+        add_flags(command, STORE_FLAGS)

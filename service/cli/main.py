@@ -12,6 +12,10 @@ nests the command under a group (`burt keys revoke`); the group is made on first
 several modules can add to one group. A command that parses its own arguments registers with
 `cli.add_passthrough(name, help=..., main=...)` and gets the raw argv after its name.
 Every listed module is imported for every command: keep heavy imports inside `run`.
+
+Exit statuses (README.md, "Exit codes"): `EXIT_OK`, `EXIT_FAILED` when the operation could not
+be done, `EXIT_USAGE` when a flag, argument or BURT_* variable is wrong and nothing was done
+(argparse's own status for a bad command line). Every refusal is one line on stderr.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
-from burt.engine.errors import IncompatibleStore
+from burt.engine.errors import IncompatibleStore, StoreUnavailable
+from burt.service.config import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # One line per module that adds commands; order is the order `burt --help` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -40,6 +47,13 @@ PassthroughMain = Callable[[list[str]], int]
 
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, refusing a bad command line in one line that points to `--help`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 class Commands:
@@ -88,9 +102,7 @@ def package_version() -> str:
 
 
 def build(modules: Sequence[str] = COMMANDS) -> tuple[argparse.ArgumentParser, Commands]:
-    parser = argparse.ArgumentParser(
-        prog="burt", description="burt: adaptive experiments for email campaigns"
-    )
+    parser = Parser(prog="burt", description="burt: adaptive experiments for email campaigns")
     parser.add_argument("--version", action="version", version=f"burt {package_version()}")
     cli = Commands(parser)
     for module in modules:
@@ -107,9 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status: int = args.run(args)
         return status
-    except IncompatibleStore as exc:  # a store from a newer burt: say so, no traceback
+    except ConfigError as exc:
         print(f"burt: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except (IncompatibleStore, StoreUnavailable) as exc:
+        print(f"burt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # a folder or file the command cannot make, read or write
+        print(f"burt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

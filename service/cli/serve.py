@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 
-from burt.service.cli.main import Commands
+from burt.service.cli.main import EXIT_OK, Commands
+from burt.service.cli.settings import STORE_FLAGS, Flag, add_flags, configure
 from burt.service.config import Config
 
-# flag -> (variable, help). A flag wins over its variable, which wins over the default; the
-# value is put into the environment so that every uvicorn worker process reads the same.
-FLAGS: dict[str, tuple[str, str]] = {
-    "--host": ("BURT_HOST", "interface to listen on"),
-    "--port": ("BURT_PORT", "port to listen on"),
-    "--workers": ("BURT_WORKERS", "worker processes"),
-    "--data-dir": ("BURT_DATA_DIR", "folder of the SQLite store"),
-}
+FLAGS = (
+    Flag("--host", "BURT_HOST", "interface to listen on"),
+    Flag("--port", "BURT_PORT", "port to listen on, 1 to 65535"),
+    Flag("--workers", "BURT_WORKERS", "worker processes"),
+    *STORE_FLAGS,
+)
 
 
 async def _open_store(config: Config) -> None:
@@ -30,15 +28,17 @@ async def _open_store(config: Config) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    config = configure(args, FLAGS)
+
     import uvicorn
 
+    from burt.service.edge.logs import configure_logging
     from burt.service.edge.metrics import multiprocess_dir
 
-    for flag, (variable, _help) in FLAGS.items():
-        value = getattr(args, flag.removeprefix("--").replace("-", "_"))
-        if value is not None:
-            os.environ[variable] = value
-    config = Config.from_env()
+    # This process's lines (uvicorn's supervisor, with several workers) in BURT_LOG_FORMAT
+    # too: uvicorn is told not to install its own text logging (log_config=None).
+    configure_logging(config.log_format, config.log_level)
+
     config.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_open_store(config))
     with multiprocess_dir(config.workers):
@@ -48,15 +48,10 @@ def _serve(args: argparse.Namespace) -> int:
             port=config.port,
             workers=config.workers,
             log_level=config.log_level,
+            log_config=None,
         )
-    return 0
+    return EXIT_OK
 
 
 def register(cli: Commands) -> None:
-    serve = cli.add("serve", help="serve the REST API", run=_serve)
-    defaults = Config()
-    for flag, (variable, text) in FLAGS.items():
-        default = getattr(defaults, variable.removeprefix("BURT_").lower())
-        serve.add_argument(
-            flag, metavar=variable, help=f"{text} (default: ${variable} or {default})"
-        )
+    add_flags(cli.add("serve", help="serve the REST API", run=_serve), FLAGS)

@@ -7,6 +7,8 @@ untouched, and connexion answers it), the gate
 - refuses a header the operation takes once (its header parameters, `Authorization` when it is
   secured, `Content-Type` when it has a body) sent several times (400);
 - refuses a body operation without `Content-Type` (415);
+- refuses an `Accept` header that allows none of the media types the operation answers with
+  (406; no `Accept`, `*/*` and `application/*` are JSON);
 - lower-cases the media type (RFC 9110: it is case-insensitive), so `APPLICATION/JSON` is
   validated like `application/json`.
 
@@ -24,6 +26,7 @@ from connexion.problem import problem
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from burt.service.contract import SpecOperation, operation_of, operations, spec
+from burt.service.edge.accept import allows
 from burt.service.edge.limits import send_response
 
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
@@ -36,6 +39,8 @@ class HeaderRule:
     has_body: bool
     single_headers: dict[bytes, str]
     """The headers it takes one value of: lower-case name -> name as the spec spells it."""
+    produces: tuple[str, ...]
+    """The media types of its success answers (none when they have no body)."""
 
 
 def header_rule(operation: SpecOperation) -> HeaderRule:
@@ -45,7 +50,16 @@ def header_rule(operation: SpecOperation) -> HeaderRule:
     has_body = "requestBody" in operation.definition
     names += ["Authorization"] if secured else []
     names += ["Content-Type"] if has_body else []
-    return HeaderRule(has_body, {name.lower().encode(): name for name in names})
+    answers = operation.get("responses", {})
+    produces = tuple(
+        dict.fromkeys(
+            media
+            for status, answer in answers.items()
+            if str(status).startswith("2")
+            for media in answer.get("content", {})
+        )
+    )
+    return HeaderRule(has_body, {name.lower().encode(): name for name in names}, produces)
 
 
 @cache
@@ -71,6 +85,14 @@ class HeaderGate:
         if repeated is not None:
             detail = f"the {repeated} header is sent more than once; it takes one value"
             await refuse(send, scope, 400, "Bad Request", detail)
+            return
+        accept = ", ".join(value.decode("latin-1") for name, value in headers if name == b"accept")
+        if rule.produces and not allows(accept, rule.produces):
+            detail = (
+                f"this operation answers with {' or '.join(rule.produces)}, which the Accept"
+                f" header ({accept}) does not allow"
+            )
+            await refuse(send, scope, 406, "Not Acceptable", detail)
             return
         if rule.has_body:
             normalized = _normalized_media_type(headers)
