@@ -5,6 +5,9 @@ certificate is pinned at registration."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
 import sqlite3
 import time
@@ -15,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from starlette.testclient import TestClient
 
 from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
+from burt.service.webhooks import sendgrid
+from burt.service.webhooks.common import DeliveryRefused, Verification
 from tests import platforms
 from tests.platforms import SendGridSigner, SnsSigner
 
@@ -487,3 +494,81 @@ def test_receivers_answer_404_for_unknown_ids_and_other_providers(hooks: Hooks) 
     assert_refused(response, 404, "no mailgun webhook receiver")
     response = hooks.post("/webhooks/sendgrid/wh_nope", body, signer.headers(body))
     assert_refused(response, 404, "no sendgrid webhook receiver")
+
+
+# --- refusals, never a 500 (issue 20, items 4 and 9; issue 22, item 12) ---------------------
+
+
+def test_deeply_nested_json_is_a_malformed_refusal_on_every_receiver(hooks: Hooks) -> None:
+    deep = b"[" * 50_000 + b"]" * 50_000
+    sendgrid = SendGridSigner()
+    urls = {
+        "sendgrid": path_of(
+            hooks.register(provider="sendgrid", verification_key=sendgrid.verification_key)
+        ),
+        "mailgun": path_of(hooks.register(provider="mailgun", signing_key=MAILGUN_KEY)),
+        "postmark": path_of(
+            hooks.register(provider="postmark", username="burt", password="correct-horse-battery")
+        ),
+        "ses": _ses_receiver(hooks, SnsSigner()),
+    }
+    headers = {
+        "sendgrid": sendgrid.headers(deep),
+        "mailgun": {"Content-Type": "application/json"},
+        "postmark": platforms.basic("burt", "correct-horse-battery"),
+        "ses": {"Content-Type": "text/plain"},
+    }
+    for provider, url in urls.items():
+        assert_refused(hooks.post(url, deep, headers[provider]), 400, "nests deeper")
+
+
+def test_mailgun_signature_that_is_not_ascii_does_not_verify(hooks: Hooks) -> None:
+    url = path_of(hooks.register(provider="mailgun", signing_key=MAILGUN_KEY))
+    signature = {"timestamp": str(int(time.time())), "token": "t" * 50, "signature": "é"}
+    body = json.dumps({"signature": signature, "event-data": {}}).encode()
+    response = hooks.post(url, body, {"Content-Type": "application/json"})
+    assert_refused(response, 401, "does not verify")
+
+
+def test_signed_timestamps_that_are_not_ascii_digits_do_not_verify(hooks: Hooks) -> None:
+    odd = "1²"  # str.isdigit() is True, int() raises
+    url = path_of(hooks.register(provider="mailgun", signing_key=MAILGUN_KEY))
+    token = "t" * 50
+    digest = hmac.new(MAILGUN_KEY.encode(), (odd + token).encode(), hashlib.sha256).hexdigest()
+    signature = {"timestamp": odd, "token": token, "signature": digest}
+    body = json.dumps({"signature": signature, "event-data": {}}).encode()
+    response = hooks.post(url, body, {"Content-Type": "application/json"})
+    assert_refused(response, 401, "is not Unix seconds")
+
+    # SendGrid's timestamp is a header: servers decode header bytes as latin-1 (b"\xb2" is "²"),
+    # which the test client does not reproduce, so the adapter is called as the handler calls it.
+    signer = SendGridSigner()
+    body = b"[]"
+    signed = signer.key.sign(odd.encode() + body, ec.ECDSA(hashes.SHA256()))
+    headers = {
+        sendgrid.SIGNATURE: base64.b64encode(signed).decode(),
+        sendgrid.TIMESTAMP: odd,
+    }
+    check = Verification(datetime.now(UTC), 900)
+    with pytest.raises(DeliveryRefused, match="is not Unix seconds"):
+        sendgrid.verify(body, headers, signer.verification_key, check)
+
+
+def test_an_sns_message_without_a_signature_is_unverified(hooks: Hooks) -> None:
+    url = _ses_receiver(hooks, SnsSigner())
+    for missing in ("Signature", "SignatureVersion"):
+        message = SnsSigner().sign(platforms.sns_notification({"eventType": "Open"}, "m1"))
+        del message[missing]
+        assert_refused(_sns_post(hooks, url, message), 401, f"no string {missing}")
+
+
+def test_listing_receivers_refuses_a_cursor_it_did_not_return(hooks: Hooks) -> None:
+    for cursor in ("garbage", "wh_" + "0" * 47, "cmp_" + "0" * 32):
+        response = hooks.client.get(f"/webhooks?cursor={cursor}", headers=hooks.auth())
+        assert_refused(response, 400, "is not a cursor this listing returned")
+    first = hooks.register(provider="mailgun", signing_key=MAILGUN_KEY)
+    hooks.register(provider="mailgun", signing_key=MAILGUN_KEY)
+    page = hooks.client.get("/webhooks?limit=1", headers=hooks.auth()).json()
+    assert page["next_cursor"] == first["id"]
+    rest = hooks.client.get(f"/webhooks?cursor={page['next_cursor']}", headers=hooks.auth())
+    assert rest.status_code == 200 and len(rest.json()["items"]) == 1

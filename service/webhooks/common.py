@@ -51,16 +51,19 @@ class Verification:
             )
 
     def check_fresh_unix(self, value: str, scheme: str) -> None:
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdigit()) or len(value) > 12:
             raise unverified(f"the {scheme} timestamp {value!r} is not Unix seconds")
         self.check_fresh(datetime.fromtimestamp(int(value), UTC), scheme)
 
 
 def decode_json(body: bytes, what: str) -> Any:
+    """The body as JSON; a refusal (400) when it is not JSON or nests too deep to decode."""
     try:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise malformed(f"the {what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise malformed(f"the {what} nests deeper than JSON burt reads") from None
 
 
 def text(obj: Mapping[str, Any], key: str, where: str) -> str:

@@ -42,7 +42,7 @@ def verify(payload: Mapping[str, object], signing_key: str, check: Verification)
     ):
         raise unverified("the delivery has no Mailgun signature")
     expected = signature_of(signing_key, signed["timestamp"], signed["token"])
-    if not hmac.compare_digest(expected, signed["signature"].lower()):
+    if not hmac.compare_digest(expected.encode(), signed["signature"].lower().encode()):
         raise unverified("the Mailgun signature does not verify with the registered signing key")
     check.check_fresh_unix(signed["timestamp"], "Mailgun")
 
