@@ -572,3 +572,26 @@ def test_listing_receivers_refuses_a_cursor_it_did_not_return(hooks: Hooks) -> N
     assert page["next_cursor"] == first["id"]
     rest = hooks.client.get(f"/webhooks?cursor={page['next_cursor']}", headers=hooks.auth())
     assert rest.status_code == 200 and len(rest.json()["items"]) == 1
+
+
+def test_postmark_refusals_are_webhook_refusals_and_unknown_receivers_404(hooks: Hooks) -> None:
+    """Issue 22, item 11: refusals came from the API-key handler (`about:blank`, a Bearer
+    challenge), and an unknown or deleted receiver answered 401."""
+    webhook = hooks.register(provider="postmark", username="burt", password="correct-horse-battery")
+    url = path_of(webhook)
+    body = json.dumps(platforms.postmark_records(hooks.campaign)[0]).encode()
+    for headers, words in (
+        (platforms.basic("burt", "wrong-password-here"), "not the ones registered"),
+        ({"Content-Type": "application/json"}, "no Basic credentials"),
+        ({"Content-Type": "application/json", "Authorization": "Basic !!"}, "not base64"),
+    ):
+        response = hooks.post(url, body, headers)
+        assert_refused(response, 401, words)
+        assert response.json()["type"] == "https://burt.dev/problems/webhook-refused"
+        assert "bearer" not in response.headers.get("www-authenticate", "").lower()
+    good = platforms.basic("burt", "correct-horse-battery")
+    unknown = hooks.post("/webhooks/postmark/wh_nope", body, good)
+    assert_refused(unknown, 404, "no postmark webhook receiver 'wh_nope'")
+    deleted = hooks.client.delete(f"/webhooks/{webhook['id']}", headers=hooks.auth())
+    assert deleted.status_code == 204
+    assert_refused(hooks.post(url, body, good), 404, "no postmark webhook receiver")

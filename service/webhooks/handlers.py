@@ -25,6 +25,7 @@ from burt.service.runtime import Runtime, engine_for, runtime_of
 from burt.service.webhooks import mailgun, postmark, sealing, sendgrid, ses, sns
 from burt.service.webhooks import views as webhook_views
 from burt.service.webhooks.common import DeliveryRefused, Verification, unverified
+from burt.service.webhooks.gate import receiver_of
 
 CERTIFICATES = sns.CertificateCache()
 """SNS signing certificates fetched by this process, by URL."""
@@ -80,9 +81,10 @@ def _credential(body: models.WebhookCreate, tenant: str, runtime: Runtime) -> di
         key = sealing.server_key(runtime.config)
         return {"signing_key": sealing.seal(key, given["signing_key"], tenant, provider)}
     if provider == "postmark":
+        key = sealing.server_key(runtime.config)
         return {
             "username": given["username"],
-            "password_hash": sealing.hash_password(given["password"]),
+            "password_hash": sealing.hash_password(key, given["password"], tenant),
         }
     if "certificate_pem" in given:
         try:
@@ -95,7 +97,7 @@ def _credential(body: models.WebhookCreate, tenant: str, runtime: Runtime) -> di
 async def register_webhook(user: str) -> Response:
     body = validated_body(request.scope, models.WebhookCreate)
     runtime = runtime_of(request)
-    credential = await asyncio.to_thread(_credential, body, user, runtime)  # scrypt is slow
+    credential = await asyncio.to_thread(_credential, body, user, runtime)  # reads the key file
     webhook = await engine_for(request, user).register_webhook(body.provider, credential)
     view = webhook_views.webhook(webhook, _base_url(runtime))
     return json_response(view, 201, {"Location": f"/webhooks/{webhook.id}"})
@@ -117,9 +119,10 @@ async def delete_webhook(user: str, webhook_id: str) -> Response:
 
 
 # receiving ----------------------------------------------------------------------------------
-async def _receiver(provider: str, webhook_id: str) -> tuple[Runtime, Webhook, Verification]:
+def _receiver() -> tuple[Runtime, Webhook, Verification]:
+    """The receiver the gate found for this delivery, with what verifying it needs."""
     runtime = runtime_of(request)
-    webhook = await runtime.receivers.find(webhook_id, provider)
+    webhook = receiver_of(request.scope)
     return runtime, webhook, Verification(utcnow(), runtime.config.webhook_tolerance_seconds)
 
 
@@ -143,16 +146,16 @@ async def _deliver(
     return json_response(webhook_views.delivery_result(tally.counts))
 
 
-async def receive_sendgrid_events(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("sendgrid", webhook_id)
+async def receive_sendgrid_events() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         events = sendgrid.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
 
-async def receive_mailgun_event(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("mailgun", webhook_id)
+async def receive_mailgun_event() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         try:
@@ -171,9 +174,9 @@ async def receive_mailgun_event(webhook_id: str) -> Response:
     return await _deliver(runtime, webhook, events, check.now)
 
 
-async def receive_postmark_event(user: str, webhook_id: str) -> Response:
-    """The Basic credentials were checked by webhook_auth before this runs."""
-    runtime, webhook, check = await _receiver("postmark", webhook_id)
+async def receive_postmark_event() -> Response:
+    """The Basic credentials were checked by `PostmarkBasic` before this runs."""
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         events = postmark.events(body, request.headers, webhook, check)
@@ -201,8 +204,8 @@ async def _subscription(runtime: Runtime, webhook: Webhook, url: str, now: datet
     await runtime.receivers.note(webhook, update)
 
 
-async def receive_ses_notification(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("ses", webhook_id)
+async def receive_ses_notification() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         delivery = await ses.read(body, webhook, check, CERTIFICATES)

@@ -101,7 +101,7 @@ def sync_detailed(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
         body (WebhookCreate): A receiver to register; which fields are required depends on the
@@ -149,7 +149,7 @@ def sync(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
         body (WebhookCreate): A receiver to register; which fields are required depends on the
@@ -192,7 +192,7 @@ async def asyncio_detailed(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
         body (WebhookCreate): A receiver to register; which fields are required depends on the
@@ -238,7 +238,7 @@ async def asyncio(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
         body (WebhookCreate): A receiver to register; which fields are required depends on the
