@@ -595,3 +595,29 @@ def test_postmark_refusals_are_webhook_refusals_and_unknown_receivers_404(hooks:
     deleted = hooks.client.delete(f"/webhooks/{webhook['id']}", headers=hooks.auth())
     assert deleted.status_code == 204
     assert_refused(hooks.post(url, body, good), 404, "no postmark webhook receiver")
+
+
+def test_ses_refuses_a_pinned_certificate_that_expired(hooks: Hooks) -> None:
+    """Issue 22, item 14: a pinned certificate's expiry was never checked."""
+    signer = SnsSigner(now=datetime.now(UTC) - timedelta(days=60))
+    url = _ses_receiver(hooks, signer)
+    message = signer.sign(platforms.sns_notification({"eventType": "Open"}, "m1"))
+    assert_refused(_sns_post(hooks, url, message), 401, "SNS signing certificate is valid from")
+    counts = hooks.status(url.rsplit("/", 1)[1])["counts"]
+    assert counts["refused"] == {"expired_certificate": 1}
+
+
+def test_only_a_verified_delivery_sets_the_last_error(hooks: Hooks) -> None:
+    """Issue 22, item 14: unsigned junk posted to a receiver's URL overwrote its last_error."""
+    signer = SendGridSigner()
+    webhook = hooks.register(provider="sendgrid", verification_key=signer.verification_key)
+    url = path_of(webhook)
+    unreadable = b"[{not json"
+    assert hooks.post(url, unreadable, signer.headers(unreadable)).status_code == 400
+    set_by_verified = hooks.status(webhook["id"])["last_error"]
+    assert "not valid JSON" in set_by_verified
+    assert hooks.post(url, b"junk", {"Content-Type": "application/json"}).status_code == 401
+    assert hooks.post(url, b"[]", SendGridSigner().headers(b"[]")).status_code == 401
+    status = hooks.status(webhook["id"])
+    assert status["last_error"] == set_by_verified
+    assert status["counts"]["refused"] == {"bad_signature": 2, "malformed": 1}

@@ -56,9 +56,7 @@ async def postmark_basic_info(
     if same_user and same_password:
         return {"sub": webhook.tenant}
     refused = unverified(WRONG_CREDENTIALS, "bad_credentials")
-    update = ActivityUpdate(
-        at=utcnow(), counts={f"refused:{refused.reason}": 1}, error=refused.detail
-    )
+    update = ActivityUpdate(at=utcnow(), counts={f"refused:{refused.reason}": 1})
     await runtime.receivers.note(webhook, update)
     raise refused
 

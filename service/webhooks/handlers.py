@@ -24,7 +24,12 @@ from burt.service.generated import models
 from burt.service.runtime import Runtime, engine_for, runtime_of
 from burt.service.webhooks import mailgun, postmark, sealing, sendgrid, ses, sns
 from burt.service.webhooks import views as webhook_views
-from burt.service.webhooks.common import DeliveryRefused, Verification, unverified
+from burt.service.webhooks.common import (
+    DeliveryRefused,
+    Verification,
+    after_verification,
+    unverified,
+)
 from burt.service.webhooks.gate import receiver_of
 
 CERTIFICATES = sns.CertificateCache()
@@ -130,11 +135,14 @@ def _receiver() -> tuple[Runtime, Webhook, Verification]:
 async def _noting_refusals(
     receivers: Receivers, webhook: Webhook, now: datetime
 ) -> AsyncIterator[None]:
-    """Count a refused delivery on its receiver (by reason, with its detail), then refuse it."""
+    """Count a refused delivery on its receiver by reason, then refuse it. Its detail becomes
+    the receiver's `last_error` only when the delivery verified: an unauthenticated request
+    changes nothing but a counter."""
     try:
         yield
     except DeliveryRefused as exc:
-        refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=exc.detail)
+        error = exc.detail if exc.verified else None
+        refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=error)
         await receivers.note(webhook, refused)
         raise
 
@@ -179,7 +187,8 @@ async def receive_postmark_event() -> Response:
     runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
-        events = postmark.events(body, request.headers, webhook, check)
+        with after_verification():  # by the Basic credentials
+            events = postmark.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
 

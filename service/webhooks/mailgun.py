@@ -14,6 +14,7 @@ from burt.engine.model import Webhook
 from burt.engine.webhooks import PlatformEvent
 from burt.service.webhooks.common import (
     Verification,
+    after_verification,
     decode_json,
     obj,
     routing_id,
@@ -53,18 +54,19 @@ def events(
     """`key` is the receiver's signing key, unsealed by the caller."""
     payload = obj(decode_json(body, "Mailgun delivery"), "the Mailgun delivery")
     verify(payload, key, check)
-    event = obj(payload.get("event-data"), "event-data")
-    kind = text(event, "event", "event-data")
-    mapped = _TYPES.get(kind)
-    if kind == "failed" and event.get("severity") == "permanent":
-        mapped = "bounced"
-    variables = event.get("user-variables")
-    return [
-        PlatformEvent(
-            id="mg:" + text(event, "id", "event-data"),
-            type=mapped,
-            occurred_at=unix_time(event, "timestamp", "event-data"),
-            campaign_id=routing_id(variables, "burt_campaign_id"),
-            contact_id=routing_id(variables, "burt_contact_id"),
-        )
-    ]
+    with after_verification():
+        event = obj(payload.get("event-data"), "event-data")
+        kind = text(event, "event", "event-data")
+        mapped = _TYPES.get(kind)
+        if kind == "failed" and event.get("severity") == "permanent":
+            mapped = "bounced"
+        variables = event.get("user-variables")
+        return [
+            PlatformEvent(
+                id="mg:" + text(event, "id", "event-data"),
+                type=mapped,
+                occurred_at=unix_time(event, "timestamp", "event-data"),
+                campaign_id=routing_id(variables, "burt_campaign_id"),
+                contact_id=routing_id(variables, "burt_contact_id"),
+            )
+        ]

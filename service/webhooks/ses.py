@@ -22,6 +22,7 @@ from burt.service.webhooks import sns
 from burt.service.webhooks.common import (
     DeliveryRefused,
     Verification,
+    after_verification,
     decode_json,
     iso_time,
     malformed,
@@ -141,7 +142,8 @@ async def read(
         certificate = await certificates.get(url)
     sns.verify(message, certificate, check)
     if message["Type"] == "Notification":
-        return SnsDelivery("Notification", events=[ses_event(message, check)])
+        with after_verification():
+            return SnsDelivery("Notification", events=[ses_event(message, check)])
     return SnsDelivery(message["Type"], subscribe_url=message["SubscribeURL"])
 
 
