@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from burt.engine.burt import Burt
 from burt.engine.errors import NotFound
@@ -130,6 +130,15 @@ class Receivers:
         if webhook is None or webhook.provider != provider:
             raise NotFound(f"no {provider} webhook receiver {webhook_id!r}")
         return webhook
+
+    async def first_use(
+        self, webhook: Webhook, token: str, body_digest: str, now: datetime, keep_for: timedelta
+    ) -> bool:
+        """Whether a signed delivery's one-time token is new to the receiver (or came before
+        with the same body: a retry); it is remembered for `keep_for` from `now`."""
+        return await self._store.claim_webhook_token(
+            webhook.id, token, body_digest, now + keep_for, now
+        )
 
     async def note(self, webhook: Webhook, update: ActivityUpdate) -> None:
         await self._store.note_webhook_activity(webhook.id, update)

@@ -621,3 +621,21 @@ def test_only_a_verified_delivery_sets_the_last_error(hooks: Hooks) -> None:
     status = hooks.status(webhook["id"])
     assert status["last_error"] == set_by_verified
     assert status["counts"]["refused"] == {"bad_signature": 2, "malformed": 1}
+
+
+def test_a_mailgun_signature_carries_no_other_body(hooks: Hooks) -> None:
+    """Issue 22, item 14: the HMAC covers timestamp and token only, so a captured signature
+    carried any events until the timestamp went stale."""
+    webhook = hooks.register(provider="mailgun", signing_key=MAILGUN_KEY)
+    url, headers = path_of(webhook), {"Content-Type": "application/json"}
+    body = platforms.mailgun_signed(
+        MAILGUN_KEY, platforms.mailgun_event("opened", "o1", hooks.campaign, "c1")
+    )
+    assert hooks.post(url, body, headers).status_code == 200
+    assert hooks.post(url, body, headers).json()["duplicates"] == 1  # Mailgun's retry
+    replayed = json.loads(body)
+    replayed["event-data"] = platforms.mailgun_event("clicked", "k1", hooks.campaign, "c1")
+    response = hooks.post(url, json.dumps(replayed).encode(), headers)
+    assert_refused(response, 401, "used before with another body")
+    assert hooks.outcomes() == {"opened": 1}
+    assert hooks.status(webhook["id"])["counts"]["refused"] == {"replayed_token": 1}

@@ -656,6 +656,25 @@ class SQLiteStore:
 
         return await self._run(write)
 
+    async def claim_webhook_token(
+        self, webhook_id: str, token: str, body_digest: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                db.execute("DELETE FROM webhook_tokens WHERE expires_at <= ?", (now.timestamp(),))
+                db.execute(
+                    "INSERT OR IGNORE INTO webhook_tokens (webhook, token, body_digest, expires_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (webhook_id, token, body_digest, expires_at.timestamp()),
+                )
+                (held,) = db.execute(
+                    "SELECT body_digest FROM webhook_tokens WHERE webhook = ? AND token = ?",
+                    (webhook_id, token),
+                ).fetchone()
+                return bool(held == body_digest)
+
+        return await self._run(write)
+
     async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
         def write() -> None:
             with self._write() as db:

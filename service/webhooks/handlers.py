@@ -5,10 +5,11 @@ connexion resolves operationIds against."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from connexion import request
@@ -178,7 +179,15 @@ async def receive_mailgun_event() -> Response:
                 "the stored signing key does not open with this server's BURT_SECRET_KEY",
                 "server_key_mismatch",
             ) from None
-        events = mailgun.events(body, request.headers, webhook, check, key)
+        token, events = mailgun.events(body, request.headers, webhook, check, key)
+        # Any signature-valid token is remembered past the last moment its timestamp is fresh.
+        keep_for = timedelta(seconds=2 * check.tolerance_seconds)
+        digest = hashlib.sha256(body).hexdigest()
+        if not await runtime.receivers.first_use(webhook, token, digest, check.now, keep_for):
+            raise unverified(
+                "the Mailgun token was used before with another body: a replayed signature",
+                "replayed_token",
+            )
     return await _deliver(runtime, webhook, events, check.now)
 
 

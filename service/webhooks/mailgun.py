@@ -36,7 +36,8 @@ def signature_of(signing_key: str, timestamp: str, token: str) -> str:
     return hmac.new(signing_key.encode(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
 
 
-def verify(payload: Mapping[str, object], signing_key: str, check: Verification) -> None:
+def verify(payload: Mapping[str, object], signing_key: str, check: Verification) -> str:
+    """The signed one-time token, once the signature and its timestamp verify."""
     signed = payload.get("signature")
     if not isinstance(signed, dict) or not all(
         isinstance(signed.get(k), str) for k in ("timestamp", "token", "signature")
@@ -46,14 +47,18 @@ def verify(payload: Mapping[str, object], signing_key: str, check: Verification)
     if not hmac.compare_digest(expected.encode(), signed["signature"].lower().encode()):
         raise unverified("the Mailgun signature does not verify with the registered signing key")
     check.check_fresh_unix(signed["timestamp"], "Mailgun")
+    token: str = signed["token"]
+    return token
 
 
 def events(
     body: bytes, headers: Mapping[str, str], webhook: Webhook, check: Verification, key: str
-) -> list[PlatformEvent]:
-    """`key` is the receiver's signing key, unsealed by the caller."""
+) -> tuple[str, list[PlatformEvent]]:
+    """The delivery's signed token and its events. `key` is the receiver's signing key, unsealed
+    by the caller, who must also refuse a token used before with another body (the signature
+    does not cover `event-data`)."""
     payload = obj(decode_json(body, "Mailgun delivery"), "the Mailgun delivery")
-    verify(payload, key, check)
+    token = verify(payload, key, check)
     with after_verification():
         event = obj(payload.get("event-data"), "event-data")
         kind = text(event, "event", "event-data")
@@ -61,7 +66,7 @@ def events(
         if kind == "failed" and event.get("severity") == "permanent":
             mapped = "bounced"
         variables = event.get("user-variables")
-        return [
+        return token, [
             PlatformEvent(
                 id="mg:" + text(event, "id", "event-data"),
                 type=mapped,
