@@ -206,3 +206,11 @@ def test_the_gate_takes_its_header_rules_from_the_spec(spec: dict[str, Any]) -> 
         assert (b"content-type" in rule.single_headers) == ("requestBody" in op)
         secured = bool([r for r in op.get("security", spec["security"]) if r])
         assert (b"authorization" in rule.single_headers) == secured, (method, path)
+
+
+def test_ids_the_service_refuses_are_outside_their_schema(spec: dict[str, Any]) -> None:
+    """Issue 22, item 15: ids holding U+0000 were refused (400) though the schema allowed them."""
+    schemas = spec["components"]["schemas"]
+    for name, field in (("ContactIn", "id"), ("EventIn", "id"), ("EventIn", "contact_id")):
+        pattern = re.compile(schemas[name]["properties"][field]["pattern"])
+        assert pattern.search("c-1001") and not pattern.search("c-1001\x00victim"), (name, field)

@@ -437,6 +437,7 @@ class ContactIn(Struct, forbid_unknown_fields=True):
             description="The marketing system's contact id. May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     attributes: (
@@ -552,6 +553,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
             description="The event id, unique per campaign (duplicates count once). May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     contact_id: Annotated[
@@ -560,6 +562,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
             description="The contact it concerns. May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     type: OutcomeType
