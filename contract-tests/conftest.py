@@ -41,9 +41,8 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # Cursors are opaque tokens the server issued; a schema-valid string it never issued is
     # refused with 400 and a specific detail (the schema cannot list the issued ones).
     "listExperimentBatches": [*POSITIVE, "400"],
-    # Which fields a receiver needs depends on its provider (a rule across fields), and a
-    # SendGrid verification key or SES certificate must parse as a key: answered with 400 and
-    # a specific detail.
+    # A SendGrid verification key or SES certificate must parse as a key (each provider's own
+    # schema states its fields; a key's content is beyond a schema): 400 with a specific detail.
     "registerWebhook": [*POSITIVE, "400"],
     # SNS posts its JSON as text/plain, which the spec can only type as a string: a string that
     # is not an SNS message is refused with 400 and a specific detail.

@@ -148,11 +148,12 @@ def test_registration_checks_what_each_provider_needs_and_returns_no_secret(hook
     assert MAILGUN_KEY not in stored and "correct-horse-battery" not in stored
     assert made[2]["username"] == "burt" and made[3]["topic_arn"] == platforms.TOPIC
 
-    for body, words in [
-        ({"provider": "sendgrid"}, "needs verification_key"),
+    for body, words in [  # the provider's own schema first, then what only burt can check
+        ({"provider": "sendgrid"}, "missing required field `verification_key`"),
         ({"provider": "sendgrid", "verification_key": "bm90IGEga2V5"}, "verification_key is"),
-        ({"provider": "mailgun", "signing_key": "k", "topic_arn": platforms.TOPIC}, "takes no"),
-        ({"provider": "postmark", "username": "u"}, "needs password"),
+        ({"provider": "mailgun", "signing_key": "k", "topic_arn": platforms.TOPIC}, "topic_arn"),
+        ({"provider": "postmark", "username": "u"}, "missing required field `password`"),
+        ({"provider": "sparkpost"}, "sparkpost"),
         ({"provider": "ses", "topic_arn": platforms.TOPIC, "certificate_pem": "x"}, "PEM"),
     ]:
         response = hooks.client.post("/webhooks", json=body, headers=hooks.auth())
