@@ -122,6 +122,10 @@ class Receivers:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._refused: dict[str, Counter[str]] = {}
+        """Refusals counted and not yet written, by receiver id."""
+        self._writing: set[str] = set()
+        """Receivers with a refusal write in flight."""
 
     async def find(self, webhook_id: str, provider: str) -> Webhook:
         """The `provider` receiver with that id (NotFound otherwise: another provider's
@@ -139,6 +143,24 @@ class Receivers:
         return await self._store.claim_webhook_token(
             webhook.id, token, body_digest, now + keep_for, now
         )
+
+    async def count_refusal(self, webhook: Webhook, reason: str, now: datetime) -> None:
+        """Count an unverified delivery's refusal as `refused:<reason>` on the receiver.
+
+        Anyone can send those, so they share writes: while one refusal write for the receiver
+        is in flight, later refusals add to the counts it writes next and return at once. A
+        flood of refusals then costs the store a handful of writes, not one each."""
+        self._refused.setdefault(webhook.id, Counter())[f"refused:{reason}"] += 1
+        if webhook.id in self._writing:
+            return
+        self._writing.add(webhook.id)
+        try:
+            while counts := self._refused.pop(webhook.id, None):
+                await self._store.note_webhook_activity(
+                    webhook.id, ActivityUpdate(at=now, counts=counts)
+                )
+        finally:
+            self._writing.discard(webhook.id)
 
     async def note(self, webhook: Webhook, update: ActivityUpdate) -> None:
         await self._store.note_webhook_activity(webhook.id, update)

@@ -19,7 +19,6 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.utils import get_function_from_name
 from starlette.requests import HTTPConnection
 
-from burt.engine.model import ActivityUpdate
 from burt.engine.timefmt import utcnow
 from burt.service.runtime import runtime_of
 from burt.service.webhooks.common import unverified
@@ -56,8 +55,7 @@ async def postmark_basic_info(
     if same_user and same_password:
         return {"sub": webhook.tenant}
     refused = unverified(WRONG_CREDENTIALS, "bad_credentials")
-    update = ActivityUpdate(at=utcnow(), counts={f"refused:{refused.reason}": 1})
-    await runtime.receivers.note(webhook, update)
+    await runtime.receivers.count_refusal(webhook, refused.reason, utcnow())
     raise refused
 
 

@@ -130,9 +130,11 @@ async def _noting_refusals(
     try:
         yield
     except DeliveryRefused as exc:
-        error = exc.detail if exc.verified else None
-        refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=error)
-        await receivers.note(webhook, refused)
+        if exc.verified:
+            counts = {f"refused:{exc.reason}": 1}
+            await receivers.note(webhook, ActivityUpdate(at=now, counts=counts, error=exc.detail))
+        else:
+            await receivers.count_refusal(webhook, exc.reason, now)
         raise
 
 
