@@ -19,7 +19,7 @@ later than the campaign's attribution window. Failed deliveries count under `ref
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -161,6 +161,11 @@ class Receivers:
                 )
         finally:
             self._writing.discard(webhook.id)
+
+    async def replace_credential(self, webhook: Webhook, credential: Mapping[str, str]) -> None:
+        """Store `credential` in place of the one `webhook` was read with (left alone when it
+        changed meanwhile)."""
+        await self._store.replace_webhook_credential(webhook.id, webhook.credential, credential)
 
     async def note(self, webhook: Webhook, update: ActivityUpdate) -> None:
         await self._store.note_webhook_activity(webhook.id, update)

@@ -1222,3 +1222,15 @@ async def test_a_webhook_token_is_claimed_once_per_body_until_it_expires(store: 
         *(store.claim_webhook_token("wh_a", "t2", f"body-{i}", later, now) for i in range(8))
     )
     assert sum(claims) == 1
+
+
+async def test_a_webhook_credential_is_replaced_only_from_what_it_was(store: Store) -> None:
+    webhook = await Burt(store, tenant=TENANT).register_webhook(
+        "postmark", {"username": "u", "password_hash": "scrypt$old"}
+    )
+    new = {"username": "u", "password_hash": "hmac-sha256$new"}
+    assert await store.replace_webhook_credential(webhook.id, webhook.credential, new)
+    assert not await store.replace_webhook_credential(webhook.id, webhook.credential, new)
+    assert not await store.replace_webhook_credential("wh_gone", webhook.credential, new)
+    stored = await store.get_webhook(webhook.id)
+    assert stored is not None and dict(stored.credential) == new

@@ -640,3 +640,37 @@ def test_a_mailgun_signature_carries_no_other_body(hooks: Hooks) -> None:
     assert_refused(response, 401, "used before with another body")
     assert hooks.outcomes() == {"opened": 1}
     assert hooks.status(webhook["id"])["counts"]["refused"] == {"replayed_token": 1}
+
+
+def test_a_postmark_receiver_with_an_earlier_scrypt_hash_moves_to_the_fast_check(
+    hooks: Hooks,
+) -> None:
+    webhook = hooks.register(provider="postmark", username="burt", password="correct-horse-battery")
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"correct-horse-battery", salt=salt, n=2**14, r=8, p=1)
+    legacy = f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+    def stored_hash() -> str:
+        with sqlite3.connect(hooks.db_path) as db:
+            (doc,) = db.execute(
+                "SELECT doc FROM webhooks WHERE id = ?", (webhook["id"],)
+            ).fetchone()
+        return str(json.loads(doc)["credential"]["password_hash"])
+
+    with sqlite3.connect(hooks.db_path) as db:
+        (doc,) = db.execute("SELECT doc FROM webhooks WHERE id = ?", (webhook["id"],)).fetchone()
+        fields = json.loads(doc)
+        fields["credential"]["password_hash"] = legacy
+        db.execute("UPDATE webhooks SET doc = ? WHERE id = ?", (json.dumps(fields), webhook["id"]))
+    url = path_of(webhook)
+    body = json.dumps(platforms.postmark_records(hooks.campaign)[0]).encode()
+    assert hooks.post(url, body, platforms.basic("burt", "wrong-password-here")).status_code == 401
+    assert stored_hash() == legacy
+    assert (
+        hooks.post(url, body, platforms.basic("burt", "correct-horse-battery")).status_code == 200
+    )
+    assert stored_hash().startswith("hmac-sha256$")
+    assert (
+        hooks.post(url, body, platforms.basic("burt", "correct-horse-battery")).status_code == 200
+    )
+    assert hooks.post(url, body, platforms.basic("burt", "wrong-password-here")).status_code == 401

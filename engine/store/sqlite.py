@@ -19,7 +19,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -653,6 +653,23 @@ class SQLiteStore:
                     "DELETE FROM webhooks WHERE id = ? AND tenant = ?", (webhook_id, tenant)
                 )
                 return gone.rowcount == 1
+
+        return await self._run(write)
+
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                row = db.execute("SELECT doc FROM webhooks WHERE id = ?", (webhook_id,)).fetchone()
+                doc = json.loads(row[0]) if row else None
+                if doc is None or doc["credential"] != dict(old):
+                    return False
+                doc["credential"] = dict(new)
+                db.execute(
+                    "UPDATE webhooks SET doc = ? WHERE id = ?", (codec.dumps(doc), webhook_id)
+                )
+                return True
 
         return await self._run(write)
 

@@ -3,7 +3,9 @@
 `PostmarkBasic` is the security handler connexion's `security_map` takes for that scheme; its
 check runs after the receiver gate (an unknown receiver is a 404 there, as for the other
 platforms) and before the body is read. Missing or wrong credentials are a refused delivery
-(401, problem type `webhook-refused`), wrong ones counted on the receiver.
+(401, problem type `webhook-refused`), wrong ones counted on the receiver. A receiver an
+earlier release stored with a scrypt hash moves to the fast check at its first verified
+delivery.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.utils import get_function_from_name
 from starlette.requests import HTTPConnection
 
+from burt.engine.errors import Conflict
+from burt.engine.model import Webhook
 from burt.engine.timefmt import utcnow
-from burt.service.runtime import runtime_of
+from burt.service.runtime import Runtime, runtime_of
 from burt.service.webhooks.common import unverified
 from burt.service.webhooks.gate import receiver_of
 from burt.service.webhooks.sealing import (
+    hash_password,
     is_scrypt,
     password_matches,
     scrypt_password_matches,
@@ -49,6 +54,8 @@ async def postmark_basic_info(
         same_password = await asyncio.to_thread(
             scrypt_password_matches, stored["password_hash"], password, webhook.id
         )
+        if same_user and same_password:
+            await _to_fast_check(runtime, webhook, password)
     else:
         key = server_key(runtime.config)
         same_password = password_matches(key, stored["password_hash"], password, webhook.tenant)
@@ -57,6 +64,20 @@ async def postmark_basic_info(
     refused = unverified(WRONG_CREDENTIALS, "bad_credentials")
     await runtime.receivers.count_refusal(webhook, refused.reason, utcnow())
     raise refused
+
+
+async def _to_fast_check(runtime: Runtime, webhook: Webhook, password: str) -> None:
+    """Store the HMAC of a password an earlier release's scrypt hash just verified, so wrong
+    passwords for the receiver cost one HMAC from now on (kept as it is with MongoDB and no
+    BURT_SECRET_KEY, where nothing can be sealed)."""
+    try:
+        key = server_key(runtime.config)
+    except Conflict:
+        return
+    password_hash = hash_password(key, password, webhook.tenant)
+    await runtime.receivers.replace_credential(
+        webhook, {**webhook.credential, "password_hash": password_hash}
+    )
 
 
 def _credentials(request: ConnexionRequest) -> tuple[str, str]:

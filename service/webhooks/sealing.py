@@ -8,9 +8,8 @@
   so anonymous refusals cannot take the CPU (a slow hash would run on every one of them); a
   leaked database alone yields nothing to test guesses against without the server key.
   Receivers registered before this kept a salted scrypt hash (`scrypt$...`, n=2^14, r=8, p=1):
-  it is still accepted, and a verified (receiver, credentials) pair is remembered in this
-  process by its SHA-256 so the slow hash runs once per process; registering the receiver
-  again moves it to the fast check.
+  it is still accepted (a verified (receiver, credentials) pair is remembered in this process
+  by its SHA-256), and the first delivery it verifies replaces it with the HMAC.
 - SendGrid's verification key and SNS certificates are public: stored as given.
 
 The server key is `BURT_SECRET_KEY` (urlsafe base64 of 32 random bytes) or, when unset, the file

@@ -3,7 +3,7 @@ does that one job, with PyMongo's "unavailable, retry" errors turned into StoreU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pymongo.monitoring import CommandListener
@@ -208,6 +208,12 @@ class MongoStore:
     @available
     async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
         await self._webhooks.note_webhook_activity(webhook_id, update)
+
+    @available
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        return await self._webhooks.replace_webhook_credential(webhook_id, old, new)
 
     @available
     async def claim_webhook_token(
