@@ -62,6 +62,8 @@ _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
 _OUTCOME_SET = frozenset(OUTCOME_TYPES)
 _CAMPAIGN_CURSOR = re.compile(r"cmp_[0-9a-f]{32}")
 """A campaign id as `new_id` makes them: listCampaigns' cursor is the last id of a page."""
+_WEBHOOK_CURSOR = re.compile(r"wh_[0-9a-f]{48}")
+"""A receiver id as `register_webhook` makes them: listWebhooks' cursor is the last id of a page."""
 _BATCH_CURSOR = re.compile(r"[0-9]{1,18}")
 """A batch sequence (ASCII digits only, within a 64-bit integer)."""
 _CAS_ATTEMPTS = 50
@@ -479,6 +481,8 @@ class Burt:
         return webhook
 
     async def list_webhooks(self, limit: int = 50, cursor: str | None = None) -> Page[Webhook]:
+        if cursor is not None and not _WEBHOOK_CURSOR.fullmatch(cursor):
+            raise InvalidInput(f"cursor {cursor!r} is not a cursor this listing returned")
         items = await self.store.list_webhooks(self.tenant, cursor, limit)
         return Page(items, items[-1].id if len(items) == limit else None)
 

@@ -19,9 +19,9 @@ later than the campaign's attribution window. Failed deliveries count under `ref
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from burt.engine.burt import Burt
 from burt.engine.errors import NotFound
@@ -122,6 +122,10 @@ class Receivers:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._refused: dict[str, Counter[str]] = {}
+        """Refusals counted and not yet written, by receiver id."""
+        self._writing: set[str] = set()
+        """Receivers with a refusal write in flight."""
 
     async def find(self, webhook_id: str, provider: str) -> Webhook:
         """The `provider` receiver with that id (NotFound otherwise: another provider's
@@ -130,6 +134,38 @@ class Receivers:
         if webhook is None or webhook.provider != provider:
             raise NotFound(f"no {provider} webhook receiver {webhook_id!r}")
         return webhook
+
+    async def first_use(
+        self, webhook: Webhook, token: str, body_digest: str, now: datetime, keep_for: timedelta
+    ) -> bool:
+        """Whether a signed delivery's one-time token is new to the receiver (or came before
+        with the same body: a retry); it is remembered for `keep_for` from `now`."""
+        return await self._store.claim_webhook_token(
+            webhook.id, token, body_digest, now + keep_for, now
+        )
+
+    async def count_refusal(self, webhook: Webhook, reason: str, now: datetime) -> None:
+        """Count an unverified delivery's refusal as `refused:<reason>` on the receiver.
+
+        Anyone can send those, so they share writes: while one refusal write for the receiver
+        is in flight, later refusals add to the counts it writes next and return at once. A
+        flood of refusals then costs the store a handful of writes, not one each."""
+        self._refused.setdefault(webhook.id, Counter())[f"refused:{reason}"] += 1
+        if webhook.id in self._writing:
+            return
+        self._writing.add(webhook.id)
+        try:
+            while counts := self._refused.pop(webhook.id, None):
+                await self._store.note_webhook_activity(
+                    webhook.id, ActivityUpdate(at=now, counts=counts)
+                )
+        finally:
+            self._writing.discard(webhook.id)
+
+    async def replace_credential(self, webhook: Webhook, credential: Mapping[str, str]) -> None:
+        """Store `credential` in place of the one `webhook` was read with (left alone when it
+        changed meanwhile)."""
+        await self._store.replace_webhook_credential(webhook.id, webhook.credential, credential)
 
     async def note(self, webhook: Webhook, update: ActivityUpdate) -> None:
         await self._store.note_webhook_activity(webhook.id, update)

@@ -2,10 +2,11 @@
 
 A request passes, outermost first: the edge (request id, logs and metrics; CORS; the docs
 portal, which holds connexion's Swagger UI so that API requests skip its router), connexion's
-error handling and routing by the spec, connexion's security
-(`BearerKeys`, `PostmarkBasic`), the header gate, the body limit, connexion's validation
-(the spec-derived validators of `api.validation`), then `api.operations`, which calls the
-handler of the routed operationId.
+error handling and routing by the spec, the receiver gate (a webhook delivery's receiver
+found, or 404), connexion's security (`BearerKeys`, `PostmarkBasic`), the header gate, the
+body limit (the webhook receivers' own, smaller), connexion's validation (the spec-derived
+validators of `api.validation`), then `api.operations`, which calls the handler of the routed
+operationId.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from burt.service.edge.gate import HeaderGate
 from burt.service.edge.limits import BodySizeLimit
 from burt.service.edge.metrics import MeteredStore
 from burt.service.runtime import STATE_KEY, Runtime
+from burt.service.webhooks.gate import ReceiverGate, receiving_operations
 
 SECURITY_MAP = {"bearer": BearerKeys, "basic": PostmarkBasic}
 """The handlers of the spec's security schemes (connexion's `security_map`)."""
@@ -85,11 +87,13 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Conn
         security_map=SECURITY_MAP,
     )
     edge.install(app, config)
+    app.add_middleware(ReceiverGate, position=MiddlewarePosition.BEFORE_SECURITY)
     app.add_middleware(HeaderGate, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(
         BodySizeLimit,
         position=MiddlewarePosition.BEFORE_VALIDATION,
         max_bytes=config.max_body_bytes,
         read_timeout=config.body_read_timeout,
+        operation_limits=dict.fromkeys(receiving_operations(), config.webhook_max_body_bytes),
     )
     return app

@@ -48,6 +48,8 @@ class Config:
     """Seals stored webhook signing keys (base64url of 32 bytes); see service.sealing."""
     webhook_tolerance_seconds: int = 900
     """How old (or how far ahead) a signed webhook timestamp may be before it counts as a replay."""
+    webhook_max_body_bytes: int = 4 * 1024 * 1024
+    """The largest delivery a webhook receiver reads (413 beyond it); see docs/webhooks.md."""
     sns_auto_confirm: bool = True
     """Visit an SNS SubscribeURL (on an SNS host only) when a confirmation arrives."""
     public_url: str | None = None
@@ -116,6 +118,9 @@ class Config:
             secret_key=env.get("BURT_SECRET_KEY") or None,
             webhook_tolerance_seconds=integer(
                 "BURT_WEBHOOK_TOLERANCE_SECONDS", defaults.webhook_tolerance_seconds
+            ),
+            webhook_max_body_bytes=integer(
+                "BURT_WEBHOOK_MAX_BODY_BYTES", defaults.webhook_max_body_bytes
             ),
             sns_auto_confirm=boolean("BURT_SNS_AUTO_CONFIRM", defaults.sns_auto_confirm),
             public_url=(env.get("BURT_PUBLIC_URL") or "").rstrip("/") or None,

@@ -255,10 +255,11 @@ def basic(username: str, password: str) -> dict[str, str]:
 class SnsSigner:
     """A self-signed RSA certificate standing in for SNS's, pinned on the receiver."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: datetime | None = None) -> None:
+        """`now`: when the certificate's 31 days of validity include (today by default)."""
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-        now = datetime.now(UTC)
+        now = now or datetime.now(UTC)
         self.certificate = (
             x509.CertificateBuilder()
             .subject_name(name)

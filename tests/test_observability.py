@@ -226,6 +226,31 @@ def test_text_on_a_terminal_json_elsewhere_or_as_set() -> None:
     )
 
 
+def test_text_lines_escape_control_characters_in_every_field() -> None:
+    """Issue 20, item 8: a path with `%0A` wrote a forged second line in text format."""
+    forged = "/x\n2026-01-01T00:00:00.000Z INFO    GET /admin 200 0.1ms tenant=root"
+    record = logging.makeLogRecord(
+        {
+            "msg": "%s %s %d %.1fms",
+            "args": ("GET", forged, 404, 1.0),
+            "levelname": "INFO",
+            "fields": {
+                "method": "GET",
+                "path": forged,
+                "status": 404,
+                "duration_ms": 1.0,
+                "operation": "getCampaign\r",
+                "tenant": "acme\x1b[31m",
+                "request_id": "r1\u2028",
+            },
+        }
+    )
+    line = TextFormatter().format(record)
+    assert line.splitlines() == [line]
+    assert "/x\\n2026" in line
+    assert line.endswith("operation=getCampaign\\r tenant=acme\\x1b[31m request_id=r1\\u2028")
+
+
 def test_bad_settings_are_refused_by_name() -> None:
     for variable, value in (("BURT_LOG_FORMAT", "xml"), ("BURT_METRICS", "maybe")):
         done = subprocess.run(

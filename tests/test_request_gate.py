@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from testing_support.live import LiveServer, live_server
+from tests.platforms import SendGridSigner
 
 UPLOADS = 6
 CHUNK = 1024 * 1024
@@ -118,3 +119,71 @@ def test_a_static_file_outside_the_spec_leaves_the_server_answering(tmp_path: Pa
     with live_server(tmp_path) as server:
         assert httpx.get(f"{server.url}/ui/swagger-ui.css", timeout=10).status_code == 200
         assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+
+
+def open_delivery(server: LiveServer, path: str) -> socket.socket:
+    """A chunked webhook delivery with its headers sent and no body yet."""
+    host, port = server.url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=5)
+    sock.sendall(
+        b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" % path.encode()
+    )
+    return sock
+
+
+def test_a_delivery_to_an_unknown_receiver_is_refused_before_its_body(tmp_path: Path) -> None:
+    """Issue 20, item 3: 8 x 50 MB chunked to an unknown SendGrid id grew the server by 237 MiB,
+    and an unknown Mailgun id answered 404 only after every byte was read."""
+    paths = ["/webhooks/sendgrid/wh_nonexistent", "/webhooks/mailgun/wh_nonexistent"] * 4
+    with live_server(tmp_path / "data") as server:
+        before = rss_bytes(server.process.pid)
+        uploads = [open_delivery(server, path) for path in paths]
+        try:
+            early = [read_reply(sock, 5.0) for sock in uploads]  # no body byte sent yet
+            for sock in uploads:
+                send_chunks(sock, CHUNKS_EACH)
+            time.sleep(0.5)
+            grown = rss_bytes(server.process.pid) - before
+        finally:
+            for sock in uploads:
+                sock.close()
+    print(f"RSS growth with {len(paths)} deliveries to unknown receivers: {grown / 2**20:.1f} MiB")
+    assert all(r.startswith(b"HTTP/1.1 404") for r in early), early
+    assert all(b"connection: close" in r.lower() for r in early), early
+    assert all(b"webhook receiver 'wh_nonexistent'" in r for r in early), early
+    assert grown < 24 * 2**20, f"the server grew by {grown / 2**20:.1f} MiB"
+
+
+def test_a_delivery_is_capped_at_what_the_platforms_send(tmp_path: Path) -> None:
+    extra = {"BURT_WEBHOOK_MAX_BODY_BYTES": str(2 * CHUNK)}
+    with live_server(tmp_path / "data", extra_env=extra) as server:
+        key = server.create_key("acme")
+        registered = httpx.post(
+            f"{server.url}/webhooks",
+            json={"provider": "sendgrid", "verification_key": SendGridSigner().verification_key},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        )
+        assert registered.status_code == 201, registered.text
+        path = f"/webhooks/sendgrid/{registered.json()['id']}"
+        before = rss_bytes(server.process.pid)
+        uploads = [open_delivery(server, path) for _ in range(UPLOADS)]
+        try:
+            sent = [send_chunks(sock, CHUNKS_EACH) for sock in uploads]
+            replies = [read_reply(sock, 5.0) for sock in uploads]
+            grown = rss_bytes(server.process.pid) - before
+        finally:
+            for sock in uploads:
+                sock.close()
+        declared = httpx.post(
+            f"{server.url}{path}",
+            content=b" " * (2 * CHUNK + 1),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+    print(f"RSS growth with {UPLOADS} oversized deliveries: {grown / 2**20:.1f} MiB, sent {sent}")
+    assert all(r.startswith(b"HTTP/1.1 413") for r in replies), replies
+    assert all(b"request body exceeds 2097152 bytes" in r for r in replies), replies
+    assert declared.status_code == 413
+    assert grown < 24 * 2**20, f"the server grew by {grown / 2**20:.1f} MiB"

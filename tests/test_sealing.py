@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import stat
 from pathlib import Path
 
@@ -36,10 +38,23 @@ def test_mongodb_needs_an_explicit_server_key(tmp_path: Path) -> None:
         sealing.server_key(Config(secret_key="too-short"))
 
 
-def test_passwords_are_hashed_with_a_salt_and_compared(tmp_path: Path) -> None:
-    stored = sealing.hash_password("correct-horse-battery")
-    assert stored.startswith("scrypt$") and "correct-horse" not in stored
-    assert stored != sealing.hash_password("correct-horse-battery")
-    assert sealing.password_matches(stored, "correct-horse-battery", "wh_1")
-    assert sealing.password_matches(stored, "correct-horse-battery", "wh_1")  # remembered
-    assert not sealing.password_matches(stored, "correct-horse-batterY", "wh_1")
+def test_passwords_are_keyed_hashes_compared_in_one_hmac() -> None:
+    key = sealing.server_key(Config(secret_key=sealing.new_secret_key()))
+    stored = sealing.hash_password(key, "correct-horse-battery", "acme")
+    assert stored.startswith("hmac-sha256$") and "correct-horse" not in stored
+    assert not sealing.is_scrypt(stored)
+    assert sealing.password_matches(key, stored, "correct-horse-battery", "acme")
+    assert not sealing.password_matches(key, stored, "correct-horse-batterY", "acme")
+    assert not sealing.password_matches(key, stored, "correct-horse-battery", "globex")
+    other = sealing.server_key(Config(secret_key=sealing.new_secret_key()))
+    assert not sealing.password_matches(other, stored, "correct-horse-battery", "acme")
+
+
+def test_an_earlier_releases_scrypt_hash_is_still_accepted() -> None:
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(b"correct-horse-battery", salt=salt, n=2**14, r=8, p=1)
+    stored = f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    assert sealing.is_scrypt(stored)
+    assert sealing.scrypt_password_matches(stored, "correct-horse-battery", "wh_1")
+    assert sealing.scrypt_password_matches(stored, "correct-horse-battery", "wh_1")  # remembered
+    assert not sealing.scrypt_password_matches(stored, "correct-horse-batterY", "wh_1")

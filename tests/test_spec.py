@@ -8,6 +8,7 @@ from typing import Any, get_args
 
 import pytest
 import yaml
+from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
@@ -206,3 +207,36 @@ def test_the_gate_takes_its_header_rules_from_the_spec(spec: dict[str, Any]) -> 
         assert (b"content-type" in rule.single_headers) == ("requestBody" in op)
         secured = bool([r for r in op.get("security", spec["security"]) if r])
         assert (b"authorization" in rule.single_headers) == secured, (method, path)
+
+
+def test_ids_the_service_refuses_are_outside_their_schema(spec: dict[str, Any]) -> None:
+    """Issue 22, item 15: ids holding U+0000 were refused (400) though the schema allowed them."""
+    schemas = spec["components"]["schemas"]
+    for name, field in (("ContactIn", "id"), ("EventIn", "id"), ("EventIn", "contact_id")):
+        pattern = re.compile(schemas[name]["properties"][field]["pattern"])
+        assert pattern.search("c-1001") and not pattern.search("c-1001\x00victim"), (name, field)
+
+
+def test_each_provider_has_its_own_receiver_schema(spec: dict[str, Any]) -> None:
+    """Issue 22, item 15: `POST /webhooks` refused fields the one shared schema allowed for
+    every provider (`a sendgrid receiver takes no certificate_pem, ...`)."""
+    validator = Draft4Validator(
+        {"$ref": "#/components/schemas/WebhookCreate", "components": spec["components"]}
+    )
+    arn = "arn:aws:sns:us-east-1:123456789012:ses-events"
+    accepted = [
+        {"provider": "sendgrid", "verification_key": "MFkw"},
+        {"provider": "mailgun", "signing_key": "key-1"},
+        {"provider": "postmark", "username": "burt", "password": "x" * 12},
+        {"provider": "ses", "topic_arn": arn},
+        {"provider": "ses", "topic_arn": arn, "certificate_pem": "-----BEGIN"},
+    ]
+    refused = [
+        {"provider": "sendgrid", "verification_key": "MFkw", "certificate_pem": "-----BEGIN"},
+        {"provider": "mailgun", "signing_key": "key-1", "password": "x" * 12},
+        {"provider": "postmark", "username": "burt"},
+        {"provider": "ses", "signing_key": "key-1"},
+        {"provider": "sparkpost"},
+    ]
+    assert [validator.is_valid(body) for body in accepted] == [True] * len(accepted)
+    assert [validator.is_valid(body) for body in refused] == [False] * len(refused)

@@ -1203,3 +1203,34 @@ async def test_sqlite_draws_and_stats_read_no_event_or_outcome_row(tmp_path: Pat
         assert sum(v.outcomes["clicked"] for v in stats.variants) == 20
     finally:
         await store.close()
+
+
+# webhook tokens (issue 22, item 14) -------------------------------------------------------------
+async def test_a_webhook_token_is_claimed_once_per_body_until_it_expires(store: Store) -> None:
+    now = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=30)
+    assert await store.claim_webhook_token("wh_a", "t1", "body-1", later, now)
+    assert await store.claim_webhook_token("wh_a", "t1", "body-1", later, now)  # a retry
+    assert not await store.claim_webhook_token("wh_a", "t1", "body-2", later, now)  # a replay
+    assert await store.claim_webhook_token("wh_b", "t1", "body-2", later, now)  # another receiver
+    after = later + timedelta(seconds=1)
+    assert await store.claim_webhook_token(
+        "wh_a", "t1", "body-2", after + timedelta(hours=1), after
+    )
+    assert not await store.claim_webhook_token("wh_a", "t1", "body-1", after, after)
+    claims = await asyncio.gather(
+        *(store.claim_webhook_token("wh_a", "t2", f"body-{i}", later, now) for i in range(8))
+    )
+    assert sum(claims) == 1
+
+
+async def test_a_webhook_credential_is_replaced_only_from_what_it_was(store: Store) -> None:
+    webhook = await Burt(store, tenant=TENANT).register_webhook(
+        "postmark", {"username": "u", "password_hash": "scrypt$old"}
+    )
+    new = {"username": "u", "password_hash": "hmac-sha256$new"}
+    assert await store.replace_webhook_credential(webhook.id, webhook.credential, new)
+    assert not await store.replace_webhook_credential(webhook.id, webhook.credential, new)
+    assert not await store.replace_webhook_credential("wh_gone", webhook.credential, new)
+    stored = await store.get_webhook(webhook.id)
+    assert stored is not None and dict(stored.credential) == new

@@ -17,11 +17,11 @@ from burt_client.api.webhooks import (
 )
 from burt_client.models import (
     PostmarkEvent,
+    PostmarkWebhookCreate,
+    PostmarkWebhookCreateProvider,
     Problem,
     Webhook,
-    WebhookCreate,
     WebhookDeliveryResult,
-    WebhookProvider,
 )
 
 from testing_support.live import LiveServer, live_server
@@ -39,7 +39,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 def test_register_receive_and_delete_through_the_sdk(server: LiveServer) -> None:
     api = AuthenticatedClient(base_url=server.url, token=server.create_key("acme"))
-    body = WebhookCreate(provider=WebhookProvider.POSTMARK, username="burt", password=PASSWORD)
+    body = PostmarkWebhookCreate(
+        provider=PostmarkWebhookCreateProvider.POSTMARK, username="burt", password=PASSWORD
+    )
     webhook = register_webhook.sync(client=api, body=body)
     assert isinstance(webhook, Webhook) and webhook.username == "burt"
     assert webhook.url == f"https://burt.example/webhooks/postmark/{webhook.id}"

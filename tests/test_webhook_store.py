@@ -12,7 +12,7 @@ from burt.engine.errors import InvalidInput, NotFound
 from burt.engine.model import ActivityUpdate
 from burt.engine.store.base import Store
 from burt.engine.timefmt import parse_rfc3339
-from burt.engine.webhooks import PlatformEvent, deliver
+from burt.engine.webhooks import PlatformEvent, Receivers, deliver
 
 pytestmark = pytest.mark.anyio
 T0 = parse_rfc3339("2026-11-27T09:00:00Z")
@@ -124,3 +124,34 @@ async def test_a_receiver_reaches_only_its_tenants_campaigns(store: Store) -> No
     assert (await store.period_counts(campaign.id)) == await store.recount(campaign.id)
     stats = await other.get_campaign_stats(campaign.id)
     assert sum(v.outcomes["opened"] for v in stats.variants) == 0
+
+
+class CountingWrites:
+    """The store, with its receiver-activity writes counted (and slowed, as a disk would)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.writes = 0
+
+    async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
+        self.writes += 1
+        await asyncio.sleep(0.01)
+        await self.store.note_webhook_activity(webhook_id, update)
+
+
+async def test_concurrent_refusals_share_their_writes(store: Store) -> None:
+    """Issue 20, item 5: every refused request wrote its own counter, queueing the API's reads
+    behind anonymous writes."""
+    webhook = await Burt(store, tenant="acme").register_webhook("postmark", {"username": "u"})
+    counting = CountingWrites(store)
+    receivers = Receivers(counting)  # type: ignore[arg-type]  # only activity is written
+    reasons = ["bad_credentials"] * 40 + ["no_credentials"] * 10
+    await asyncio.gather(*(receivers.count_refusal(webhook, r, T0) for r in reasons))
+    seen = await store.get_webhook(webhook.id)
+    assert seen is not None
+    assert dict(seen.activity.counts) == {
+        "refused:bad_credentials": 40,
+        "refused:no_credentials": 10,
+    }
+    assert seen.activity.last_error is None
+    assert counting.writes <= 3, counting.writes

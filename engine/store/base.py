@@ -8,7 +8,7 @@ the per-period counters always equal a recount of the raw records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -194,6 +194,21 @@ class Store(Protocol):
         """Add update.counts to the receiver's counters atomically (concurrent deliveries lose
         no increment), set its last delivery time, and its last error and subscription state
         when given. A receiver deleted meanwhile is left deleted."""
+
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        """Store `new` as the receiver's credential if it still holds `old` (compare and set);
+        False otherwise (changed meanwhile, or no such receiver)."""
+
+    async def claim_webhook_token(
+        self, webhook_id: str, token: str, body_digest: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        """Remember a signed delivery's one-time `token` for the receiver until `expires_at`,
+        with the digest of the body it came with. False when the token is remembered, unexpired
+        at `now`, with another digest (a replay); True otherwise, a second use with the same
+        digest included (a platform's retry). Atomic: of concurrent claims of one token with
+        different digests, one wins. Tokens expired at `now` may be forgotten."""
 
     async def tenant_digest(self, tenant: str) -> str:
         """A hash of everything stored for the tenant: equal digests mean nothing changed."""

@@ -27,14 +27,15 @@ from burt.engine.errors import IncompatibleStore
 from burt.engine.store import codec
 from burt.engine.timefmt import parse_rfc3339, utcnow
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
 (server time) on claiming batches, markers tagged with the post that wrote them.
 2: the `webhooks` collection's index (webhook receivers by tenant).
 3: markers carry their outcome's `delay` and `bin`; campaigns a maintained delay histogram
 (`delays`), so no request reads every outcome's time.
 4: campaign settings within this burt's rules, what changed recorded on the campaign
-(`settings_adjustments`)."""
+(`settings_adjustments`).
+5: the `webhook_tokens` collection's index (signed deliveries' one-time tokens by expiry)."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index
@@ -55,6 +56,7 @@ INDEXES: dict[str, list[tuple[list[str], bool]]] = {
         (["campaign_id", "op"], False),
     ],
     "webhooks": [(["tenant", "id"], False)],
+    "webhook_tokens": [(["expires_at"], False)],
 }
 """Per collection: (key fields, unique). Built by the migration, verified at start-up."""
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
@@ -653,6 +653,42 @@ class SQLiteStore:
                     "DELETE FROM webhooks WHERE id = ? AND tenant = ?", (webhook_id, tenant)
                 )
                 return gone.rowcount == 1
+
+        return await self._run(write)
+
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                row = db.execute("SELECT doc FROM webhooks WHERE id = ?", (webhook_id,)).fetchone()
+                doc = json.loads(row[0]) if row else None
+                if doc is None or doc["credential"] != dict(old):
+                    return False
+                doc["credential"] = dict(new)
+                db.execute(
+                    "UPDATE webhooks SET doc = ? WHERE id = ?", (codec.dumps(doc), webhook_id)
+                )
+                return True
+
+        return await self._run(write)
+
+    async def claim_webhook_token(
+        self, webhook_id: str, token: str, body_digest: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        def write() -> bool:
+            with self._write() as db:
+                db.execute("DELETE FROM webhook_tokens WHERE expires_at <= ?", (now.timestamp(),))
+                db.execute(
+                    "INSERT OR IGNORE INTO webhook_tokens (webhook, token, body_digest, expires_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (webhook_id, token, body_digest, expires_at.timestamp()),
+                )
+                (held,) = db.execute(
+                    "SELECT body_digest FROM webhook_tokens WHERE webhook = ? AND token = ?",
+                    (webhook_id, token),
+                ).fetchone()
+                return bool(held == body_digest)
 
         return await self._run(write)
 

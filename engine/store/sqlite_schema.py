@@ -264,6 +264,20 @@ def campaigns_within_the_rules(db: sqlite3.Connection) -> None:
             )
 
 
+WEBHOOK_TOKENS_V8 = """
+CREATE TABLE IF NOT EXISTS webhook_tokens (
+    webhook TEXT NOT NULL,
+    token TEXT NOT NULL,
+    body_digest TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (webhook, token)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS webhook_tokens_by_expiry ON webhook_tokens (expires_at);
+"""
+"""Version 8: signed deliveries' one-time tokens (Mailgun's), kept until `expires_at` (Unix
+seconds) to refuse a second use with another body."""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     script(SCHEMA_V1),
     batches_name_their_variants,
@@ -272,6 +286,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     script(API_KEYS_V5),
     delay_histograms,
     campaigns_within_the_rules,
+    script(WEBHOOK_TOKENS_V8),
 )
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 

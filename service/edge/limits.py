@@ -1,5 +1,6 @@
 """Refuse request bodies over the configured size (413) or too slow to arrive (408), before
-anything buffers them.
+anything buffers them. The size limit is one for every operation, except those given their own
+(the webhook receivers take what the platforms send, far less).
 
 A body sent without Content-Length (chunked) is read here up to the limit and passed on with
 its length declared: connexion treats a request without Content-Length as having no body.
@@ -10,6 +11,7 @@ an upload and then sends nothing (or trickles) cannot hold a connection and its 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from connexion.lifecycle import ConnexionResponse
 from connexion.problem import problem
@@ -58,38 +60,49 @@ async def send_response(send: Send, response: ConnexionResponse) -> None:
 
 class BodySizeLimit:
     """ASGI middleware: 413 problem+json once Content-Length or the streamed body is too large,
-    408 once a body chunk takes longer than `read_timeout` seconds."""
+    408 once a body chunk takes longer than `read_timeout` seconds.
 
-    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
+    `operation_limits` maps an operationId to its own limit, in place of `max_bytes`."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        read_timeout: float = 30.0,
+        operation_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.read_timeout = read_timeout
+        self.operation_limits = dict(operation_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if operation_of(scope) is None:  # nothing will read the body
+        operation_id = operation_of(scope)
+        if operation_id is None:  # nothing will read the body
             await self.app(scope, receive, send)
             return
+        limit = self.operation_limits.get(operation_id, self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         try:
             if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
-                body = await self._read_within_limit(receive)
+                body = await self._read_within_limit(receive, limit)
                 if body is None:
-                    await self._too_large(scope, send)
+                    await self._too_large(scope, send, limit)
                     return
                 scope = {
                     **scope,
                     "headers": [*scope["headers"], (b"content-length", b"%d" % len(body))],
                 }
                 receive = _replay(body, receive)
-            elif declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-                await self._too_large(scope, send)
+            elif declared is not None and declared.isdigit() and int(declared) > limit:
+                await self._too_large(scope, send, limit)
                 return
         except BodyReadTimeout as exc:
             await send_response(send, request_timeout(str(exc), scope.get("path", "")))
             return
-        await self._pass_on(scope, receive, send)
+        await self._pass_on(scope, receive, send, limit)
 
-    async def _pass_on(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _pass_on(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         received = 0
         started = False
         body_done = False
@@ -102,8 +115,8 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 body_done = not message.get("more_body", False)
-                if received > self.max_bytes:
-                    raise BodyTooLarge(f"request body exceeds {self.max_bytes} bytes")
+                if received > limit:
+                    raise BodyTooLarge(f"request body exceeds {limit} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -115,7 +128,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._too_large(scope, send)
+                await self._too_large(scope, send, limit)
         except BodyReadTimeout as exc:
             if not started:
                 await send_response(send, request_timeout(str(exc), scope.get("path", "")))
@@ -129,7 +142,7 @@ class BodySizeLimit:
                 f"no part of the request body arrived for {self.read_timeout:g} seconds"
             ) from None
 
-    async def _read_within_limit(self, receive: Receive) -> bytes | None:
+    async def _read_within_limit(self, receive: Receive, limit: int) -> bytes | None:
         """The whole body, or None as soon as it passes the limit."""
         chunks: list[bytes] = []
         size = 0
@@ -139,14 +152,14 @@ class BodySizeLimit:
                 return b"".join(chunks)
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        detail = f"request body exceeds {self.max_bytes} bytes"
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        detail = f"request body exceeds {limit} bytes"
         await send_response(send, payload_too_large(detail, scope.get("path", ""), close=True))
 
 

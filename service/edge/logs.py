@@ -13,6 +13,7 @@ is an API key or a webhook secret.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from contextvars import ContextVar
@@ -30,6 +31,9 @@ _REQUEST_FIELDS = ("operation", "tenant", "request_id")
 _SHOWN_IN_MESSAGE = {"method", "path", "status", "duration_ms"}
 # Attributes every record has, and uvicorn's ANSI-coloured copy of its message: not fields.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+# What text output escapes in a message or a field (C0, DEL, C1, the Unicode line separators):
+# a request path with `%0A` in it would otherwise start a line of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 # The request path costs one log line per request: its parts are kept cheap. The second's text
@@ -73,16 +77,26 @@ class JsonFormatter(logging.Formatter):
         return _encoder.encode(line).decode()
 
 
+def _escaped(value: object) -> str:
+    """`value` as text with its control characters written as Python escapes (`\\n`, `\\x1b`)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), str(value))
+
+
 class TextFormatter(logging.Formatter):
-    """`time LEVEL message key=value ...`, then the traceback, for a person reading along."""
+    """`time LEVEL message key=value ...`, then the traceback, for a person reading along.
+
+    The message and every field are one line each: their control characters are escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
         fields = _extras(record)
         ordered = [k for k in _REQUEST_FIELDS if k in fields] + sorted(
             k for k in fields if k not in _REQUEST_FIELDS and k not in _SHOWN_IN_MESSAGE
         )
-        tail = " ".join(f"{k}={fields[k]}" for k in ordered if fields[k] is not None)
-        text = f"{_timestamp(record)} {record.levelname:<7} {record.getMessage()} {tail}".rstrip()
+        tail = " ".join(
+            f"{_escaped(k)}={_escaped(fields[k])}" for k in ordered if fields[k] is not None
+        )
+        message = _escaped(record.getMessage())
+        text = f"{_timestamp(record)} {record.levelname:<7} {message} {tail}".rstrip()
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text

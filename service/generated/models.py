@@ -437,6 +437,7 @@ class ContactIn(Struct, forbid_unknown_fields=True):
             description="The marketing system's contact id. May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     attributes: (
@@ -552,6 +553,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
             description="The event id, unique per campaign (duplicates count once). May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     contact_id: Annotated[
@@ -560,6 +562,7 @@ class EventIn(Struct, forbid_unknown_fields=True):
             description="The contact it concerns. May not contain U+0000 (400).",
             max_length=200,
             min_length=1,
+            pattern="^[^\\x00]+$",
         ),
     ]
     type: OutcomeType
@@ -771,64 +774,55 @@ WebhookProvider: TypeAlias = Annotated[
 ]
 
 
-class WebhookCreate(Struct, forbid_unknown_fields=True):
-    provider: WebhookProvider
-    verification_key: (
-        Annotated[
-            str,
-            Meta(
-                description="SendGrid: the verification key (base64 DER ECDSA P-256 public key).",
-                max_length=1000,
-                min_length=1,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    signing_key: (
-        Annotated[
-            str,
-            Meta(
-                description="Mailgun: the HTTP webhook signing key.", max_length=500, min_length=1
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    username: (
-        Annotated[
-            str,
-            Meta(
-                description="Postmark: the Basic-auth username (no colon).",
-                pattern="^[^:\\x00-\\x1F]{1,100}$",
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    password: (
-        Annotated[
-            str,
-            Meta(
-                description="Postmark: the Basic-auth password (at least 12 characters).",
-                max_length=200,
-                min_length=12,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    topic_arn: (
-        Annotated[
-            str,
-            Meta(
-                description="SES: the SNS topic SES publishes to.",
-                pattern="^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$",
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
+class SendGridWebhookCreate(
+    Struct, forbid_unknown_fields=True, tag_field="provider", tag="sendgrid"
+):
+    verification_key: Annotated[
+        str,
+        Meta(
+            description="The Event Webhook's verification key (base64 DER ECDSA P-256 public key).",
+            max_length=1000,
+            min_length=1,
+        ),
+    ]
+
+
+class MailgunWebhookCreate(Struct, forbid_unknown_fields=True, tag_field="provider", tag="mailgun"):
+    signing_key: Annotated[
+        str, Meta(description="The HTTP webhook signing key.", max_length=500, min_length=1)
+    ]
+
+
+class PostmarkWebhookCreate(
+    Struct, forbid_unknown_fields=True, tag_field="provider", tag="postmark"
+):
+    username: Annotated[
+        str,
+        Meta(description="The Basic-auth username (no colon).", pattern="^[^:\\x00-\\x1F]{1,100}$"),
+    ]
+    password: Annotated[
+        str,
+        Meta(
+            description="The Basic-auth password (at least 12 characters; generate 20 or more).",
+            max_length=200,
+            min_length=12,
+        ),
+    ]
+
+
+class SesWebhookCreate(Struct, forbid_unknown_fields=True, tag_field="provider", tag="ses"):
+    topic_arn: Annotated[
+        str,
+        Meta(
+            description="The SNS topic SES publishes to.",
+            pattern="^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]{1,256}$",
+        ),
+    ]
     certificate_pem: (
         Annotated[
             str,
             Meta(
-                description="SES: an SNS signing certificate (PEM) to pin instead of fetching SigningCertURL.",
+                description="An SNS signing certificate (PEM) to pin instead of fetching SigningCertURL.",
                 max_length=20000,
                 min_length=1,
             ),
@@ -1088,6 +1082,14 @@ class CampaignPage(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(description="Pass as `cursor` for the next page; null on the last.")]
         | None
     )
+
+
+WebhookCreate: TypeAlias = Annotated[
+    SendGridWebhookCreate | MailgunWebhookCreate | PostmarkWebhookCreate | SesWebhookCreate,
+    Meta(
+        description="A receiver to register, one schema per provider (see `registerWebhook`); `provider` says which."
+    ),
+]
 
 
 SendGridEvents: TypeAlias = Annotated[

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,8 @@ class DeliveryRefused(Exception):
     """A delivery that did not verify (401/403) or cannot be read (400): nothing is recorded.
 
     `reason` is the counter key on the receiver (`refused:<reason>`); `detail` the problem's.
+    `verified` is set on a delivery that did verify and could not be read (`after_verification`):
+    only those may set the receiver's `last_error`; anyone can send an unverified one.
     """
 
     def __init__(self, status: int, reason: str, detail: str) -> None:
@@ -24,6 +27,17 @@ class DeliveryRefused(Exception):
         self.status = status
         self.reason = reason
         self.detail = detail
+        self.verified = False
+
+
+@contextmanager
+def after_verification() -> Iterator[None]:
+    """Mark the refusals raised inside as refusals of a verified delivery."""
+    try:
+        yield
+    except DeliveryRefused as exc:
+        exc.verified = True
+        raise
 
 
 def unverified(detail: str, reason: str = "bad_signature") -> DeliveryRefused:
@@ -51,16 +65,19 @@ class Verification:
             )
 
     def check_fresh_unix(self, value: str, scheme: str) -> None:
-        if not value.isdigit() or len(value) > 12:
+        if not (value.isascii() and value.isdigit()) or len(value) > 12:
             raise unverified(f"the {scheme} timestamp {value!r} is not Unix seconds")
         self.check_fresh(datetime.fromtimestamp(int(value), UTC), scheme)
 
 
 def decode_json(body: bytes, what: str) -> Any:
+    """The body as JSON; a refusal (400) when it is not JSON or nests too deep to decode."""
     try:
         return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise malformed(f"the {what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise malformed(f"the {what} nests deeper than JSON burt reads") from None
 
 
 def text(obj: Mapping[str, Any], key: str, where: str) -> str:

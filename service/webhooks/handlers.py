@@ -5,10 +5,11 @@ connexion resolves operationIds against."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from connexion import request
@@ -24,25 +25,23 @@ from burt.service.generated import models
 from burt.service.runtime import Runtime, engine_for, runtime_of
 from burt.service.webhooks import mailgun, postmark, sealing, sendgrid, ses, sns
 from burt.service.webhooks import views as webhook_views
-from burt.service.webhooks.common import DeliveryRefused, Verification, unverified
+from burt.service.webhooks.common import (
+    DeliveryRefused,
+    Verification,
+    after_verification,
+    unverified,
+)
+from burt.service.webhooks.gate import receiver_of
 
 CERTIFICATES = sns.CertificateCache()
 """SNS signing certificates fetched by this process, by URL."""
-_FIELDS = (
-    "verification_key",
-    "signing_key",
-    "username",
-    "password",
-    "topic_arn",
-    "certificate_pem",
+_WEBHOOK_CREATE = (
+    models.SendGridWebhookCreate,
+    models.MailgunWebhookCreate,
+    models.PostmarkWebhookCreate,
+    models.SesWebhookCreate,
 )
-_NEEDS = {
-    "sendgrid": {"verification_key"},
-    "mailgun": {"signing_key"},
-    "postmark": {"username", "password"},
-    "ses": {"topic_arn"},
-}
-_ALLOWS = {**_NEEDS, "ses": {"topic_arn", "certificate_pem"}}
+"""The spec's `WebhookCreate`: one schema per provider, told apart by `provider`."""
 
 
 def json_response(
@@ -61,42 +60,39 @@ def _base_url(runtime: Runtime) -> str:
 
 
 def _credential(body: models.WebhookCreate, tenant: str, runtime: Runtime) -> dict[str, str]:
-    """What verifies the provider's deliveries, checked and made safe to store."""
-    given = {f: v for f in _FIELDS if isinstance(v := getattr(body, f), str)}
-    provider = body.provider
-    missing = sorted(_NEEDS[provider] - set(given))
-    extra = sorted(set(given) - _ALLOWS[provider])
-    if missing or extra:
-        problems = [f"needs {', '.join(missing)}"] * bool(missing)
-        problems += [f"takes no {', '.join(extra)}"] * bool(extra)
-        raise InvalidInput(f"a {provider} receiver {' and '.join(problems)}")
-    if provider == "sendgrid":
+    """What verifies the provider's deliveries, checked and made safe to store (the schema of
+    the provider's body already required its fields and refused any other)."""
+    if isinstance(body, models.SendGridWebhookCreate):
         try:
-            sendgrid.public_key(given["verification_key"])
+            sendgrid.public_key(body.verification_key)
         except ValueError as exc:
             raise InvalidInput(f"verification_key is {exc}") from None
-        return {"verification_key": given["verification_key"]}
-    if provider == "mailgun":
+        return {"verification_key": body.verification_key}
+    if isinstance(body, models.MailgunWebhookCreate):
         key = sealing.server_key(runtime.config)
-        return {"signing_key": sealing.seal(key, given["signing_key"], tenant, provider)}
-    if provider == "postmark":
+        return {"signing_key": sealing.seal(key, body.signing_key, tenant, "mailgun")}
+    if isinstance(body, models.PostmarkWebhookCreate):
+        key = sealing.server_key(runtime.config)
         return {
-            "username": given["username"],
-            "password_hash": sealing.hash_password(given["password"]),
+            "username": body.username,
+            "password_hash": sealing.hash_password(key, body.password, tenant),
         }
-    if "certificate_pem" in given:
-        try:
-            sns.load_certificate(given["certificate_pem"])
-        except ValueError as exc:
-            raise InvalidInput(f"certificate_pem is not an RSA certificate in PEM: {exc}") from None
-    return given
+    if isinstance(body.certificate_pem, msgspec.UnsetType):
+        return {"topic_arn": body.topic_arn}
+    try:
+        sns.load_certificate(body.certificate_pem)
+    except ValueError as exc:
+        raise InvalidInput(f"certificate_pem is not an RSA certificate in PEM: {exc}") from None
+    return {"topic_arn": body.topic_arn, "certificate_pem": body.certificate_pem}
 
 
 async def register_webhook(user: str) -> Response:
-    body = validated_body(request.scope, models.WebhookCreate)
+    body = validated_body(request.scope, msgspec.Struct)
+    assert isinstance(body, _WEBHOOK_CREATE), "the validator decodes a WebhookCreate"
     runtime = runtime_of(request)
-    credential = await asyncio.to_thread(_credential, body, user, runtime)  # scrypt is slow
-    webhook = await engine_for(request, user).register_webhook(body.provider, credential)
+    credential = await asyncio.to_thread(_credential, body, user, runtime)  # reads the key file
+    provider = str(body.__struct_config__.tag)
+    webhook = await engine_for(request, user).register_webhook(provider, credential)
     view = webhook_views.webhook(webhook, _base_url(runtime))
     return json_response(view, 201, {"Location": f"/webhooks/{webhook.id}"})
 
@@ -117,9 +113,10 @@ async def delete_webhook(user: str, webhook_id: str) -> Response:
 
 
 # receiving ----------------------------------------------------------------------------------
-async def _receiver(provider: str, webhook_id: str) -> tuple[Runtime, Webhook, Verification]:
+def _receiver() -> tuple[Runtime, Webhook, Verification]:
+    """The receiver the gate found for this delivery, with what verifying it needs."""
     runtime = runtime_of(request)
-    webhook = await runtime.receivers.find(webhook_id, provider)
+    webhook = receiver_of(request.scope)
     return runtime, webhook, Verification(utcnow(), runtime.config.webhook_tolerance_seconds)
 
 
@@ -127,12 +124,17 @@ async def _receiver(provider: str, webhook_id: str) -> tuple[Runtime, Webhook, V
 async def _noting_refusals(
     receivers: Receivers, webhook: Webhook, now: datetime
 ) -> AsyncIterator[None]:
-    """Count a refused delivery on its receiver (by reason, with its detail), then refuse it."""
+    """Count a refused delivery on its receiver by reason, then refuse it. Its detail becomes
+    the receiver's `last_error` only when the delivery verified: an unauthenticated request
+    changes nothing but a counter."""
     try:
         yield
     except DeliveryRefused as exc:
-        refused = ActivityUpdate(at=now, counts={f"refused:{exc.reason}": 1}, error=exc.detail)
-        await receivers.note(webhook, refused)
+        if exc.verified:
+            counts = {f"refused:{exc.reason}": 1}
+            await receivers.note(webhook, ActivityUpdate(at=now, counts=counts, error=exc.detail))
+        else:
+            await receivers.count_refusal(webhook, exc.reason, now)
         raise
 
 
@@ -143,16 +145,16 @@ async def _deliver(
     return json_response(webhook_views.delivery_result(tally.counts))
 
 
-async def receive_sendgrid_events(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("sendgrid", webhook_id)
+async def receive_sendgrid_events() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         events = sendgrid.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
 
-async def receive_mailgun_event(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("mailgun", webhook_id)
+async def receive_mailgun_event() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         try:
@@ -167,16 +169,25 @@ async def receive_mailgun_event(webhook_id: str) -> Response:
                 "the stored signing key does not open with this server's BURT_SECRET_KEY",
                 "server_key_mismatch",
             ) from None
-        events = mailgun.events(body, request.headers, webhook, check, key)
+        token, events = mailgun.events(body, request.headers, webhook, check, key)
+        # Any signature-valid token is remembered past the last moment its timestamp is fresh.
+        keep_for = timedelta(seconds=2 * check.tolerance_seconds)
+        digest = hashlib.sha256(body).hexdigest()
+        if not await runtime.receivers.first_use(webhook, token, digest, check.now, keep_for):
+            raise unverified(
+                "the Mailgun token was used before with another body: a replayed signature",
+                "replayed_token",
+            )
     return await _deliver(runtime, webhook, events, check.now)
 
 
-async def receive_postmark_event(user: str, webhook_id: str) -> Response:
-    """The Basic credentials were checked by webhook_auth before this runs."""
-    runtime, webhook, check = await _receiver("postmark", webhook_id)
+async def receive_postmark_event() -> Response:
+    """The Basic credentials were checked by `PostmarkBasic` before this runs."""
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
-        events = postmark.events(body, request.headers, webhook, check)
+        with after_verification():  # by the Basic credentials
+            events = postmark.events(body, request.headers, webhook, check)
     return await _deliver(runtime, webhook, events, check.now)
 
 
@@ -201,8 +212,8 @@ async def _subscription(runtime: Runtime, webhook: Webhook, url: str, now: datet
     await runtime.receivers.note(webhook, update)
 
 
-async def receive_ses_notification(webhook_id: str) -> Response:
-    runtime, webhook, check = await _receiver("ses", webhook_id)
+async def receive_ses_notification() -> Response:
+    runtime, webhook, check = _receiver()
     body = await request.body()
     async with _noting_refusals(runtime.receivers, webhook, check.now):
         delivery = await ses.read(body, webhook, check, CERTIFICATES)

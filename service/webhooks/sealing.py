@@ -3,9 +3,13 @@
 - A Mailgun signing key must be usable to verify (an HMAC needs the key itself), so it cannot be
   hashed. It is sealed with AES-256-GCM under the server key, the receiver's tenant and provider
   bound in as associated data (a sealed key copied onto another row does not open).
-- A Postmark password only needs comparing: a salted scrypt hash (n=2^14, r=8, p=1). Postmark
-  sends one request per event, so a verified (receiver, credentials) pair is remembered in this
-  process by its SHA-256, and the slow hash runs once per process, not once per event.
+- A Postmark password only needs comparing: HMAC-SHA256 under the server key, the receiver's
+  tenant bound in, compared in constant time. A request with a wrong password costs one HMAC,
+  so anonymous refusals cannot take the CPU (a slow hash would run on every one of them); a
+  leaked database alone yields nothing to test guesses against without the server key.
+  Receivers registered before this kept a salted scrypt hash (`scrypt$...`, n=2^14, r=8, p=1):
+  it is still accepted (a verified (receiver, credentials) pair is remembered in this process
+  by its SHA-256), and the first delivery it verifies replaces it with the HMAC.
 - SendGrid's verification key and SNS certificates are public: stored as given.
 
 The server key is `BURT_SECRET_KEY` (urlsafe base64 of 32 random bytes) or, when unset, the file
@@ -30,6 +34,8 @@ from burt.service.config import Config
 
 KEY_FILE = "secret.key"
 _SEALED_PREFIX = "aesgcm1:"
+_HMAC_PREFIX = "hmac-sha256$"
+_SCRYPT_PREFIX = "scrypt$"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _verified: set[bytes] = set()
 
@@ -86,14 +92,30 @@ def unseal(key: bytes, sealed: str, tenant: str, provider: str) -> str:
     return AESGCM(key).decrypt(raw[:12], raw[12:], _context(tenant, provider)).decode()
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+def _password_mac(key: bytes, password: str, tenant: str) -> bytes:
+    message = _context(tenant, "postmark") + b"\x00" + password.encode()
+    return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def password_matches(stored: str, password: str, receiver: str) -> bool:
-    """Constant-time comparison against the stored scrypt hash (remembered once verified)."""
+def hash_password(key: bytes, password: str, tenant: str) -> str:
+    """What a Postmark receiver stores of its password (see the module docstring)."""
+    return _HMAC_PREFIX + base64.b64encode(_password_mac(key, password, tenant)).decode()
+
+
+def is_scrypt(stored: str) -> bool:
+    """A password stored by an earlier release: checking it is slow (run it off the loop)."""
+    return stored.startswith(_SCRYPT_PREFIX)
+
+
+def password_matches(key: bytes, stored: str, password: str, tenant: str) -> bool:
+    """Constant-time comparison of `password` with the stored HMAC."""
+    expected = base64.b64decode(stored.removeprefix(_HMAC_PREFIX))
+    return hmac.compare_digest(_password_mac(key, password, tenant), expected)
+
+
+def scrypt_password_matches(stored: str, password: str, receiver: str) -> bool:
+    """Constant-time comparison against an earlier release's scrypt hash (remembered once
+    verified)."""
     memo = hashlib.sha256(f"{receiver}\x00{stored}\x00{password}".encode()).digest()
     if memo in _verified:
         return True

@@ -21,6 +21,7 @@ from burt.engine.model import Webhook
 from burt.engine.webhooks import PlatformEvent
 from burt.service.webhooks.common import (
     Verification,
+    after_verification,
     decode_json,
     malformed,
     obj,
@@ -91,7 +92,8 @@ def events(
     body: bytes, headers: Mapping[str, str], webhook: Webhook, check: Verification
 ) -> list[PlatformEvent]:
     verify(body, headers, webhook.credential["verification_key"], check)
-    payload = decode_json(body, "SendGrid delivery")
-    if not isinstance(payload, list):
-        raise malformed("a SendGrid delivery is a JSON array of events")
-    return [_event(i, item) for i, item in enumerate(payload)]
+    with after_verification():
+        payload = decode_json(body, "SendGrid delivery")
+        if not isinstance(payload, list):
+            raise malformed("a SendGrid delivery is a JSON array of events")
+        return [_event(i, item) for i, item in enumerate(payload)]

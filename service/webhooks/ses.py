@@ -22,6 +22,7 @@ from burt.service.webhooks import sns
 from burt.service.webhooks.common import (
     DeliveryRefused,
     Verification,
+    after_verification,
     decode_json,
     iso_time,
     malformed,
@@ -31,15 +32,10 @@ from burt.service.webhooks.common import (
 )
 
 TYPES = ("SubscriptionConfirmation", "Notification", "UnsubscribeConfirmation")
-_REQUIRED = (
-    "Type",
-    "MessageId",
-    "TopicArn",
-    "Message",
-    "Timestamp",
-    "SignatureVersion",
-    "Signature",
-)
+_REQUIRED = ("Type", "MessageId", "TopicArn", "Message", "Timestamp")
+"""What makes a body an SNS message at all (else 400)."""
+_SIGNED_BY = ("SignatureVersion", "Signature")
+"""What verifies it (a message without them is unverified: 401)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def ses_event(message: Mapping[str, str], check: Verification) -> PlatformEvent:
     """The SES event a verified Notification carries (ignored when it carries none)."""
     try:
         event = msgspec.json.decode(message["Message"])
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         event = None
     kind = (
         event.get("eventType") or event.get("notificationType") if isinstance(event, dict) else None
@@ -112,6 +108,9 @@ def _message(body: bytes) -> dict[str, str]:
     for name in _REQUIRED:
         if not isinstance(message.get(name), str):
             raise malformed(f"the SNS message has no string {name}")
+    for name in _SIGNED_BY:
+        if not isinstance(message.get(name), str):
+            raise unverified(f"the SNS message has no string {name}: it cannot be verified")
     if message["Type"] not in TYPES:
         raise unverified(f"SNS message Type {message['Type']!r} is not one burt can verify")
     needed = (
@@ -143,7 +142,8 @@ async def read(
         certificate = await certificates.get(url)
     sns.verify(message, certificate, check)
     if message["Type"] == "Notification":
-        return SnsDelivery("Notification", events=[ses_event(message, check)])
+        with after_verification():
+            return SnsDelivery("Notification", events=[ses_event(message, check)])
     return SnsDelivery(message["Type"], subscribe_url=message["SubscribeURL"])
 
 

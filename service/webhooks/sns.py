@@ -110,6 +110,13 @@ def verify(message: Mapping[str, str], certificate: x509.Certificate, check: Ver
     algorithm = _HASHES.get(message["SignatureVersion"])
     if algorithm is None:
         raise unverified(f"SignatureVersion {message['SignatureVersion']!r} is not 1 or 2")
+    if not certificate.not_valid_before_utc <= check.now <= certificate.not_valid_after_utc:
+        raise unverified(
+            "the SNS signing certificate is valid from"
+            f" {certificate.not_valid_before_utc.isoformat()} to"
+            f" {certificate.not_valid_after_utc.isoformat()}, not now",
+            "expired_certificate",
+        )
     key = certificate.public_key()
     assert isinstance(key, rsa.RSAPublicKey)
     try:

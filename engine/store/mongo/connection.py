@@ -153,6 +153,10 @@ class Connection:
         return self.collection("webhooks")
 
     @property
+    def webhook_tokens(self) -> Docs:
+        return self.collection("webhook_tokens")
+
+    @property
     def api_keys(self) -> Docs:
         return self.collection("api_keys")
 

@@ -3,7 +3,7 @@ does that one job, with PyMongo's "unavailable, retry" errors turned into StoreU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pymongo.monitoring import CommandListener
@@ -31,6 +31,7 @@ from burt.engine.store.mongo.errors import available
 from burt.engine.store.mongo.ingest import Ingest
 from burt.engine.store.mongo.journal import Journal
 from burt.engine.store.mongo.keys import ApiKeys
+from burt.engine.store.mongo.tokens import WebhookTokens
 from burt.engine.store.mongo.webhooks import Webhooks
 from burt.engine.store.mongo_schema import migrate_or_refuse
 
@@ -64,6 +65,7 @@ class MongoStore:
         self._ingest = Ingest(self._conn, self._journal)
         self._counts = Counts(self._conn, self._journal)
         self._webhooks = Webhooks(self._conn)
+        self._tokens = WebhookTokens(self._conn)
 
     @available
     async def exists(self) -> bool:
@@ -206,6 +208,18 @@ class MongoStore:
     @available
     async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
         await self._webhooks.note_webhook_activity(webhook_id, update)
+
+    @available
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        return await self._webhooks.replace_webhook_credential(webhook_id, old, new)
+
+    @available
+    async def claim_webhook_token(
+        self, webhook_id: str, token: str, body_digest: str, expires_at: datetime, now: datetime
+    ) -> bool:
+        return await self._tokens.claim(webhook_id, token, body_digest, expires_at, now)
 
     @available
     async def tenant_digest(self, tenant: str) -> str:

@@ -3,6 +3,7 @@ campaign-scoped: a delivery names a receiver, its events name campaigns)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING
@@ -43,6 +44,16 @@ class Webhooks:
     async def delete_webhook(self, tenant: str, webhook_id: str) -> bool:
         result = await self._conn.webhooks.delete_one({"_id": webhook_id, "tenant": tenant})
         return result.deleted_count == 1
+
+    async def replace_webhook_credential(
+        self, webhook_id: str, old: Mapping[str, str], new: Mapping[str, str]
+    ) -> bool:
+        # Matched field by field: an embedded document's equality would depend on key order.
+        held = {f"credential.{name}": value for name, value in old.items()}
+        result = await self._conn.webhooks.update_one(
+            {"_id": webhook_id, **held}, {"$set": {"credential": dict(new)}}
+        )
+        return result.modified_count == 1
 
     async def note_webhook_activity(self, webhook_id: str, update: ActivityUpdate) -> None:
         # Counter keys are the engine's fixed vocabulary (engine.webhooks), never client input.

@@ -30,6 +30,8 @@ from .mailgun_event import MailgunEvent
 from .mailgun_event_event_data import MailgunEventEventData
 from .mailgun_event_event_data_user_variables import MailgunEventEventDataUserVariables
 from .mailgun_event_signature import MailgunEventSignature
+from .mailgun_webhook_create import MailgunWebhookCreate
+from .mailgun_webhook_create_provider import MailgunWebhookCreateProvider
 from .optimized_outcome import OptimizedOutcome
 from .outcome_counts import OutcomeCounts
 from .outcome_type import OutcomeType
@@ -37,11 +39,17 @@ from .policy_settings import PolicySettings
 from .posterior import Posterior
 from .postmark_event import PostmarkEvent
 from .postmark_event_metadata import PostmarkEventMetadata
+from .postmark_webhook_create import PostmarkWebhookCreate
+from .postmark_webhook_create_provider import PostmarkWebhookCreateProvider
 from .problem import Problem
 from .rejection_reason import RejectionReason
 from .resolved_policy_settings import ResolvedPolicySettings
 from .sample_ratio_mismatch import SampleRatioMismatch
 from .send_grid_event import SendGridEvent
+from .send_grid_webhook_create import SendGridWebhookCreate
+from .send_grid_webhook_create_provider import SendGridWebhookCreateProvider
+from .ses_webhook_create import SesWebhookCreate
+from .ses_webhook_create_provider import SesWebhookCreateProvider
 from .setting_adjustment import SettingAdjustment
 from .sns_message import SnsMessage
 from .sns_message_signature_version import SnsMessageSignatureVersion
@@ -54,7 +62,6 @@ from .webhook import Webhook
 from .webhook_counts import WebhookCounts
 from .webhook_counts_refused import WebhookCountsRefused
 from .webhook_counts_rejected import WebhookCountsRejected
-from .webhook_create import WebhookCreate
 from .webhook_delivery_result import WebhookDeliveryResult
 from .webhook_delivery_result_rejected import WebhookDeliveryResultRejected
 from .webhook_page import WebhookPage
@@ -96,6 +103,8 @@ __all__ = (
     "MailgunEventEventData",
     "MailgunEventEventDataUserVariables",
     "MailgunEventSignature",
+    "MailgunWebhookCreate",
+    "MailgunWebhookCreateProvider",
     "OptimizedOutcome",
     "OutcomeCounts",
     "OutcomeType",
@@ -103,11 +112,17 @@ __all__ = (
     "Posterior",
     "PostmarkEvent",
     "PostmarkEventMetadata",
+    "PostmarkWebhookCreate",
+    "PostmarkWebhookCreateProvider",
     "Problem",
     "RejectionReason",
     "ResolvedPolicySettings",
     "SampleRatioMismatch",
     "SendGridEvent",
+    "SendGridWebhookCreate",
+    "SendGridWebhookCreateProvider",
+    "SesWebhookCreate",
+    "SesWebhookCreateProvider",
     "SettingAdjustment",
     "SnsMessage",
     "SnsMessageSignatureVersion",
@@ -120,7 +135,6 @@ __all__ = (
     "WebhookCounts",
     "WebhookCountsRefused",
     "WebhookCountsRejected",
-    "WebhookCreate",
     "WebhookDeliveryResult",
     "WebhookDeliveryResultRejected",
     "WebhookPage",

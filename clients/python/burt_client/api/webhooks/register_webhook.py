@@ -4,15 +4,18 @@ from typing import Any
 import httpx
 
 from ...client import AuthenticatedClient, Client
+from ...models.mailgun_webhook_create import MailgunWebhookCreate
+from ...models.postmark_webhook_create import PostmarkWebhookCreate
 from ...models.problem import Problem
+from ...models.send_grid_webhook_create import SendGridWebhookCreate
+from ...models.ses_webhook_create import SesWebhookCreate
 from ...models.webhook import Webhook
-from ...models.webhook_create import WebhookCreate
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: WebhookCreate,
+    body: MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate | SesWebhookCreate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -21,7 +24,14 @@ def _get_kwargs(
         "url": "/webhooks",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, SendGridWebhookCreate):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, MailgunWebhookCreate):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, PostmarkWebhookCreate):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -82,7 +92,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: WebhookCreate,
+    body: MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate | SesWebhookCreate,
 ) -> Response[Problem | Webhook]:
     """Register a webhook receiver
 
@@ -101,11 +111,12 @@ def sync_detailed(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
-        body (WebhookCreate): A receiver to register; which fields are required depends on the
-            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+        body (MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate |
+            SesWebhookCreate): A receiver to register, one schema per provider (see
+            `registerWebhook`); `provider` says which. Example: {'provider': 'mailgun', 'signing_key':
             'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
 
     Raises:
@@ -130,7 +141,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: WebhookCreate,
+    body: MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate | SesWebhookCreate,
 ) -> Problem | Webhook | None:
     """Register a webhook receiver
 
@@ -149,11 +160,12 @@ def sync(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
-        body (WebhookCreate): A receiver to register; which fields are required depends on the
-            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+        body (MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate |
+            SesWebhookCreate): A receiver to register, one schema per provider (see
+            `registerWebhook`); `provider` says which. Example: {'provider': 'mailgun', 'signing_key':
             'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
 
     Raises:
@@ -173,7 +185,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: WebhookCreate,
+    body: MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate | SesWebhookCreate,
 ) -> Response[Problem | Webhook]:
     """Register a webhook receiver
 
@@ -192,11 +204,12 @@ async def asyncio_detailed(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
-        body (WebhookCreate): A receiver to register; which fields are required depends on the
-            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+        body (MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate |
+            SesWebhookCreate): A receiver to register, one schema per provider (see
+            `registerWebhook`); `provider` says which. Example: {'provider': 'mailgun', 'signing_key':
             'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
 
     Raises:
@@ -219,7 +232,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: WebhookCreate,
+    body: MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate | SesWebhookCreate,
 ) -> Problem | Webhook | None:
     """Register a webhook receiver
 
@@ -238,11 +251,12 @@ async def asyncio(
 
     Secrets are never returned. The Mailgun signing key is stored encrypted (AES-GCM under the
     server's `BURT_SECRET_KEY`), since verifying needs it; the Postmark password is stored as
-    a salted scrypt hash; SendGrid's key and the SES certificate are public.
+    HMAC-SHA256 under that key; SendGrid's key and the SES certificate are public.
 
     Args:
-        body (WebhookCreate): A receiver to register; which fields are required depends on the
-            provider (see `registerWebhook`). Example: {'provider': 'mailgun', 'signing_key':
+        body (MailgunWebhookCreate | PostmarkWebhookCreate | SendGridWebhookCreate |
+            SesWebhookCreate): A receiver to register, one schema per provider (see
+            `registerWebhook`); `provider` says which. Example: {'provider': 'mailgun', 'signing_key':
             'key-3ax6xnjp29jd6fds4gc373sgvjxteol0'}.
 
     Raises:
