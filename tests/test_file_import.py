@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from burt.engine import timefmt
-from burt.service.cli.files import CSV_FIELD_LIMIT, Columns, Source, chunks
+from burt.service.cli.files import CSV_FIELD_LIMIT, BadRow, Columns, Source, chunks
 from burt.service.cli.main import main
 from testing_support.live import LiveServer, free_port, live_server
 
@@ -420,3 +420,11 @@ def test_an_event_with_a_bad_time_or_a_nul_is_a_bad_row_before_anything_is_sent(
         (5, "contact_id contains U+0000 (NUL), which ids may not"),
     ]
     assert [event["id"] for event in msgspec.json.decode(chunk.rows)] == ["e0", "e5"]
+
+
+def test_a_csv_row_that_is_not_utf8_is_a_bad_row(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"id,city\nc1,Berlin\nc2,M\xfcnchen\nc3,Wien\n")
+    (chunk,) = chunks(Source(path, "contacts", None, Columns()), 100, 1 << 20)
+    assert chunk.lines == [2, 4]
+    assert chunk.bad == [BadRow(3, "not UTF-8 text: the bytes b'\\xfc'")]

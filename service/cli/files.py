@@ -113,8 +113,17 @@ class Source:
 
     def count(self) -> int:
         """Data rows in the file, as `rows` will yield them (header and blank lines excluded)."""
-        rows = self._lines() if self.format == "jsonl" else self._records()
-        return sum(1 for _ in rows)
+        if self.format == "jsonl":
+            return sum(1 for _ in self._lines())
+        # Without quotes or lone carriage returns, every line that is not blank is one record.
+        records = 0
+        with self.path.open("rb") as f:
+            for line in f:
+                text = line.rstrip(b"\r\n")
+                if b'"' in text or b"\r" in text:
+                    return sum(1 for _ in self._records())
+                records += text != b""
+        return records - 1
 
     def rows(self) -> Iterator[tuple[int, Item | str]]:
         """(line the row starts on, the row or why it is not one), in file order."""
@@ -222,13 +231,17 @@ def chunks(source: Source, size: int, max_bytes: int) -> Iterator[Chunk]:
 def _ready(
     items: list[Item], lines: list[int], bad: list[BadRow], max_bytes: int
 ) -> Iterator[Chunk]:
-    """The rows without those `_refused`, encoded in bodies of at most `max_bytes`."""
+    """The rows without those `_refused` or not encodable as UTF-8, in bodies of at most
+    `max_bytes`."""
     refused = _refused(items)
     if refused:
-        bad = sorted([*bad, *(BadRow(lines[i], why) for i, why in refused.items())], key=_line)
-        kept = [i for i in range(len(items)) if i not in refused]
-        items, lines = [items[i] for i in kept], [lines[i] for i in kept]
-    body = msgspec.json.encode(items) if items else b""
+        items, lines, bad = _without(items, lines, bad, refused)
+    try:
+        body = msgspec.json.encode(items)
+    except UnicodeEncodeError:  # text that was not UTF-8 in the file: find its rows
+        unencodable = {i: why for i, item in enumerate(items) if (why := _unencodable(item))}
+        yield from _ready(*_without(items, lines, bad, unencodable), max_bytes)
+        return
     if len(body) <= max_bytes or len(items) == 1:
         yield Chunk(lines, body, bad)
         return
@@ -237,13 +250,31 @@ def _ready(
     yield from _ready(items[half:], lines[half:], [], max_bytes)
 
 
+def _without(
+    items: list[Item], lines: list[int], bad: list[BadRow], refused: dict[int, str]
+) -> tuple[list[Item], list[int], list[BadRow]]:
+    """The rows not `refused` (by index, with the reason), and the bad rows with those."""
+    bad = sorted([*bad, *(BadRow(lines[i], why) for i, why in refused.items())], key=_line)
+    kept = [i for i in range(len(items)) if i not in refused]
+    return [items[i] for i in kept], [lines[i] for i in kept], bad
+
+
 def _line(row: BadRow) -> int:
     return row.line
 
 
+def _unencodable(item: Item) -> str | None:
+    try:
+        msgspec.json.encode(item)
+    except UnicodeEncodeError as exc:
+        undecoded = exc.object[exc.start : exc.end].encode("utf-8", "surrogateescape")
+        return f"not UTF-8 text: the bytes {undecoded!r}"
+    return None
+
+
 def _refused(items: list[Item]) -> dict[int, str]:
     """Why the service would refuse rows its request model lets through, by index: U+0000 in
-    an id, text that is not UTF-8, an `occurred_at` that is not RFC 3339 (read at once)."""
+    an id, an `occurred_at` that is not RFC 3339 (read at once)."""
     refused: dict[int, str] = {}
     ids = [item.id for item in items]
     events = [item for item in items if isinstance(item, EventIn)]
@@ -252,14 +283,6 @@ def _refused(items: list[Item]) -> dict[int, str]:
             for name in ("id", "contact_id"):
                 if "\x00" in getattr(item, name, ""):
                     refused[i] = f"{name} contains U+0000 (NUL), which ids may not"
-    try:
-        msgspec.json.encode(items)
-    except UnicodeEncodeError:
-        for i, item in enumerate(items):
-            try:
-                msgspec.json.encode(item)
-            except UnicodeEncodeError as exc:
-                refused[i] = f"not UTF-8 text: {exc.object[exc.start : exc.end]!r}"
     times = [event.occurred_at for event in events]
     for i in invalid_rfc3339(times):
         refused.setdefault(i, f"occurred_at {times[i]!r} is not an RFC 3339 time with an offset")
