@@ -6,7 +6,7 @@
 contact from a JSON Lines file into one campaign and from the same events as CSV into another,
 and loads the JSON Lines file again (every event a duplicate: nothing recorded). Rates are rows
 over the command's wall time: start-up, reading and checking the file, upload and recording.
-The peak memory is the largest resident size of the load commands (not the server's).
+The peak memory is each load command's largest resident size (not the server's).
 """
 
 from __future__ import annotations
@@ -144,14 +144,17 @@ def main(argv: list[str] | None = None) -> int:
             again_s, again_rss, again_sum = load(server, key, "events", "load", by_file, str(jsonl))
     assert jsonl_sum["recorded"] == csv_sum["recorded"] == rows, (jsonl_sum, csv_sum)
     assert again_sum["recorded"] == 0 and again_sum["duplicates"] == rows, again_sum
-    peak_mb = max(file_rss, jsonl_rss, csv_rss, again_rss) / 1e6
     print(f"== file import: {rows:,} rows per file ({sizes}), end to end, one process per load")
-    print(f"   contacts load, CSV:          {file_s:6.1f} s, {rows / file_s:9,.0f} contacts/s")
-    print(f"   the same as ready JSON:      {json_s:6.1f} s, {rows / json_s:9,.0f} contacts/s")
-    print(f"   events load, JSON Lines:     {jsonl_s:6.1f} s, {rows / jsonl_s:9,.0f} events/s")
-    print(f"   events load, CSV:            {csv_s:6.1f} s, {rows / csv_s:9,.0f} events/s")
-    print(f"   events load again (no-op):   {again_s:6.1f} s, {rows / again_s:9,.0f} events/s")
-    print(f"   peak memory of a load command: {peak_mb:.0f} MB")
+    for label, seconds, rss, unit in (
+        ("contacts load, CSV:        ", file_s, file_rss, "contacts"),
+        ("events load, JSON Lines:   ", jsonl_s, jsonl_rss, "events"),
+        ("events load, CSV:          ", csv_s, csv_rss, "events"),
+        ("events load again (no-op): ", again_s, again_rss, "events"),
+    ):
+        rate = f"{rows / seconds:9,.0f} {unit}/s"
+        print(f"   {label} {seconds:6.1f} s, {rate:>19}, peak memory {rss / 1e6:4.0f} MB")
+    ready = f"{rows / json_s:9,.0f} contacts/s"
+    print(f"   {'contacts as ready JSON:':<27} {json_s:6.1f} s, {ready:>19}")
     return 0
 
 

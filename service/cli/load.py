@@ -127,14 +127,17 @@ def _note(message: str, bar: Any) -> None:
     bar.write(message, file=sys.stderr)
 
 
-def _tally(totals: Counter[str], lines: list[int], answer: dict[str, Any], bar: Any) -> None:
+def _settle(sent: tuple[Future[dict[str, Any]], Chunk], totals: Counter[str], bar: Any) -> None:
+    """Wait for the service's answer to a chunk; add it to the totals and the progress."""
+    answer, chunk = sent[0].result(), sent[1]
     for key, value in answer.items():
         if isinstance(value, int) and key not in ("contacts_total", "contacts_pending"):
             totals[key] += value
     for rejection in answer.get("rejected", []):
         reason = rejection["reason"]
-        _note(f"line {lines[rejection['index']]}: rejected by the service: {reason}", bar)
+        _note(f"line {chunk.lines[rejection['index']]}: rejected by the service: {reason}", bar)
         totals[f"rejected:{reason}"] += 1
+    bar.update(len(chunk.lines))
 
 
 def _bad(row: BadRow) -> str:
@@ -176,12 +179,10 @@ def load_file(args: argparse.Namespace, kind: Kind) -> int:
                 if not chunk.lines:
                     continue
                 if in_flight is not None:
-                    _tally(totals, in_flight[1].lines, in_flight[0].result(), bar)
-                    bar.update(len(in_flight[1].lines))
+                    _settle(in_flight, totals, bar)
                 in_flight = sender.submit(loader.send, chunk), chunk
             if in_flight is not None:
-                _tally(totals, in_flight[1].lines, in_flight[0].result(), bar)
-                bar.update(len(in_flight[1].lines))
+                _settle(in_flight, totals, bar)
     except (OSError, LoadFailed) as exc:
         print(f"burt: {exc}", file=sys.stderr)
         return EXIT_FAILED
