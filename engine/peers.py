@@ -301,6 +301,8 @@ PEERS: dict[str, PeerFactory] = {
     "growthbook": lambda k, rng: GrowthBookBandit(k, rng),
 }
 POLICY_NAMES: tuple[str, ...] = (DEFAULT_POLICY, *PEERS)
+LIBRARIES: dict[str, str] = {"mabwiser-ts": "mabwiser", "bayesianbandits-ts": "bayesianbandits"}
+"""The module each peer from an optional library imports (installed by `burt[peers]`)."""
 
 
 def peer_factory(name: str, mode: PeerMode) -> PolicyFactory:

@@ -18,13 +18,13 @@ peers live in ``engine.peers``); the command line, progress bar and plots are in
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal, Protocol
 
+import msgspec
 import numpy as np
 from scipy import special
 
@@ -60,6 +60,8 @@ class Scenario:
         factors = np.asarray(self.period_factors)
         if self.contacts < 1 or self.batches < 1 or self.delay < 0 or self.replications < 1:
             raise ValueError(f"{self.name}: contacts, batches, replications >= 1; delay >= 0")
+        if self.seed < 0:
+            raise ValueError(f"{self.name}: seed must be at least 0")
         if not factors.size or np.any(factors <= 0):
             raise ValueError(f"{self.name}: period_factors must be positive")
         peak = np.max(self.rates) * factors.max()
@@ -89,11 +91,19 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
-        data = json.loads(Path(path).read_text())
-        for key in ("rates", "period_factors", "unsubscribe_rates", "delay_profile"):
-            if data.get(key) is not None:
-                data[key] = tuple(float(v) for v in data[key])
-        return cls(**data)
+        """The scenario in a JSON file. ValueError names what is wrong: a field missing, unknown
+        or of the wrong type (with its path, `$.rates[1]`), or values that cannot go together."""
+        try:
+            data = msgspec.json.decode(Path(path).read_bytes())
+            if not isinstance(data, dict):
+                raise ValueError("a scenario is a JSON object")
+            unknown = sorted(set(data) - {f.name for f in fields(cls)})
+            if unknown:
+                raise ValueError(f"unknown field {', '.join(map(repr, unknown))}")
+            scenario: Scenario = msgspec.convert(data, cls)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise ValueError(str(exc)) from None
+        return scenario
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,21 @@ def _canonical_epochs(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return instant / 1e6, ok
 
 
+def invalid_rfc3339(values: Sequence[str]) -> list[int]:
+    """Indices of every text `parse_rfc3339` would reject, in order: the texts in the usual
+    form are read all at once (`_canonical_epochs`), the rest one by one."""
+    if not values:
+        return []
+    _, ok = _canonical_epochs(values)
+    invalid = []
+    for index in np.flatnonzero(~ok).tolist():
+        try:
+            parse_rfc3339(values[index])
+        except InvalidInput:
+            invalid.append(index)
+    return invalid
+
+
 def first_invalid_rfc3339(values: Sequence[str | datetime]) -> int | None:
     """Index of the first value `parse_rfc3339` would reject, or None."""
     checked = epoch_seconds(values)

@@ -17,7 +17,7 @@ import pytest
 
 from burt.service.cli.report_page import render
 from burt.service.contract import spec
-from testing_support.live import LiveServer, live_server
+from testing_support.live import BURT, LiveServer, free_port, live_server
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +232,45 @@ def test_the_page_reads_in_words_from_the_contracts_example() -> None:
     page = render("Example", stricter, [], [])
     assert "below 1%" in page and "Every outcome counts" in page
     assert "with the control, a “Our biggest sale starts now”" in page
+
+
+def test_no_service_to_reach_is_one_line_and_the_loaders_exit_code(tmp_path: Path) -> None:
+    """`burt report` ended in an httpx.ConnectError traceback where the loaders said one line."""
+    nobody = f"http://127.0.0.1:{free_port()}"  # a free port: nothing listens there
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("id\nc1\n")
+    commands = {
+        "report": ["report", "cmp_x", "--out", str(tmp_path / "r.html")],
+        "contacts load": ["contacts", "load", "cmp_x", str(contacts), "--retries", "0"],
+    }
+    codes = {}
+    for name, argv in commands.items():
+        done = subprocess.run(
+            [*BURT, *argv, "--url", nobody, "--api-key", "k"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+        assert f"cannot reach the service at {nobody}" in done.stderr
+        codes[name] = done.returncode
+    assert codes == {"report": 1, "contacts load": 1}
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (
+            ["--url", "127.0.0.1:8000"],
+            "--url '127.0.0.1:8000' is not an http:// or https:// URL with a host",
+        ),
+        (["--out", "nowhere/r.html"], "--out nowhere/r.html: there is no folder nowhere"),
+    ],
+)
+def test_report_refuses_arguments_that_cannot_work_before_asking(
+    tmp_path: Path, argv: list[str], says: str
+) -> None:
+    command = [*BURT, "report", "cmp_x", "--out", "r.html", "--api-key", "k", *argv]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == f"burt report: error: {says}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,6 +231,77 @@ def test_cli_runs_peers_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_cli_rejects_an_unknown_policy(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         simulate_main([str(_write(tmp_path)), "--policy", "nope"])
+
+
+@pytest.fixture
+def nothing_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails a test whose command starts simulating."""
+
+    def simulate(*args: object) -> None:
+        raise AssertionError("the command simulated before refusing")
+
+    monkeypatch.setattr("burt.service.cli.simulate.simulate", simulate)
+
+
+@pytest.mark.parametrize(
+    ("option", "module", "says"),
+    [
+        (
+            ["--plot", "sim.png"],
+            "matplotlib",
+            "--plot needs matplotlib, which is not installed: pip install 'burt[plots]'",
+        ),
+        (
+            ["--policy", "mabwiser-ts"],
+            "mabwiser",
+            "--policy mabwiser-ts needs mabwiser, which is"
+            " not installed: pip install 'burt[peers]'",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("nothing_simulated")
+def test_cli_refuses_an_option_whose_library_is_missing_before_simulating(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: list[str],
+    module: str,
+    says: str,
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` fails as if not installed
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        simulate_main([str(_write(tmp_path)), *option])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"burt simulate: error: {says}"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"batches": None}, "Object missing required field `batches`"),
+        ({"replication": 3}, "unknown field 'replication'"),
+        ({"rates": [0.1, "x"]}, "Expected `float`, got `str` - at `$.rates[1]`"),
+        ({"seed": -1}, "tiny: seed must be at least 0"),
+    ],
+)
+@pytest.mark.usefixtures("nothing_simulated")
+def test_cli_says_what_is_wrong_with_a_scenario(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: dict[str, object],
+    says: str,
+) -> None:
+    path = _write(tmp_path)
+    data = {**json.loads(path.read_text()), **change}
+    path.write_text(json.dumps({k: v for k, v in data.items() if v is not None}))
+    with pytest.raises(SystemExit) as stopped:
+        simulate_main([str(path)])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"burt simulate: error: scenario {path}: {says} (the fields are described in"
+        " docs/simulation.md)"
+    )
 
 
 def test_cli_help_lists_the_policies_and_the_docs(capsys: pytest.CaptureFixture[str]) -> None:

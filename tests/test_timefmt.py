@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from burt.engine.errors import InvalidInput
-from burt.engine.timefmt import epoch_seconds, format_rfc3339, parse_rfc3339
+from burt.engine.timefmt import epoch_seconds, format_rfc3339, invalid_rfc3339, parse_rfc3339
 
 
 def one_by_one(values: list[str | datetime]) -> list[float] | int:
@@ -95,6 +95,19 @@ texts = st.one_of(well_formed_texts(), well_formed_texts(), timestamp_texts())
 @example(["2026-11-28T01:02:03.123456789abcdZ", "2026-11-28T01:02:03.1234567890123Z"])
 def test_epoch_seconds_reads_each_text_as_parse_rfc3339_does(texts: list[str]) -> None:
     assert epoch_seconds(texts) == one_by_one(list(texts))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(texts, max_size=12))
+def test_invalid_rfc3339_names_every_text_parse_rfc3339_rejects(texts: list[str]) -> None:
+    """The file loaders' check of a whole chunk: every bad time is reported, not the first."""
+    rejected = []
+    for index, text in enumerate(texts):
+        try:
+            parse_rfc3339(text)
+        except InvalidInput:
+            rejected.append(index)
+    assert invalid_rfc3339(texts) == rejected
 
 
 def test_epoch_seconds_reads_datetimes_and_texts_together() -> None:

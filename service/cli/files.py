@@ -1,32 +1,36 @@
 """Reading contacts and outcome events from CSV or JSON Lines files, a chunk at a time.
 
 A file is never read into memory whole: rows are parsed as they stream by and handed out in
-chunks no larger than the API takes (by count and by encoded size). Each row keeps the line it
-started on, so a bad row, or an event the server rejects, is reported by line number. Rows are
-checked against the API's limits here, so one bad row never costs its chunk.
+chunks no larger than the API takes (by count and by encoded size). Each row is decoded into the
+request model generated from the spec (`ContactIn`, `EventIn`), so it is checked by the rules
+the service applies, plus the two the engine adds (no U+0000 in ids, `occurred_at` in RFC 3339,
+read for a whole chunk at once); a bad row is reported by the line it starts on and never costs
+its chunk. Files are read as UTF-8, with or without a byte-order mark.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Literal, TypeAlias
 
 import msgspec
 
-from burt.engine.model import OUTCOME_TYPES
-from burt.engine.timefmt import first_invalid_rfc3339
+from burt.engine.timefmt import invalid_rfc3339
+from burt.service.generated.models import ContactIn, EventIn
 
 Kind = Literal["contacts", "events"]
+Format = Literal["csv", "jsonl"]
+Item: TypeAlias = ContactIn | EventIn
 MAX_ROWS = 50_000
 """The API's per-request maximum for contacts and events."""
-MAX_ID = 200
-MAX_ATTRIBUTES = 20
-MAX_ATTRIBUTE = 200
-_TYPES = frozenset(OUTCOME_TYPES)
+CSV_FIELD_LIMIT = csv.field_size_limit()
+"""The longest CSV field read (the csv module's default); ids and attributes are far shorter."""
+_API_FIELDS = ("id", "contact_id", "type", "occurred_at")
+_PATH = re.compile(r"`\$\.(\w+)[^`]*`")
 
 
 @dataclass(frozen=True)
@@ -40,154 +44,246 @@ class Columns:
 
 
 @dataclass(frozen=True)
-class Row:
-    line: int
-    record: dict[str, Any]
-    """In the API's shape: ContactIn or EventIn as JSON."""
-
-
-@dataclass(frozen=True)
 class BadRow:
     line: int
     reason: str
 
 
-def file_format(path: Path, given: str | None) -> str:
-    if given:
-        return given
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    raise ValueError(f"cannot tell the format of {path.name}: pass --format csv or jsonl")
+@dataclass(frozen=True)
+class Chunk:
+    """Checked rows ready to send: the line each starts on, the rows as a JSON array, and the
+    bad rows met since the previous chunk (in line order)."""
+
+    lines: list[int]
+    rows: bytes
+    bad: list[BadRow]
 
 
-def count_lines(path: Path) -> int:
-    """Lines in the file, read in blocks (for the progress bar's total)."""
-    lines = 0
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            lines += block.count(b"\n")
-    return lines
+_FORMATS: dict[str, Format] = {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}
 
 
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID and "\x00" not in value
+def file_format(path: Path, given: str | None) -> Format:
+    """`given` (from --format), else the format the file's extension names."""
+    fmt = _FORMATS.get(given or path.suffix.lower().removeprefix("."))
+    if fmt is None:
+        raise ValueError(f"cannot tell the format of {path.name}: pass --format csv or jsonl")
+    return fmt
 
 
-def check_contact(record: Any) -> str | None:
-    """Why a contact would be refused by the API, or None."""
-    if not isinstance(record, dict) or not _text(record.get("id")):
-        return f"a contact needs an id of 1 to {MAX_ID} characters"
-    if set(record) - {"id", "attributes"}:
-        return f"unknown fields {sorted(set(record) - {'id', 'attributes'})}"
-    attributes = record.get("attributes")
-    if attributes is None:
-        return None
-    if not isinstance(attributes, dict) or len(attributes) > MAX_ATTRIBUTES:
-        return f"attributes must be an object of at most {MAX_ATTRIBUTES} strings"
-    for name, value in attributes.items():
-        if not isinstance(value, str) or len(value) > MAX_ATTRIBUTE:
-            return f"attribute {name!r} must be a string of at most {MAX_ATTRIBUTE} characters"
-    return None
+def _excerpt(text: bytes) -> str:
+    shown = text.decode("utf-8", "replace").strip()
+    return repr(shown if len(shown) <= 60 else f"…{shown[-60:]}")
 
 
-def check_event(record: Any) -> str | None:
-    """Why an event would be refused by the API, or None."""
-    fields = ("id", "contact_id", "type", "occurred_at")
-    if not isinstance(record, dict) or set(record) != set(fields):
-        return f"an event has exactly the fields {', '.join(fields)}"
-    if not (_text(record["id"]) and _text(record["contact_id"])):
-        return f"id and contact_id must be 1 to {MAX_ID} characters"
-    if record["type"] not in _TYPES:
-        return f"type {record['type']!r} is not one of {', '.join(OUTCOME_TYPES)}"
-    occurred_at = record["occurred_at"]
-    if not isinstance(occurred_at, str) or first_invalid_rfc3339([occurred_at]) is not None:
-        return f"occurred_at {record['occurred_at']!r} is not an RFC 3339 time with an offset"
-    return None
+class Source:
+    """A file of contacts or events. Opening it checks what can be checked before any row is
+    read: that it is readable, its format, and a CSV header that names the columns needed."""
 
-
-def _csv_records(stream: io.TextIOBase, kind: Kind, columns: Columns) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(stream)
-    fields = reader.fieldnames or []
-    needed = (
-        [columns.id]
-        if kind == "contacts"
-        else [
-            columns.id,
-            columns.contact_id,
-            columns.type,
-            columns.occurred_at,
-        ]
-    )
-    missing = [c for c in needed if c not in fields]
-    if missing:
-        raise ValueError(f"the CSV header has no column {', '.join(missing)} (has {fields})")
-    line = reader.line_num + 1
-    for row in reader:
-        if None in row or any(v is None for v in row.values()):
-            yield line, None  # a row with more or fewer cells than the header
-        elif kind == "contacts":
-            attributes = {k: v for k, v in row.items() if k != columns.id and v != ""}
-            yield (
-                line,
-                {"id": row[columns.id], **({"attributes": attributes} if attributes else {})},
-            )
+    def __init__(self, path: Path, kind: Kind, fmt: str | None, columns: Columns) -> None:
+        self.path, self.kind, self.columns = path, kind, columns
+        self.format = file_format(path, fmt)
+        self._model: type[ContactIn] | type[EventIn] = ContactIn if kind == "contacts" else EventIn
+        self._decode: Callable[[bytes], Item] = msgspec.json.Decoder(self._model).decode
+        self.header: list[str] = []
+        if self.format == "csv":
+            with self._text() as stream:
+                try:
+                    self.header = next(csv.reader(stream), [])
+                except csv.Error as exc:
+                    raise ValueError(
+                        f"the CSV header of {path.name} cannot be read: {exc}"
+                    ) from None
+            needed = [columns.id]
+            if kind == "events":
+                needed += [columns.contact_id, columns.type, columns.occurred_at]
+            missing = [name for name in needed if name not in self.header]
+            if missing:
+                raise ValueError(
+                    f"the CSV header of {path.name} has no column {', '.join(missing)}"
+                    f" (it has {', '.join(self.header) or 'nothing'}): name the columns with"
+                    " --id-column" + ("" if kind == "contacts" else ", --contact-column, ...")
+                )
         else:
-            yield (
-                line,
-                {
-                    "id": row[columns.id],
-                    "contact_id": row[columns.contact_id],
-                    "type": row[columns.type],
-                    "occurred_at": row[columns.occurred_at],
-                },
-            )
-        line = reader.line_num + 1
+            with self.path.open("rb"):  # unreadable: refused now, not once the load is under way
+                pass
 
+    def _text(self) -> IO[str]:
+        # Undecodable bytes become lone surrogates, which encoding a row then refuses.
+        return self.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
 
-def _jsonl_records(stream: io.TextIOBase) -> Iterator[tuple[int, Any]]:
-    decode = msgspec.json.decode
-    for line, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
+    def count(self) -> int:
+        """Data rows in the file, as `rows` will yield them (header and blank lines excluded)."""
+        if self.format == "jsonl":
+            return sum(1 for _ in self._lines())
+        # Without quotes or lone carriage returns, every line that is not blank is one record.
+        records = 0
+        with self.path.open("rb") as f:
+            for line in f:
+                text = line.rstrip(b"\r\n")
+                if b'"' in text or b"\r" in text:
+                    return sum(1 for _ in self._records())
+                records += text != b""
+        return records - 1
+
+    def rows(self) -> Iterator[tuple[int, Item | str]]:
+        """(line the row starts on, the row or why it is not one), in file order."""
+        return self._csv_rows() if self.format == "csv" else self._jsonl_rows()
+
+    def _lines(self) -> Iterator[tuple[int, bytes]]:
+        """The JSON Lines file's lines that are not blank, stripped, and their numbers."""
+        with self.path.open("rb") as f:
+            for number, line in enumerate(f, start=1):
+                text = line.strip()
+                if number == 1:
+                    text = text.removeprefix(b"\xef\xbb\xbf")
+                if text:
+                    yield number, text
+
+    def _jsonl_rows(self) -> Iterator[tuple[int, Item | str]]:
+        for number, text in self._lines():
+            try:
+                yield number, self._decode(text)
+            except msgspec.ValidationError as exc:
+                yield number, str(exc)
+            except msgspec.DecodeError as exc:
+                if str(exc) == "Input data was truncated":
+                    yield number, f"JSON ends early: {_excerpt(text)}"
+                else:
+                    yield number, f"not JSON: {exc}"
+            except UnicodeDecodeError as exc:
+                yield number, f"not UTF-8 text: {exc.reason} at byte {exc.start}"
+
+    def _csv_rows(self) -> Iterator[tuple[int, Item | str]]:
+        header, columns = self.header, self.columns
+        width = len(header)
+        fields = ("id",) if self.kind == "contacts" else _API_FIELDS
+        named = {getattr(columns, name): name for name in fields}
+        where = {api: f"column `{column}`" for column, api in named.items()}
+        where["attributes"] = "an attribute column"
+        index = {api: header.index(column) for column, api in named.items()}
+        attributes = [(i, name) for i, name in enumerate(header) if name not in named]
+        for start, record in self._records():
+            if isinstance(record, str):
+                yield start, record
+            elif len(record) != width:
+                yield start, f"{len(record)} fields, the header has {width}"
+            elif self.kind == "contacts":
+                row: dict[str, object] = {"id": record[index["id"]]}
+                given = {name: record[i] for i, name in attributes if record[i] != ""}
+                if given:
+                    row["attributes"] = given
+                yield start, self._convert(row, where)
+            else:
+                yield start, self._convert({api: record[i] for api, i in index.items()}, where)
+
+    def _records(self) -> Iterator[tuple[int, list[str] | str]]:
+        """The CSV's data records (blank lines skipped) and the line each starts on, or why
+        one cannot be read."""
+        with self._text() as stream:
+            reader = csv.reader(stream)
+            next(reader, None)
+            start = reader.line_num + 1
+            while True:
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    reason = str(exc)
+                    if "field limit" in reason:
+                        reason = (
+                            f"a field longer than {CSV_FIELD_LIMIT:,} characters (an unclosed"
+                            ' quote "?), far over any id or attribute'
+                        )
+                    yield start, f"not CSV: {reason}"
+                else:
+                    if record:
+                        yield start, record
+                start = reader.line_num + 1
+
+    def _convert(self, row: dict[str, object], where: dict[str, str]) -> Item | str:
         try:
-            yield line, decode(text)
-        except msgspec.DecodeError:
-            yield line, None
+            item: Item = msgspec.convert(row, self._model)
+        except msgspec.ValidationError as exc:
+            return _PATH.sub(lambda m: where.get(m[1], m[0]), str(exc))
+        return item
 
 
-def rows(path: Path, kind: Kind, fmt: str, columns: Columns = Columns()) -> Iterator[Row | BadRow]:
-    """The file's rows in order, each checked against the API's limits."""
-    check = check_contact if kind == "contacts" else check_event
-    with path.open(newline="", encoding="utf-8") as stream:
-        records = _csv_records(stream, kind, columns) if fmt == "csv" else _jsonl_records(stream)
-        for line, record in records:
-            if record is None:
-                yield BadRow(line, "not a row this format can read")
-                continue
-            problem = check(record)
-            yield Row(line, record) if problem is None else BadRow(line, problem)
-
-
-def chunks(
-    items: Iterator[Row | BadRow], size: int, max_bytes: int
-) -> Iterator[tuple[list[Row], list[BadRow]]]:
-    """Good rows in chunks of at most `size` rows and about `max_bytes` of JSON, each with the
-    bad rows met since the previous chunk."""
-    batch: list[Row] = []
+def chunks(source: Source, size: int, max_bytes: int) -> Iterator[Chunk]:
+    """The source's good rows in chunks of at most `size` rows and `max_bytes` of JSON (or a
+    single row), each with the bad rows met since the previous chunk."""
+    items: list[Item] = []
+    lines: list[int] = []
     bad: list[BadRow] = []
-    used = 0
-    for item in items:
-        if isinstance(item, BadRow):
-            bad.append(item)
+    for line, item in source.rows():
+        if isinstance(item, str):
+            bad.append(BadRow(line, item))
             continue
-        cost = len(msgspec.json.encode(item.record)) + 1
-        if batch and (len(batch) >= size or used + cost > max_bytes):
-            yield batch, bad
-            batch, bad, used = [], [], 0
-        batch.append(item)
-        used += cost
-    if batch or bad:
-        yield batch, bad
+        items.append(item)
+        lines.append(line)
+        if len(items) == size:
+            yield from _ready(items, lines, bad, max_bytes)
+            items, lines, bad = [], [], []
+    if items or bad:
+        yield from _ready(items, lines, bad, max_bytes)
+
+
+def _ready(
+    items: list[Item], lines: list[int], bad: list[BadRow], max_bytes: int
+) -> Iterator[Chunk]:
+    """The rows without those `_refused` or not encodable as UTF-8, in bodies of at most
+    `max_bytes`."""
+    refused = _refused(items)
+    if refused:
+        items, lines, bad = _without(items, lines, bad, refused)
+    try:
+        body = msgspec.json.encode(items)
+    except UnicodeEncodeError:  # text that was not UTF-8 in the file: find its rows
+        unencodable = {i: why for i, item in enumerate(items) if (why := _unencodable(item))}
+        yield from _ready(*_without(items, lines, bad, unencodable), max_bytes)
+        return
+    if len(body) <= max_bytes or len(items) == 1:
+        yield Chunk(lines, body, bad)
+        return
+    half = len(items) // 2
+    yield from _ready(items[:half], lines[:half], bad, max_bytes)
+    yield from _ready(items[half:], lines[half:], [], max_bytes)
+
+
+def _without(
+    items: list[Item], lines: list[int], bad: list[BadRow], refused: dict[int, str]
+) -> tuple[list[Item], list[int], list[BadRow]]:
+    """The rows not `refused` (by index, with the reason), and the bad rows with those."""
+    bad = sorted([*bad, *(BadRow(lines[i], why) for i, why in refused.items())], key=_line)
+    kept = [i for i in range(len(items)) if i not in refused]
+    return [items[i] for i in kept], [lines[i] for i in kept], bad
+
+
+def _line(row: BadRow) -> int:
+    return row.line
+
+
+def _unencodable(item: Item) -> str | None:
+    try:
+        msgspec.json.encode(item)
+    except UnicodeEncodeError as exc:
+        undecoded = exc.object[exc.start : exc.end].encode("utf-8", "surrogateescape")
+        return f"not UTF-8 text: the bytes {undecoded!r}"
+    return None
+
+
+def _refused(items: list[Item]) -> dict[int, str]:
+    """Why the service would refuse rows its request model lets through, by index: U+0000 in
+    an id, an `occurred_at` that is not RFC 3339 (read at once)."""
+    refused: dict[int, str] = {}
+    ids = [item.id for item in items]
+    events = [item for item in items if isinstance(item, EventIn)]
+    if "\x00" in "".join(ids) or "\x00" in "".join(event.contact_id for event in events):
+        for i, item in enumerate(items):
+            for name in ("id", "contact_id"):
+                if "\x00" in getattr(item, name, ""):
+                    refused[i] = f"{name} contains U+0000 (NUL), which ids may not"
+    times = [event.occurred_at for event in events]
+    for i in invalid_rfc3339(times):
+        refused.setdefault(i, f"occurred_at {times[i]!r} is not an RFC 3339 time with an offset")
+    return refused

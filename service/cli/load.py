@@ -6,6 +6,10 @@ summary. The API is idempotent by contact id and event id, so a rerun after an i
 safe and reports what was already there (`existing`, `duplicates`). Bad rows are reported with
 their line numbers and skipped; with `--strict`, the file is checked first and nothing is sent
 if any row is bad.
+
+Every argument, the file's header and the campaign (asked of the service) are checked before
+any row is sent. Exit status: 0 all loaded, 1 the load failed or rows were bad, 2 an argument
+that cannot work.
 """
 
 from __future__ import annotations
@@ -15,39 +19,27 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from burt.service.cli.files import MAX_ROWS, BadRow, Columns, Kind
+from burt.service.cli.files import MAX_ROWS, BadRow, Chunk, Columns, Kind, Source, chunks
 from burt.service.cli.main import Commands
+from burt.service.cli.remote import checked_url, unreachable
 
-EXIT_BAD_ROWS = 1
-EXIT_FAILED = 2
+EXIT_FAILED = 1
+EXIT_USAGE = 2
 _RETRYABLE = {502, 503, 504}
 
 
-class _Checked:
-    """A request body for the SDK call, its rows already in the API's shape and checked.
-
-    The SDK's own request models would rebuild each row as an object and turn it back into a
-    dict (measured: about as long as reading and checking the file); the call only needs
-    `to_dict()`, so the rows go as they are.
-    """
-
-    def __init__(self, body: dict[str, list[dict[str, Any]]]) -> None:
-        self._body = body
-
-    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
-        return self._body
-
-
 class LoadFailed(Exception):
-    """The service refused a chunk for a reason a retry cannot fix (or kept failing)."""
+    """The service refused a request for a reason a retry cannot fix (or kept failing)."""
 
 
 class Loader:
-    """Sends chunks through the SDK and keeps the summary."""
+    """Sends chunks through the SDK."""
 
     def __init__(self, kind: Kind, campaign_id: str, url: str, api_key: str, retries: int) -> None:
         import httpx
@@ -55,76 +47,67 @@ class Loader:
 
         self.kind = kind
         self.campaign_id = campaign_id
+        self.url = url
         self.retries = retries
         self.client = AuthenticatedClient(base_url=url, token=api_key, timeout=httpx.Timeout(300.0))
-        self.totals: Counter[str] = Counter()
-        self.rejected: list[tuple[int, str]] = []
 
-    def _call(self, records: list[dict[str, Any]]) -> Any:
-        if self.kind == "contacts":
-            from burt_client.api.contacts import load_contacts
-
-            body: Any = _Checked({"contacts": records})
-            return load_contacts.sync_detailed(self.campaign_id, client=self.client, body=body)
-        from burt_client.api.outcomes import record_outcomes
-
-        events: Any = _Checked({"events": records})
-        return record_outcomes.sync_detailed(self.campaign_id, client=self.client, body=events)
-
-    def send(self, lines: list[int], records: list[dict[str, Any]]) -> None:
+    def _answer(self, call: Callable[[], Any]) -> dict[str, Any]:
+        """The JSON object `call` (a request) answered with 200, retrying an unreachable or
+        unavailable service."""
         import httpx
+        import msgspec
 
-        for attempt in range(self.retries + 1):
+        attempt = 0
+        while True:
             try:
-                response = self._call(records)
+                response = call()
             except httpx.TransportError as exc:
                 if attempt == self.retries:
-                    raise LoadFailed(f"cannot reach the service: {exc}") from None
+                    raise LoadFailed(unreachable(self.url, exc)) from None
             else:
+                try:
+                    answer: dict[str, Any] = msgspec.json.decode(response.content)
+                except msgspec.DecodeError:
+                    answer = {"detail": response.content[:300]}
                 if response.status_code == 200:
-                    self._tally(lines, response.parsed)
-                    return
-                detail = getattr(response.parsed, "detail", response.content[:300])
+                    return answer
+                detail = answer.get("detail", answer)
                 if response.status_code not in _RETRYABLE or attempt == self.retries:
                     raise LoadFailed(f"the service answered {response.status_code}: {detail}")
             time.sleep(min(2**attempt, 30))
+            attempt += 1
 
-    def _tally(self, lines: list[int], result: Any) -> None:
-        data = result.to_dict()
-        for key, value in data.items():
-            if isinstance(value, int) and key not in ("contacts_total", "contacts_pending"):
-                self.totals[key] += value
-        for rejection in data.get("rejected", []):
-            self.rejected.append((lines[rejection["index"]], rejection["reason"]))
-            self.totals[f"rejected:{rejection['reason']}"] += 1
+    def check_campaign(self) -> None:
+        """The service answers, the API key is good and the campaign is the tenant's."""
+        from burt_client.api.campaigns import get_campaign
+
+        self._answer(partial(get_campaign.sync_detailed, self.campaign_id, client=self.client))
+
+    def send(self, chunk: Chunk) -> dict[str, Any]:
+        """The API's answer to the chunk (`loadContacts` or `recordOutcomes`), as a dict.
+
+        The rows are sent as the bytes `chunks` encoded to measure them, through the SDK
+        client's connection; its generated call would encode them again with the json module.
+        """
+        from urllib.parse import quote
+
+        path = f"/campaigns/{quote(self.campaign_id, safe='')}/{self.kind}"
+        body = b'{"%s":%s}' % (self.kind.encode(), chunk.rows)
+        http = self.client.get_httpx_client()
+        headers = {"Content-Type": "application/json"}
+        return self._answer(partial(http.post, path, content=body, headers=headers))
 
 
-def _report_bad(bad: list[BadRow], out: Any) -> None:
-    for row in bad:
-        print(f"line {row.line}: {row.reason}", file=out)
+class Usage(Exception):
+    """An argument that cannot work, found before any work starts."""
 
 
-def _check_all(path: Path, kind: Kind, fmt: str, columns: Columns) -> list[BadRow]:
-    from burt.service.cli.files import rows
-
-    return [row for row in rows(path, kind, fmt, columns) if isinstance(row, BadRow)]
-
-
-def load_file(args: argparse.Namespace, kind: Kind) -> int:
-    from tqdm import tqdm
-
-    from burt.service.cli.files import chunks, count_lines, file_format, rows
-
-    path = Path(args.file)
-    url, api_key = (
-        args.url or os.environ.get("BURT_URL"),
-        args.api_key or os.environ.get("BURT_API_KEY"),
-    )
+def _checked(args: argparse.Namespace, kind: Kind) -> tuple[Source, str, str]:
+    """The file opened for reading, the service's URL and the API key, or Usage."""
+    url = args.url or os.environ.get("BURT_URL")
+    api_key = args.api_key or os.environ.get("BURT_API_KEY")
     if not url or not api_key:
-        print(
-            "burt: --url and --api-key (or BURT_URL and BURT_API_KEY) are needed", file=sys.stderr
-        )
-        return EXIT_FAILED
+        raise Usage("--url and --api-key (or BURT_URL and BURT_API_KEY) are needed")
     columns = Columns(
         id=args.id_column,
         contact_id=getattr(args, "contact_column", "contact_id"),
@@ -132,45 +115,96 @@ def load_file(args: argparse.Namespace, kind: Kind) -> int:
         occurred_at=getattr(args, "time_column", "occurred_at"),
     )
     try:
-        fmt = file_format(path, args.format)
+        return Source(Path(args.file), kind, args.format, columns), checked_url(url), api_key
+    except OSError as exc:
+        raise Usage(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise Usage(str(exc)) from None
+
+
+def _note(message: str, bar: Any) -> None:
+    """A line on stderr above the progress bar, never glued to it."""
+    bar.write(message, file=sys.stderr)
+
+
+def _settle(sent: tuple[Future[dict[str, Any]], Chunk], totals: Counter[str], bar: Any) -> None:
+    """Wait for the service's answer to a chunk; add it to the totals and the progress."""
+    answer, chunk = sent[0].result(), sent[1]
+    for key, value in answer.items():
+        if isinstance(value, int) and key not in ("contacts_total", "contacts_pending"):
+            totals[key] += value
+    for rejection in answer.get("rejected", []):
+        reason = rejection["reason"]
+        _note(f"line {chunk.lines[rejection['index']]}: rejected by the service: {reason}", bar)
+        totals[f"rejected:{reason}"] += 1
+    bar.update(len(chunk.lines))
+
+
+def _bad(row: BadRow) -> str:
+    return f"line {row.line}: {row.reason}"
+
+
+def load_file(args: argparse.Namespace, kind: Kind) -> int:
+    from tqdm import tqdm
+
+    try:
+        source, url, api_key = _checked(args, kind)
+    except Usage as exc:
+        print(f"burt: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    loader = Loader(kind, args.campaign_id, url, api_key, args.retries)
+    totals: Counter[str] = Counter()
+    bad_rows = 0
+    try:
+        loader.check_campaign()
         if args.strict:
-            bad = _check_all(path, kind, fmt, columns)
-            if bad:
-                _report_bad(bad, sys.stderr)
-                print(f"{len(bad)} bad row(s); --strict: nothing was sent", file=sys.stderr)
+            for chunk in chunks(source, args.chunk_size, args.max_bytes):
+                for row in chunk.bad:
+                    print(_bad(row), file=sys.stderr)
+                bad_rows += len(chunk.bad)
+            if bad_rows:
+                print(f"{bad_rows} bad row(s); --strict: nothing was sent", file=sys.stderr)
                 return EXIT_FAILED
-        loader = Loader(kind, args.campaign_id, url, api_key, args.retries)
-        bad_rows = 0
         # One chunk in flight while the next is read: the file and the service work in parallel.
         with (
-            tqdm(total=count_lines(path), unit="line", disable=args.quiet, file=sys.stderr) as bar,
+            tqdm(total=source.count(), unit="row", disable=args.quiet, file=sys.stderr) as bar,
             ThreadPoolExecutor(max_workers=1) as sender,
         ):
-            in_flight: Future[None] | None = None
-            sending = 0
-            for batch, bad in chunks(
-                rows(path, kind, fmt, columns), args.chunk_size, args.max_bytes
-            ):
-                _report_bad(bad, sys.stderr)
-                bad_rows += len(bad)
-                bar.update(len(bad))
-                if batch:
-                    if in_flight is not None:
-                        in_flight.result()
-                        bar.update(sending)
-                    lines, records = [r.line for r in batch], [r.record for r in batch]
-                    in_flight, sending = sender.submit(loader.send, lines, records), len(batch)
+            in_flight: tuple[Future[dict[str, Any]], Chunk] | None = None
+            for chunk in chunks(source, args.chunk_size, args.max_bytes):
+                for row in chunk.bad:
+                    _note(_bad(row), bar)
+                bar.update(len(chunk.bad))
+                bad_rows += len(chunk.bad)
+                if not chunk.lines:
+                    continue
+                if in_flight is not None:
+                    _settle(in_flight, totals, bar)
+                in_flight = sender.submit(loader.send, chunk), chunk
             if in_flight is not None:
-                in_flight.result()
-                bar.update(sending)
-    except (OSError, ValueError, LoadFailed) as exc:
+                _settle(in_flight, totals, bar)
+    except (OSError, LoadFailed) as exc:
         print(f"burt: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    for line, reason in loader.rejected:
-        print(f"line {line}: rejected by the service: {reason}", file=sys.stderr)
-    summary = {**loader.totals, "bad_rows": bad_rows}
+    summary = {**totals, "bad_rows": bad_rows}
     print(" ".join(f"{key}={value}" for key, value in sorted(summary.items())))
-    return EXIT_BAD_ROWS if bad_rows else 0
+    return EXIT_FAILED if bad_rows else 0
+
+
+def _count(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from `low` to `high` (no bound if None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            bound = f"{low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is not {bound}")
+        return value
+
+    return parse
 
 
 def _add(cli: Commands, kind: Kind, help: str) -> None:
@@ -188,16 +222,20 @@ def _add(cli: Commands, kind: Kind, help: str) -> None:
             )
     parser.add_argument(
         "--chunk-size",
-        type=int,
+        type=_count(1, MAX_ROWS),
         default=10_000,
-        choices=range(1, MAX_ROWS + 1),
         metavar=f"1..{MAX_ROWS}",
         help="rows per request (default: 10000)",
     )
     parser.add_argument(
-        "--max-bytes", type=int, default=8 << 20, help="JSON bytes per request (default: 8 MiB)"
+        "--max-bytes",
+        type=_count(1),
+        default=8 << 20,
+        help="JSON bytes per request (default: 8 MiB)",
     )
-    parser.add_argument("--retries", type=int, default=3, help="retries of an unavailable service")
+    parser.add_argument(
+        "--retries", type=_count(0), default=3, help="retries of an unavailable service"
+    )
     parser.add_argument("--strict", action="store_true", help="send nothing if any row is bad")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from burt.service.cli.main import Commands
+from burt.service.cli.remote import checked_url, unreachable
 from burt.service.cli.report_page import render
 
 HISTORY_POINTS = 48
@@ -98,10 +99,24 @@ def main(argv: list[str] | None = None) -> int:
     if not args.api_key:
         parser().error("an API key is needed: --api-key or BURT_API_KEY")
     try:
+        checked_url(args.url)
+    except ValueError as exc:
+        parser().error(str(exc))
+    if not args.out.parent.is_dir():
+        parser().error(f"--out {args.out}: there is no folder {args.out.parent}")
+    try:
         import burt_client  # noqa: F401
     except ImportError:
         sys.exit("burt report needs the SDK: pip install ./clients/python")
-    name, stats, batches, history = fetch(args.url, args.api_key, args.campaign_id, args.control)
+    import httpx
+
+    try:
+        name, stats, batches, history = fetch(
+            args.url, args.api_key, args.campaign_id, args.control
+        )
+    except httpx.TransportError as exc:
+        print(f"burt report: {unreachable(args.url, exc)}", file=sys.stderr)
+        return 1
     args.out.write_text(render(name, stats, batches, history), encoding="utf-8")
     print(f"wrote {args.out}: {stats['decision']['summary']}")
     return 0

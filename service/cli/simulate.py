@@ -11,12 +11,13 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
+from importlib import import_module
 from pathlib import Path
 
 import numpy as np
 from numpy.random import SeedSequence
 
-from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.peers import LIBRARIES, PEER_MODES, POLICY_NAMES, resolve_policy
 from burt.engine.simulation import DEFAULT_POLICY, Scenario, SimulationRun, simulate
 from burt.service.cli.main import Commands
 
@@ -68,14 +69,39 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing(module: str) -> bool:
+    try:
+        import_module(module)
+    except ImportError:
+        return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.replications is not None and args.replications < 1:
         parser().error("--replications must be at least 1")
+    if args.seed is not None and args.seed < 0:
+        parser().error("--seed must be at least 0")
+    for name in args.policy or []:
+        if name in LIBRARIES and _missing(LIBRARIES[name]):
+            parser().error(
+                f"--policy {name} needs {LIBRARIES[name]}, which is not installed:"
+                " pip install 'burt[peers]'"
+            )
+    if args.plot:
+        if _missing("matplotlib"):
+            parser().error(
+                "--plot needs matplotlib, which is not installed: pip install 'burt[plots]'"
+            )
+        if not args.plot.parent.is_dir():
+            parser().error(f"--plot {args.plot}: there is no folder {args.plot.parent}")
     try:
         scenario = Scenario.from_file(args.scenario)
-    except (OSError, ValueError, TypeError) as error:
-        parser().error(f"cannot read scenario {args.scenario}: {error}")
+    except OSError as error:
+        parser().error(f"cannot read scenario {args.scenario}: {error.strerror or error}")
+    except ValueError as error:
+        parser().error(f"scenario {args.scenario}: {error} (the fields are described in {DOCS})")
     names = args.policy or [DEFAULT_POLICY]
     runs = []
     for name in names:
@@ -111,11 +137,10 @@ def summary_line(run: SimulationRun) -> str:
 
 
 def plot_runs(runs: Sequence[SimulationRun], path: str | Path) -> None:
-    """Mean allocation over batches (one panel per policy) and cumulative regret of each."""
-    try:
-        import matplotlib
-    except ImportError:
-        sys.exit("--plot needs matplotlib: pip install 'burt[plots]'")
+    """Mean allocation over batches (one panel per policy) and cumulative regret of each
+    (matplotlib must be installed: `main` checks it before simulating)."""
+    import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
