@@ -1,6 +1,6 @@
 """`burt report CAMPAIGN_ID --out report.html`: a campaign report from any running service.
 
-Everything comes through the generated SDK (`burt_client`, installed from clients/python), so
+Everything comes through the generated SDK (`burt_client`, which burt's wheel carries), so
 the command works against any burt service it can reach: the campaign, its batches, the stats
 now, and the stats replayed as of each batch's draw (for P(best) over time).
 """
@@ -104,10 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(str(exc))
     if not args.out.parent.is_dir():
         parser().error(f"--out {args.out}: there is no folder {args.out.parent}")
-    try:
-        import burt_client  # noqa: F401
-    except ImportError:
-        sys.exit("burt report needs the SDK: pip install ./clients/python")
     import httpx
 
     try:
