@@ -15,6 +15,7 @@ from starlette.types import Scope
 
 from burt.engine import errors
 from burt.service.auth.bearer import KeyRefused
+from burt.service.auth.ratelimit import RateLimited
 from burt.service.contract import operations
 from burt.service.edge.gate import closing
 from burt.service.edge.limits import (
@@ -124,6 +125,19 @@ def key_refused(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     )
 
 
+def rate_limited(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """429 for a key over its rate limit, with the seconds to wait in `Retry-After`."""
+    assert isinstance(exc, RateLimited)
+    return problem(
+        429,
+        "Too Many Requests",
+        exc.detail,
+        type=_PROBLEMS + "rate-limited",
+        instance=request.url.path,
+        headers={"Retry-After": str(exc.retry_after), **closing(request.scope["headers"])},
+    )
+
+
 @cache
 def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     """Each spec path as starlette compiles it, with every method of its path item."""
@@ -180,5 +194,6 @@ def install(app: ConnexionMiddleware) -> None:
     app.add_error_handler(DeliveryRefused, delivery_refused)
     app.add_error_handler(BodyReadTimeout, timed_out)
     app.add_error_handler(KeyRefused, key_refused)
+    app.add_error_handler(RateLimited, rate_limited)
     app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)
