@@ -204,6 +204,23 @@ class SQLiteStore:
     async def ping(self) -> None:
         await self._run(lambda: self._db.execute("SELECT 1").fetchone())
 
+    async def backup(self, dest: Path) -> None:
+        """SQLite's online backup API, in one step: it copies inside one read transaction, so
+        the copy is the database at one instant while writers (WAL) go on. It is written beside
+        `dest` and renamed into place, so `dest` is never half a copy."""
+
+        def copy() -> None:
+            partial = dest.with_name(dest.name + ".partial")
+            partial.unlink(missing_ok=True)
+            target = sqlite3.connect(partial)
+            try:
+                self._db.backup(target)
+            finally:
+                target.close()
+            partial.replace(dest)
+
+        await self._run(copy)
+
     def _num(self, campaign_id: str) -> int:
         """The campaign's integer key; NotFound when it was deleted since the engine read it."""
         row = self._db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
