@@ -21,8 +21,9 @@ from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
+from testing_support.signing import SendGridSigner
 from tests import platforms
-from tests.platforms import SendGridSigner, SnsSigner
+from tests.platforms import SnsSigner
 
 MAILGUN_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 ONE_OF_EACH = {
