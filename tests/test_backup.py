@@ -4,13 +4,17 @@ refused with a pointer to its own tools."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from burt.engine import Burt
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
-from testing_support.audit import Audit, audit_campaign
+from testing_support.audit import COUNTS_RECOUNT, NEVER_LOST, Audit, audit_campaign
 from testing_support.live import BURT, server_env
 from tests.stores import new_db_name
 
@@ -84,3 +88,38 @@ def test_backup_refuses_a_mongodb_store_with_a_pointer_to_mongodump(
     assert done.returncode == 2
     assert "mongodump" in done.stderr, done.stderr
     assert not (tmp_path / "copy").exists()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "invariant"),
+    [
+        ("UPDATE period_counts SET sends = sends + 1 WHERE sequence = 1", COUNTS_RECOUNT),
+        ("UPDATE campaigns SET contacts_pending = contacts_pending + 1", NEVER_LOST),
+        (
+            "UPDATE contacts SET batch_seq = NULL WHERE id = (SELECT MIN(id) FROM contacts"
+            " WHERE batch_seq IS NOT NULL)",
+            NEVER_LOST,
+        ),
+    ],
+)
+def test_the_audit_finds_a_broken_store(tmp_path: Path, tamper: str, invariant: str) -> None:
+    path = tmp_path / SQLITE_FILENAME
+
+    async def made() -> str:
+        store = SQLiteStore(path)
+        await store.open()
+        try:
+            burt = Burt(store, tenant="acme")
+            campaign = await burt.initialize_campaign("A", [("a", "A"), ("b", "B")], "opened")
+            await burt.load_contacts(campaign.id, [f"c{i}" for i in range(20)])
+            await burt.create_experiment_batch(campaign.id, 8, "one")
+            return campaign.id
+        finally:
+            await store.close()
+
+    campaign_id = asyncio.run(made())
+    assert asyncio.run(_audit(path, "acme", campaign_id)).passed
+    with sqlite3.connect(path) as db:
+        db.execute(tamper)
+    audit = asyncio.run(_audit(path, "acme", campaign_id))
+    assert audit.problems[invariant], "\n".join(audit.lines())
