@@ -10,7 +10,8 @@ and read stats, batches and allocations. A key is made, used, revoked and checke
 and again. A runaway tenant hammers the service in the middle of the run to hit its rate limit;
 the others' latency is compared between a window without it and a window with it (no worker is
 killed in either). Outside those windows a worker is SIGKILLed at random moments and its
-supervisor starts another. On SQLite, `burt backup` copies the store while the load runs and the
+supervisor starts another (one of the first two is spared, so its RSS over the whole run shows
+a leak). On SQLite, `burt backup` copies the store while the load runs and the
 copy is audited.
 
 At the end the audit recounts from the stored records and checks DESIGN.md's invariants; the
@@ -96,7 +97,7 @@ class Soak:
     assigned: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     outcomes: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     """campaign -> (contact, type) of every event the service answered for."""
-    replays: Counter[str] = field(default_factory=Counter)
+    replays: int = 0
     kills: list[tuple[float, int]] = field(default_factory=list)
     revocations: int = 0
     backup_audit: Audit | None = None
@@ -232,7 +233,7 @@ async def drawer(soak: Soak, tenant: Tenant, campaign: str, rng: random.Random) 
                 json={"size": BATCH},
                 headers=key,
             )
-            soak.replays["replayed"] += 1
+            soak.replays += 1
             if again.json() != batch or again.headers.get("Idempotent-Replayed") != "true":
                 soak.fail("idempotency replays identical", f"{campaign} draw {n}")
         await post_outcomes(soak, tenant, campaign, batch, rng)
@@ -448,7 +449,8 @@ async def killer(soak: Soak, supervisor: int, spared: int, rng: random.Random) -
     first workers, lives through the run, so its RSS from start to end shows a leak."""
     for _ in range(MAX_REQUESTS_PER_ACTOR):
         span = soak.deadline - soak.start
-        await asyncio.sleep(rng.uniform(span / 40, span / 13))
+        pause = rng.uniform(span / 40, span / 13)
+        await asyncio.sleep(min(pause, max(0.0, soak.deadline - time.monotonic())))
         if soak.over():
             return
         if soak.in_phase((BASELINE[0], RUNAWAY[1])):
@@ -678,7 +680,7 @@ def report(
     out = [
         f"== soak on {label}: {span / 60:.1f} min, 2 workers, {len(soak.kills)} workers"
         f" SIGKILLed (at {', '.join(f'{at:.0f}' for at, _ in soak.kills)} s),"
-        f" {soak.revocations} keys revoked",
+        f" {soak.revocations} keys revoked, {soak.replays} draws replayed",
         f"rate limit {RATE_LIMIT}/s, burst {RATE_BURST}, per key and worker; runaway:"
         f" {RUNAWAY_TASKS} tasks from {RUNAWAY[0] * span:.0f} to {RUNAWAY[1] * span:.0f} s;"
         f" quiet window from {BASELINE[0] * span:.0f} s; no kills in either",
