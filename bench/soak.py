@@ -783,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0.5 <= args.minutes <= 120:
         parser.error("--minutes must be between 0.5 and 120")
     kinds = ("sqlite", "nx") if args.store == "both" else (args.store,)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers it started too
     results = [soak_store(kind, args.minutes, args.seed) for kind in kinds]
     return 0 if all(results) else 1
 
