@@ -31,16 +31,21 @@ from burt.engine.webhooks import Receivers
 from burt.service.api import handlers, views
 from burt.service.auth import bearer as security
 from burt.service.auth.keys import KeyCache
+from burt.service.auth.ratelimit import RateLimiter
 from burt.service.config import Config
 from burt.service.generated import models
 from burt.service.runtime import STATE_KEY, Runtime, engine_for, runtime_of
 
 
 async def _tenant(request: Request) -> str | None:
-    """The tenant of the request's bearer key, as the service's security handler finds it."""
+    """The tenant of the request's bearer key, as the service's security handler finds it (and
+    its rate-limit token taken)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     info = await security.bearer_info(token, request) if scheme.lower() == "bearer" else None
-    return None if info is None else str(info["sub"])
+    if info is None:
+        return None
+    runtime_of(request).limiter.take(info["key_id"])
+    return str(info["sub"])
 
 
 async def get_campaign(request: Request) -> Response:
@@ -78,7 +83,8 @@ async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Runtime]]:
     await store.open()
     try:
         keys = KeyCache(ApiKeys(store), max_age=config.key_cache_seconds)
-        yield {STATE_KEY: Runtime(config, store, keys, Receivers(store))}
+        limiter = RateLimiter(config.rate_limit, config.rate_burst)
+        yield {STATE_KEY: Runtime(config, store, keys, Receivers(store), limiter)}
     finally:
         await store.close()
 

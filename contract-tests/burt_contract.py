@@ -118,12 +118,14 @@ def deploy(data_dir: Path, seeded_campaigns: int = 0) -> tuple[StoreProbe, list[
     """A fresh burt on a SQLite file in `data_dir`, with a key per tenant and seeded campaigns.
 
     The app is not started here: schemathesis' ASGI transport runs its lifespan (which opens
-    the store) on the first request, e.g. when the schema is loaded with `from_asgi`.
+    the store) on the first request, e.g. when the schema is loaded with `from_asgi`. It runs
+    without the per-key rate limit: schemathesis sends as fast as it can with one key, and a
+    429 would answer in place of the operation under test (tests/test_rate_limits.py covers it).
     """
     path = data_dir / SQLITE_FILENAME
     keys, seeded = asyncio.run(_provision(path, seeded_campaigns))
     store = SQLiteStore(path)
-    app = create_app(Config(data_dir=data_dir), store=store)
+    app = create_app(Config(data_dir=data_dir, rate_limit=0), store=store)
     return StoreProbe(app, store, keys), seeded
 
 

@@ -59,3 +59,10 @@ class IncompatibleStore(Exception):
     Raised by `Store.open`, which refuses such a store without writing to it. It stops a process
     from starting, so it answers no request and has no HTTP status: not a `BurtError`.
     """
+
+
+class BackupUnsupported(Exception):
+    """The store cannot copy itself (MongoDB: its own tools back it up).
+
+    Raised by `Store.backup` for an operator's command; no request reaches it, so it has no
+    HTTP status: not a `BurtError`."""

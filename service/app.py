@@ -32,6 +32,7 @@ from burt.service.api.validation import SpecBodyValidator, SpecParameterValidato
 from burt.service.auth.basic import PostmarkBasic
 from burt.service.auth.bearer import BearerKeys
 from burt.service.auth.keys import KeyCache
+from burt.service.auth.ratelimit import RateLimiter
 from burt.service.config import Config
 from burt.service.contract import SPEC_PATH
 from burt.service.edge import install as edge
@@ -62,7 +63,8 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Conn
         try:
             served = MeteredStore(active) if config.metrics else active
             keys = KeyCache(ApiKeys(served), max_age=config.key_cache_seconds)
-            runtime = Runtime(config=config, store=served, keys=keys, receivers=Receivers(served))
+            limiter = RateLimiter(config.rate_limit, config.rate_burst)
+            runtime = Runtime(config, served, keys, Receivers(served), limiter)
             yield {STATE_KEY: runtime}
         finally:
             await active.close()

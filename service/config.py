@@ -36,6 +36,10 @@ class Config:
     """Seconds a request body may go without sending anything before it is refused (408)."""
     key_cache_seconds: int = 2
     """How old a cached API-key lookup may get: a revoked key is refused within this."""
+    rate_limit: int = 200
+    """Requests per second per API key in each worker process (0: no limit); see auth.ratelimit."""
+    rate_burst: int = 1000
+    """Requests a key may send at once before `rate_limit` applies."""
     mongodb_uri: str | None = None
     mongodb_db: str = "burt"
     workers: int = 1
@@ -103,6 +107,8 @@ class Config:
             max_body_bytes=integer("BURT_MAX_BODY_BYTES", defaults.max_body_bytes),
             body_read_timeout=integer("BURT_BODY_READ_TIMEOUT", defaults.body_read_timeout),
             key_cache_seconds=integer("BURT_KEY_CACHE_SECONDS", defaults.key_cache_seconds),
+            rate_limit=integer("BURT_RATE_LIMIT", defaults.rate_limit),
+            rate_burst=integer("BURT_RATE_BURST", defaults.rate_burst),
             mongodb_uri=mongodb_uri(env.get("BURT_MONGODB_URI") or None),
             mongodb_db=env.get("BURT_MONGODB_DB") or defaults.mongodb_db,
             workers=integer("BURT_WORKERS", defaults.workers),

@@ -14,6 +14,7 @@ from starlette.routing import compile_path
 
 from burt.engine import errors
 from burt.service.auth.bearer import KeyRefused
+from burt.service.auth.ratelimit import RateLimited
 from burt.service.contract import operations, route_path
 from burt.service.edge.gate import closing
 from burt.service.edge.limits import (
@@ -123,6 +124,19 @@ def key_refused(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     )
 
 
+def rate_limited(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """429 for a key over its rate limit, with the seconds to wait in `Retry-After`."""
+    assert isinstance(exc, RateLimited)
+    return problem(
+        429,
+        "Too Many Requests",
+        exc.detail,
+        type=_PROBLEMS + "rate-limited",
+        instance=request.url.path,
+        headers={"Retry-After": str(exc.retry_after), **closing(request.scope["headers"])},
+    )
+
+
 @cache
 def _path_methods() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     """Each spec path as starlette compiles it, with every method of its path item."""
@@ -171,5 +185,6 @@ def install(app: ConnexionMiddleware) -> None:
     app.add_error_handler(DeliveryRefused, delivery_refused)
     app.add_error_handler(BodyReadTimeout, timed_out)
     app.add_error_handler(KeyRefused, key_refused)
+    app.add_error_handler(RateLimited, rate_limited)
     app.add_error_handler(405, method_not_allowed)
     app.add_error_handler(Exception, unexpected)

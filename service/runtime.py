@@ -13,6 +13,7 @@ from burt.engine import Burt
 from burt.engine.store.base import Store
 from burt.engine.webhooks import Receivers
 from burt.service.auth.keys import KeyCache
+from burt.service.auth.ratelimit import RateLimiter
 from burt.service.config import Config
 
 STATE_KEY = "burt"
@@ -26,6 +27,8 @@ class Runtime:
     `receivers`."""
     keys: KeyCache
     receivers: Receivers
+    limiter: RateLimiter
+    """Per-key request rates, in this worker process."""
 
     def burt(self, tenant: str) -> Burt:
         return Burt(self.store, tenant=tenant)

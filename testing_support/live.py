@@ -50,6 +50,8 @@ def create_key(env: Mapping[str, str], tenant: str, burt: Sequence[str] = BURT) 
 
 
 def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The server's settings: quiet, and without the per-key rate limit (tests and benchmarks
+    drive a server hard with one key) unless `extra` sets one."""
     env = dict(os.environ)
     env.update(
         {
@@ -57,6 +59,7 @@ def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None
             "BURT_HOST": "127.0.0.1",
             "BURT_PORT": str(port),
             "BURT_LOG_LEVEL": "warning",
+            "BURT_RATE_LIMIT": "0",
         }
     )
     env.update(extra or {})

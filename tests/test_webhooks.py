@@ -28,8 +28,9 @@ from burt.service.app import create_app
 from burt.service.config import Config
 from burt.service.webhooks import sendgrid
 from burt.service.webhooks.common import DeliveryRefused, Verification
+from testing_support.signing import SendGridSigner
 from tests import platforms
-from tests.platforms import SendGridSigner, SnsSigner
+from tests.platforms import SnsSigner
 
 MAILGUN_KEY = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
 ONE_OF_EACH = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from burt.engine.apikeys import ApiKey
@@ -46,6 +47,11 @@ class Store(Protocol):
         """
 
     async def close(self) -> None: ...
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the whole store, as it was at one instant, to the new file `dest`, while other
+        processes go on reading and writing. BackupUnsupported when the store cannot."""
+        ...
 
     async def ping(self) -> None:
         """Raise StoreUnavailable when the store cannot be reached."""

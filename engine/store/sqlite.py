@@ -204,6 +204,23 @@ class SQLiteStore:
     async def ping(self) -> None:
         await self._run(lambda: self._db.execute("SELECT 1").fetchone())
 
+    async def backup(self, dest: Path) -> None:
+        """SQLite's online backup API, in one step: it copies inside one read transaction, so
+        the copy is the database at one instant while writers (WAL) go on. It is written beside
+        `dest` and renamed into place, so `dest` is never half a copy."""
+
+        def copy() -> None:
+            partial = dest.with_name(dest.name + ".partial")
+            partial.unlink(missing_ok=True)
+            target = sqlite3.connect(partial)
+            try:
+                self._db.backup(target)
+            finally:
+                target.close()
+            partial.replace(dest)
+
+        await self._run(copy)
+
     def _num(self, campaign_id: str) -> int:
         """The campaign's integer key; NotFound when it was deleted since the engine read it."""
         row = self._db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
@@ -572,20 +589,27 @@ class SQLiteStore:
         return await self._run(self._counts, sql, campaign_id, _MAINTAINED_DELAYS)
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
-        """Sends from the contacts' assignments; outcomes as distinct (contact, type) events."""
+        """Sends from the contacts' assignments; outcomes as distinct (contact, type) events.
+
+        One pass over the campaign's contacts and one over its events, each grouped by batch
+        and variant, joined at the end: the work grows with the records, not with their
+        product."""
         columns = ", ".join(
-            f"(SELECT COUNT(DISTINCT e.contact) FROM events e JOIN contacts k ON k.id = e.contact"
-            f" WHERE e.campaign = s.campaign AND e.type = '{t}'"
-            f" AND k.batch_seq = s.batch_seq AND k.variant = s.variant)"
-            for t in OUTCOME_TYPES
+            f"COALESCE(SUM(CASE WHEN o.type = '{t}' THEN o.n END), 0)" for t in OUTCOME_TYPES
         )
         sql = (
-            f"SELECT s.batch_seq, b.created_at, s.variant, s.sends, {columns} FROM ("
-            "   SELECT campaign, batch_seq, variant, COUNT(*) AS sends FROM contacts"
-            "   WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)"
-            "   AND batch_seq IS NOT NULL GROUP BY batch_seq, variant) s"
+            "WITH c AS (SELECT num FROM campaigns WHERE id = ?),"
+            " s AS (SELECT campaign, batch_seq, variant, COUNT(*) AS sends FROM contacts"
+            "   WHERE campaign = (SELECT num FROM c) AND batch_seq IS NOT NULL"
+            "   GROUP BY batch_seq, variant),"
+            " o AS (SELECT k.batch_seq, k.variant, e.type, COUNT(DISTINCT e.contact) AS n"
+            "   FROM events e JOIN contacts k ON k.id = e.contact"
+            "   WHERE e.campaign = (SELECT num FROM c) AND k.batch_seq IS NOT NULL"
+            "   GROUP BY k.batch_seq, k.variant, e.type)"
+            f" SELECT s.batch_seq, b.created_at, s.variant, s.sends, {columns} FROM s"
             " JOIN batches b ON b.campaign = s.campaign AND b.sequence = s.batch_seq"
-            " ORDER BY s.batch_seq, s.variant"
+            " LEFT JOIN o ON o.batch_seq = s.batch_seq AND o.variant = s.variant"
+            " GROUP BY s.batch_seq, s.variant ORDER BY s.batch_seq, s.variant"
         )
         return await self._run(self._counts, sql, campaign_id, _RECOUNTED_DELAYS)
 

@@ -5,7 +5,8 @@ scheme: its `get_fn` returns the check connexion's security middleware runs for 
 operation, after routing and before anything reads the body. The check reads the key from the
 `Authorization` header, asks the spec's `x-bearerInfoFunc` (`bearer_info`) who it is, and
 holds the key's scope against the operation's `x-burt-scope` (connexion names the operation
-it routed to in the request's routing context).
+it routed to in the request's routing context), then spends one of the key's rate-limit tokens
+(`auth.ratelimit`).
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ class KeyRefused(Exception):
 
 
 async def bearer_info(token: str, request: HTTPConnection) -> TokenInfo | None:
-    """The tenant of a usable key as `sub` and its scope, or None."""
+    """The tenant of a usable key as `sub`, its scope and its id, or None."""
     key = await runtime_of(request).keys.key_for(token)
-    return None if key is None else {"sub": key.tenant, "scope": key.scope}
+    return None if key is None else {"sub": key.tenant, "scope": key.scope, "key_id": key.key_id}
 
 
 @cache
@@ -96,6 +97,7 @@ class BearerKeys:
             if refused is not None:
                 raise refused
             assert info is not None
+            runtime_of(request).limiter.take(info["key_id"])
             return info
 
         return verify

@@ -40,6 +40,7 @@ COMMANDS: tuple[str, ...] = (
     "burt.service.cli.simulate",
     "burt.service.cli.report",
     "burt.service.cli.load",
+    "burt.service.cli.backup",
 )
 
 Run = Callable[[argparse.Namespace], int]

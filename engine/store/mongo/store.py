@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from pymongo.monitoring import CommandListener
 
 from burt.engine.apikeys import ApiKey
 from burt.engine.counts import CountTable
+from burt.engine.errors import BackupUnsupported
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -74,6 +76,12 @@ class MongoStore:
 
     def location(self) -> str:
         return self._conn.location()
+
+    async def backup(self, dest: Path) -> None:
+        raise BackupUnsupported(
+            f"a MongoDB store is backed up with MongoDB's tools, not burt: mongodump --uri URI"
+            f" --db {self._conn.db_name} (restore with mongorestore)"
+        )
 
     @available
     async def open(self) -> None:
