@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from testing_support.live import LiveServer, live_server
-from tests.platforms import SendGridSigner
+from testing_support.signing import SendGridSigner
 
 UPLOADS = 6
 CHUNK = 1024 * 1024
