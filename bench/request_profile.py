@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="also profile the service into this file")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        env = server_env(Path(tmp), 0, {"BURT_LOG_LEVEL": "warning"})
+        env = server_env(Path(tmp), None, {"BURT_LOG_LEVEL": "warning"})
         os.environ.update(env)
 
         async def campaign() -> str:

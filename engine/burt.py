@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
@@ -80,6 +81,12 @@ async def store_ready(store: Store) -> str:
     """The store's name once it answers (StoreUnavailable when it does not)."""
     await store.ping()
     return store.name
+
+
+async def store_backup(store: Store, dest: Path) -> None:
+    """A consistent copy of the store at `dest`, taken while it serves (BackupUnsupported
+    where the store has no such copy)."""
+    await store.backup(dest)
 
 
 def new_id(prefix: str) -> str:

@@ -49,19 +49,23 @@ def create_key(env: Mapping[str, str], tenant: str, burt: Sequence[str] = BURT) 
     return out.stdout.strip()
 
 
-def server_env(data_dir: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    data_dir: Path, port: int | None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The server's settings: quiet, and without the per-key rate limit (tests and benchmarks
-    drive a server hard with one key) unless `extra` sets one."""
+    drive a server hard with one key) unless `extra` sets one; `port` None for a command that
+    serves nothing."""
     env = dict(os.environ)
     env.update(
         {
             "BURT_DATA_DIR": str(data_dir),
             "BURT_HOST": "127.0.0.1",
-            "BURT_PORT": str(port),
             "BURT_LOG_LEVEL": "warning",
             "BURT_RATE_LIMIT": "0",
         }
     )
+    if port is not None:
+        env["BURT_PORT"] = str(port)
     env.update(extra or {})
     return env
 

@@ -22,7 +22,7 @@ from tests.stores import new_db_name
 def burt_backup(data_dir: Path, dest: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*BURT, "backup", str(dest)],
-        env=server_env(data_dir, 0, env),
+        env=server_env(data_dir, None, env),
         capture_output=True,
         text=True,
     )
@@ -80,7 +80,7 @@ def test_backup_refuses_a_mongodb_store_with_a_pointer_to_mongodump(
     mongo = {"BURT_MONGODB_URI": nx_uri, "BURT_MONGODB_DB": new_db_name()}
     made = subprocess.run(
         [*BURT, "keys", "create", "--tenant", "acme", "--create-store"],
-        env=server_env(tmp_path, 0, mongo),
+        env=server_env(tmp_path, None, mongo),
         capture_output=True,
     )
     assert made.returncode == 0, made.stderr

@@ -22,6 +22,7 @@ def _say(message: str) -> None:
 
 
 async def _backup(config: Config, dest: Path) -> int:
+    from burt.engine.burt import store_backup
     from burt.engine.errors import BackupUnsupported
     from burt.engine.store import store_from_config
 
@@ -31,7 +32,7 @@ async def _backup(config: Config, dest: Path) -> int:
             _say(f"no burt store at {store.location()}; set BURT_DATA_DIR to the service's")
             return 1
         await store.open()
-        await store.backup(dest)
+        await store_backup(store, dest)
     except BackupUnsupported as exc:
         _say(str(exc))
         return 2
