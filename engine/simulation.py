@@ -29,12 +29,23 @@ import numpy as np
 from scipy import special
 
 from burt.engine.delays import Arrivals, counted_evidence
-from burt.engine.policy import WINNER, Evidence, PolicySettings, allocate
-from burt.engine.stats import apportion
+from burt.engine.policy import (
+    SETTING_BOUNDS,
+    WINNER,
+    Allocation,
+    Evidence,
+    PolicySettings,
+    allocate,
+)
+from burt.engine.stats import apportion, relative_lift
 
 DEFAULT_POLICY = "burt"
 BATCH_SECONDS = 3600.0
 """A batch interval in the simulated clock: one hour, as in the scenarios' delay profiles."""
+
+CLOSED_AFTER = int(np.ceil(SETTING_BOUNDS["attribution_window_seconds"].high / BATCH_SECONDS))
+"""Batches after the last one at which the final read is taken: by then every outcome has
+arrived and every attribution window has closed, so nothing the stats report is provisional."""
 
 PeerMode = Literal["arrive", "mature"]
 """How a peer that knows nothing of maturity sees outcomes: counted as they arrive (fresh sends
@@ -172,9 +183,30 @@ class BurtPolicy:
         return Decision(allocation.weights, winner)
 
     def recommend(self, seen: Observation) -> int:
-        total = max(int(seen.sends.sum()), 1)
-        allocation = allocate(self._evidence(seen), self.settings, 0, total)
+        allocation = self._final(seen)
         return allocation.winner if allocation.winner is not None else allocation.leader
+
+    def covered(self, seen: Observation, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each variant's reported 95% interval holds its true rate (``truth``), and
+        whether its interval on the lift over variant 0 holds the true lift."""
+        variants = self._final(seen).variants
+        low = np.array([v.posterior.ci_low for v in variants])
+        high = np.array([v.posterior.ci_high for v in variants])
+        alpha = np.array([v.posterior.alpha for v in variants])
+        beta = np.array([v.posterior.beta for v in variants])
+        _, lift_low, lift_high = relative_lift(alpha, beta, reference=0)
+        lift = truth / truth[0] - 1.0
+        return (low <= truth) & (truth <= high), (lift_low <= lift) & (lift <= lift_high)
+
+    def in_window(self, profile: np.ndarray) -> float:
+        """The share of outcomes that count: an outcome d batches late occurs (d + 1/2) batches
+        after its draw and counts while that is inside the attribution window."""
+        delays = (np.arange(profile.size) + 0.5) * BATCH_SECONDS
+        return float(profile[delays < self.settings.attribution_window_seconds].sum())
+
+    def _final(self, seen: Observation) -> Allocation:
+        total = max(int(seen.sends.sum()), 1)
+        return allocate(self._evidence(seen), self.settings, 0, total)
 
 
 def burt_factory(settings: PolicySettings | None = None) -> PolicyFactory:
@@ -193,6 +225,11 @@ class SimulationResult:
     declared_at_mean: float | None
     recommendation_correct_rate: float
     false_winner_rate: float | None
+    interval_coverage: tuple[float, ...] | None
+    """Per variant: the share of replications whose final 95% interval on the rate holds the
+    true rate (burt's; None for peers, which report no interval)."""
+    lift_coverage: tuple[float, ...] | None
+    """Per variant: the same for the interval on its lift over variant 0 (1 for variant 0)."""
     seconds: float
 
 
@@ -205,6 +242,7 @@ class Replication:
     recommended: int
     weights: np.ndarray  # (batches, k) shares actually sent
     cumulative_regret: np.ndarray  # (batches,)
+    covered: tuple[np.ndarray, np.ndarray] | None = None  # rate and lift intervals, per variant
 
 
 @dataclass(frozen=True)
@@ -284,7 +322,12 @@ def run_replication(
             unsub_arrived[i, t] = rng.multinomial(unsubscribes[i], profile)
         assigned += int(sizes[t])
     per_batch_regret = factors * (gap @ sends)
-    final = _observe(batches + profile.size, batches, sends, arrived, unsub_arrived)
+    closed = batches + max(profile.size, CLOSED_AFTER)
+    final = _observe(closed, batches, sends, arrived, unsub_arrived)
+    covered = None
+    if isinstance(policy, BurtPolicy):
+        truth = rates * (sizes @ factors) / sizes.sum() * policy.in_window(profile)
+        covered = policy.covered(final, truth)
     return Replication(
         regret=float(per_batch_regret.sum()),
         expected_outcomes=float((factors * (rates @ sends)).sum()),
@@ -293,6 +336,7 @@ def run_replication(
         recommended=policy.recommend(final),
         weights=(sends / sizes).T,
         cumulative_regret=np.cumsum(per_batch_regret),
+        covered=covered,
     )
 
 
@@ -333,6 +377,8 @@ def summarize(scenario: Scenario, runs: Sequence[Replication], seconds: float) -
         declared_at_mean=float(np.mean([r.declared_at for r in declared])) if declared else None,
         recommendation_correct_rate=float(np.mean([r.recommended in best for r in runs])),
         false_winner_rate=len(declared) / len(runs) if scenario.is_aa else None,
+        interval_coverage=_coverage([r.covered[0] for r in runs if r.covered is not None]),
+        lift_coverage=_coverage([r.covered[1] for r in runs if r.covered is not None]),
         seconds=round(seconds, 3),
     )
 
@@ -354,6 +400,10 @@ def equal_split_power(scenario: Scenario, level: float = 0.05) -> float | None:
     z = special.ndtri(1.0 - level / (2.0 * (rates.size - 1)))
     shift = (best - runner_up) / se
     return float(special.ndtr(shift - z) + special.ndtr(-shift - z))
+
+
+def _coverage(hits: list[np.ndarray]) -> tuple[float, ...] | None:
+    return tuple(np.round(np.mean(hits, axis=0), 4).tolist()) if hits else None
 
 
 def _best_variants(scenario: Scenario) -> set[int]:
