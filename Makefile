@@ -100,6 +100,7 @@ bench: $(STAMP)
 
 bench-policy: $(STAMP)
 	$(PY) -m bench.policy_table
+	$(PY) -m bench.coverage
 
 # Minutes of mixed load, worker kills and a runaway tenant on SQLite, then on nx-27017, each
 # audited at the end (not part of `make test`): `make soak SOAK_MINUTES=1` for a short one.
