@@ -53,7 +53,7 @@ from burt.engine.model import (
     Variant,
     Webhook,
 )
-from burt.engine.policy import PolicySettings
+from burt.engine.policy import PROOF_SHARE_BEFORE_GOALS, PolicySettings
 from burt.engine.reports import CampaignStats, campaign_stats
 from burt.engine.store.base import Store
 from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
@@ -140,6 +140,18 @@ def request_fingerprint(**fields: Any) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+def _fingerprint_settings(settings: PolicySettings) -> list[tuple[str, Any]]:
+    """`settings` as a request fingerprint holds them. Keys stored before campaigns had a goal
+    still match their retries: the default goal is left out, and under it a proof share that
+    follows the goal counts as the share every such campaign stated."""
+    values = dataclasses.asdict(settings)
+    if values.pop("goal") != "balanced":
+        values["goal"] = settings.goal
+    elif settings.proof_share is None:
+        values["proof_share"] = PROOF_SHARE_BEFORE_GOALS
+    return sorted((k, float(v) if type(v) is int else v) for k, v in values.items())
+
+
 def _with_text_times(events: Sequence[EventLike]) -> Sequence[EventLike]:
     """`events`, with each datetime `occurred_at` as the text a store keeps (UTC, `Z`)."""
     if {type(e.occurred_at) for e in events} <= {str}:
@@ -201,10 +213,7 @@ class Burt:
             name=name,
             optimize=optimize,
             variants=[(v.id, v.label) for v in campaign.variants],
-            settings=sorted(
-                (k, float(v) if type(v) is int else v)
-                for k, v in dataclasses.asdict(campaign.settings).items()
-            ),
+            settings=_fingerprint_settings(campaign.settings),
             **control,
         )
         stored_id, stored_fingerprint = await self.store.insert_campaign_once(

@@ -27,13 +27,16 @@ Decision science, in order of application (docs/decision-science.md tells it in 
    times the contacts left, is worth less than ``exploration_value`` outcomes. A *proof share*
    of every batch goes to the rivals the sequential test has not yet settled, as long as the
    test could plausibly conclude within the contacts left for every one of them (a
-   declaration needs them all); a rival it has settled gets nothing more.
+   declaration needs them all); a rival it has settled gets nothing more. The campaign's
+   ``goal`` sets that share (``GOALS``): proving a winner costs outcomes (Wald's floor,
+   docs/design/0007-walds-floor.md), so the campaign says which it wants more.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import numbers
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -46,6 +49,7 @@ from burt.engine.stats import (
 )
 
 DecisionStatus = Literal["warming_up", "exploring", "winner"]
+Goal = Literal["outcomes", "balanced", "winner"]
 WARMING_UP: DecisionStatus = "warming_up"
 EXPLORING: DecisionStatus = "exploring"
 WINNER: DecisionStatus = "winner"
@@ -104,7 +108,45 @@ SETTING_BOUNDS: dict[str, Bounds] = {
     "proof_share": Bounds(0.0, 1.0, high_open=True),
 }
 """The bounds of every numeric setting: the contract's (`PolicySettings` in openapi.yaml), which
-tests/test_spec.py holds equal to these, so a notebook and the API accept the same settings."""
+tests/test_spec.py holds equal to these, so a notebook and the API accept the same settings.
+A setting that may be None (``proof_share``: the goal's) is only checked when set."""
+
+
+@dataclass(frozen=True)
+class GoalPlan:
+    """What a campaign's goal sets: the share of every batch spent on proving a winner, and
+    the goal in one sentence a marketer understands (the stats report shows it)."""
+
+    proof_share: float
+    meaning: str
+
+
+GOALS: dict[Goal, GoalPlan] = {
+    "outcomes": GoalPlan(
+        0.0,
+        "Sends every batch where it earns the most outcomes; a winner is declared only when the"
+        " evidence comes along anyway, so many campaigns end without one.",
+    ),
+    "balanced": GoalPlan(
+        0.3,
+        "Spends a modest part of every batch proving which message wins, trading a few outcomes"
+        " for a winner declared in many campaigns where one exists.",
+    ),
+    "winner": GoalPlan(
+        0.6,
+        "Spends part of every batch proving which message wins, so a winner is declared in most"
+        " campaigns where one exists, at the price of some outcomes.",
+    ),
+}
+"""What each goal means. No rule that keeps wrong winners at 5% proves a winner for free
+(docs/design/0007-walds-floor.md), so the goals trade outcomes for proof; every setting stays
+available as an override (``proof_share`` set explicitly wins over the goal's)."""
+
+GOAL_RULE = f"goal must be one of {', '.join(GOALS)}"
+
+PROOF_SHARE_BEFORE_GOALS = 0.3
+"""The proof share every campaign stored before goals carried unless it chose another (it was
+the default, stored like any chosen value): the balanced goal's share at the time."""
 
 
 def bounds_rule(name: str) -> str:
@@ -140,12 +182,34 @@ class PolicySettings:
     horizon_power: float = 1.0
     exploration_value: float = 1.0
     elimination_probability: float = 0.05
-    proof_share: float = 0.3
+    goal: Goal = "balanced"
+    proof_share: float | None = None
+    """None: the goal's (``proof_share_in_force``)."""
+
+    @property
+    def plan(self) -> GoalPlan:
+        """What the campaign's goal means (``GOALS``)."""
+        return GOALS[self.goal]
+
+    @property
+    def proof_share_in_force(self) -> float:
+        """The share of every batch spent on proof: ``proof_share`` if set, else the goal's."""
+        return self.plan.proof_share if self.proof_share is None else self.proof_share
 
     def validate(self, variants: int | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting (or combination)."""
+        if not isinstance(self.goal, str) or self.goal not in GOALS:
+            raise ValueError(GOAL_RULE)
+        for f in fields(self):
+            if isinstance(f.default, bool) and not isinstance(getattr(self, f.name), bool):
+                raise ValueError(f"{f.name} must be true or false")
         for name, bounds in SETTING_BOUNDS.items():
-            if getattr(self, name) not in bounds:
+            value = getattr(self, name)
+            if value is None and name == "proof_share":
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{name} must be a number")
+            if float(value) not in bounds:
                 raise ValueError(bounds_rule(name))
         if variants is not None and (problem := floor_problem(self.weight_floor, variants)):
             raise ValueError(problem)
@@ -539,16 +603,18 @@ def _proof_weights(
 ) -> np.ndarray:
     """Share of the next batches each open rival needs for the test to conclude in time.
 
-    A rival short of ``required`` sends gets ``proof_share`` split over the open rivals, so the
-    test concludes early and the rest of the campaign can go all in. The proof is paid only
-    while every open rival could plausibly be settled within the campaign at that share
-    (``reachable``: the lead a little larger than seen): a declaration needs them all, so if
-    one cannot be beaten in time, the sends to the others buy nothing. Zero for everyone else.
+    A rival short of ``required`` sends gets the proof share in force (``proof_share``, else the
+    goal's) split over the open rivals, so the test concludes early and the rest of the
+    campaign can go all in. The proof is paid only while every open rival could plausibly be
+    settled within the campaign at that share (``reachable``: the lead a little larger than
+    seen): a declaration needs them all, so if one cannot be beaten in time, the sends to the
+    others buy nothing. Zero for everyone else.
     """
     weights = np.zeros(test.z.size)
-    if settings.proof_share <= 0 or not open_rivals.any() or remaining <= 0:
+    share = settings.proof_share_in_force
+    if share <= 0 or not open_rivals.any() or remaining <= 0:
         return weights
-    cap = settings.proof_share / open_rivals.sum()
+    cap = share / open_rivals.sum()
     reachable = test.reachable[open_rivals] - test.sends[open_rivals]
     if not np.all(np.isfinite(reachable) & (reachable <= cap * remaining)):
         return weights

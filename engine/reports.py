@@ -4,7 +4,8 @@ Pure functions. The evidence is what the simulator builds too (``delays.counted_
 every send counts from its draw, weighted by its maturity; outcomes dated before their batch
 was drawn or later than the attribution window after it are not counted (the report says how
 many arrived late). The report explains the decision: per variant its posterior, P(best),
-expected loss and lift over a reference; the decision with every condition of the winner rule.
+expected loss and lift over a reference; the decision with every condition of the winner rule,
+and the campaign's goal in a sentence (what it trades for what).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from burt.engine.policy import (
     Allocation,
     Condition,
     DecisionStatus,
+    Goal,
     VariantSummary,
 )
 from burt.engine.stats import relative_lift, srm_chi_square
@@ -74,6 +76,9 @@ class DecisionReport:
     conditions: tuple[Condition, ...]
     sends_needed: int | None
     summary: str
+    goal: Goal
+    goal_meaning: str
+    """The campaign's goal in a sentence (``policy.GOALS``)."""
 
 
 @dataclass(frozen=True)
@@ -277,4 +282,6 @@ def decision_report(
         conditions=allocation.conditions,
         sends_needed=needed,
         summary=summary,
+        goal=campaign.settings.goal,
+        goal_meaning=campaign.settings.plan.meaning,
     )

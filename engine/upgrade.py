@@ -38,7 +38,7 @@ def conform(settings: PolicySettings, variants: int) -> tuple[SettingAdjustment,
     changed: dict[str, tuple[float, str]] = {}
     for name, bounds in SETTING_BOUNDS.items():
         value = getattr(settings, name)
-        if value not in bounds:
+        if value is not None and value not in bounds:  # None: the goal's, always allowed
             changed[name] = (bounds.nearest(value), bounds_rule(name))
 
     def in_force(name: str) -> float:

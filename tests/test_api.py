@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.assignment import assign_labels
+from burt.engine.policy import GOALS
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.service.app import create_app
 from burt.service.config import Config
@@ -447,6 +448,62 @@ def test_updates_need_the_current_etag(api: Api) -> None:
         409,
         "completed",
     )
+
+
+def test_the_campaigns_goal_sets_the_proof_share_in_force(api: Api) -> None:
+    """A goal chosen at creation or later moves the proof share, unless a share was set; null
+    returns the share to the goal's. The stats say the goal in a sentence."""
+    created = api.campaign(goal="winner")
+    path = f"/campaigns/{created['id']}"
+    assert (created["settings"]["goal"], created["settings"]["proof_share"]) == ("winner", 0.6)
+    shown = api.client.get(path, headers=api.headers())
+    assert shown.json()["settings"] == created["settings"]
+
+    def update(settings: dict[str, Any], etag: str) -> tuple[dict[str, Any], str]:
+        response = api.client.patch(
+            path, json={"settings": settings}, headers=api.headers(**{"If-Match": etag})
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["settings"], response.headers["etag"]
+
+    etag = shown.headers["etag"]
+    settings, etag = update({"warmup_sends": 7}, etag)  # another setting leaves the goal's share
+    assert (settings["goal"], settings["proof_share"]) == ("winner", 0.6)
+    settings, etag = update({"goal": "outcomes"}, etag)
+    assert (settings["goal"], settings["proof_share"]) == ("outcomes", 0.0)
+    settings, etag = update({"proof_share": 0.2}, etag)
+    settings, etag = update({"goal": "winner"}, etag)  # a share set outlives a goal changed
+    assert (settings["goal"], settings["proof_share"]) == ("winner", 0.2)
+    settings, etag = update({"proof_share": None}, etag)
+    assert (settings["goal"], settings["proof_share"]) == ("winner", 0.6)
+
+    decision = api.client.get(f"{path}/stats", headers=api.headers()).json()["decision"]
+    assert decision["goal"] == "winner"
+    assert decision["goal_meaning"] == GOALS["winner"].meaning
+    default = api.client.get(f"/campaigns/{api.campaign()['id']}/stats", headers=api.headers())
+    assert default.json()["decision"]["goal"] == "balanced"
+
+
+def test_an_unknown_goal_is_400_and_changes_nothing(api: Api) -> None:
+    created = api.campaign()
+    before = api.digest()
+    body = {
+        "name": "x",
+        "optimize": "clicked",
+        "settings": {"goal": "fastest"},
+        "variants": [{"id": v, "label": v} for v in "ab"],
+    }
+    refused = api.client.post("/campaigns", json=body, headers=api.headers())
+    assert_problem(
+        refused, 400, "request body: Invalid enum value 'fastest' - at `$.settings.goal`"
+    )
+    patched = api.client.patch(
+        f"/campaigns/{created['id']}",
+        json={"settings": {"goal": "fastest"}},
+        headers=api.headers(**{"If-Match": "*"}),
+    )
+    assert_problem(patched, 400, "`$.settings.goal`")
+    assert api.digest() == before
 
 
 # --- bad input: 4xx problem+json, never a 500, never a partial write -----------------------

@@ -11,6 +11,7 @@ import pytest
 
 from burt.engine.policy import (
     EXPLORING,
+    GOALS,
     SETTING_BOUNDS,
     WARMING_UP,
     WINNER,
@@ -319,10 +320,51 @@ def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
     without = allocate(ev, NO_PROOF, 60_000, 100_000)
     assert with_proof.status == without.status == EXPLORING
     assert without.weights[0] < 0.05 and without.weights[2] < 0.05  # exploitation alone starves
-    np.testing.assert_allclose(with_proof.weights[[0, 2]], SETTINGS.proof_share / 2)
+    np.testing.assert_allclose(with_proof.weights[[0, 2]], SETTINGS.proof_share_in_force / 2)
     assert with_proof.sends_needed is not None and 0 < with_proof.sends_needed <= 60_000
     sequential = next(c for c in with_proof.conditions if c.name == "sequential_z")
     assert not sequential.met and sequential.value < sequential.threshold
+
+
+@pytest.mark.parametrize(("goal", "share"), [("outcomes", 0.0), ("balanced", 0.3), ("winner", 0.6)])
+def test_the_goal_sets_the_proof_share_in_force(goal: str, share: float) -> None:
+    settings = PolicySettings(goal=goal)  # type: ignore[arg-type]
+    assert settings.proof_share is None
+    assert settings.proof_share_in_force == share == GOALS[goal].proof_share  # type: ignore[index]
+    ev = evidence([[2000], [2000], [2000]], [[200], [240], [200]])
+    weights = allocate(ev, settings, 60_000, 100_000).weights
+    expected = NO_PROOF if share == 0 else dataclasses.replace(NO_PROOF, proof_share=share)
+    np.testing.assert_array_equal(weights, allocate(ev, expected, 60_000, 100_000).weights)
+
+
+def test_the_default_goal_is_balanced_and_says_what_it_means() -> None:
+    assert SETTINGS.goal == "balanced"
+    assert SETTINGS.proof_share_in_force == 0.3
+    for plan in GOALS.values():
+        assert plan.meaning.endswith(".") and "proof_share" not in plan.meaning
+
+
+def test_an_explicit_proof_share_wins_over_the_goal() -> None:
+    settings = PolicySettings(goal="winner", proof_share=0.1)
+    assert settings.proof_share_in_force == 0.1
+    assert PolicySettings(goal="outcomes", proof_share=0.45).proof_share_in_force == 0.45
+    ev = evidence([[2000], [2000], [2000]], [[200], [240], [200]])
+    with_override = allocate(ev, settings, 60_000, 100_000)
+    np.testing.assert_allclose(with_override.weights[[0, 2]], 0.1 / 2)
+
+
+@pytest.mark.parametrize("goal", ["fastest", "", "Winner", None, ["winner"]])
+def test_an_unknown_goal_is_refused(goal: object) -> None:
+    with pytest.raises(ValueError, match=r"^goal must be one of outcomes, balanced, winner$"):
+        PolicySettings(goal=goal).validate()  # type: ignore[arg-type]
+
+
+def test_a_setting_that_is_no_number_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^proof_share must be a number$"):
+        PolicySettings(proof_share="high").validate()  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^warmup_sends must be a number$"):
+        PolicySettings(warmup_sends=True).validate()
+    PolicySettings(warmup_sends=np.int64(10), proof_share=None).validate()  # type: ignore[arg-type]
 
 
 def test_a_lead_smaller_than_needed_keeps_its_proof_while_a_proof_is_plausible() -> None:
@@ -335,7 +377,7 @@ def test_a_lead_smaller_than_needed_keeps_its_proof_while_a_proof_is_plausible()
 
     assert _PROOF_OPTIMISM == 0.5
     remaining, total = 30_000, 60_000
-    cap_sends = SETTINGS.proof_share * remaining
+    cap_sends = SETTINGS.proof_share_in_force * remaining
     sends = np.array([5000.0, 5000.0])
     plausible = allocate(evidence([[5000], [5000]], [[100], [120]]), SETTINGS, remaining, total)
     test = _sequential_test(
@@ -343,9 +385,9 @@ def test_a_lead_smaller_than_needed_keeps_its_proof_while_a_proof_is_plausible()
     )
     assert test.required[0] - sends[0] > cap_sends >= test.reachable[0] - sends[0]
     assert plausible.status == EXPLORING
-    assert plausible.weights[0] == pytest.approx(SETTINGS.proof_share)
+    assert plausible.weights[0] == pytest.approx(SETTINGS.proof_share_in_force)
     hopeless = allocate(evidence([[5000], [5000]], [[100], [110]]), SETTINGS, remaining, total)
-    assert hopeless.weights[0] < 0.5 * SETTINGS.proof_share
+    assert hopeless.weights[0] < 0.5 * SETTINGS.proof_share_in_force
 
 
 def test_no_proof_share_while_some_rival_cannot_be_beaten_in_time() -> None:
@@ -371,7 +413,7 @@ def test_no_proof_share_while_some_rival_cannot_be_beaten_in_time() -> None:
     clear = allocate(
         evidence([[2000], [2000], [2000]], [[200], [240], [200]]), SETTINGS, 60_000, 100_000
     )
-    np.testing.assert_allclose(clear.weights[[0, 2]], SETTINGS.proof_share / 2)
+    np.testing.assert_allclose(clear.weights[[0, 2]], SETTINGS.proof_share_in_force / 2)
 
 
 def test_proof_shares_on_a_near_tie_of_many_leave_the_leader_its_weight() -> None:
@@ -395,7 +437,7 @@ def test_proof_shares_on_a_near_tie_of_many_leave_the_leader_its_weight() -> Non
     )
     assert result.status == EXPLORING
     assert np.all(result.weights >= 0) and result.weights.sum() == pytest.approx(1.0)
-    assert np.all(result.weights >= settings.proof_share / 9 - 1e-12)
+    assert np.all(result.weights >= settings.proof_share_in_force / 9 - 1e-12)
     assert result.weights[result.leader] > 0.1
 
 

@@ -43,9 +43,11 @@ from burt_client.models import (
     DecisionStatus,
     EventIn,
     EventLoad,
+    Goal,
     OptimizedOutcome,
     OutcomeType,
     PolicySettings,
+    PolicySettingsGoal,
     Problem,
     RejectionReason,
     Variant,
@@ -392,3 +394,26 @@ def test_a_campaigns_control_through_the_sdk(client: AuthenticatedClient) -> Non
     assert ok(cleared).control_variant_id is None
     stats = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
     assert stats.control_variant_id is None
+
+
+def test_a_campaigns_goal_through_the_sdk(client: AuthenticatedClient) -> None:
+    """The goal is typed both ways; a share left Unset is kept, and None follows the goal."""
+    body = campaign_body("With a goal")
+    body.settings = PolicySettings(goal=PolicySettingsGoal.WINNER, attribution_window_seconds=0)
+    campaign = ok(initialize_campaign.sync_detailed(client=client, body=body), 201)
+    assert campaign.settings.goal is PolicySettingsGoal.WINNER
+    assert campaign.settings.proof_share == 0.6  # the winner goal's, as a number
+
+    def update(settings: PolicySettings) -> PolicySettings:
+        body = CampaignUpdate(settings=settings)
+        answer = update_campaign.sync_detailed(campaign.id, client=client, body=body, if_match="*")
+        return ok(answer).settings
+
+    assert update(PolicySettings(proof_share=0.2)).proof_share == 0.2
+    kept = update(PolicySettings(goal=PolicySettingsGoal.OUTCOMES))  # proof_share Unset: kept
+    assert (kept.goal, kept.proof_share) == (PolicySettingsGoal.OUTCOMES, 0.2)
+    assert update(PolicySettings(proof_share=None)).proof_share == 0.0  # the outcomes goal's
+
+    decision = ok(get_campaign_stats.sync_detailed(campaign.id, client=client)).decision
+    assert decision.goal is Goal.OUTCOMES
+    assert "outcomes" in decision.goal_meaning

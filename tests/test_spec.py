@@ -111,6 +111,7 @@ def test_documented_setting_bounds_are_the_engines(spec: dict[str, Any]) -> None
     """One set of bounds: a setting the contract accepts, the engine accepts, and the reverse
     (a notebook user and an API client meet the same rules; a stored campaign the engine
     refuses would fail every request, see tests/test_upgrade.py)."""
+    schemas = spec["components"]["schemas"]
     documented = {
         name: policy.Bounds(
             schema["minimum"],
@@ -118,12 +119,39 @@ def test_documented_setting_bounds_are_the_engines(spec: dict[str, Any]) -> None
             low_open=schema.get("exclusiveMinimum", False),
             high_open=schema.get("exclusiveMaximum", False),
         )
-        for name, schema in spec["components"]["schemas"]["PolicySettings"]["properties"].items()
+        for name, schema in (
+            (name, _referenced(schemas, schema))
+            for name, schema in schemas["PolicySettings"]["properties"].items()
+        )
         if "minimum" in schema or "maximum" in schema
     }
-    numeric = {f.name for f in dataclasses.fields(PolicySettings) if f.type in ("int", "float")}
+    numeric = {
+        f.name
+        for f in dataclasses.fields(PolicySettings)
+        if f.type in ("int", "float", "float | None")
+    }
     assert set(documented) == numeric
     assert documented == policy.SETTING_BOUNDS
+
+
+def _referenced(schemas: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema with the one schema it refers to through `allOf` merged in."""
+    parts = [schemas[part["$ref"].rsplit("/", 1)[1]] for part in schema.get("allOf", ())]
+    return {k: v for part in parts for k, v in part.items()} | schema
+
+
+def test_the_goals_the_contract_states_are_the_engines(spec: dict[str, Any]) -> None:
+    """One list of goals, and the contract says what each spends on proof (the numbers the
+    lead engineer tunes in `policy.GOALS` show up here when they move)."""
+    setting = spec["components"]["schemas"]["PolicySettings"]["properties"]["goal"]
+    assert setting["enum"] == list(policy.GOALS) == list(get_args(policy.Goal))
+    for goal, plan in policy.GOALS.items():
+        assert f"`{goal}`" in setting["description"]
+        assert re.search(
+            rf"`{goal}`[^`]*\(proof share {plan.proof_share:g}\)", setting["description"]
+        )
+    resolved = spec["components"]["schemas"]["ResolvedPolicySettings"]["allOf"][1]["required"]
+    assert "goal" in resolved and "proof_share" in resolved
 
 
 def test_the_contract_states_the_rule_across_settings(spec: dict[str, Any]) -> None:
@@ -164,6 +192,7 @@ ENGINE_ENUMS = {
     "CampaignStatus": model.CAMPAIGN_STATUSES,
     "RejectionReason": get_args(model.RejectionReason),
     "DecisionStatus": get_args(policy.DecisionStatus),
+    "Goal": get_args(policy.Goal),
     "WebhookProvider": model.WEBHOOK_PROVIDERS,
 }
 

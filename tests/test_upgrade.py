@@ -29,10 +29,12 @@ from starlette.testclient import TestClient
 
 from burt.engine import Burt, ContactIn
 from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
+from burt.engine.burt import _fingerprint_settings
 from burt.engine.delays import window_problem
 from burt.engine.model import SettingAdjustment
 from burt.engine.policy import SETTING_BOUNDS, PolicySettings, bounds_rule
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore, mongo_schema
+from burt.engine.store.codec import settings_from_dict, settings_to_dict
 from burt.engine.store.sqlite_schema import MIGRATIONS, campaigns_within_the_rules, migrate
 from burt.engine.upgrade import conform, largest_floor
 from burt.service.app import create_app
@@ -257,9 +259,73 @@ async def test_every_store_brings_stored_settings_within_the_rules(store_spec: S
             await s.close()
 
 
+# settings stored before campaigns had a goal -----------------------------------------------------
+def stored_before_goals(proof_share: float) -> dict[str, Any]:
+    """Default settings as a release before goals stored them: no goal, the share stated."""
+    values = settings_to_dict(PolicySettings())
+    del values["goal"]
+    return {**values, "proof_share": proof_share}
+
+
+def test_the_stated_default_share_stored_before_goals_follows_the_goal() -> None:
+    settings = settings_from_dict(stored_before_goals(0.3))
+    assert settings == PolicySettings()  # balanced, the share following it
+    assert settings.proof_share is None and settings.proof_share_in_force == 0.3
+    assert dataclasses.replace(settings, goal="winner").proof_share_in_force == 0.6
+
+
+def test_a_share_chosen_before_goals_stays_chosen() -> None:
+    settings = settings_from_dict(stored_before_goals(0.15))
+    assert settings.goal == "balanced" and settings.proof_share == 0.15
+    assert dataclasses.replace(settings, goal="winner").proof_share_in_force == 0.15
+
+
+def test_a_share_stored_with_a_goal_is_read_as_stored() -> None:
+    """Once settings carry a goal, 0.3 is a share someone set (the goal's is stored as null)."""
+    for share in (0.3, None):
+        stored = settings_to_dict(PolicySettings(goal="winner", proof_share=share))
+        assert settings_from_dict(stored).proof_share == share
+    assert settings_from_dict(settings_to_dict(PolicySettings())) == PolicySettings()
+
+
+def test_idempotency_keys_stored_before_goals_still_match_their_retries() -> None:
+    """A create retried across the upgrade has the fingerprint its key was stored with."""
+    before = sorted(
+        (k, float(v) if type(v) is int else v) for k, v in stored_before_goals(0.3).items()
+    )
+    assert _fingerprint_settings(PolicySettings()) == before
+    assert _fingerprint_settings(PolicySettings(proof_share=0.3)) == before
+    assert _fingerprint_settings(PolicySettings(goal="winner")) != before
+    assert _fingerprint_settings(PolicySettings(proof_share=0.2)) != before
+
+
+def test_a_campaign_stored_before_goals_takes_a_goal(tmp_path: Path) -> None:
+    """Through the API: the stated 0.3 shows as the balanced goal's share, and choosing the
+    winner goal moves the share in force to the winner goal's."""
+    path = copy_of_the_release_file(tmp_path)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "UPDATE campaigns SET doc = json_set(doc, '$.settings.proof_share', 0.3) WHERE id = ?",
+            (ORDINARY,),
+        )
+    with served(tmp_path) as api:
+        got = api.get(f"/campaigns/{ORDINARY}")
+        before = got.json()["settings"]
+        assert (before["goal"], before["proof_share"]) == ("balanced", 0.3)
+        changed = api.client.patch(
+            f"/campaigns/{ORDINARY}",
+            json={"settings": {"goal": "winner"}},
+            headers={**api.headers, "If-Match": got.headers["ETag"]},
+        )
+        assert changed.status_code == 200, changed.text
+        after = changed.json()["settings"]
+        assert (after["goal"], after["proof_share"]) == ("winner", 0.6)
+
+
 # the rules, applied ------------------------------------------------------------------------------
 def test_settings_within_the_rules_need_no_adjustment() -> None:
     assert conform(PolicySettings(), 2) == ()
+    assert conform(PolicySettings(goal="outcomes", proof_share=None), 2) == ()
     assert conform(PolicySettings(weight_floor=0.3, attribution_window_seconds=7200), 3) == ()
 
 

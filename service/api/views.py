@@ -22,7 +22,10 @@ def campaign(c: Campaign) -> models.Campaign:
         variants=[models.Variant(id=v.id, label=v.label) for v in c.variants],
         control_variant_id=c.control_variant_id,
         settings=models.ResolvedPolicySettings(
-            **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)}
+            **{
+                **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)},
+                "proof_share": c.settings.proof_share_in_force,
+            }
         ),
         settings_adjustments=[
             models.SettingAdjustment(**_fields(a)) for a in c.settings_adjustments
@@ -159,6 +162,8 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
             summary=s.decision.summary,
             conditions=[models.WinnerCondition(**_fields(c)) for c in s.decision.conditions],
             sends_needed=s.decision.sends_needed,
+            goal=s.decision.goal,
+            goal_meaning=s.decision.goal_meaning,
         ),
         srm=models.SampleRatioMismatch(**_fields(s.srm)),
         holdout=models.HoldoutStats(

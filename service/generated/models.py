@@ -60,359 +60,17 @@ class Variant(Struct, forbid_unknown_fields=True):
     ]
 
 
-class PolicySettings(Struct, forbid_unknown_fields=True):
-    prior_alpha: (
-        Annotated[
-            float,
-            Meta(
-                description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
-                ge=0.1,
-                le=1000.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    prior_beta: (
-        Annotated[
-            float,
-            Meta(
-                description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
-                ge=0.1,
-                le=1000.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    warmup_sends: (
-        Annotated[
-            int,
-            Meta(
-                description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
-                ge=0,
-                le=1000000,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    weight_floor: (
-        Annotated[
-            float,
-            Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
-                ge=0.0,
-                lt=0.5,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    winner_probability: (
-        Annotated[
-            float,
-            Meta(
-                description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
-                gt=0.5,
-                le=0.9999,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    winner_min_sends: (
-        Annotated[
-            int,
-            Meta(
-                description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
-                ge=0,
-                le=10000000,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    winner_max_expected_loss: (
-        Annotated[
-            float,
-            Meta(
-                description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
-                gt=0.0,
-                le=1.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    all_in: (
-        Annotated[
-            bool,
-            Meta(
-                description="Once a winner is declared, send every remaining contact to it. Default: true."
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    holdout_fraction: (
-        Annotated[
-            float,
-            Meta(
-                description="Share of every batch held out (assigned no variant, sent nothing) as a baseline. Default: 0.0.",
-                ge=0.0,
-                le=0.5,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    attribution_window_seconds: (
-        Annotated[
-            int,
-            Meta(
-                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
-                ge=0,
-                le=2592000,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    unsubscribe_guardrail: (
-        Annotated[
-            bool,
-            Meta(
-                description="Stop feeding a variant whose unsubscribe rate is credibly worse than the best one's. Default: true."
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    guardrail_probability: (
-        Annotated[
-            float,
-            Meta(
-                description="How sure the guardrail must be that a variant's unsubscribe rate is worse. Default: 0.995.",
-                gt=0.5,
-                le=0.9999,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    period_adjustment: (
-        Annotated[
-            bool,
-            Meta(
-                description="Compare variants per period (batch), so that base rates swinging by hour and weekday do not bias the comparison while the split changes. Default: true."
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    horizon_power: (
-        Annotated[
-            float,
-            Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
-                ge=0.0,
-                le=100.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    exploration_value: (
-        Annotated[
-            float,
-            Meta(
-                description="A variant stops being explored once its plausible gain over the leader, times the contacts left, is worth fewer outcomes than this. Default: 1.0.",
-                ge=0.0,
-                le=1000000.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    elimination_probability: (
-        Annotated[
-            float,
-            Meta(
-                description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
-                ge=0.0,
-                lt=0.5,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    proof_share: (
-        Annotated[
-            float,
-            Meta(
-                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
-                ge=0.0,
-                lt=1.0,
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-
-
-class CampaignCreate(Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(description="A label for people.", max_length=200, min_length=1)]
-    variants: Annotated[
-        list[Variant],
-        Meta(description="Two or more variants with distinct ids.", max_length=20, min_length=2),
-    ]
-    optimize: OptimizedOutcome
-    control_variant_id: (
-        Annotated[
-            str,
-            Meta(
-                description="The id of one of `variants` to measure every lift against (the control, say the message sent so far). Omitted: lifts are measured against the current leader. Any other id answers 422.",
-                pattern="^[A-Za-z0-9_.-]{1,64}$",
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    settings: PolicySettings | UnsetType = UNSET
-
-
-class CampaignUpdate(Struct, forbid_unknown_fields=True):
-    name: (
-        Annotated[str, Meta(description="New name.", max_length=200, min_length=1)] | UnsetType
-    ) = UNSET
-    status: CampaignStatus | UnsetType = UNSET
-    control_variant_id: (
-        Annotated[
-            str,
-            Meta(
-                description="A new control: the id of one of the campaign's variants, or the empty string to remove the control (lifts are then measured against the current leader again). Any other id answers 422.",
-                pattern="^([A-Za-z0-9_.-]{1,64})?$",
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    settings: PolicySettings | UnsetType = UNSET
-
-
-class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
-    prior_alpha: Annotated[
+ProofShare: TypeAlias = (
+    Annotated[
         float,
         Meta(
-            description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
-            ge=0.1,
-            le=1000.0,
-        ),
-    ]
-    prior_beta: Annotated[
-        float,
-        Meta(
-            description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
-            ge=0.1,
-            le=1000.0,
-        ),
-    ]
-    warmup_sends: Annotated[
-        int,
-        Meta(
-            description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
-            ge=0,
-            le=1000000,
-        ),
-    ]
-    weight_floor: Annotated[
-        float,
-        Meta(
-            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
-            ge=0.0,
-            lt=0.5,
-        ),
-    ]
-    winner_probability: Annotated[
-        float,
-        Meta(
-            description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
-            gt=0.5,
-            le=0.9999,
-        ),
-    ]
-    winner_min_sends: Annotated[
-        int,
-        Meta(
-            description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
-            ge=0,
-            le=10000000,
-        ),
-    ]
-    winner_max_expected_loss: Annotated[
-        float,
-        Meta(
-            description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
-            gt=0.0,
-            le=1.0,
-        ),
-    ]
-    all_in: Annotated[
-        bool,
-        Meta(
-            description="Once a winner is declared, send every remaining contact to it. Default: true."
-        ),
-    ]
-    holdout_fraction: Annotated[
-        float,
-        Meta(
-            description="Share of every batch held out (assigned no variant, sent nothing) as a baseline. Default: 0.0.",
-            ge=0.0,
-            le=0.5,
-        ),
-    ]
-    attribution_window_seconds: Annotated[
-        int,
-        Meta(
-            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
-            ge=0,
-            le=2592000,
-        ),
-    ]
-    unsubscribe_guardrail: Annotated[
-        bool,
-        Meta(
-            description="Stop feeding a variant whose unsubscribe rate is credibly worse than the best one's. Default: true."
-        ),
-    ]
-    guardrail_probability: Annotated[
-        float,
-        Meta(
-            description="How sure the guardrail must be that a variant's unsubscribe rate is worse. Default: 0.995.",
-            gt=0.5,
-            le=0.9999,
-        ),
-    ]
-    period_adjustment: Annotated[
-        bool,
-        Meta(
-            description="Compare variants per period (batch), so that base rates swinging by hour and weekday do not bias the comparison while the split changes. Default: true."
-        ),
-    ]
-    horizon_power: Annotated[
-        float,
-        Meta(
-            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
-            ge=0.0,
-            le=100.0,
-        ),
-    ]
-    exploration_value: Annotated[
-        float,
-        Meta(
-            description="A variant stops being explored once its plausible gain over the leader, times the contacts left, is worth fewer outcomes than this. Default: 1.0.",
-            ge=0.0,
-            le=1000000.0,
-        ),
-    ]
-    elimination_probability: Annotated[
-        float,
-        Meta(
-            description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
-            ge=0.0,
-            lt=0.5,
-        ),
-    ]
-    proof_share: Annotated[
-        float,
-        Meta(
-            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.",
+            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null.",
             ge=0.0,
             lt=1.0,
         ),
     ]
+    | None
+)
 
 
 class SettingAdjustment(Struct, forbid_unknown_fields=True):
@@ -534,6 +192,14 @@ DecisionStatus: TypeAlias = Annotated[
     Literal["warming_up", "exploring", "winner"],
     Meta(
         description="`warming_up` (uniform until every variant has its warm-up sends), `exploring`, or `winner` (declared)."
+    ),
+]
+
+
+Goal: TypeAlias = Annotated[
+    Literal["outcomes", "balanced", "winner"],
+    Meta(
+        description="What the campaign is for (its `goal` setting): `outcomes` (the most outcomes), `balanced` (the default) or `winner` (a proven winner, paid for in outcomes)."
     ),
 ]
 
@@ -716,6 +382,10 @@ class Decision(Struct, forbid_unknown_fields=True):
         Meta(
             description="Every condition of the winner rule for the leader; a winner is declared when all are met."
         ),
+    ]
+    goal: Goal
+    goal_meaning: Annotated[
+        str, Meta(description="The campaign's goal in a sentence: what it trades for what.")
     ]
     sends_needed: (
         Annotated[
@@ -1043,6 +713,392 @@ class SnsMessage(Struct, forbid_unknown_fields=True):
     ) = UNSET
 
 
+class PolicySettings(Struct, forbid_unknown_fields=True):
+    prior_alpha: (
+        Annotated[
+            float,
+            Meta(
+                description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+                ge=0.1,
+                le=1000.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    prior_beta: (
+        Annotated[
+            float,
+            Meta(
+                description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+                ge=0.1,
+                le=1000.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    warmup_sends: (
+        Annotated[
+            int,
+            Meta(
+                description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
+                ge=0,
+                le=1000000,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    weight_floor: (
+        Annotated[
+            float,
+            Meta(
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
+                ge=0.0,
+                lt=0.5,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    winner_probability: (
+        Annotated[
+            float,
+            Meta(
+                description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
+                gt=0.5,
+                le=0.9999,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    winner_min_sends: (
+        Annotated[
+            int,
+            Meta(
+                description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+                ge=0,
+                le=10000000,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    winner_max_expected_loss: (
+        Annotated[
+            float,
+            Meta(
+                description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
+                gt=0.0,
+                le=1.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    all_in: (
+        Annotated[
+            bool,
+            Meta(
+                description="Once a winner is declared, send every remaining contact to it. Default: true."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    holdout_fraction: (
+        Annotated[
+            float,
+            Meta(
+                description="Share of every batch held out (assigned no variant, sent nothing) as a baseline. Default: 0.0.",
+                ge=0.0,
+                le=0.5,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    attribution_window_seconds: (
+        Annotated[
+            int,
+            Meta(
+                description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
+                ge=0,
+                le=2592000,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    unsubscribe_guardrail: (
+        Annotated[
+            bool,
+            Meta(
+                description="Stop feeding a variant whose unsubscribe rate is credibly worse than the best one's. Default: true."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    guardrail_probability: (
+        Annotated[
+            float,
+            Meta(
+                description="How sure the guardrail must be that a variant's unsubscribe rate is worse. Default: 0.995.",
+                gt=0.5,
+                le=0.9999,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    period_adjustment: (
+        Annotated[
+            bool,
+            Meta(
+                description="Compare variants per period (batch), so that base rates swinging by hour and weekday do not bias the comparison while the split changes. Default: true."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    horizon_power: (
+        Annotated[
+            float,
+            Meta(
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
+                ge=0.0,
+                le=100.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    exploration_value: (
+        Annotated[
+            float,
+            Meta(
+                description="A variant stops being explored once its plausible gain over the leader, times the contacts left, is worth fewer outcomes than this. Default: 1.0.",
+                ge=0.0,
+                le=1000000.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    elimination_probability: (
+        Annotated[
+            float,
+            Meta(
+                description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
+                ge=0.0,
+                lt=0.5,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    goal: (
+        Annotated[
+            Literal["outcomes", "balanced", "winner"],
+            Meta(
+                description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    proof_share: (
+        Annotated[
+            ProofShare,
+            Meta(
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null."
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
+
+
+class CampaignCreate(Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(description="A label for people.", max_length=200, min_length=1)]
+    variants: Annotated[
+        list[Variant],
+        Meta(description="Two or more variants with distinct ids.", max_length=20, min_length=2),
+    ]
+    optimize: OptimizedOutcome
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The id of one of `variants` to measure every lift against (the control, say the message sent so far). Omitted: lifts are measured against the current leader. Any other id answers 422.",
+                pattern="^[A-Za-z0-9_.-]{1,64}$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    settings: PolicySettings | UnsetType = UNSET
+
+
+class CampaignUpdate(Struct, forbid_unknown_fields=True):
+    name: (
+        Annotated[str, Meta(description="New name.", max_length=200, min_length=1)] | UnsetType
+    ) = UNSET
+    status: CampaignStatus | UnsetType = UNSET
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="A new control: the id of one of the campaign's variants, or the empty string to remove the control (lifts are then measured against the current leader again). Any other id answers 422.",
+                pattern="^([A-Za-z0-9_.-]{1,64})?$",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    settings: PolicySettings | UnsetType = UNSET
+
+
+class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
+    prior_alpha: Annotated[
+        float,
+        Meta(
+            description="Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default: 1.0.",
+            ge=0.1,
+            le=1000.0,
+        ),
+    ]
+    prior_beta: Annotated[
+        float,
+        Meta(
+            description="Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.",
+            ge=0.1,
+            le=1000.0,
+        ),
+    ]
+    warmup_sends: Annotated[
+        int,
+        Meta(
+            description="Sends (weighted by how far their outcomes have arrived) every variant needs before the split adapts (uniform until then). Default: 50.",
+            ge=0,
+            le=1000000,
+        ),
+    ]
+    weight_floor: Annotated[
+        float,
+        Meta(
+            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
+            ge=0.0,
+            lt=0.5,
+        ),
+    ]
+    winner_probability: Annotated[
+        float,
+        Meta(
+            description="Probability of being best a variant needs to be declared the winner; the leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners rare although results are checked after every batch. Default: 0.95.",
+            gt=0.5,
+            le=0.9999,
+        ),
+    ]
+    winner_min_sends: Annotated[
+        int,
+        Meta(
+            description="Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.",
+            ge=0,
+            le=10000000,
+        ),
+    ]
+    winner_max_expected_loss: Annotated[
+        float,
+        Meta(
+            description="Largest expected loss (in rate units) the winner may carry. Default: 0.001.",
+            gt=0.0,
+            le=1.0,
+        ),
+    ]
+    all_in: Annotated[
+        bool,
+        Meta(
+            description="Once a winner is declared, send every remaining contact to it. Default: true."
+        ),
+    ]
+    holdout_fraction: Annotated[
+        float,
+        Meta(
+            description="Share of every batch held out (assigned no variant, sent nothing) as a baseline. Default: 0.0.",
+            ge=0.0,
+            le=0.5,
+        ),
+    ]
+    attribution_window_seconds: Annotated[
+        int,
+        Meta(
+            description="The longest delay from a batch's draw to an outcome that still counts; later outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600: 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720 (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a 400). Default: 86400.",
+            ge=0,
+            le=2592000,
+        ),
+    ]
+    unsubscribe_guardrail: Annotated[
+        bool,
+        Meta(
+            description="Stop feeding a variant whose unsubscribe rate is credibly worse than the best one's. Default: true."
+        ),
+    ]
+    guardrail_probability: Annotated[
+        float,
+        Meta(
+            description="How sure the guardrail must be that a variant's unsubscribe rate is worse. Default: 0.995.",
+            gt=0.5,
+            le=0.9999,
+        ),
+    ]
+    period_adjustment: Annotated[
+        bool,
+        Meta(
+            description="Compare variants per period (batch), so that base rates swinging by hour and weekday do not bias the comparison while the split changes. Default: true."
+        ),
+    ]
+    horizon_power: Annotated[
+        float,
+        Meta(
+            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
+            ge=0.0,
+            le=100.0,
+        ),
+    ]
+    exploration_value: Annotated[
+        float,
+        Meta(
+            description="A variant stops being explored once its plausible gain over the leader, times the contacts left, is worth fewer outcomes than this. Default: 1.0.",
+            ge=0.0,
+            le=1000000.0,
+        ),
+    ]
+    elimination_probability: Annotated[
+        float,
+        Meta(
+            description="A variant whose probability of being best falls below this loses its weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.",
+            ge=0.0,
+            lt=0.5,
+        ),
+    ]
+    goal: Annotated[
+        Literal["outcomes", "balanced", "winner"],
+        Meta(
+            description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced."
+        ),
+    ]
+    proof_share: (
+        Annotated[
+            ProofShare,
+            Meta(
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null."
+            ),
+        ]
+        | None
+    )
+
+
+WebhookCreate: TypeAlias = Annotated[
+    SendGridWebhookCreate | MailgunWebhookCreate | PostmarkWebhookCreate | SesWebhookCreate,
+    Meta(
+        description="A receiver to register, one schema per provider (see `registerWebhook`); `provider` says which."
+    ),
+]
+
+
+SendGridEvents: TypeAlias = Annotated[
+    list[SendGridEvent],
+    Meta(
+        description="A SendGrid Event Webhook delivery: events with the message's custom_args flattened in."
+    ),
+]
+
+
 class Campaign(Struct, forbid_unknown_fields=True):
     id: Annotated[str, Meta(description="The campaign id.")]
     name: Annotated[str, Meta(description="The name.")]
@@ -1082,19 +1138,3 @@ class CampaignPage(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(description="Pass as `cursor` for the next page; null on the last.")]
         | None
     )
-
-
-WebhookCreate: TypeAlias = Annotated[
-    SendGridWebhookCreate | MailgunWebhookCreate | PostmarkWebhookCreate | SesWebhookCreate,
-    Meta(
-        description="A receiver to register, one schema per provider (see `registerWebhook`); `provider` says which."
-    ),
-]
-
-
-SendGridEvents: TypeAlias = Annotated[
-    list[SendGridEvent],
-    Meta(
-        description="A SendGrid Event Webhook delivery: events with the message's custom_args flattened in."
-    ),
-]

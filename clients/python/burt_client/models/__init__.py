@@ -22,6 +22,7 @@ from .event_in import EventIn
 from .event_load import EventLoad
 from .event_load_result import EventLoadResult
 from .event_rejection import EventRejection
+from .goal import Goal
 from .health import Health
 from .health_status import HealthStatus
 from .holdout_stats import HoldoutStats
@@ -36,6 +37,7 @@ from .optimized_outcome import OptimizedOutcome
 from .outcome_counts import OutcomeCounts
 from .outcome_type import OutcomeType
 from .policy_settings import PolicySettings
+from .policy_settings_goal import PolicySettingsGoal
 from .posterior import Posterior
 from .postmark_event import PostmarkEvent
 from .postmark_event_metadata import PostmarkEventMetadata
@@ -95,6 +97,7 @@ __all__ = (
     "EventLoad",
     "EventLoadResult",
     "EventRejection",
+    "Goal",
     "Health",
     "HealthStatus",
     "HoldoutStats",
@@ -109,6 +112,7 @@ __all__ = (
     "OutcomeCounts",
     "OutcomeType",
     "PolicySettings",
+    "PolicySettingsGoal",
     "Posterior",
     "PostmarkEvent",
     "PostmarkEventMetadata",

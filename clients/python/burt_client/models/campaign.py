@@ -30,9 +30,9 @@ class Campaign:
             'warmup_sends': 50, 'weight_floor': 0.01, 'winner_probability': 0.95, 'winner_min_sends': 1000,
             'winner_max_expected_loss': 0.001, 'all_in': True, 'holdout_fraction': 0.0, 'attribution_window_seconds': 21600,
             'unsubscribe_guardrail': True, 'guardrail_probability': 0.995, 'period_adjustment': True, 'horizon_power': 1.0,
-            'exploration_value': 1.0, 'elimination_probability': 0.05, 'proof_share': 0.3}, 'settings_adjustments': [],
-            'contacts_total': 50000, 'contacts_pending': 48000, 'version': 1, 'created_at': '2026-11-27T08:00:00Z',
-            'updated_at': '2026-11-27T08:00:00Z'}
+            'exploration_value': 1.0, 'elimination_probability': 0.05, 'goal': 'balanced', 'proof_share': 0.3},
+            'settings_adjustments': [], 'contacts_total': 50000, 'contacts_pending': 48000, 'version': 1, 'created_at':
+            '2026-11-27T08:00:00Z', 'updated_at': '2026-11-27T08:00:00Z'}
 
     Attributes:
         id (str): The campaign id. Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -43,7 +43,8 @@ class Campaign:
         variants (list[Variant]): The variants, in the order given at creation.
         control_variant_id (None | str): The variant the statistics measure every lift against (the control); null:
             against the current leader. Example: a.
-        settings (ResolvedPolicySettings): The policy settings in force, every field present.
+        settings (ResolvedPolicySettings): The policy settings in force, every field present: `proof_share` is the share
+            in force, a number (the one set, else the goal's), never null.
         settings_adjustments (list[SettingAdjustment]): The settings an upgrade of burt changed: the release that stored
             the campaign allowed
             values this one's rules refuse (priors outside 0.1 to 1000, a `weight_floor` times the

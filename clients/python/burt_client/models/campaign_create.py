@@ -34,7 +34,7 @@ class CampaignCreate:
         settings (PolicySettings | Unset): How the campaign allocates traffic and decides. Every field is optional: on
             creation an omitted
             field takes the default its description states; on update it keeps its current value.
-             Example: {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}.
+             Example: {'goal': 'winner', 'warmup_sends': 50, 'attribution_window_seconds': 21600}.
     """
 
     name: str

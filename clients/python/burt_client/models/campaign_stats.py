@@ -42,9 +42,11 @@ class CampaignStats:
             'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison': '>=', 'met': False},
             {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True}, {'name':
             'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name': 'sequential_z',
-            'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000}, 'srm':
-            {'chi_square': 0.0, 'p_value': 1.0}, 'holdout': {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0,
-            'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0, 'complained': 0}}}
+            'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000, 'goal': 'balanced',
+            'goal_meaning': 'Spends a modest part of every batch proving which message wins, trading a few outcomes for a
+            winner declared in many campaigns where one exists.'}, 'srm': {'chi_square': 0.0, 'p_value': 1.0}, 'holdout':
+            {'sends': 0, 'outcomes': {'delivered': 0, 'opened': 0, 'clicked': 0, 'converted': 0, 'unsubscribed': 0,
+            'bounced': 0, 'complained': 0}}}
 
     Attributes:
         campaign_id (str): The campaign's id.

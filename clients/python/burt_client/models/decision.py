@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.decision_status import DecisionStatus
+from ..models.goal import Goal
 
 if TYPE_CHECKING:
     from ..models.winner_condition import WinnerCondition
@@ -28,6 +29,11 @@ class Decision:
         summary (str): The decision in a sentence.
         conditions (list[WinnerCondition]): Every condition of the winner rule for the leader; a winner is declared when
             all are met.
+        goal (Goal): What the campaign is for (its `goal` setting): `outcomes` (the most outcomes), `balanced` (the
+            default) or `winner` (a proven winner, paid for in outcomes). Example: balanced.
+        goal_meaning (str): The campaign's goal in a sentence: what it trades for what. Example: Spends part of every
+            batch proving which message wins, so a winner is declared in most campaigns where one exists, at the price of
+            some outcomes..
         sends_needed (int | None): Estimated further contacts until the winner rule could conclude, if the differences
             seen so far hold: the later of the always-valid test settling every open rival (at the next batch's split, the
             leader's sends counted with the rivals') and the leader reaching its minimum sends (at its current weight);
@@ -40,6 +46,8 @@ class Decision:
     leader_variant_id: str
     summary: str
     conditions: list[WinnerCondition]
+    goal: Goal
+    goal_meaning: str
     sends_needed: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -61,6 +69,10 @@ class Decision:
             conditions_item = conditions_item_data.to_dict()
             conditions.append(conditions_item)
 
+        goal = self.goal.value
+
+        goal_meaning = self.goal_meaning
+
         sends_needed: int | None
         sends_needed = self.sends_needed
 
@@ -74,6 +86,8 @@ class Decision:
                 "leader_variant_id": leader_variant_id,
                 "summary": summary,
                 "conditions": conditions,
+                "goal": goal,
+                "goal_meaning": goal_meaning,
                 "sends_needed": sends_needed,
             }
         )
@@ -112,6 +126,10 @@ class Decision:
 
             conditions.append(conditions_item)
 
+        goal = Goal(d.pop("goal"))
+
+        goal_meaning = d.pop("goal_meaning")
+
         def _parse_sends_needed(data: object) -> int | None:
             if data is None:
                 return data
@@ -126,6 +144,8 @@ class Decision:
             leader_variant_id=leader_variant_id,
             summary=summary,
             conditions=conditions,
+            goal=goal,
+            goal_meaning=goal_meaning,
             sends_needed=sends_needed,
         )
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.policy_settings_goal import PolicySettingsGoal
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PolicySettings")
@@ -16,7 +17,7 @@ class PolicySettings:
     field takes the default its description states; on update it keeps its current value.
 
         Example:
-            {'warmup_sends': 50, 'winner_probability': 0.95, 'attribution_window_seconds': 21600}
+            {'goal': 'winner', 'warmup_sends': 50, 'attribution_window_seconds': 21600}
 
         Attributes:
             prior_alpha (float | Unset): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would
@@ -56,9 +57,16 @@ class PolicySettings:
                 the contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
                 weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
-            proof_share (float | Unset): Share of every batch kept for the rivals the winner rule's sequential test has not
-                settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be
-                declared (0: spend nothing on proof, earn the most, declare rarely). Default: 0.3.
+            goal (PolicySettingsGoal | Unset): What the campaign is for. Proving a winner costs outcomes: no rule that keeps
+                wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a
+                winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every
+                batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share
+                0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced.
+                Example: winner.
+            proof_share (float | None | Unset): Share of every batch kept for the rivals the winner rule's sequential test
+                has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can
+                be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
+                the goal (on creation, omitted too). Default: null. Example: 0.3.
     """
 
     prior_alpha: float | Unset = UNSET
@@ -77,7 +85,8 @@ class PolicySettings:
     horizon_power: float | Unset = UNSET
     exploration_value: float | Unset = UNSET
     elimination_probability: float | Unset = UNSET
-    proof_share: float | Unset = UNSET
+    goal: PolicySettingsGoal | Unset = UNSET
+    proof_share: float | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         prior_alpha = self.prior_alpha
@@ -112,7 +121,15 @@ class PolicySettings:
 
         elimination_probability = self.elimination_probability
 
-        proof_share = self.proof_share
+        goal: str | Unset = UNSET
+        if not isinstance(self.goal, Unset):
+            goal = self.goal.value
+
+        proof_share: float | None | Unset
+        if isinstance(self.proof_share, Unset):
+            proof_share = UNSET
+        else:
+            proof_share = self.proof_share
 
         field_dict: dict[str, Any] = {}
 
@@ -149,6 +166,8 @@ class PolicySettings:
             field_dict["exploration_value"] = exploration_value
         if elimination_probability is not UNSET:
             field_dict["elimination_probability"] = elimination_probability
+        if goal is not UNSET:
+            field_dict["goal"] = goal
         if proof_share is not UNSET:
             field_dict["proof_share"] = proof_share
 
@@ -189,7 +208,21 @@ class PolicySettings:
 
         elimination_probability = d.pop("elimination_probability", UNSET)
 
-        proof_share = d.pop("proof_share", UNSET)
+        _goal = d.pop("goal", UNSET)
+        goal: PolicySettingsGoal | Unset
+        if isinstance(_goal, Unset):
+            goal = UNSET
+        else:
+            goal = PolicySettingsGoal(_goal)
+
+        def _parse_proof_share(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        proof_share = _parse_proof_share(d.pop("proof_share", UNSET))
 
         policy_settings = cls(
             prior_alpha=prior_alpha,
@@ -208,6 +241,7 @@ class PolicySettings:
             horizon_power=horizon_power,
             exploration_value=exploration_value,
             elimination_probability=elimination_probability,
+            goal=goal,
             proof_share=proof_share,
         )
 

@@ -1,57 +1,67 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..models.policy_settings_goal import PolicySettingsGoal
 
 T = TypeVar("T", bound="ResolvedPolicySettings")
 
 
 @_attrs_define
 class ResolvedPolicySettings:
-    """The policy settings in force, every field present.
+    """The policy settings in force, every field present: `proof_share` is the share in force, a number (the one set, else
+    the goal's), never null.
 
-    Attributes:
-        prior_alpha (float): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any
-            campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default:
-            1.0.
-        prior_beta (float): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
-        warmup_sends (int): Sends (weighted by how far their outcomes have arrived) every variant needs before the split
-            adapts (uniform until then). Default: 50.
-        weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
-            must stay below 1). Default: 0.01.
-        winner_probability (float): Probability of being best a variant needs to be declared the winner; the leader must
-            also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners
-            rare although results are checked after every batch. Default: 0.95.
-        winner_min_sends (int): Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.
-        winner_max_expected_loss (float): Largest expected loss (in rate units) the winner may carry. Default: 0.001.
-        all_in (bool): Once a winner is declared, send every remaining contact to it. Default: true.
-        holdout_fraction (float): Share of every batch held out (assigned no variant, sent nothing) as a baseline.
-            Default: 0.0.
-        attribution_window_seconds (int): The longest delay from a batch's draw to an outcome that still counts; later
-            outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its
-            outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits
-            for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600:
-            0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720
-            (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a
-            400). Default: 86400.
-        unsubscribe_guardrail (bool): Stop feeding a variant whose unsubscribe rate is credibly worse than the best
-            one's. Default: true.
-        guardrail_probability (float): How sure the guardrail must be that a variant's unsubscribe rate is worse.
-            Default: 0.995.
-        period_adjustment (bool): Compare variants per period (batch), so that base rates swinging by hour and weekday
-            do not bias the comparison while the split changes. Default: true.
-        horizon_power (float): How fast exploration tapers as the campaign's remaining contacts shrink (0: never).
-            Default: 1.0.
-        exploration_value (float): A variant stops being explored once its plausible gain over the leader, times the
-            contacts left, is worth fewer outcomes than this. Default: 1.0.
-        elimination_probability (float): A variant whose probability of being best falls below this loses its weight
-            floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
-        proof_share (float): Share of every batch kept for the rivals the winner rule's sequential test has not settled
-            yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0:
-            spend nothing on proof, earn the most, declare rarely). Default: 0.3.
+        Attributes:
+            prior_alpha (float): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any
+                campaign, and below 0.1 a Beta density puts mass closer to 0 or 1 than floating point can resolve). Default:
+                1.0.
+            prior_beta (float): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
+            warmup_sends (int): Sends (weighted by how far their outcomes have arrived) every variant needs before the split
+                adapts (uniform until then). Default: 50.
+            weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
+                must stay below 1). Default: 0.01.
+            winner_probability (float): Probability of being best a variant needs to be declared the winner; the leader must
+                also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners
+                rare although results are checked after every batch. Default: 0.95.
+            winner_min_sends (int): Sends (weighted by how far their outcomes have arrived) the winner needs. Default: 1000.
+            winner_max_expected_loss (float): Largest expected loss (in rate units) the winner may carry. Default: 0.001.
+            all_in (bool): Once a winner is declared, send every remaining contact to it. Default: true.
+            holdout_fraction (float): Share of every batch held out (assigned no variant, sent nothing) as a baseline.
+                Default: 0.0.
+            attribution_window_seconds (int): The longest delay from a batch's draw to an outcome that still counts; later
+                outcomes are recorded but not counted. A send counts from the moment it is drawn, weighted by the share of its
+                outcomes that should have arrived by now (estimated from the campaign's own delays), so the policy never waits
+                for the window. 0 counts every outcome at once. Otherwise one of the delay bins' edges, in hours times 3600:
+                0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 144, 168, 192, 240, 264, 336, 360, 504 or 720
+                (outcomes are counted per delay bin, so the window falls on a bin edge and counts exactly; another value is a
+                400). Default: 86400.
+            unsubscribe_guardrail (bool): Stop feeding a variant whose unsubscribe rate is credibly worse than the best
+                one's. Default: true.
+            guardrail_probability (float): How sure the guardrail must be that a variant's unsubscribe rate is worse.
+                Default: 0.995.
+            period_adjustment (bool): Compare variants per period (batch), so that base rates swinging by hour and weekday
+                do not bias the comparison while the split changes. Default: true.
+            horizon_power (float): How fast exploration tapers as the campaign's remaining contacts shrink (0: never).
+                Default: 1.0.
+            exploration_value (float): A variant stops being explored once its plausible gain over the leader, times the
+                contacts left, is worth fewer outcomes than this. Default: 1.0.
+            elimination_probability (float): A variant whose probability of being best falls below this loses its weight
+                floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
+            goal (PolicySettingsGoal): What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong
+                winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is
+                declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch
+                proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6).
+                The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced.
+                Example: winner.
+            proof_share (float | None): Share of every batch kept for the rivals the winner rule's sequential test has not
+                settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be
+                declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
+                the goal (on creation, omitted too). Default: null. Example: 0.3.
     """
 
     prior_alpha: float
@@ -70,7 +80,8 @@ class ResolvedPolicySettings:
     horizon_power: float
     exploration_value: float
     elimination_probability: float
-    proof_share: float
+    goal: PolicySettingsGoal
+    proof_share: float | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +117,9 @@ class ResolvedPolicySettings:
 
         elimination_probability = self.elimination_probability
 
+        goal = self.goal.value
+
+        proof_share: float | None
         proof_share = self.proof_share
 
         field_dict: dict[str, Any] = {}
@@ -128,6 +142,7 @@ class ResolvedPolicySettings:
                 "horizon_power": horizon_power,
                 "exploration_value": exploration_value,
                 "elimination_probability": elimination_probability,
+                "goal": goal,
                 "proof_share": proof_share,
             }
         )
@@ -169,7 +184,14 @@ class ResolvedPolicySettings:
 
         elimination_probability = d.pop("elimination_probability")
 
-        proof_share = d.pop("proof_share")
+        goal = PolicySettingsGoal(d.pop("goal"))
+
+        def _parse_proof_share(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        proof_share = _parse_proof_share(d.pop("proof_share"))
 
         resolved_policy_settings = cls(
             prior_alpha=prior_alpha,
@@ -188,6 +210,7 @@ class ResolvedPolicySettings:
             horizon_power=horizon_power,
             exploration_value=exploration_value,
             elimination_probability=elimination_probability,
+            goal=goal,
             proof_share=proof_share,
         )
 
