@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from burt.engine.policy import GOALS
 from burt.service.cli.report_page import render
 from burt.service.contract import spec
 from testing_support.live import BURT, LiveServer, free_port, live_server
@@ -147,6 +148,8 @@ def test_burt_report_writes_one_self_contained_page(
         f"{server.url}/campaigns/{cid}/stats", headers={"Authorization": f"Bearer {key}"}
     ).json()["decision"]["summary"]
     assert html.escape(summary) in page  # the decision in a sentence
+    assert html.escape(GOALS["balanced"].meaning) in page  # and the campaign's goal in another
+    assert "Goal: balanced." in done.stdout
     assert "with the current leader, b “Bold &amp; &lt;loud&gt;”" in page
     bad = report(server, key, "cmp_nope", "--out", str(out))
     assert bad.returncode != 0 and "404" in bad.stderr
@@ -217,6 +220,11 @@ def test_the_page_reads_in_words_from_the_contracts_example() -> None:
     assert "93.0%" in page and "1,800" in page  # P(best) and sends, as people write them
     assert "below 5%" in page and "up to 24 hours after a send" in page
     assert "with the current leader, b" in page
+    meaning = html.escape(example["decision"]["goal_meaning"])
+    assert f"Goal: <b>outcomes and a proven winner, balanced</b> (balanced). {meaning}</p>" in page
+    winner = {**example["decision"], "goal": "winner", "goal_meaning": "Proves & pays."}
+    page = render("Example", {**example, "decision": winner}, [], [])
+    assert "Goal: <b>a proven winner</b> (winner). Proves &amp; pays." in page
     stricter = {
         **example,
         "attribution_window_seconds": 0,

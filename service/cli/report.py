@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"burt report: {unreachable(args.url, exc)}", file=sys.stderr)
         return 1
     args.out.write_text(render(name, stats, batches, history), encoding="utf-8")
-    print(f"wrote {args.out}: {stats['decision']['summary']}")
+    decision = stats["decision"]
+    print(f"wrote {args.out}: {decision['summary']} Goal: {decision['goal']}.")
     return 0
 
 

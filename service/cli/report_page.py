@@ -1,5 +1,6 @@
-"""One self-contained HTML page explaining a campaign: the decision in a sentence, the per-variant
-table, and three plots drawn as inline SVG (no scripts, fonts or images fetched from anywhere).
+"""One self-contained HTML page explaining a campaign: the decision in a sentence, the campaign's
+goal in another, the per-variant table, and three plots drawn as inline SVG (no scripts, fonts
+or images fetched from anywhere).
 
 Pure: it takes the API's JSON shapes (``CampaignStats`` now and at earlier moments, and the
 batches) as plain dicts, so it works with whatever produced them.
@@ -180,6 +181,25 @@ def _error_rate(decision: Json) -> str:
     return f"{(1.0 - needed) * 100:.3g}%"
 
 
+_GOALS = {
+    "outcomes": "the most outcomes",
+    "balanced": "outcomes and a proven winner, balanced",
+    "winner": "a proven winner",
+}
+
+
+def _goal(decision: Json) -> str:
+    """The campaign's goal and what it trades, in a paragraph (none from a service that
+    predates goals)."""
+    if "goal" not in decision:
+        return ""
+    goal = str(decision["goal"])
+    return (
+        f"<p>Goal: <b>{html.escape(_GOALS.get(goal, goal))}</b> ({html.escape(goal)}). "
+        f"{html.escape(decision['goal_meaning'])}</p>\n"
+    )
+
+
 def _conditions(decision: Json) -> str:
     rows = []
     for c in decision["conditions"]:
@@ -227,7 +247,7 @@ figure {{ margin: 1.5rem 0; }} figcaption {{ font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(name)}</h1>
 <p class="decision">{html.escape(decision["summary"])}</p>
-{needed}{srm_text}
+{_goal(decision)}{needed}{srm_text}
 <p>{stats["contacts_total"] - stats["contacts_pending"]:,} of {stats["contacts_total"]:,}
 contacts sent; optimizing <b>{html.escape(stats["optimize"])}</b>. {_window(stats)}</p>
 <h2>Variants</h2>
