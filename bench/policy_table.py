@@ -1,14 +1,16 @@
 """Side-by-side table: every scenario x every policy (burt's default and the peers).
 
     python -m bench.policy_table [EXTRA_SCENARIO_FOLDER ...] [--replications R] [--jobs J]
+                                 [--policy NAME ...] [--goal GOAL ...]
 
 Scenarios come from the shared folder (the nearest ``shared/scenarios`` above the repository),
 ``bench/scenarios`` and any folders given. Each scenario runs with its own replications and seed,
-so the numbers are reproducible. Every peer runs in both honest modes (outcomes counted as they
-arrive, or only once a batch has matured) and is scored by its better one (lower regret; the
-mode is shown). The lowest mean regret of each scenario is starred; ``power`` is the chance that
-a plain equal split over the whole campaign finds the best variant (two-sided 5% test of the best
-against the runner-up, Bonferroni over the rivals).
+so the numbers are reproducible; burt runs with the scenario's settings, and ``--goal`` adds a
+row ``burt[GOAL]`` per goal (the scenario's settings with that goal). Every peer runs in both
+honest modes (outcomes counted as they arrive, or only once a batch has matured) and is scored
+by its better one (lower regret; the mode is shown). The lowest mean regret of each scenario is
+starred; ``power`` is the chance that a plain equal split over the whole campaign finds the best
+variant (two-sided 5% test of the best against the runner-up, Bonferroni over the rivals).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.policy import GOALS
 from burt.engine.simulation import (
     DEFAULT_POLICY,
     Scenario,
@@ -58,10 +61,29 @@ def available_policies() -> list[str]:
     return names
 
 
-def _run(task: tuple[Path, str, str, int | None]) -> tuple[str, SimulationRun]:
-    path, policy, mode, replications = task
+def goal_row(goal: str) -> str:
+    """The policy name of burt's row under ``goal``."""
+    return f"{DEFAULT_POLICY}[{goal}]"
+
+
+def _run(task: tuple[Path, str, str, int | None, str | None]) -> tuple[str, SimulationRun]:
+    path, policy, mode, replications, goal = task
     scenario = Scenario.from_file(path)
-    return mode, simulate(scenario, resolve_policy(policy, mode), policy, replications)  # type: ignore[arg-type]
+    if goal is None:
+        settings = scenario.policy_settings()
+        name = policy
+    else:
+        settings, name = scenario.policy_settings(goal=goal), goal_row(goal)
+    factory = resolve_policy(policy, mode, settings)  # type: ignore[arg-type]
+    return mode, simulate(scenario, factory, name, replications)
+
+
+def _order(policy: str) -> tuple[int, int]:
+    """Rows in the order of ``POLICY_NAMES``, burt's goal rows right after burt's own."""
+    goals = [goal_row(goal) for goal in GOALS]
+    if policy in goals:
+        return POLICY_NAMES.index(DEFAULT_POLICY), 1 + goals.index(policy)
+    return POLICY_NAMES.index(policy), 0
 
 
 def _fmt_rate(value: float | None) -> str:
@@ -91,7 +113,7 @@ def render(results: list[tuple[str, SimulationRun]]) -> str:
     for name, group in by_scenario.items():
         best = min(run.result.regret_mean for _, run in group)
         power = equal_split_power(group[0][1].scenario)
-        for mode, run in sorted(group, key=lambda mr: POLICY_NAMES.index(mr[1].policy)):
+        for mode, run in sorted(group, key=lambda mr: _order(mr[1].policy)):
             r = run.result
             star = "*" if r.regret_mean == best else " "
             regret = f"{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}"
@@ -113,14 +135,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replications", type=int, help="override every scenario's replications")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--policy", action="append", help="only these policies (repeatable)")
+    parser.add_argument(
+        "--goal",
+        action="append",
+        choices=list(GOALS),
+        default=[],
+        help="add a row burt[GOAL]: burt with this goal (repeatable)",
+    )
     args = parser.parse_args(argv)
     files = scenario_files([SHARED_SCENARIOS, OWN_SCENARIOS, *args.folders])
     policies = args.policy or available_policies()
-    tasks = [
-        (path, policy, mode, args.replications)
+    tasks: list[tuple[Path, str, str, int | None, str | None]] = [
+        (path, policy, mode, args.replications, None)
         for path in files
         for policy in policies
         for mode in (("service",) if policy == DEFAULT_POLICY else PEER_MODES)
+    ]
+    tasks += [
+        (path, DEFAULT_POLICY, "service", args.replications, goal)
+        for path in files
+        for goal in dict.fromkeys(args.goal)
     ]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(tqdm(pool.map(_run, tasks), total=len(tasks), desc="runs", file=sys.stderr))

@@ -4,7 +4,9 @@
 
     import burt
     b = burt.Burt(burt.SQLiteStore("campaigns.sqlite3"), tenant="notebook")
-    result = burt.simulate(burt.Scenario.from_file("scenario.json"), burt.resolve_policy("burt"))
+    scenario = burt.Scenario.from_file("scenario.json")
+    policy = burt.resolve_policy("burt", settings=scenario.policy_settings())
+    result = burt.simulate(scenario, policy)
 
 The repository keeps `engine/` and `service/` at its root; the distribution maps them to
 `burt.engine` and `burt.service` (setuptools `package-dir`), so nothing generic lands in

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy import stats
 
-from burt.engine.policy import Evidence
+from burt.engine.policy import Evidence, PolicySettings
 from burt.engine.simulation import (
     DEFAULT_POLICY,
     Decision,
@@ -315,10 +315,13 @@ def peer_factory(name: str, mode: PeerMode) -> PolicyFactory:
     return build
 
 
-def resolve_policy(name: str, mode: PeerMode = "arrive") -> PolicyFactory:
-    """burt's default policy or a peer in ``mode``; KeyError names the choices."""
+def resolve_policy(
+    name: str, mode: PeerMode = "arrive", settings: PolicySettings | None = None
+) -> PolicyFactory:
+    """burt's policy (with ``settings``, else the defaults) or a peer in ``mode``; KeyError
+    names the choices."""
     if name == DEFAULT_POLICY:
-        return burt_factory()
+        return burt_factory(settings)
     if name not in PEERS:
         raise KeyError(f"unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}")
     return peer_factory(name, mode)

@@ -22,13 +22,15 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 import numpy as np
 from scipy import special
 
+from burt.engine.burt import settings_with
 from burt.engine.delays import Arrivals, counted_evidence
+from burt.engine.errors import InvalidInput
 from burt.engine.policy import (
     SETTING_BOUNDS,
     WINNER,
@@ -64,6 +66,9 @@ class Scenario:
     replications: int = 100
     seed: int = 0
     unsubscribe_rates: tuple[float, ...] | None = None  # extension: per-variant unsubscribe rate
+    settings: dict[str, Any] | None = field(default=None, hash=False)
+    """The campaign settings burt's policy runs with, as the API takes them (``{"goal":
+    "winner"}``); None: the defaults. Peers ignore them."""
 
     def __post_init__(self) -> None:
         if len(self.rates) < 2:
@@ -84,6 +89,19 @@ class Scenario:
             profile = np.asarray(self.delay_profile)
             if not profile.size or np.any(profile < 0) or abs(profile.sum() - 1.0) > 1e-3:
                 raise ValueError(f"{self.name}: delay_profile must be shares summing to 1")
+        self.policy_settings()  # a setting the API would refuse is refused here, by name
+
+    def policy_settings(self, **overrides: Any) -> PolicySettings:
+        """The settings burt's policy runs with: the scenario's, then ``overrides`` (as the API
+        takes them) on top. ValueError names a setting the API would refuse."""
+        try:
+            return settings_with(
+                settings_with(PolicySettings(), self.settings or {}, len(self.rates)),
+                overrides,
+                len(self.rates),
+            )
+        except InvalidInput as exc:
+            raise ValueError(f"{self.name}: {exc}") from None
 
     @property
     def is_aa(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
@@ -305,6 +306,13 @@ def test_cli_refuses_an_option_whose_library_is_missing_before_simulating(
         ({"replication": 3}, "unknown field 'replication'"),
         ({"rates": [0.1, "x"]}, "Expected `float`, got `str` - at `$.rates[1]`"),
         ({"seed": -1}, "tiny: seed must be at least 0"),
+        (
+            {"settings": {"goal": "fastest"}},
+            "tiny: invalid settings: goal must be one of outcomes, balanced, winner",
+        ),
+        ({"settings": {"proof_shar": 0.1}}, "tiny: unknown settings: proof_shar"),
+        ({"settings": {"all_in": "yes"}}, "tiny: invalid settings: all_in must be true or false"),
+        ({"settings": ["goal"]}, "Expected `object | null`, got `array` - at `$.settings`"),
     ],
 )
 @pytest.mark.usefixtures("nothing_simulated")
@@ -324,6 +332,74 @@ def test_cli_says_what_is_wrong_with_a_scenario(
         f"burt simulate: error: scenario {path}: {says} (the fields are described in"
         " docs/simulation.md)"
     )
+
+
+def test_a_scenarios_settings_reach_burts_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same campaigns under the outcomes goal (no proof) and the winner goal (a proof share
+    of 0.6): fewer outcomes lost, and fewer or later winners, without the proof."""
+    results = {}
+    for goal in ("outcomes", "winner"):
+        path = tmp_path / f"{goal}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "name": goal,
+                    "rates": [0.05, 0.07, 0.05],
+                    "contacts": 30000,
+                    "batches": 24,
+                    "delay": 1,
+                    "replications": 4,
+                    "seed": 3,
+                    "settings": {"goal": goal},
+                }
+            )
+        )
+        assert simulate_main([str(path), "--json"]) == 0
+        results[goal] = json.loads(capsys.readouterr().out)
+    outcomes, winner = results["outcomes"], results["winner"]
+    assert outcomes["regret_mean"] < winner["regret_mean"]
+    assert outcomes["winner_declared_rate"] < winner["winner_declared_rate"]
+    peers = {"settings": {"goal": "outcomes"}}  # a peer ignores burt's settings
+    uniform = [simulate(scenario(**changes), resolve_policy("uniform")) for changes in ({}, peers)]
+    assert uniform[0].result == dataclasses.replace(
+        uniform[1].result, seconds=uniform[0].result.seconds
+    )
+
+
+def test_a_scenario_states_burts_settings_and_a_goal_overrides_them() -> None:
+    chosen = scenario(settings={"goal": "winner", "warmup_sends": 10})
+    settings = chosen.policy_settings()
+    assert (settings.goal, settings.warmup_sends, settings.proof_share_in_force) == (
+        "winner",
+        10,
+        0.6,
+    )
+    assert chosen.policy_settings(goal="outcomes").proof_share_in_force == 0.0
+    assert chosen.policy_settings(goal="outcomes").warmup_sends == 10
+    assert scenario().policy_settings() == PolicySettings()
+    with pytest.raises(ValueError, match=r"^tiny: invalid settings: goal must be one of"):
+        scenario().policy_settings(goal="fastest")
+
+
+def test_the_policy_table_runs_burt_under_every_goal_asked(tmp_path: Path) -> None:
+    from bench.policy_table import _run, render
+
+    path = tmp_path / "tiny.json"
+    path.write_text(
+        json.dumps({**json.loads(_write(tmp_path).read_text()), "settings": {"warmup_sends": 10}})
+    )
+    tasks = [(path, "burt", "service", 1, goal) for goal in ("winner", None, "outcomes")]
+    results = [_run(task) for task in [*tasks, (path, "uniform", "arrive", 1, None)]]
+    assert [run.policy for _, run in results] == [
+        "burt[winner]",
+        "burt",
+        "burt[outcomes]",
+        "uniform",
+    ]
+    rows = [line.split()[2] for line in render(results).splitlines()[2:] if line]
+    assert rows == ["burt", "burt[outcomes]", "burt[winner]", "uniform"]
 
 
 def test_cli_help_lists_the_policies_and_the_docs(capsys: pytest.CaptureFixture[str]) -> None:

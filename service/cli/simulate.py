@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     names = args.policy or [DEFAULT_POLICY]
     runs = []
     for name in names:
-        factory = resolve_policy(name, args.peer_mode)
+        factory = resolve_policy(name, args.peer_mode, scenario.policy_settings())
         label = f"{scenario.name} [{name}]"
         runs.append(
             simulate(scenario, factory, name, args.replications, args.seed, _progress(label))
