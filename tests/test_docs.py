@@ -15,3 +15,16 @@ def test_every_setting_is_documented_for_operators() -> None:
         text = (ROOT / document).read_text()
         missing = sorted(v for v in read if f"`{v}`" not in text)
         assert not missing, f"{document} does not document {missing}"
+
+
+def test_the_goals_read_in_the_docs_as_the_engine_has_them() -> None:
+    """The goal table in decision-science.md and README.md states each goal's proof share (and
+    decision-science.md its sentence) as `policy.GOALS` has them, so tuning one shows here."""
+    from burt.engine.policy import GOALS
+
+    science = (ROOT / "docs" / "decision-science.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for goal, plan in GOALS.items():
+        row = rf"^\| `{goal}`( \(default\))? \| {plan.proof_share:g} \| "
+        assert re.search(row + re.escape(plan.meaning) + r" \|$", science, re.M), goal
+        assert re.search(row, readme, re.M), goal
