@@ -13,6 +13,7 @@ import pytest
 
 from burt.engine import Burt, EventIn, SQLiteStore
 from burt.engine.errors import InvalidInput, NotFound, VersionMismatch
+from burt.engine.policy import GOALS
 from burt.engine.timefmt import parse_rfc3339
 
 T0 = parse_rfc3339("2026-11-27T09:00:00Z")
@@ -145,6 +146,9 @@ def test_validation_and_optimistic_concurrency(tmp_path: Path) -> None:
         campaign = await burt.initialize_campaign("x", [("a", "A"), ("b", "B")], "opened")
         with pytest.raises(InvalidInput, match="weight_floor"):
             await burt.update_campaign(campaign.id, 1, settings={"weight_floor": 0.6})
+        refused = "^invalid settings: goal must be one of outcomes, balanced, winner$"
+        with pytest.raises(InvalidInput, match=refused):
+            await burt.update_campaign(campaign.id, 1, settings={"goal": "fastest"})
         updated = await burt.update_campaign(campaign.id, 1, name="y")
         assert (updated.name, updated.version) == ("y", 2)
         with pytest.raises(VersionMismatch):
@@ -154,5 +158,26 @@ def test_validation_and_optimistic_concurrency(tmp_path: Path) -> None:
             await other.get_campaign(campaign.id)
         with pytest.raises(InvalidInput, match="occurred_at"):
             await burt.record_outcomes(campaign.id, [EventIn("e", "c", "opened", "today")])
+
+    run(scenario, tmp_path)
+
+
+def test_a_goal_changed_in_a_notebook_moves_the_share_it_follows(tmp_path: Path) -> None:
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        variants = [("a", "A"), ("b", "B")]
+        campaign = await burt.initialize_campaign("x", variants, "opened", {"goal": "outcomes"})
+        assert campaign.settings.proof_share is None
+        assert campaign.settings.proof_share_in_force == 0.0
+        changed = await burt.update_campaign(campaign.id, 1, settings={"goal": "winner"})
+        assert changed.settings.proof_share_in_force == 0.6
+        stored = await burt.get_campaign(campaign.id)  # as the store reads it back
+        assert (stored.settings.goal, stored.settings.proof_share) == ("winner", None)
+        pinned = await burt.update_campaign(campaign.id, 2, settings={"proof_share": 0.1})
+        assert pinned.settings.proof_share_in_force == 0.1
+        stats = await burt.get_campaign_stats(campaign.id)
+        assert (stats.decision.goal, stats.decision.goal_meaning) == (
+            "winner",
+            GOALS["winner"].meaning,
+        )
 
     run(scenario, tmp_path)
