@@ -152,6 +152,10 @@ def test_the_goals_the_contract_states_are_the_engines(spec: dict[str, Any]) -> 
         )
     resolved = spec["components"]["schemas"]["ResolvedPolicySettings"]["allOf"][1]["required"]
     assert "goal" in resolved and "proof_share" in resolved
+    decision = spec["components"]["examples"]["CampaignStats"]["value"]["decision"]
+    assert decision["goal_meaning"] == policy.GOALS[decision["goal"]].meaning
+    described = spec["components"]["schemas"]["Decision"]["properties"]["goal_meaning"]
+    assert described["example"] == policy.GOALS["winner"].meaning
 
 
 def test_the_contract_states_the_rule_across_settings(spec: dict[str, Any]) -> None:
