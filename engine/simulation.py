@@ -421,7 +421,10 @@ def equal_split_power(scenario: Scenario, level: float = 0.05) -> float | None:
 
 
 def _coverage(hits: list[np.ndarray]) -> tuple[float, ...] | None:
-    return tuple(np.round(np.mean(hits, axis=0), 4).tolist()) if hits else None
+    if not hits:
+        return None
+    shares = np.asarray(hits).mean(axis=0).round(4)  # per variant
+    return tuple(float(share) for share in shares)
 
 
 def _best_variants(scenario: Scenario) -> set[int]:
