@@ -622,6 +622,10 @@ def _proof_weights(
     return weights
 
 
+_SENDS_NEEDED_MAX = 2.0**53
+"""The largest count a JSON number carries exactly; no campaign comes near it."""
+
+
 def _sends_needed(
     test: SequentialTest, weights: np.ndarray, leader: int, open_rivals: np.ndarray
 ) -> int | None:
@@ -635,7 +639,10 @@ def _sends_needed(
     variance: counting the rival's alone said 0 while the test still waited for the leader's.
     The smallest such m is the positive root of A m^2 + B m + C = 0 (A = V w_l w_j, B = V (n_l
     w_j + n_j w_l) - a w_j - b w_l, C = V n_l n_j - a n_j - b n_l < 0 while j is open), taken in
-    the form -2C / (B + sqrt(B^2 - 4AC)), which also holds when a weight is 0 (A = 0).
+    the form -2C / (B + sqrt(B^2 - 4AC)) where B >= 0, which also holds when a weight is 0
+    (A = 0), and (sqrt(B^2 - 4AC) - B) / 2A where B < 0, where the first form cancels to 0 / 0
+    (a rival weighted 1e-17 once ``weight_floor`` is 0). Beyond ``_SENDS_NEEDED_MAX`` there is
+    no estimate.
     """
     rivals = np.flatnonzero(open_rivals)
     if rivals.size == 0:
@@ -649,8 +656,12 @@ def _sends_needed(
     c = np.minimum(v * n_l * n_j - a * n_j - b * n_l, 0.0)
     b_coef = v * (n_l * w_j + n_j * w_l) - a * w_j - b * w_l
     a_coef = v * w_l * w_j
-    root = b_coef + np.sqrt(b_coef * b_coef - 4.0 * a_coef * c)
-    m = np.divide(-2.0 * c, root, out=np.zeros_like(c), where=c < 0)
+    spread = np.sqrt(b_coef * b_coef - 4.0 * a_coef * c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(b_coef >= 0, -2.0 * c / (b_coef + spread), (spread - b_coef) / (2.0 * a_coef))
+    m = np.where(c < 0, m, 0.0)
+    if not np.all(m <= _SENDS_NEEDED_MAX):  # nan and inf included
+        return None
     return int(np.ceil(np.max(m)))
 
 

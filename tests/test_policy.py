@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from burt.engine import policy as policy_module
 from burt.engine.policy import (
     EXPLORING,
     GOALS,
@@ -21,6 +22,7 @@ from burt.engine.policy import (
     bounds_rule,
     guardrail_tripped,
 )
+from burt.engine.simulation import Scenario, burt_factory, replication_seeds, run_replication
 from burt.engine.stats import prob_best_and_expected_loss
 
 
@@ -527,3 +529,24 @@ def test_bounds_read_as_intervals() -> None:
     assert str(SETTING_BOUNDS["prior_alpha"]) == "[0.1, 1000]"
     assert str(SETTING_BOUNDS["winner_probability"]) == "(0.5, 0.9999]"
     assert str(SETTING_BOUNDS["proof_share"]) == "[0, 1)"
+
+
+def test_a_campaign_without_a_floor_gets_a_sends_estimate_or_none() -> None:
+    """With ``weight_floor`` 0 and a steep horizon, a rival's weight falls to about 1e-17 while
+    it still needs sends: the root of the sends-needed quadratic then cancelled to 0, and the
+    division raised OverflowError, so every draw of such a campaign failed. Replays the first
+    campaign that hit it (small-campaign's seventh replication)."""
+    scenario = Scenario("no-floor", (0.10, 0.12), contacts=5000, batches=10, delay=1, seed=104)
+    settings = PolicySettings(proof_share=0.0, weight_floor=0.0, horizon_power=2.0)
+    seen: list[int | None] = []
+    original = policy_module.allocate
+
+    def recording(*args: object, **kwargs: object) -> policy_module.Allocation:
+        allocation = original(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(allocation.sends_needed)
+        return allocation
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("burt.engine.simulation.allocate", recording)
+        run_replication(scenario, burt_factory(settings), replication_seeds(104, 7)[6])
+    assert seen and all(s is None or 0 <= s <= 2**53 for s in seen)
