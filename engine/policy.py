@@ -657,7 +657,7 @@ def _sends_needed(
     b_coef = v * (n_l * w_j + n_j * w_l) - a * w_j - b * w_l
     a_coef = v * w_l * w_j
     spread = np.sqrt(b_coef * b_coef - 4.0 * a_coef * c)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         m = np.where(b_coef >= 0, -2.0 * c / (b_coef + spread), (spread - b_coef) / (2.0 * a_coef))
     m = np.where(c < 0, m, 0.0)
     if not np.all(m <= _SENDS_NEEDED_MAX):  # nan and inf included
