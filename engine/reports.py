@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -109,6 +109,10 @@ class CampaignStats:
     contacts_total: int
     contacts_pending: int
     attribution_window_seconds: int
+    settles_at: datetime | None
+    """When the batches drawn so far have every outcome that counts: the last draw plus the
+    window (None before the first draw, and with no window, when outcomes count whenever they
+    arrive). Until then the latest batches' rates lean on their estimated maturity."""
     control_variant_id: str | None
     """The variant every lift is measured against; None: against the current leader."""
     variants: tuple[VariantReport, ...]
@@ -175,6 +179,9 @@ def campaign_stats(
         contacts_total=campaign.contacts_total,
         contacts_pending=campaign.contacts_pending,
         attribution_window_seconds=window,
+        settles_at=max(table.created_at) + timedelta(seconds=window)
+        if table.created_at and window > 0
+        else None,
         control_variant_id=control,
         variants=reports,
         decision=decision_report(campaign, allocation, reports),

@@ -134,6 +134,7 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
         contacts_total=s.contacts_total,
         contacts_pending=s.contacts_pending,
         attribution_window_seconds=s.attribution_window_seconds,
+        settles_at=None if s.settles_at is None else format_rfc3339(s.settles_at),
         control_variant_id=s.control_variant_id,
         variants=[
             models.VariantStats(

@@ -111,7 +111,9 @@ def _window(stats: Json) -> str:
     window = stats["attribution_window_seconds"]
     if window == 0:
         return "Every outcome counts, however long after its send it arrives."
-    return f"Outcomes count up to {window / 3600:g} hours after a send."
+    settles = stats.get("settles_at")
+    final = "" if settles is None else f" The numbers are final from {html.escape(settles)}."
+    return f"Outcomes count up to {window / 3600:g} hours after a send.{final}"
 
 
 def _variant(stats: Json, variant_id: str) -> Json:

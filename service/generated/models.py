@@ -421,6 +421,15 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
     attribution_window_seconds: Annotated[
         int, Meta(description="The longest delay from a send to an outcome that counts.")
     ]
+    settles_at: (
+        Annotated[
+            str,
+            Meta(
+                description="When the batches drawn so far have every outcome that counts: the last batch's draw plus the attribution window; null before the first draw and when the window is 0 (every outcome counts whenever it arrives, so there is no such moment). Until then the newest batches' outcomes are still arriving and their rates lean on the estimated share already in (their maturity), which a campaign shorter than its window cannot yet estimate from its own outcomes: read the final numbers after this moment."
+            ),
+        ]
+        | None
+    )
     control_variant_id: (
         Annotated[
             str,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -54,6 +55,12 @@ class CampaignStats:
         contacts_total (int): Contacts loaded.
         contacts_pending (int): Contacts not yet sent (not claimed by a batch).
         attribution_window_seconds (int): The longest delay from a send to an outcome that counts.
+        settles_at (datetime.datetime | None): When the batches drawn so far have every outcome that counts: the last
+            batch's draw plus the attribution window; null before the first draw and when the window is 0 (every outcome
+            counts whenever it arrives, so there is no such moment). Until then the newest batches' outcomes are still
+            arriving and their rates lean on the estimated share already in (their maturity), which a campaign shorter than
+            its window cannot yet estimate from its own outcomes: read the final numbers after this moment. Example:
+            2026-11-28T09:00:00Z.
         control_variant_id (None | str): The control every lift is measured against (the `control` parameter, else the
             campaign's); null when lifts are measured against the current leader. Example: a.
         variants (list[VariantStats]): Every variant, in the campaign's order.
@@ -70,6 +77,7 @@ class CampaignStats:
     contacts_total: int
     contacts_pending: int
     attribution_window_seconds: int
+    settles_at: datetime.datetime | None
     control_variant_id: None | str
     variants: list[VariantStats]
     decision: Decision
@@ -87,6 +95,12 @@ class CampaignStats:
         contacts_pending = self.contacts_pending
 
         attribution_window_seconds = self.attribution_window_seconds
+
+        settles_at: None | str
+        if isinstance(self.settles_at, datetime.datetime):
+            settles_at = self.settles_at.isoformat()
+        else:
+            settles_at = self.settles_at
 
         control_variant_id: None | str
         control_variant_id = self.control_variant_id
@@ -111,6 +125,7 @@ class CampaignStats:
                 "contacts_total": contacts_total,
                 "contacts_pending": contacts_pending,
                 "attribution_window_seconds": attribution_window_seconds,
+                "settles_at": settles_at,
                 "control_variant_id": control_variant_id,
                 "variants": variants,
                 "decision": decision,
@@ -139,6 +154,21 @@ class CampaignStats:
 
         attribution_window_seconds = d.pop("attribution_window_seconds")
 
+        def _parse_settles_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                settles_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return settles_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        settles_at = _parse_settles_at(d.pop("settles_at"))
+
         def _parse_control_variant_id(data: object) -> None | str:
             if data is None:
                 return data
@@ -165,6 +195,7 @@ class CampaignStats:
             contacts_total=contacts_total,
             contacts_pending=contacts_pending,
             attribution_window_seconds=attribution_window_seconds,
+            settles_at=settles_at,
             control_variant_id=control_variant_id,
             variants=variants,
             decision=decision,
