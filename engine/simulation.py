@@ -30,6 +30,7 @@ from scipy import special
 
 from burt.engine.delays import Arrivals, counted_evidence
 from burt.engine.policy import WINNER, Evidence, PolicySettings, allocate
+from burt.engine.segments.scenario import Segment, segments_problem
 from burt.engine.stats import apportion
 
 DEFAULT_POLICY = "burt"
@@ -53,6 +54,7 @@ class Scenario:
     replications: int = 100
     seed: int = 0
     unsubscribe_rates: tuple[float, ...] | None = None  # extension: per-variant unsubscribe rate
+    segments: tuple[Segment, ...] | None = None  # engine.segments.simulation runs these
 
     def __post_init__(self) -> None:
         if len(self.rates) < 2:
@@ -73,6 +75,10 @@ class Scenario:
             profile = np.asarray(self.delay_profile)
             if not profile.size or np.any(profile < 0) or abs(profile.sum() - 1.0) > 1e-3:
                 raise ValueError(f"{self.name}: delay_profile must be shares summing to 1")
+        if self.segments is not None and (
+            problem := segments_problem(self.segments, self.rates, factors.max())
+        ):
+            raise ValueError(f"{self.name}: {problem}")
 
     @property
     def is_aa(self) -> bool:
@@ -305,7 +311,13 @@ def simulate(
     wrap: Callable[[Iterable[np.random.SeedSequence]], Iterable[np.random.SeedSequence]]
     | None = None,
 ) -> SimulationRun:
-    """Every replication of ``scenario`` under one policy; ``wrap`` may add a progress bar."""
+    """Every replication of ``scenario`` under one policy; ``wrap`` may add a progress bar.
+
+    A scenario with ``segments`` runs in ``engine.segments.simulation`` (its policies decide per
+    segment); here it is refused rather than silently simulated as one segment.
+    """
+    if scenario.segments is not None:
+        raise ValueError(f"{scenario.name}: a segmented scenario runs in engine.segments")
     count = scenario.replications if replications is None else replications
     seeds = replication_seeds(scenario.seed if seed is None else seed, count)
     start = time.perf_counter()
