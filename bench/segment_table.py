@@ -4,8 +4,9 @@
 
 Scenarios come from ``bench/scenarios/segments`` and any folders given; each runs with its own
 replications and seed. One process (the machine is shared). Every peer runs in both honest modes
-and is scored by its better one (lower regret), as in ``bench.policy_table``. Columns: regret
-mean ± standard error (the lowest starred), its ratio to the best peer (burt excluded) and to
+and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof``
+is burt with ``proof_share`` 0, to show what the proofs cost. Columns: regret mean ± standard
+error (the lowest starred), its ratio to the best peer (burt's rows excluded) and to
 segment-blind burt, the share of replications with a "winner differs by segment" verdict (a
 false verdict where one variant is best everywhere, marked !), the share of per-segment
 declarations that named a wrong winner, and on A/A scenarios the share of replications in which
@@ -20,17 +21,21 @@ import sys
 from pathlib import Path
 
 from bench.policy_table import scenario_files
+from burt.engine.policy import PolicySettings
 from burt.engine.segments.policies import SEGMENT_PEERS, pooled_burt
 from burt.engine.segments.simulation import SegmentedRun, simulate_segmented
 from burt.engine.simulation import DEFAULT_POLICY, PeerMode, Scenario
 
 OWN_SCENARIOS = Path(__file__).resolve().parent / "scenarios" / "segments"
 BLIND = "burt-blind"
+NO_PROOF = "burt-no-proof"
+"""burt's pooled policy with ``proof_share`` 0 (regret first): what the proofs cost."""
+OURS = (DEFAULT_POLICY, NO_PROOF)
 MODES: tuple[PeerMode, ...] = ("arrive", "mature")
 
 
 def available_policies() -> list[str]:
-    names = [DEFAULT_POLICY, *SEGMENT_PEERS]
+    names = [*OURS, *SEGMENT_PEERS]
     if importlib.util.find_spec("mabwiser") is None:
         print("skipping the mabwiser peers: mabwiser is not installed", file=sys.stderr)
         names = [n for n in names if n not in ("ts-per-segment", "mabwiser-lints")]
@@ -41,6 +46,9 @@ def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str,
     """The policy's run on the scenario, in the mode with the lower regret for a peer."""
     if policy == DEFAULT_POLICY:
         return "service", simulate_segmented(scenario, pooled_burt(), policy, replications)
+    if policy == NO_PROOF:
+        factory = pooled_burt(PolicySettings(proof_share=0.0))
+        return "service", simulate_segmented(scenario, factory, policy, replications)
     if policy == BLIND:
         return "service", simulate_segmented(
             scenario, SEGMENT_PEERS[BLIND]("arrive"), policy, replications
@@ -71,7 +79,7 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
         by_scenario.setdefault(segmented.scenario.name, []).append((mode, segmented))
     for name, group in by_scenario.items():
         regrets = {r.policy: r.result.regret_mean for _, r in group}
-        peers = [v for p, v in regrets.items() if p != DEFAULT_POLICY]
+        peers = [v for p, v in regrets.items() if p not in OURS]
         best_peer = min(peers) if peers else None
         lowest = min(regrets.values())
         for mode, segmented in group:
