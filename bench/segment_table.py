@@ -7,10 +7,10 @@ replications and seed. One process (the machine is shared). Every peer runs in b
 and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof``
 is burt with ``proof_share`` 0, to show what the proofs cost. Columns: regret mean ± standard
 error (the lowest starred), its ratio to the best peer (burt's rows excluded) and to
-segment-blind burt, the share of replications with a "winner differs by segment" verdict (a
-false verdict where one variant is best everywhere, marked !), the share of per-segment
-declarations that named a wrong winner, and on A/A scenarios the share of replications in which
-any segment declared a winner.
+segment-blind burt, the share of (replication, segment) pairs that declared a winner, the share
+of replications with a "winner differs by segment" verdict (a false verdict where one variant is
+best everywhere, marked !), the share of per-segment declarations that named a wrong winner, and
+on A/A scenarios the share of replications in which any segment declared a winner.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def _ratio(value: float, reference: float | None) -> str:
 def render(results: list[tuple[str, SegmentedRun]]) -> str:
     header = (
         f"{'scenario':<28} {'policy':<27} {'mode':<7} {'regret mean ± se':>17} "
-        f"{'/peer':>5} {'/blind':>6} {'differs':>8} {'wrong':>6} {'aa.false':>8} {'s':>6}"
+        f"{'/peer':>5} {'/blind':>6} {'declared':>8} {'differs':>8} {'wrong':>6} {'aa.false':>8} "
+        f"{'s':>6}"
     )
     lines = [header, "-" * len(header)]
     by_scenario: dict[str, list[tuple[str, SegmentedRun]]] = {}
@@ -91,7 +92,8 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
                 f"{f'{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}':>17} "
                 f"{_ratio(r.regret_mean, best_peer):>5} "
                 f"{_ratio(r.regret_mean, regrets.get(BLIND)):>6} "
-                f"{differs:>8} {_rate(r.wrong_winner_rate):>6} {_rate(r.false_winner_rate):>8} "
+                f"{_rate(r.winner_declared_rate):>8} {differs:>8} "
+                f"{_rate(r.wrong_winner_rate):>6} {_rate(r.false_winner_rate):>8} "
                 f"{r.seconds:>6.1f}"
             )
         lines.append("")
