@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +50,9 @@ TWO = (Segment("a", 0.7, rates=(0.05, 0.08)), Segment("b", 0.3, 2.0, rates=(0.06
 
 
 def test_without_segments_the_campaign_is_todays_seed_for_seed() -> None:
-    plain = scenario()
+    plain = scenario(period_factors=(1.0, 0.7, 1.2), unsubscribe_rates=(0.002, 0.004))
     today = simulate(plain, burt_factory(), "burt")
-    for segmented in (plain, scenario(segments=(Segment("all", 1.0),))):
+    for segmented in (plain, replace(plain, segments=(Segment("all", 1.0),))):
         for factory in (pooled_burt(), SEGMENT_PEERS["burt-blind"]("arrive")):
             run = simulate_segmented(segmented, factory, "burt")
             assert [r.regret for r in run.replications] == [r.regret for r in today.replications]
