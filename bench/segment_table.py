@@ -5,12 +5,13 @@
 Scenarios come from ``bench/scenarios/segments`` and any folders given; each runs with its own
 replications and seed. One process (the machine is shared). Every peer runs in both honest modes
 and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof``
-is burt with ``proof_share`` 0, to show what the proofs cost. Columns: regret mean ± standard
-error (the lowest starred), its ratio to the best peer (burt's rows excluded) and to
-segment-blind burt, the share of (replication, segment) pairs that declared a winner, the share
-of replications with a "winner differs by segment" verdict (a false verdict where one variant is
-best everywhere, marked !), the share of per-segment declarations that named a wrong winner, and
-on A/A scenarios the share of replications in which any segment declared a winner.
+is burt with ``proof_share`` 0 (what the proofs cost), ``burt-unpooled`` burt on every
+segment's own evidence alone (what pooling earns). Columns: regret mean ± standard error (the
+lowest starred), its ratio to the best peer (burt's rows excluded) and to segment-blind burt,
+the share of (replication, segment) pairs that declared a winner, the share of replications
+with a "winner differs by segment" verdict (a false verdict where one variant is best
+everywhere, marked !), the share of per-segment declarations that named a wrong winner, and on
+A/A scenarios the share of replications in which any segment declared a winner.
 """
 
 from __future__ import annotations
@@ -23,14 +24,24 @@ from pathlib import Path
 from bench.policy_table import scenario_files
 from burt.engine.policy import PolicySettings
 from burt.engine.segments.policies import SEGMENT_PEERS, pooled_burt
-from burt.engine.segments.simulation import SegmentedRun, simulate_segmented
+from burt.engine.segments.simulation import (
+    SegmentedRun,
+    SegmentPolicyFactory,
+    simulate_segmented,
+)
 from burt.engine.simulation import DEFAULT_POLICY, PeerMode, Scenario
 
 OWN_SCENARIOS = Path(__file__).resolve().parent / "scenarios" / "segments"
 BLIND = "burt-blind"
 NO_PROOF = "burt-no-proof"
-"""burt's pooled policy with ``proof_share`` 0 (regret first): what the proofs cost."""
-OURS = (DEFAULT_POLICY, NO_PROOF)
+UNPOOLED = "burt-unpooled"
+OURS: dict[str, SegmentPolicyFactory] = {
+    DEFAULT_POLICY: pooled_burt(),
+    NO_PROOF: pooled_burt(PolicySettings(proof_share=0.0)),
+    UNPOOLED: pooled_burt(pool=False),
+}
+"""burt's pooled policy; the same with ``proof_share`` 0 (what the proofs cost); every segment
+on its own evidence (what pooling earns)."""
 MODES: tuple[PeerMode, ...] = ("arrive", "mature")
 
 
@@ -44,11 +55,8 @@ def available_policies() -> list[str]:
 
 def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str, SegmentedRun]:
     """The policy's run on the scenario, in the mode with the lower regret for a peer."""
-    if policy == DEFAULT_POLICY:
-        return "service", simulate_segmented(scenario, pooled_burt(), policy, replications)
-    if policy == NO_PROOF:
-        factory = pooled_burt(PolicySettings(proof_share=0.0))
-        return "service", simulate_segmented(scenario, factory, policy, replications)
+    if policy in OURS:
+        return "service", simulate_segmented(scenario, OURS[policy], policy, replications)
     if policy == BLIND:
         return "service", simulate_segmented(
             scenario, SEGMENT_PEERS[BLIND]("arrive"), policy, replications

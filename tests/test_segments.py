@@ -220,6 +220,10 @@ def test_pseudo_sends_steer_the_weights_but_never_declare() -> None:
     assert allocate(pooled, PolicySettings(), 2000, 5000).winner == 1
     assert result.winners == (1, None)
     assert result.weights[1, 1] > 0.8  # steered toward the campaign's winner nonetheless
+    alone = allocate_segments([big, small], PolicySettings(), [20000, 2000], [100000, 5000], False)
+    split = segment_settings(PolicySettings(), 2)
+    assert alone.prior is None
+    assert np.array_equal(alone.weights[1], allocate(small, split, 2000, 5000).weights)
 
 
 def test_differs_needs_two_segments_declaring_different_winners() -> None:

@@ -58,9 +58,11 @@ def _counted(seen: Observation, window: int) -> Evidence:
 
 @dataclass
 class PooledBurt:
-    """burt per segment: deterministic, like ``BurtPolicy``."""
+    """burt per segment: deterministic, like ``BurtPolicy``; ``pool`` False for each segment on
+    its own evidence."""
 
     settings: PolicySettings = field(default_factory=PolicySettings)
+    pool: bool = True
 
     def _evidence(self, seen: SegmentedObservation) -> list[Evidence]:
         """Each segment's counts; maturity from the campaign's delays (a segment's own few
@@ -71,13 +73,15 @@ class PooledBurt:
 
     def decide(self, seen: SegmentedObservation, horizon: Horizon) -> SegmentDecision:
         allocation = allocate_segments(
-            self._evidence(seen), self.settings, horizon.remaining, horizon.total
+            self._evidence(seen), self.settings, horizon.remaining, horizon.total, self.pool
         )
         return SegmentDecision(allocation.weights, allocation.winners)
 
     def recommend(self, seen: SegmentedObservation) -> tuple[int, ...]:
         sent = np.maximum(seen.sends.sum(axis=(1, 2)), 1)
-        allocation = allocate_segments(self._evidence(seen), self.settings, 0 * sent, sent)
+        allocation = allocate_segments(
+            self._evidence(seen), self.settings, 0 * sent, sent, self.pool
+        )
         return tuple(
             0 if d is None else d.leader if d.winner is None else d.winner
             for d in allocation.decisions
@@ -259,6 +263,6 @@ SEGMENT_PEERS: dict[str, Callable[[PeerMode], SegmentPolicyFactory]] = {
 """Every peer by name, built for a mode (``burt-blind`` ignores it: it is burt)."""
 
 
-def pooled_burt(settings: PolicySettings | None = None) -> SegmentPolicyFactory:
+def pooled_burt(settings: PolicySettings | None = None, pool: bool = True) -> SegmentPolicyFactory:
     chosen = settings or PolicySettings()
-    return lambda k, sizes, rng: PooledBurt(chosen)
+    return lambda k, sizes, rng: PooledBurt(chosen, pool)

@@ -63,7 +63,7 @@ def with_prior(evidence: Evidence, mean: np.ndarray, strength: np.ndarray) -> Ev
 class SegmentAllocation:
     weights: np.ndarray  # (segments, variants)
     decisions: tuple[Allocation | None, ...]  # per segment, its winner rule on raw evidence
-    prior: PooledPrior | None  # None for a single segment
+    prior: PooledPrior | None  # None for a single segment, or without pooling
 
     @property
     def winners(self) -> tuple[int | None, ...]:
@@ -78,17 +78,24 @@ def allocate_segments(
     settings: PolicySettings,
     remaining: Sequence[int] | np.ndarray,
     total: Sequence[int] | np.ndarray,
+    pool: bool = True,
 ) -> SegmentAllocation:
     """Weights and decisions for every segment (``evidence``, ``remaining`` and ``total`` hold
-    one entry per segment). A segment with no contacts at all gets an equal split."""
+    one entry per segment). A segment with no contacts at all gets an equal split. Without
+    ``pool`` every segment allocates on its own evidence alone (what pooling is measured
+    against)."""
     if len(evidence) == 1:
         only = allocate(evidence[0], settings, int(remaining[0]), int(total[0]))
         return SegmentAllocation(only.weights[None, :], (only,), None)
     split = segment_settings(settings, len(evidence))
     steer = replace(split, all_in=False)
-    prior = pooled_prior(
-        np.array([e.successes.sum(axis=1) for e in evidence]),
-        np.array([_exposure(e) for e in evidence]),
+    prior = (
+        pooled_prior(
+            np.array([e.successes.sum(axis=1) for e in evidence]),
+            np.array([_exposure(e) for e in evidence]),
+        )
+        if pool
+        else None
     )
     k = evidence[0].sends.shape[0]
     weights = np.full((len(evidence), k), 1.0 / k)
@@ -101,7 +108,7 @@ def allocate_segments(
         decisions.append(decision)
         if decision.status == WINNER and settings.all_in:
             weights[s] = decision.weights
-        elif prior.strength[s].any():
+        elif prior is not None and prior.strength[s].any():
             pooled = with_prior(own, prior.mean[s], prior.strength[s])
             weights[s] = allocate(pooled, steer, int(remaining[s]), int(total[s])).weights
         else:
