@@ -100,8 +100,8 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
                 f"{f'{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}':>17} "
                 f"{_ratio(r.regret_mean, best_peer):>5} "
                 f"{_ratio(r.regret_mean, regrets.get(BLIND)):>6} "
-                f"{_rate(r.winner_declared_rate):>8} {differs:>8} "
-                f"{_rate(r.wrong_winner_rate):>6} {_rate(r.false_winner_rate):>8} "
+                f"{_rate(r.declarations.winner_declared_rate):>8} {differs:>8} "
+                f"{_rate(r.declarations.wrong_winner_rate):>6} {_rate(r.false_winner_rate):>8} "
                 f"{r.seconds:>6.1f}"
             )
         lines.append("")

@@ -21,6 +21,7 @@ from burt.engine.segments.policy import (
 from burt.engine.segments.pooling import additive_fit, pooled_prior
 from burt.engine.segments.scenario import MAX_SEGMENTS, Segment
 from burt.engine.segments.simulation import (
+    Declarations,
     Horizon,
     SegmentDecision,
     SegmentedObservation,
@@ -90,6 +91,13 @@ def test_contacts_split_exactly_and_regret_is_against_each_segments_best() -> No
     assert run.result.regret_mean == pytest.approx(expected, abs=0.03)
     assert run.result.recommendation_correct_rate == 1.0
     assert run.result.false_differs_rate is None
+    assert run.result.declarations == Declarations(0.0, 0.0, None)
+
+
+def test_declarations_count_pairs_and_wrong_ones_among_the_declared() -> None:
+    declared = np.array([[True, False], [True, True]])
+    right = np.array([[True, False], [False, True]])
+    assert Declarations.of(declared, right) == Declarations(0.75, 0.5, pytest.approx(1 / 3))
 
 
 @pytest.mark.parametrize(

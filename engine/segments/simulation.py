@@ -96,31 +96,35 @@ SegmentPolicyFactory = Callable[[int, np.ndarray, np.random.Generator], SegmentP
 
 
 @dataclass(frozen=True)
-class SegmentOutcome:
-    """One segment's winner declarations over the replications."""
+class Declarations:
+    """Winner declarations over (replication, segment) pairs, named as in
+    ``SimulationResult``."""
 
-    name: str
     winner_declared_rate: float
     declared_correct_rate: float
     wrong_winner_rate: float | None
+
+    @classmethod
+    def of(cls, declared: np.ndarray, right: np.ndarray) -> Declarations:
+        """From which pairs declared, and which of those named a truly best variant."""
+        wrong = 1.0 - right.sum() / declared.sum() if declared.any() else None
+        return cls(float(declared.mean()), float(right.mean()), wrong)
 
 
 @dataclass(frozen=True)
 class SegmentedResult:
-    """``SimulationResult``'s fields, counted over (replication, segment) pairs where a field
-    is about winners, and the campaign-level verdicts."""
+    """``SimulationResult``'s fields (the winner fields over every segment in
+    ``declarations``, and per segment), and the campaign-level verdicts."""
 
     regret_mean: float
     regret_stderr: float
     expected_outcomes_mean: float
-    winner_declared_rate: float
-    declared_correct_rate: float
-    wrong_winner_rate: float | None
+    declarations: Declarations
     recommendation_correct_rate: float
     false_winner_rate: float | None
     differs_rate: float
     false_differs_rate: float | None
-    segments: tuple[SegmentOutcome, ...]
+    segments: dict[str, Declarations]
     seconds: float
 
 
@@ -246,28 +250,15 @@ def summarize_segmented(
         regret_mean=float(regret.mean()),
         regret_stderr=stderr,
         expected_outcomes_mean=float(np.mean([r.expected_outcomes for r in runs])),
-        winner_declared_rate=float(declared.mean()),
-        declared_correct_rate=float(right.mean()),
-        wrong_winner_rate=_wrong(declared, right),
+        declarations=Declarations.of(declared, right),
         recommendation_correct_rate=float(
             np.mean([[c in best[s] for s, c in enumerate(r.recommended)] for r in runs])
         ),
         false_winner_rate=float(declared.any(axis=1).mean()) if all(aa) else None,
         differs_rate=float(differs.mean()),
         false_differs_rate=float(differs.mean()) if one_best_everywhere(scenario) else None,
-        segments=tuple(
-            SegmentOutcome(
-                name,
-                float(declared[:, s].mean()),
-                float(right[:, s].mean()),
-                _wrong(declared[:, s], right[:, s]),
-            )
-            for s, name in enumerate(names)
-        ),
+        segments={
+            name: Declarations.of(declared[:, s], right[:, s]) for s, name in enumerate(names)
+        },
         seconds=round(seconds, 3),
     )
-
-
-def _wrong(declared: np.ndarray, right: np.ndarray) -> float | None:
-    """Among the declarations, the share that named a variant not truly best."""
-    return 1.0 - right.sum() / declared.sum() if declared.any() else None
