@@ -13,7 +13,8 @@ CODEGEN = $(BIN)/datamodel-codegen --input openapi.yaml --input-file-type openap
 	--enum-field-as-literal all --strict-nullable --extra-template-data service/generated/template-data.json \
 	--formatters ruff-format ruff-check
 
-.PHONY: lock run dist test test-fast lint typecheck stubs check-stubs bench bench-policy soak client check-client \
+.PHONY: lock run dist test test-fast lint typecheck stubs check-stubs bench bench-policy bench-segments \
+	soak client check-client \
 	clean browser docs vendor-redoc
 
 # Installs from requirements.lock: the exact versions the suite last passed with. `make run`
@@ -101,6 +102,10 @@ bench: $(STAMP)
 bench-policy: $(STAMP)
 	$(PY) -m bench.policy_table
 	$(PY) -m bench.coverage
+
+# The same per segment (one process; docs/design/0015-segments.md has the table).
+bench-segments: $(STAMP)
+	$(PY) -m bench.segment_table
 
 # Minutes of mixed load, worker kills and a runaway tenant on SQLite, then on nx-27017, each
 # audited at the end (not part of `make test`): `make soak SOAK_MINUTES=1` for a short one.

@@ -49,19 +49,19 @@ def _uniform(k: int) -> np.ndarray:
     return np.full(k, 1.0 / k)
 
 
-def _best_observed(evidence: Evidence) -> int:
+def best_observed(evidence: Evidence) -> int:
     """Highest observed rate (Beta(1, 1) posterior mean, so unsent variants rank at 1/2 x 0)."""
     sends = evidence.sends.sum(axis=1)
     successes = evidence.successes.sum(axis=1)
     return int(np.argmax((successes + 1.0) / (sends + 2.0) * (sends > 0)))
 
 
-def _new_periods(evidence: Evidence, seen: int) -> tuple[np.ndarray, np.ndarray]:
+def new_periods(evidence: Evidence, seen: int) -> tuple[np.ndarray, np.ndarray]:
     """Sends and successes per variant over the periods that matured since the last call."""
     return evidence.sends[:, seen:].sum(axis=1), evidence.successes[:, seen:].sum(axis=1)
 
 
-def _per_contact(sends: np.ndarray, successes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def per_contact(sends: np.ndarray, successes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Expand per-variant counts into per-contact decisions and binary rewards."""
     decisions = np.repeat(np.arange(sends.size), sends)
     rewards = np.concatenate(
@@ -88,7 +88,7 @@ class Uniform:
         return Decision(_uniform(self.k), None)
 
     def recommend(self, evidence: Evidence) -> int:
-        return _best_observed(evidence)
+        return best_observed(evidence)
 
 
 @dataclass
@@ -100,7 +100,7 @@ class FixedABTest:
 
     def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
         if self.choice is None and evidence.sends.sum() >= self.test_share * total:
-            self.choice = _best_observed(evidence)
+            self.choice = best_observed(evidence)
             table = np.vstack([evidence.successes.sum(1), evidence.sends.sum(1)])
             table[1] -= table[0]
             significant = (
@@ -113,7 +113,7 @@ class FixedABTest:
         return Decision(np.eye(self.k)[self.choice], None)
 
     def recommend(self, evidence: Evidence) -> int:
-        return self.choice if self.choice is not None else _best_observed(evidence)
+        return self.choice if self.choice is not None else best_observed(evidence)
 
 
 @dataclass
@@ -131,15 +131,15 @@ class MabwiserThompson:
         self.mab.fit(decisions=np.array([], dtype=int), rewards=np.array([]))
 
     def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
-        sends, successes = _new_periods(evidence, self.seen)
+        sends, successes = new_periods(evidence, self.seen)
         if sends.sum():
-            self.mab.partial_fit(*_per_contact(sends, successes))
+            self.mab.partial_fit(*per_contact(sends, successes))
         self.seen = evidence.sends.shape[1]
         chosen = np.asarray(self.mab.predict(np.zeros((batch_size, 1))), dtype=int).reshape(-1)
         return Decision(np.bincount(chosen, minlength=self.k) / chosen.size, None)
 
     def recommend(self, evidence: Evidence) -> int:
-        return _best_observed(evidence)
+        return best_observed(evidence)
 
 
 @dataclass
@@ -166,7 +166,7 @@ class BayesianBanditsThompson:
         self.agent = Agent(arms, ThompsonSampling(), random_seed=self.rng)
 
     def decide(self, evidence: Evidence, remaining: int, total: int, batch_size: int) -> Decision:
-        sends, successes = _new_periods(evidence, self.seen)
+        sends, successes = new_periods(evidence, self.seen)
         for arm, (n, s) in enumerate(zip(sends, successes, strict=True)):
             if n:
                 rewards = np.r_[np.ones(s), np.zeros(n - s)]
@@ -182,7 +182,7 @@ class BayesianBanditsThompson:
         return Decision(_draw_shares(samples), None)
 
     def recommend(self, evidence: Evidence) -> int:
-        return _best_observed(evidence)
+        return best_observed(evidence)
 
 
 def _class_one(samples: np.ndarray) -> np.ndarray:
@@ -211,7 +211,7 @@ class EmailPlatformRule:
         return Decision(prob_best, None)
 
     def recommend(self, evidence: Evidence) -> int:
-        return self.winner if self.winner is not None else _best_observed(evidence)
+        return self.winner if self.winner is not None else best_observed(evidence)
 
 
 @dataclass
@@ -262,7 +262,8 @@ def _period_weighted_means(evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.maximum(variance, 1e-12)
 
 
-def _seed(rng: np.random.Generator) -> int:
+def library_seed(rng: np.random.Generator) -> int:
+    """A seed for a library that takes an int, drawn from the replication's generator."""
     return int(rng.integers(2**31 - 1))
 
 
@@ -295,7 +296,7 @@ PeerFactory = Callable[[int, np.random.Generator], EvidencePolicy]
 PEERS: dict[str, PeerFactory] = {
     "uniform": lambda k, rng: Uniform(k),
     "ab-test": lambda k, rng: FixedABTest(k),
-    "mabwiser-ts": lambda k, rng: MabwiserThompson(k, _seed(rng)),
+    "mabwiser-ts": lambda k, rng: MabwiserThompson(k, library_seed(rng)),
     "bayesianbandits-ts": lambda k, rng: BayesianBanditsThompson(k, rng),
     "email-platform": lambda k, rng: EmailPlatformRule(k),
     "growthbook": lambda k, rng: GrowthBookBandit(k, rng),

@@ -39,6 +39,7 @@ from burt.engine.policy import (
     PolicySettings,
     allocate,
 )
+from burt.engine.segments.scenario import Segment, segments_problem
 from burt.engine.stats import apportion, relative_lift
 
 DEFAULT_POLICY = "burt"
@@ -69,6 +70,7 @@ class Scenario:
     settings: dict[str, Any] | None = field(default=None, hash=False)
     """The campaign settings burt's policy runs with, as the API takes them (``{"goal":
     "winner"}``); None: the defaults. Peers ignore them."""
+    segments: tuple[Segment, ...] | None = None  # engine.segments.simulation runs these
 
     def __post_init__(self) -> None:
         if len(self.rates) < 2:
@@ -89,6 +91,10 @@ class Scenario:
             profile = np.asarray(self.delay_profile)
             if not profile.size or np.any(profile < 0) or abs(profile.sum() - 1.0) > 1e-3:
                 raise ValueError(f"{self.name}: delay_profile must be shares summing to 1")
+        if self.segments is not None and (
+            problem := segments_problem(self.segments, self.rates, factors.max())
+        ):
+            raise ValueError(f"{self.name}: {problem}")
         self.policy_settings()  # a setting the API would refuse is refused here, by name
 
     def policy_settings(self, **overrides: Any) -> PolicySettings:
@@ -276,7 +282,7 @@ def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequen
     return [np.random.SeedSequence([seed, r]) for r in range(replications)]
 
 
-def _observe(
+def observe(
     now: int, periods: int, sends: np.ndarray, arrived: np.ndarray, unsub_arrived: np.ndarray
 ) -> Observation:
     """What is known at hour ``now`` of the first ``periods`` batches: an outcome of batch s
@@ -327,7 +333,7 @@ def run_replication(
     declared_at: float | None = None
     assigned = 0
     for t in range(batches):
-        seen = _observe(t, t, sends, arrived, unsub_arrived)
+        seen = observe(t, t, sends, arrived, unsub_arrived)
         decision = policy.decide(seen, scenario.contacts - assigned, scenario.contacts, sizes[t])
         if declared is None and decision.winner is not None:
             declared, declared_at = decision.winner, assigned / scenario.contacts
@@ -341,7 +347,7 @@ def run_replication(
         assigned += int(sizes[t])
     per_batch_regret = factors * (gap @ sends)
     closed = batches + max(profile.size, CLOSED_AFTER)
-    final = _observe(closed, batches, sends, arrived, unsub_arrived)
+    final = observe(closed, batches, sends, arrived, unsub_arrived)
     covered = None
     if isinstance(policy, BurtPolicy):
         truth = rates * (sizes @ factors) / sizes.sum() * policy.in_window(profile)
@@ -367,7 +373,13 @@ def simulate(
     wrap: Callable[[Iterable[np.random.SeedSequence]], Iterable[np.random.SeedSequence]]
     | None = None,
 ) -> SimulationRun:
-    """Every replication of ``scenario`` under one policy; ``wrap`` may add a progress bar."""
+    """Every replication of ``scenario`` under one policy; ``wrap`` may add a progress bar.
+
+    A scenario with ``segments`` runs in ``engine.segments.simulation`` (its policies decide per
+    segment); here it is refused rather than silently simulated as one segment.
+    """
+    if scenario.segments is not None:
+        raise ValueError(f"{scenario.name}: a segmented scenario runs in engine.segments")
     count = scenario.replications if replications is None else replications
     seeds = replication_seeds(scenario.seed if seed is None else seed, count)
     start = time.perf_counter()
