@@ -128,10 +128,12 @@ class GoalPlan:
 GOALS: dict[Goal, GoalPlan] = {
     "outcomes": GoalPlan(
         0.0,
-        0.01,
-        1.0,
-        "Sends every batch where it earns the most outcomes; a winner is declared only when the"
-        " evidence comes along anyway, so many campaigns end without one.",
+        0.0,
+        2.0,
+        "Earns the most outcomes: spends no contacts on exploration floors or on proving a"
+        " winner, and sends to the message that looks best as soon as the evidence points one"
+        " way; a winner is declared only when the evidence comes along anyway, so many"
+        " campaigns end without one.",
     ),
     "balanced": GoalPlan(
         0.3,
@@ -149,8 +151,10 @@ GOALS: dict[Goal, GoalPlan] = {
     ),
 }
 """What each goal means. No rule that keeps wrong winners at 5% proves a winner for free
-(docs/design/0007-walds-floor.md), so the goals trade outcomes for proof. Every setting stays
-available as an override (one set explicitly wins over the goal's)."""
+(docs/design/0007-walds-floor.md), so the goals trade outcomes for proof; the outcomes goal
+also drops the exploration floor and exploits sooner (less regret where measured, see
+docs/decision-science.md). Every setting stays available as an override (one set explicitly
+wins over the goal's)."""
 
 GOAL_SETTINGS = ("proof_share", "weight_floor", "horizon_power")
 """The settings a goal sets (the fields of ``GoalPlan`` but its meaning): None in

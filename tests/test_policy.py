@@ -332,7 +332,7 @@ def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
 
 @pytest.mark.parametrize(
     ("goal", "in_force"),
-    [("outcomes", (0.0, 0.01, 1.0)), ("balanced", (0.3, 0.01, 1.0)), ("winner", (0.6, 0.01, 1.0))],
+    [("outcomes", (0.0, 0.0, 2.0)), ("balanced", (0.3, 0.01, 1.0)), ("winner", (0.6, 0.01, 1.0))],
 )
 def test_the_goal_sets_the_settings_in_force(
     goal: str, in_force: tuple[float, float, float]
@@ -361,6 +361,21 @@ def test_balanced_and_winner_keep_the_floor_and_horizon_of_before_goals() -> Non
     assert GOALS["balanced"].proof_share == SETTINGS_BEFORE_GOALS["proof_share"]
 
 
+def test_an_outcomes_campaign_explores_without_a_floor() -> None:
+    """A losing variant still explored gets at least the floor, 0.01, under the balanced goal;
+    under outcomes (no floor, a steeper horizon) it gets less, though more than nothing."""
+    ev = evidence([[2000], [2000]], [[200], [230]])
+    balanced = allocate(ev, PolicySettings(), 30_000, 100_000)
+    outcomes = allocate(ev, PolicySettings(goal="outcomes"), 30_000, 100_000)
+    assert balanced.status == outcomes.status == EXPLORING
+    assert balanced.variants[0].prob_best >= 0.05  # explored: above the elimination line
+    assert balanced.weights[0] >= 0.01
+    assert 0.0 < outcomes.weights[0] < 0.01
+    assert outcomes.weights.sum() == pytest.approx(1.0)
+    pinned = allocate(ev, PolicySettings(goal="outcomes", weight_floor=0.01), 30_000, 100_000)
+    assert pinned.weights[0] >= 0.01  # a floor set explicitly outlives the goal
+
+
 def test_an_explicit_floor_and_horizon_win_over_the_goal() -> None:
     settings = PolicySettings(goal="outcomes", weight_floor=0.02, horizon_power=0.5)
     assert (settings.in_force("weight_floor"), settings.in_force("horizon_power")) == (0.02, 0.5)
@@ -371,6 +386,7 @@ def test_an_explicit_floor_and_horizon_win_over_the_goal() -> None:
 
 
 def test_the_floor_in_force_is_the_one_validated() -> None:
+    PolicySettings(goal="outcomes").validate(60)  # the goal's floor, 0, serves any count
     with pytest.raises(ValueError, match=r"^weight_floor 0.01 times 100 variants"):
         PolicySettings().validate(100)  # the balanced goal's floor, 0.01
     with pytest.raises(ValueError, match=r"^weight_floor 0.25 times 4 variants"):

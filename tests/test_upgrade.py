@@ -285,6 +285,8 @@ def test_the_stated_default_floor_and_horizon_stored_before_goals_follow_the_goa
     settings = settings_from_dict(stored_before_goals())
     assert (settings.weight_floor, settings.horizon_power) == (None, None)
     assert (settings.in_force("weight_floor"), settings.in_force("horizon_power")) == (0.01, 1.0)
+    outcomes = dataclasses.replace(settings, goal="outcomes")
+    assert (outcomes.in_force("weight_floor"), outcomes.in_force("horizon_power")) == (0.0, 2.0)
 
 
 def test_a_floor_or_horizon_chosen_before_goals_stays_chosen() -> None:
@@ -361,8 +363,10 @@ def test_a_campaign_stored_before_goals_takes_a_goal(tmp_path: Path) -> None:
             in_force = (after["proof_share"], after["weight_floor"], after["horizon_power"])
             return in_force, changed.headers["ETag"]
 
-        in_force, _ = choose("winner", got.headers["ETag"])
+        in_force, etag = choose("winner", got.headers["ETag"])
         assert in_force == (0.6, 0.01, 1.0)
+        in_force, _ = choose("outcomes", etag)  # the stored floor and horizon follow the goal
+        assert in_force == (0.0, 0.0, 2.0)
 
 
 # the rules, applied ------------------------------------------------------------------------------

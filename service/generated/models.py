@@ -64,7 +64,7 @@ WeightFloor: TypeAlias = (
     Annotated[
         float,
         Meta(
-            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0.01 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
             ge=0.0,
             lt=0.5,
         ),
@@ -77,7 +77,7 @@ HorizonPower: TypeAlias = (
     Annotated[
         float,
         Meta(
-            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 1 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
             ge=0.0,
             le=100.0,
         ),
@@ -777,7 +777,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             WeightFloor,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0.01 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | UnsetType
@@ -880,7 +880,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             HorizonPower,
             Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 1 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | UnsetType
@@ -912,7 +912,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             Literal["outcomes", "balanced", "winner"],
             Meta(
-                description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0, weight floor 0.01, horizon power 1). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
+                description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
             ),
         ]
         | UnsetType
@@ -996,7 +996,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         Annotated[
             WeightFloor,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0.01 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | None
@@ -1071,7 +1071,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         Annotated[
             HorizonPower,
             Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 1 for `outcomes`, `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | None
@@ -1095,7 +1095,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     goal: Annotated[
         Literal["outcomes", "balanced", "winner"],
         Meta(
-            description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0, weight floor 0.01, horizon power 1). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
+            description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
         ),
     ]
     proof_share: (

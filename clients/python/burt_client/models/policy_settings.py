@@ -27,8 +27,8 @@ class PolicySettings:
             warmup_sends (int | Unset): Sends (weighted by how far their outcomes have arrived) every variant needs before
                 the split adapts (uniform until then). Default: 50.
             weight_floor (float | None | Unset): Minimum weight of every variant while exploring (the floor times the number
-                of variants must stay below 1). Omit or null to follow the goal: 0.01 for `outcomes`, `balanced` and `winner`;
-                set, it overrides the goal's. Default: null. Example: 0.01.
+                of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and
+                `winner`; set, it overrides the goal's. Default: null. Example: 0.01.
             winner_probability (float | Unset): Probability of being best a variant needs to be declared the winner; the
                 leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps
                 false winners rare although results are checked after every batch. Default: 0.95.
@@ -53,19 +53,20 @@ class PolicySettings:
             period_adjustment (bool | Unset): Compare variants per period (batch), so that base rates swinging by hour and
                 weekday do not bias the comparison while the split changes. Default: true.
             horizon_power (float | None | Unset): How fast exploration tapers as the campaign's remaining contacts shrink
-                (0: never; higher: exploit sooner). Omit or null to follow the goal: 1 for `outcomes`, `balanced` and `winner`;
-                set, it overrides the goal's. Default: null. Example: 1.0.
+                (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and
+                `winner`; set, it overrides the goal's. Default: null. Example: 1.0.
             exploration_value (float | Unset): A variant stops being explored once its plausible gain over the leader, times
                 the contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
                 weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
             goal (PolicySettingsGoal | Unset): What the campaign is for. Proving a winner costs outcomes: no rule that keeps
-                wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a
-                winner is declared only where the evidence comes for free (proof share 0, weight floor 0.01, horizon power 1).
-                `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power
-                1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1).
-                The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting
-                stays as given. Default: balanced. Example: winner.
+                wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no
+                exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the
+                evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every
+                batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and
+                pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`,
+                `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default:
+                balanced. Example: winner.
             proof_share (float | None | Unset): Share of every batch kept for the rivals the winner rule's sequential test
                 has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can
                 be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
