@@ -53,7 +53,7 @@ from burt.engine.model import (
     Variant,
     Webhook,
 )
-from burt.engine.policy import PROOF_SHARE_BEFORE_GOALS, PolicySettings
+from burt.engine.policy import SETTINGS_BEFORE_GOALS, PolicySettings
 from burt.engine.reports import CampaignStats, campaign_stats
 from burt.engine.store.base import Store
 from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
@@ -142,13 +142,15 @@ def request_fingerprint(**fields: Any) -> str:
 
 def _fingerprint_settings(settings: PolicySettings) -> list[tuple[str, Any]]:
     """`settings` as a request fingerprint holds them. Keys stored before campaigns had a goal
-    still match their retries: the default goal is left out, and under it a proof share that
-    follows the goal counts as the share every such campaign stated."""
+    still match their retries: the default goal is left out, and under it a setting that
+    follows the goal counts as the default every such campaign stated (0.3, 0.01, 1.0)."""
     values = dataclasses.asdict(settings)
     if values.pop("goal") != "balanced":
         values["goal"] = settings.goal
-    elif settings.proof_share is None:
-        values["proof_share"] = PROOF_SHARE_BEFORE_GOALS
+    else:
+        for name, default in SETTINGS_BEFORE_GOALS.items():
+            if values[name] is None:
+                values[name] = default
     return sorted((k, float(v) if type(v) is int else v) for k, v in values.items())
 
 

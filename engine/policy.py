@@ -28,8 +28,9 @@ Decision science, in order of application (docs/decision-science.md tells it in 
    of every batch goes to the rivals the sequential test has not yet settled, as long as the
    test could plausibly conclude within the contacts left for every one of them (a
    declaration needs them all); a rival it has settled gets nothing more. The campaign's
-   ``goal`` sets that share (``GOALS``): proving a winner costs outcomes (Wald's floor,
-   docs/design/0007-walds-floor.md), so the campaign says which it wants more.
+   ``goal`` sets that share, the floor and the horizon's power (``GOALS``): proving a winner
+   costs outcomes (Wald's floor, docs/design/0007-walds-floor.md), so the campaign says which
+   it wants more.
 """
 
 from __future__ import annotations
@@ -109,44 +110,66 @@ SETTING_BOUNDS: dict[str, Bounds] = {
 }
 """The bounds of every numeric setting: the contract's (`PolicySettings` in openapi.yaml), which
 tests/test_spec.py holds equal to these, so a notebook and the API accept the same settings.
-A setting that may be None (``proof_share``: the goal's) is only checked when set."""
+A setting that may be None (``GOAL_SETTINGS``: the goal's) is only checked when set."""
 
 
 @dataclass(frozen=True)
 class GoalPlan:
-    """What a campaign's goal sets: the share of every batch spent on proving a winner, and
-    the goal in one sentence a marketer understands (the stats report shows it)."""
+    """What a campaign's goal sets (``GOAL_SETTINGS``): the share of every batch spent on
+    proving a winner, the exploration floor and how soon exploitation sharpens; and the goal in
+    one sentence a marketer understands (the stats report shows it)."""
 
     proof_share: float
+    weight_floor: float
+    horizon_power: float
     meaning: str
 
 
 GOALS: dict[Goal, GoalPlan] = {
     "outcomes": GoalPlan(
         0.0,
-        "Sends every batch where it earns the most outcomes; a winner is declared only when the"
-        " evidence comes along anyway, so many campaigns end without one.",
+        0.0,
+        2.0,
+        "Earns the most outcomes: spends no contacts on exploration floors or on proving a"
+        " winner, and sends to the message that looks best as soon as the evidence points one"
+        " way; a winner is declared only when the evidence comes along anyway, so many"
+        " campaigns end without one.",
     ),
     "balanced": GoalPlan(
         0.3,
+        0.01,
+        1.0,
         "Spends a modest part of every batch proving which message wins, trading a few outcomes"
         " for a winner declared in many campaigns where one exists.",
     ),
     "winner": GoalPlan(
         0.6,
+        0.01,
+        1.0,
         "Spends part of every batch proving which message wins, so a winner is declared in most"
         " campaigns where one exists, at the price of some outcomes.",
     ),
 }
 """What each goal means. No rule that keeps wrong winners at 5% proves a winner for free
-(docs/design/0007-walds-floor.md), so the goals trade outcomes for proof; every setting stays
-available as an override (``proof_share`` set explicitly wins over the goal's)."""
+(docs/design/0007-walds-floor.md), so the goals trade outcomes for proof; the outcomes goal
+also drops the exploration floor and exploits sooner (less regret where measured, see
+docs/decision-science.md). Every setting stays available as an override (one set explicitly
+wins over the goal's)."""
+
+GOAL_SETTINGS = ("proof_share", "weight_floor", "horizon_power")
+"""The settings a goal sets (the fields of ``GoalPlan`` but its meaning): None in
+``PolicySettings`` follows the goal (``PolicySettings.in_force``)."""
 
 GOAL_RULE = f"goal must be one of {', '.join(GOALS)}"
 
-PROOF_SHARE_BEFORE_GOALS = 0.3
-"""The proof share every campaign stored before goals carried unless it chose another (it was
-the default, stored like any chosen value): the balanced goal's share at the time."""
+SETTINGS_BEFORE_GOALS: dict[str, float] = {
+    "proof_share": 0.3,
+    "weight_floor": 0.01,
+    "horizon_power": 1.0,
+}
+"""The defaults of the goal's settings before goals: every campaign stored then carried them
+unless it chose another value (a default was stored like any chosen value). They are the
+balanced goal's values, so such a value reads as following the goal."""
 
 
 def bounds_rule(name: str) -> str:
@@ -169,7 +192,8 @@ class PolicySettings:
     prior_alpha: float = 1.0
     prior_beta: float = 1.0
     warmup_sends: int = 50
-    weight_floor: float = 0.01
+    weight_floor: float | None = None
+    """None: the goal's (``in_force``)."""
     winner_probability: float = 0.95
     winner_min_sends: int = 1000
     winner_max_expected_loss: float = 0.001
@@ -179,22 +203,29 @@ class PolicySettings:
     unsubscribe_guardrail: bool = True
     guardrail_probability: float = 0.995
     period_adjustment: bool = True
-    horizon_power: float = 1.0
+    horizon_power: float | None = None
+    """None: the goal's (``in_force``)."""
     exploration_value: float = 1.0
     elimination_probability: float = 0.05
     goal: Goal = "balanced"
     proof_share: float | None = None
-    """None: the goal's (``proof_share_in_force``)."""
+    """None: the goal's (``in_force``)."""
 
     @property
     def plan(self) -> GoalPlan:
         """What the campaign's goal means (``GOALS``)."""
         return GOALS[self.goal]
 
+    def in_force(self, name: str) -> float:
+        """The value in force of numeric setting `name`: the one set, else (one of
+        ``GOAL_SETTINGS`` left None) the goal's."""
+        value = getattr(self, name)
+        return float(getattr(self.plan, name)) if value is None else value
+
     @property
     def proof_share_in_force(self) -> float:
         """The share of every batch spent on proof: ``proof_share`` if set, else the goal's."""
-        return self.plan.proof_share if self.proof_share is None else self.proof_share
+        return self.in_force("proof_share")
 
     def validate(self, variants: int | None = None) -> None:
         """Raise ``ValueError`` naming the first invalid setting (or combination)."""
@@ -205,13 +236,14 @@ class PolicySettings:
                 raise ValueError(f"{f.name} must be true or false")
         for name, bounds in SETTING_BOUNDS.items():
             value = getattr(self, name)
-            if value is None and name == "proof_share":
+            if value is None and name in GOAL_SETTINGS:
                 continue
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"{name} must be a number")
             if float(value) not in bounds:
                 raise ValueError(bounds_rule(name))
-        if variants is not None and (problem := floor_problem(self.weight_floor, variants)):
+        floor = self.in_force("weight_floor")
+        if variants is not None and (problem := floor_problem(floor, variants)):
             raise ValueError(problem)
 
 
@@ -771,11 +803,11 @@ def _exploration_weights(
     )
     explore[leader] = True
     share_left = max(remaining, 1) / total
-    power = share_left ** (-settings.horizon_power)
+    power = share_left ** (-settings.in_force("horizon_power"))
     log_p = np.where(explore, np.log(np.maximum(prob_best, 1e-300)), -np.inf)
     raw = np.exp(power * (log_p - log_p[leader]))  # the leader has the largest P(best): no overflow
     raw = raw / raw.sum()
-    floor = settings.weight_floor
+    floor = settings.in_force("weight_floor")
     weights: np.ndarray = np.where(explore, floor + (1.0 - floor * explore.sum()) * raw, 0.0)
     weights = weights / weights.sum()
     if proof.any():

@@ -42,8 +42,8 @@ def conform(settings: PolicySettings, variants: int) -> tuple[SettingAdjustment,
             changed[name] = (bounds.nearest(value), bounds_rule(name))
 
     def in_force(name: str) -> float:
-        """The value of setting `name` once within its bounds."""
-        return changed[name][0] if name in changed else getattr(settings, name)
+        """The value in force of setting `name` once within its bounds (None: the goal's)."""
+        return changed[name][0] if name in changed else settings.in_force(name)
 
     if problem := floor_problem(in_force("weight_floor"), variants):
         changed["weight_floor"] = (largest_floor(variants), problem)

@@ -484,6 +484,47 @@ def test_the_campaigns_goal_sets_the_proof_share_in_force(api: Api) -> None:
     assert default.json()["decision"]["goal"] == "balanced"
 
 
+def test_the_campaigns_goal_sets_the_floor_and_horizon_in_force(api: Api) -> None:
+    """The outcomes goal drops the exploration floor and exploits sooner; the campaign shows
+    the numbers in force, a goal changed moves them, and a floor set outlives the change."""
+    created = api.campaign(goal="outcomes")
+    path = f"/campaigns/{created['id']}"
+
+    def in_force(settings: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(settings[k] for k in ("goal", "proof_share", "weight_floor", "horizon_power"))
+
+    assert in_force(created["settings"]) == ("outcomes", 0.0, 0.0, 2.0)
+
+    def update(settings: dict[str, Any], etag: str) -> tuple[dict[str, Any], str]:
+        response = api.client.patch(
+            path, json={"settings": settings}, headers=api.headers(**{"If-Match": etag})
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["settings"], response.headers["etag"]
+
+    settings, etag = update({"goal": "balanced"}, '"1"')
+    assert in_force(settings) == ("balanced", 0.3, 0.01, 1.0)
+    settings, etag = update({"weight_floor": 0.02}, etag)
+    settings, etag = update({"goal": "outcomes"}, etag)  # a floor set outlives a goal changed
+    assert in_force(settings) == ("outcomes", 0.0, 0.02, 2.0)
+    settings, etag = update({"weight_floor": None, "horizon_power": 3}, etag)
+    assert in_force(settings) == ("outcomes", 0.0, 0.0, 3.0)
+    assert api.client.get(path, headers=api.headers()).json()["settings"] == settings
+    stated = api.campaign(goal="outcomes", weight_floor=0.01, horizon_power=None)
+    assert in_force(stated["settings"]) == ("outcomes", 0.0, 0.01, 2.0)
+    refused = api.client.post(
+        "/campaigns",
+        json={
+            "name": "x",
+            "optimize": "clicked",
+            "settings": {"goal": "outcomes", "weight_floor": 0.5},
+            "variants": [{"id": v, "label": v} for v in "ab"],
+        },
+        headers=api.headers(),
+    )
+    assert refused.status_code == 400, refused.text
+
+
 def test_an_unknown_goal_is_400_and_changes_nothing(api: Api) -> None:
     created = api.campaign()
     before = api.digest()

@@ -181,3 +181,44 @@ def test_a_goal_changed_in_a_notebook_moves_the_share_it_follows(tmp_path: Path)
         )
 
     run(scenario, tmp_path)
+
+
+def test_an_outcomes_campaign_gives_a_losing_variant_less_than_the_floor(
+    tmp_path: Path,
+) -> None:
+    """The outcomes goal drops the exploration floor: after the same batch and clicks, a
+    variant losing but still explored keeps at least 0.01 of the next batch under the balanced
+    goal and gets less under outcomes. The settings show the goal's numbers in force."""
+
+    async def preview(burt: Burt, clock: Clock, goal: str) -> dict[str, float]:
+        settings = {"goal": goal, "attribution_window_seconds": 0}
+        campaign = await burt.initialize_campaign(
+            "g", [("a", "A"), ("b", "B")], "clicked", settings
+        )
+        plan = GOALS[goal]  # type: ignore[index]
+        assert campaign.settings.weight_floor is campaign.settings.horizon_power is None
+        assert campaign.settings.in_force("weight_floor") == plan.weight_floor
+        assert campaign.settings.in_force("horizon_power") == plan.horizon_power
+        await burt.load_contacts(campaign.id, [f"c{i}" for i in range(10_000)])
+        batch, _ = await burt.create_experiment_batch(campaign.id, 4000, "k1")
+        assert batch.assignments is not None and batch.counts == (2000, 2000)
+        by_variant = (
+            [c for c, v in batch.assignments if v == 0],
+            [c for c, v in batch.assignments if v == 1],
+        )
+        clicked = by_variant[0][:200] + by_variant[1][:230]  # 10% against 11.5%
+        await burt.record_outcomes(
+            campaign.id, [EventIn(f"e{c}", c, "clicked", clock.now) for c in clicked]
+        )
+        clock.advance(seconds=1)
+        shown = await burt.preview_allocation(campaign.id)
+        assert shown.status == "exploring"
+        return dict(shown.weights)
+
+    async def scenario(burt: Burt, clock: Clock) -> None:
+        balanced = await preview(burt, clock, "balanced")
+        outcomes = await preview(burt, clock, "outcomes")
+        assert balanced["a"] >= 0.01
+        assert 0.0 < outcomes["a"] < 0.01 and outcomes["b"] > balanced["b"]
+
+    run(scenario, tmp_path)

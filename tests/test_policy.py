@@ -12,8 +12,10 @@ import pytest
 from burt.engine import policy as policy_module
 from burt.engine.policy import (
     EXPLORING,
+    GOAL_SETTINGS,
     GOALS,
     SETTING_BOUNDS,
+    SETTINGS_BEFORE_GOALS,
     WARMING_UP,
     WINNER,
     Evidence,
@@ -328,15 +330,67 @@ def test_a_clear_leader_keeps_feeding_the_rivals_it_has_yet_to_beat() -> None:
     assert not sequential.met and sequential.value < sequential.threshold
 
 
-@pytest.mark.parametrize(("goal", "share"), [("outcomes", 0.0), ("balanced", 0.3), ("winner", 0.6)])
-def test_the_goal_sets_the_proof_share_in_force(goal: str, share: float) -> None:
+@pytest.mark.parametrize(
+    ("goal", "in_force"),
+    [("outcomes", (0.0, 0.0, 2.0)), ("balanced", (0.3, 0.01, 1.0)), ("winner", (0.6, 0.01, 1.0))],
+)
+def test_the_goal_sets_the_settings_in_force(
+    goal: str, in_force: tuple[float, float, float]
+) -> None:
+    """Proof share, weight floor and horizon power, in that order (``GOAL_SETTINGS``)."""
+    assert GOAL_SETTINGS == ("proof_share", "weight_floor", "horizon_power")
     settings = PolicySettings(goal=goal)  # type: ignore[arg-type]
-    assert settings.proof_share is None
-    assert settings.proof_share_in_force == share == GOALS[goal].proof_share  # type: ignore[index]
+    assert all(getattr(settings, name) is None for name in GOAL_SETTINGS)
+    plan = GOALS[goal]  # type: ignore[index]
+    assert tuple(settings.in_force(name) for name in GOAL_SETTINGS) == in_force
+    assert (plan.proof_share, plan.weight_floor, plan.horizon_power) == in_force
+    assert settings.proof_share_in_force == in_force[0]
     ev = evidence([[2000], [2000], [2000]], [[200], [240], [200]])
     weights = allocate(ev, settings, 60_000, 100_000).weights
-    expected = NO_PROOF if share == 0 else dataclasses.replace(NO_PROOF, proof_share=share)
-    np.testing.assert_array_equal(weights, allocate(ev, expected, 60_000, 100_000).weights)
+    stated = PolicySettings(**dict(zip(GOAL_SETTINGS, in_force, strict=True)))
+    np.testing.assert_array_equal(weights, allocate(ev, stated, 60_000, 100_000).weights)
+
+
+def test_balanced_and_winner_keep_the_floor_and_horizon_of_before_goals() -> None:
+    for goal in ("balanced", "winner"):
+        plan = GOALS[goal]
+        assert (plan.weight_floor, plan.horizon_power) == (
+            SETTINGS_BEFORE_GOALS["weight_floor"],
+            SETTINGS_BEFORE_GOALS["horizon_power"],
+        )
+    assert GOALS["balanced"].proof_share == SETTINGS_BEFORE_GOALS["proof_share"]
+
+
+def test_an_outcomes_campaign_explores_without_a_floor() -> None:
+    """A losing variant still explored gets at least the floor, 0.01, under the balanced goal;
+    under outcomes (no floor, a steeper horizon) it gets less, though more than nothing."""
+    ev = evidence([[2000], [2000]], [[200], [230]])
+    balanced = allocate(ev, PolicySettings(), 30_000, 100_000)
+    outcomes = allocate(ev, PolicySettings(goal="outcomes"), 30_000, 100_000)
+    assert balanced.status == outcomes.status == EXPLORING
+    assert balanced.variants[0].prob_best >= 0.05  # explored: above the elimination line
+    assert balanced.weights[0] >= 0.01
+    assert 0.0 < outcomes.weights[0] < 0.01
+    assert outcomes.weights.sum() == pytest.approx(1.0)
+    pinned = allocate(ev, PolicySettings(goal="outcomes", weight_floor=0.01), 30_000, 100_000)
+    assert pinned.weights[0] >= 0.01  # a floor set explicitly outlives the goal
+
+
+def test_an_explicit_floor_and_horizon_win_over_the_goal() -> None:
+    settings = PolicySettings(goal="outcomes", weight_floor=0.02, horizon_power=0.5)
+    assert (settings.in_force("weight_floor"), settings.in_force("horizon_power")) == (0.02, 0.5)
+    assert settings.in_force("proof_share") == 0.0  # the one left None follows the goal
+    explicit = PolicySettings(goal="winner", weight_floor=0.0, horizon_power=2.0)
+    assert (explicit.in_force("weight_floor"), explicit.in_force("horizon_power")) == (0.0, 2.0)
+    assert PolicySettings(warmup_sends=7).in_force("warmup_sends") == 7  # not a goal's: as set
+
+
+def test_the_floor_in_force_is_the_one_validated() -> None:
+    PolicySettings(goal="outcomes").validate(60)  # the goal's floor, 0, serves any count
+    with pytest.raises(ValueError, match=r"^weight_floor 0.01 times 100 variants"):
+        PolicySettings().validate(100)  # the balanced goal's floor, 0.01
+    with pytest.raises(ValueError, match=r"^weight_floor 0.25 times 4 variants"):
+        PolicySettings(goal="outcomes", weight_floor=0.25).validate(4)
 
 
 def test_the_default_goal_is_balanced_and_says_what_it_means() -> None:

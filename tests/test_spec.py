@@ -147,11 +147,37 @@ def test_the_goals_the_contract_states_are_the_engines(spec: dict[str, Any]) -> 
     assert setting["enum"] == list(policy.GOALS) == list(get_args(policy.Goal))
     for goal, plan in policy.GOALS.items():
         assert f"`{goal}`" in setting["description"]
-        assert re.search(
-            rf"`{goal}`[^`]*\(proof share {plan.proof_share:g}\)", setting["description"]
+        numbers = (
+            rf"\(proof share {plan.proof_share:g}, weight floor {plan.weight_floor:g},"
+            rf" horizon power {plan.horizon_power:g}\)"
         )
+        assert re.search(rf"`{goal}`[^`]*{numbers}", setting["description"]), goal
     resolved = spec["components"]["schemas"]["ResolvedPolicySettings"]["allOf"][1]["required"]
-    assert "goal" in resolved and "proof_share" in resolved
+    assert "goal" in resolved and set(policy.GOAL_SETTINGS) <= set(resolved)
+    properties = spec["components"]["schemas"]["PolicySettings"]["properties"]
+    for name in policy.GOAL_SETTINGS:
+        # A reference to a nullable schema: null follows the goal, omitted keeps (on update).
+        assert spec["components"]["schemas"][_reference(properties[name])]["nullable"] is True
+        assert "null follows the goal" in properties[name]["description"] or (
+            "Omit or null to follow the goal" in properties[name]["description"]
+        )
+    for name in ("weight_floor", "horizon_power"):
+        by_value: dict[float, list[str]] = {}
+        for goal, plan in policy.GOALS.items():
+            by_value.setdefault(getattr(plan, name), []).append(f"`{goal}`")
+        stated = ", ".join(f"{v:g} for {_listed(goals)}" for v, goals in by_value.items())
+        assert f"Omit or null to follow the goal: {stated}; " in properties[name]["description"]
+
+
+def _listed(words: list[str]) -> str:
+    """`words` as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), words[-1])))
+
+
+def _reference(schema: dict[str, Any]) -> str:
+    """The name of the one schema a property refers to through `allOf`."""
+    (part,) = schema["allOf"]
+    return str(part["$ref"].rsplit("/", 1)[1])
     decision = spec["components"]["examples"]["CampaignStats"]["value"]["decision"]
     assert decision["goal_meaning"] == policy.GOALS[decision["goal"]].meaning
     described = spec["components"]["schemas"]["Decision"]["properties"]["goal_meaning"]

@@ -32,7 +32,7 @@ from burt.engine.apikeys import ApiKey, hash_api_key, new_api_key
 from burt.engine.burt import _fingerprint_settings
 from burt.engine.delays import window_problem
 from burt.engine.model import SettingAdjustment
-from burt.engine.policy import SETTING_BOUNDS, PolicySettings, bounds_rule
+from burt.engine.policy import SETTING_BOUNDS, SETTINGS_BEFORE_GOALS, PolicySettings, bounds_rule
 from burt.engine.store import SQLITE_FILENAME, SQLiteStore, mongo_schema
 from burt.engine.store.codec import settings_from_dict, settings_to_dict
 from burt.engine.store.sqlite_schema import MIGRATIONS, campaigns_within_the_rules, migrate
@@ -260,11 +260,12 @@ async def test_every_store_brings_stored_settings_within_the_rules(store_spec: S
 
 
 # settings stored before campaigns had a goal -----------------------------------------------------
-def stored_before_goals(proof_share: float) -> dict[str, Any]:
-    """Default settings as a release before goals stored them: no goal, the share stated."""
+def stored_before_goals(proof_share: float = 0.3, **chosen: float) -> dict[str, Any]:
+    """Default settings as a release before goals stored them: no goal, the defaults of then
+    (proof share 0.3, weight floor 0.01, horizon power 1.0) stated, `chosen` over them."""
     values = settings_to_dict(PolicySettings())
     del values["goal"]
-    return {**values, "proof_share": proof_share}
+    return {**values, **SETTINGS_BEFORE_GOALS, "proof_share": proof_share, **chosen}
 
 
 def test_the_stated_default_share_stored_before_goals_follows_the_goal() -> None:
@@ -278,6 +279,34 @@ def test_a_share_chosen_before_goals_stays_chosen() -> None:
     settings = settings_from_dict(stored_before_goals(0.15))
     assert settings.goal == "balanced" and settings.proof_share == 0.15
     assert dataclasses.replace(settings, goal="winner").proof_share_in_force == 0.15
+
+
+def test_the_stated_default_floor_and_horizon_stored_before_goals_follow_the_goal() -> None:
+    settings = settings_from_dict(stored_before_goals())
+    assert (settings.weight_floor, settings.horizon_power) == (None, None)
+    assert (settings.in_force("weight_floor"), settings.in_force("horizon_power")) == (0.01, 1.0)
+    outcomes = dataclasses.replace(settings, goal="outcomes")
+    assert (outcomes.in_force("weight_floor"), outcomes.in_force("horizon_power")) == (0.0, 2.0)
+
+
+def test_a_floor_or_horizon_chosen_before_goals_stays_chosen() -> None:
+    settings = settings_from_dict(stored_before_goals(weight_floor=0.05, horizon_power=3.0))
+    assert (settings.weight_floor, settings.horizon_power) == (0.05, 3.0)
+    outcomes = dataclasses.replace(settings, goal="outcomes")
+    assert (outcomes.in_force("weight_floor"), outcomes.in_force("horizon_power")) == (0.05, 3.0)
+    # each setting on its own: a chosen floor keeps the default horizon following the goal
+    mixed = settings_from_dict(stored_before_goals(weight_floor=0.05))
+    assert (mixed.weight_floor, mixed.horizon_power) == (0.05, None)
+
+
+def test_a_floor_stored_with_a_goal_is_read_as_stored() -> None:
+    """Once settings carry a goal, 0.01 is a floor someone set (the goal's is stored as null)."""
+    for floor, power in ((0.01, 1.0), (None, None)):
+        stored = settings_to_dict(
+            PolicySettings(goal="outcomes", weight_floor=floor, horizon_power=power)
+        )
+        read = settings_from_dict(stored)
+        assert (read.weight_floor, read.horizon_power) == (floor, power)
 
 
 def test_a_share_stored_with_a_goal_is_read_as_stored() -> None:
@@ -297,11 +326,20 @@ def test_idempotency_keys_stored_before_goals_still_match_their_retries() -> Non
     assert _fingerprint_settings(PolicySettings(proof_share=0.3)) == before
     assert _fingerprint_settings(PolicySettings(goal="winner")) != before
     assert _fingerprint_settings(PolicySettings(proof_share=0.2)) != before
+    stated = PolicySettings(proof_share=0.3, weight_floor=0.01, horizon_power=1.0)
+    assert _fingerprint_settings(stated) == before
+    assert _fingerprint_settings(PolicySettings(weight_floor=0.02)) != before
+    assert _fingerprint_settings(PolicySettings(horizon_power=2.0)) != before
+    # under another goal, following it and stating a number apart are different requests
+    outcomes = PolicySettings(goal="outcomes")
+    assert _fingerprint_settings(outcomes) != _fingerprint_settings(
+        dataclasses.replace(outcomes, weight_floor=0.01)
+    )
 
 
 def test_a_campaign_stored_before_goals_takes_a_goal(tmp_path: Path) -> None:
-    """Through the API: the stated 0.3 shows as the balanced goal's share, and choosing the
-    winner goal moves the share in force to the winner goal's."""
+    """Through the API: the stated 0.3, 0.01 and 1.0 show as the balanced goal's, and choosing
+    another goal moves the share, floor and horizon in force to that goal's."""
     path = copy_of_the_release_file(tmp_path)
     with closing(sqlite3.connect(path)) as db, db:
         db.execute(
@@ -312,14 +350,23 @@ def test_a_campaign_stored_before_goals_takes_a_goal(tmp_path: Path) -> None:
         got = api.get(f"/campaigns/{ORDINARY}")
         before = got.json()["settings"]
         assert (before["goal"], before["proof_share"]) == ("balanced", 0.3)
-        changed = api.client.patch(
-            f"/campaigns/{ORDINARY}",
-            json={"settings": {"goal": "winner"}},
-            headers={**api.headers, "If-Match": got.headers["ETag"]},
-        )
-        assert changed.status_code == 200, changed.text
-        after = changed.json()["settings"]
-        assert (after["goal"], after["proof_share"]) == ("winner", 0.6)
+        assert (before["weight_floor"], before["horizon_power"]) == (0.01, 1.0)
+
+        def choose(goal: str, etag: str) -> tuple[tuple[Any, ...], str]:
+            changed = api.client.patch(
+                f"/campaigns/{ORDINARY}",
+                json={"settings": {"goal": goal}},
+                headers={**api.headers, "If-Match": etag},
+            )
+            assert changed.status_code == 200, changed.text
+            after = changed.json()["settings"]
+            in_force = (after["proof_share"], after["weight_floor"], after["horizon_power"])
+            return in_force, changed.headers["ETag"]
+
+        in_force, etag = choose("winner", got.headers["ETag"])
+        assert in_force == (0.6, 0.01, 1.0)
+        in_force, _ = choose("outcomes", etag)  # the stored floor and horizon follow the goal
+        assert in_force == (0.0, 0.0, 2.0)
 
 
 # the rules, applied ------------------------------------------------------------------------------

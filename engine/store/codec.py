@@ -20,7 +20,7 @@ from burt.engine.model import (
     Webhook,
     WebhookActivity,
 )
-from burt.engine.policy import PROOF_SHARE_BEFORE_GOALS, PolicySettings
+from burt.engine.policy import SETTINGS_BEFORE_GOALS, PolicySettings
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 from burt.engine.upgrade import conform
 
@@ -34,13 +34,15 @@ def settings_to_dict(settings: PolicySettings) -> dict[str, Any]:
 def settings_from_dict(values: dict[str, Any]) -> PolicySettings:
     """Stored settings; fields added since they were stored take their defaults."""
     known = {k: v for k, v in values.items() if k in _SETTING_FIELDS}
-    # Settings stored before campaigns had a goal have no "goal" and always carry a proof
-    # share: the default, 0.3, was stored like a chosen value, and nearly every campaign has
-    # it. It meant "burt's rule", which the balanced goal (the default) now states, so it
-    # reads as following the goal (None): a later change of goal then moves the share. Any
-    # other stored share was chosen, and stays.
-    if "goal" not in known and known.get("proof_share") == PROOF_SHARE_BEFORE_GOALS:
-        known["proof_share"] = None
+    # Settings stored before campaigns had a goal have no "goal" and always carry the settings
+    # a goal now sets: their defaults (0.3, 0.01, 1.0) were stored like chosen values, and
+    # nearly every campaign has them. They meant "burt's rule", which the balanced goal (the
+    # default) now states, so each reads as following the goal (None): a later change of goal
+    # then moves it. Any other stored value was chosen, and stays.
+    if "goal" not in known:
+        for name, default in SETTINGS_BEFORE_GOALS.items():
+            if known.get(name) == default:
+                known[name] = None
     return PolicySettings(**known)
 
 

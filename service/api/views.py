@@ -8,6 +8,7 @@ from typing import Any
 from burt.engine import Page
 from burt.engine.allocation import AllocationPreview
 from burt.engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
+from burt.engine.policy import GOAL_SETTINGS
 from burt.engine.reports import CampaignStats
 from burt.engine.timefmt import format_rfc3339
 from burt.service.generated import models
@@ -24,7 +25,7 @@ def campaign(c: Campaign) -> models.Campaign:
         settings=models.ResolvedPolicySettings(
             **{
                 **{f.name: getattr(c.settings, f.name) for f in dataclasses.fields(c.settings)},
-                "proof_share": c.settings.proof_share_in_force,
+                **{name: c.settings.in_force(name) for name in GOAL_SETTINGS},
             }
         ),
         settings_adjustments=[

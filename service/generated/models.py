@@ -60,6 +60,32 @@ class Variant(Struct, forbid_unknown_fields=True):
     ]
 
 
+WeightFloor: TypeAlias = (
+    Annotated[
+        float,
+        Meta(
+            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            ge=0.0,
+            lt=0.5,
+        ),
+    ]
+    | None
+)
+
+
+HorizonPower: TypeAlias = (
+    Annotated[
+        float,
+        Meta(
+            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            ge=0.0,
+            le=100.0,
+        ),
+    ]
+    | None
+)
+
+
 ProofShare: TypeAlias = (
     Annotated[
         float,
@@ -758,14 +784,13 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
     ) = UNSET
     weight_floor: (
         Annotated[
-            float,
+            WeightFloor,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
-                ge=0.0,
-                lt=0.5,
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | UnsetType
+        | None
     ) = UNSET
     winner_probability: (
         Annotated[
@@ -862,14 +887,13 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
     ) = UNSET
     horizon_power: (
         Annotated[
-            float,
+            HorizonPower,
             Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
-                ge=0.0,
-                le=100.0,
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
             ),
         ]
         | UnsetType
+        | None
     ) = UNSET
     exploration_value: (
         Annotated[
@@ -897,7 +921,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             Literal["outcomes", "balanced", "winner"],
             Meta(
-                description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced."
+                description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
             ),
         ]
         | UnsetType
@@ -977,14 +1001,15 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             le=1000000,
         ),
     ]
-    weight_floor: Annotated[
-        float,
-        Meta(
-            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Default: 0.01.",
-            ge=0.0,
-            lt=0.5,
-        ),
-    ]
+    weight_floor: (
+        Annotated[
+            WeightFloor,
+            Meta(
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+            ),
+        ]
+        | None
+    )
     winner_probability: Annotated[
         float,
         Meta(
@@ -1051,14 +1076,15 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
             description="Compare variants per period (batch), so that base rates swinging by hour and weekday do not bias the comparison while the split changes. Default: true."
         ),
     ]
-    horizon_power: Annotated[
-        float,
-        Meta(
-            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never). Default: 1.0.",
-            ge=0.0,
-            le=100.0,
-        ),
-    ]
+    horizon_power: (
+        Annotated[
+            HorizonPower,
+            Meta(
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+            ),
+        ]
+        | None
+    )
     exploration_value: Annotated[
         float,
         Meta(
@@ -1078,7 +1104,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     goal: Annotated[
         Literal["outcomes", "balanced", "winner"],
         Meta(
-            description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced."
+            description="What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`, `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default: balanced."
         ),
     ]
     proof_share: (

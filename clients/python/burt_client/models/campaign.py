@@ -43,8 +43,8 @@ class Campaign:
         variants (list[Variant]): The variants, in the order given at creation.
         control_variant_id (None | str): The variant the statistics measure every lift against (the control); null:
             against the current leader. Example: a.
-        settings (ResolvedPolicySettings): The policy settings in force, every field present: `proof_share` is the share
-            in force, a number (the one set, else the goal's), never null.
+        settings (ResolvedPolicySettings): The policy settings in force, every field present: `proof_share`,
+            `weight_floor` and `horizon_power` are the values in force, numbers (the one set, else the goal's), never null.
         settings_adjustments (list[SettingAdjustment]): The settings an upgrade of burt changed: the release that stored
             the campaign allowed
             values this one's rules refuse (priors outside 0.1 to 1000, a `weight_floor` times the

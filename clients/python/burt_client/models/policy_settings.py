@@ -26,8 +26,9 @@ class PolicySettings:
             prior_beta (float | Unset): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
             warmup_sends (int | Unset): Sends (weighted by how far their outcomes have arrived) every variant needs before
                 the split adapts (uniform until then). Default: 50.
-            weight_floor (float | Unset): Minimum weight of every variant while exploring (the floor times the number of
-                variants must stay below 1). Default: 0.01.
+            weight_floor (float | None | Unset): Minimum weight of every variant while exploring (the floor times the number
+                of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and
+                `winner`; set, it overrides the goal's. Default: null. Example: 0.01.
             winner_probability (float | Unset): Probability of being best a variant needs to be declared the winner; the
                 leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps
                 false winners rare although results are checked after every batch. Default: 0.95.
@@ -51,18 +52,21 @@ class PolicySettings:
                 worse. Default: 0.995.
             period_adjustment (bool | Unset): Compare variants per period (batch), so that base rates swinging by hour and
                 weekday do not bias the comparison while the split changes. Default: true.
-            horizon_power (float | Unset): How fast exploration tapers as the campaign's remaining contacts shrink (0:
-                never). Default: 1.0.
+            horizon_power (float | None | Unset): How fast exploration tapers as the campaign's remaining contacts shrink
+                (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and
+                `winner`; set, it overrides the goal's. Default: null. Example: 1.0.
             exploration_value (float | Unset): A variant stops being explored once its plausible gain over the leader, times
                 the contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
                 weight floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
             goal (PolicySettingsGoal | Unset): What the campaign is for. Proving a winner costs outcomes: no rule that keeps
-                wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a
-                winner is declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every
-                batch proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share
-                0.6). The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced.
-                Example: winner.
+                wrong winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no
+                exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the
+                evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every
+                batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and
+                pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`,
+                `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default:
+                balanced. Example: winner.
             proof_share (float | None | Unset): Share of every batch kept for the rivals the winner rule's sequential test
                 has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can
                 be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
@@ -72,7 +76,7 @@ class PolicySettings:
     prior_alpha: float | Unset = UNSET
     prior_beta: float | Unset = UNSET
     warmup_sends: int | Unset = UNSET
-    weight_floor: float | Unset = UNSET
+    weight_floor: float | None | Unset = UNSET
     winner_probability: float | Unset = UNSET
     winner_min_sends: int | Unset = UNSET
     winner_max_expected_loss: float | Unset = UNSET
@@ -82,7 +86,7 @@ class PolicySettings:
     unsubscribe_guardrail: bool | Unset = UNSET
     guardrail_probability: float | Unset = UNSET
     period_adjustment: bool | Unset = UNSET
-    horizon_power: float | Unset = UNSET
+    horizon_power: float | None | Unset = UNSET
     exploration_value: float | Unset = UNSET
     elimination_probability: float | Unset = UNSET
     goal: PolicySettingsGoal | Unset = UNSET
@@ -95,7 +99,11 @@ class PolicySettings:
 
         warmup_sends = self.warmup_sends
 
-        weight_floor = self.weight_floor
+        weight_floor: float | None | Unset
+        if isinstance(self.weight_floor, Unset):
+            weight_floor = UNSET
+        else:
+            weight_floor = self.weight_floor
 
         winner_probability = self.winner_probability
 
@@ -115,7 +123,11 @@ class PolicySettings:
 
         period_adjustment = self.period_adjustment
 
-        horizon_power = self.horizon_power
+        horizon_power: float | None | Unset
+        if isinstance(self.horizon_power, Unset):
+            horizon_power = UNSET
+        else:
+            horizon_power = self.horizon_power
 
         exploration_value = self.exploration_value
 
@@ -182,7 +194,14 @@ class PolicySettings:
 
         warmup_sends = d.pop("warmup_sends", UNSET)
 
-        weight_floor = d.pop("weight_floor", UNSET)
+        def _parse_weight_floor(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        weight_floor = _parse_weight_floor(d.pop("weight_floor", UNSET))
 
         winner_probability = d.pop("winner_probability", UNSET)
 
@@ -202,7 +221,14 @@ class PolicySettings:
 
         period_adjustment = d.pop("period_adjustment", UNSET)
 
-        horizon_power = d.pop("horizon_power", UNSET)
+        def _parse_horizon_power(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        horizon_power = _parse_horizon_power(d.pop("horizon_power", UNSET))
 
         exploration_value = d.pop("exploration_value", UNSET)
 

@@ -13,8 +13,8 @@ T = TypeVar("T", bound="ResolvedPolicySettings")
 
 @_attrs_define
 class ResolvedPolicySettings:
-    """The policy settings in force, every field present: `proof_share` is the share in force, a number (the one set, else
-    the goal's), never null.
+    """The policy settings in force, every field present: `proof_share`, `weight_floor` and `horizon_power` are the values
+    in force, numbers (the one set, else the goal's), never null.
 
         Attributes:
             prior_alpha (float): Alpha of the Beta prior of every variant (0.1 to 1000: a stronger prior would outweigh any
@@ -23,8 +23,9 @@ class ResolvedPolicySettings:
             prior_beta (float): Beta of the Beta prior of every variant (0.1 to 1000). Default: 1.0.
             warmup_sends (int): Sends (weighted by how far their outcomes have arrived) every variant needs before the split
                 adapts (uniform until then). Default: 50.
-            weight_floor (float): Minimum weight of every variant while exploring (the floor times the number of variants
-                must stay below 1). Default: 0.01.
+            weight_floor (float | None): Minimum weight of every variant while exploring (the floor times the number of
+                variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and
+                `winner`; set, it overrides the goal's. Default: null. Example: 0.01.
             winner_probability (float): Probability of being best a variant needs to be declared the winner; the leader must
                 also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps false winners
                 rare although results are checked after every batch. Default: 0.95.
@@ -46,18 +47,21 @@ class ResolvedPolicySettings:
                 Default: 0.995.
             period_adjustment (bool): Compare variants per period (batch), so that base rates swinging by hour and weekday
                 do not bias the comparison while the split changes. Default: true.
-            horizon_power (float): How fast exploration tapers as the campaign's remaining contacts shrink (0: never).
-                Default: 1.0.
+            horizon_power (float | None): How fast exploration tapers as the campaign's remaining contacts shrink (0: never;
+                higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set,
+                it overrides the goal's. Default: null. Example: 1.0.
             exploration_value (float): A variant stops being explored once its plausible gain over the leader, times the
                 contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float): A variant whose probability of being best falls below this loses its weight
                 floor, so traffic can go all to the leaders without a declared winner. Default: 0.05.
             goal (PolicySettingsGoal): What the campaign is for. Proving a winner costs outcomes: no rule that keeps wrong
-                winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes; a winner is
-                declared only where the evidence comes for free (proof share 0). `balanced`: a modest share of every batch
-                proves the winner (proof share 0.3). `winner`: prove the winner and pay for it in outcomes (proof share 0.6).
-                The goal sets `proof_share` unless that is given; every other setting stays as given. Default: balanced.
-                Example: winner.
+                winners rare can prove one for free, so the campaign picks the trade. `outcomes`: the most outcomes: no
+                exploration floor, exploit as soon as the evidence points one way, and a winner is declared only where the
+                evidence comes for free (proof share 0, weight floor 0, horizon power 2). `balanced`: a modest share of every
+                batch proves the winner (proof share 0.3, weight floor 0.01, horizon power 1). `winner`: prove the winner and
+                pay for it in outcomes (proof share 0.6, weight floor 0.01, horizon power 1). The goal sets `proof_share`,
+                `weight_floor` and `horizon_power`, each unless it is given; every other setting stays as given. Default:
+                balanced. Example: winner.
             proof_share (float | None): Share of every batch kept for the rivals the winner rule's sequential test has not
                 settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be
                 declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
@@ -67,7 +71,7 @@ class ResolvedPolicySettings:
     prior_alpha: float
     prior_beta: float
     warmup_sends: int
-    weight_floor: float
+    weight_floor: float | None
     winner_probability: float
     winner_min_sends: int
     winner_max_expected_loss: float
@@ -77,7 +81,7 @@ class ResolvedPolicySettings:
     unsubscribe_guardrail: bool
     guardrail_probability: float
     period_adjustment: bool
-    horizon_power: float
+    horizon_power: float | None
     exploration_value: float
     elimination_probability: float
     goal: PolicySettingsGoal
@@ -91,6 +95,7 @@ class ResolvedPolicySettings:
 
         warmup_sends = self.warmup_sends
 
+        weight_floor: float | None
         weight_floor = self.weight_floor
 
         winner_probability = self.winner_probability
@@ -111,6 +116,7 @@ class ResolvedPolicySettings:
 
         period_adjustment = self.period_adjustment
 
+        horizon_power: float | None
         horizon_power = self.horizon_power
 
         exploration_value = self.exploration_value
@@ -158,7 +164,12 @@ class ResolvedPolicySettings:
 
         warmup_sends = d.pop("warmup_sends")
 
-        weight_floor = d.pop("weight_floor")
+        def _parse_weight_floor(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        weight_floor = _parse_weight_floor(d.pop("weight_floor"))
 
         winner_probability = d.pop("winner_probability")
 
@@ -178,7 +189,12 @@ class ResolvedPolicySettings:
 
         period_adjustment = d.pop("period_adjustment")
 
-        horizon_power = d.pop("horizon_power")
+        def _parse_horizon_power(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        horizon_power = _parse_horizon_power(d.pop("horizon_power"))
 
         exploration_value = d.pop("exploration_value")
 
