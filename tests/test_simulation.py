@@ -334,6 +334,20 @@ def test_cli_says_what_is_wrong_with_a_scenario(
     )
 
 
+def test_cli_refuses_a_segmented_scenario_with_where_it_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A segmented scenario ran into the simulator's ValueError and a traceback."""
+    path = Path(__file__).resolve().parent.parent / "bench" / "scenarios" / "segments" / "aa.json"
+    with pytest.raises(SystemExit) as stopped:
+        simulate_main([str(path), "--replications", "1"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"burt simulate: error: scenario {path} has segments, which burt simulate does not run:"
+        " python -m bench.segment_table runs the segment scenarios (see docs/simulation.md)"
+    )
+
+
 def test_a_scenarios_settings_reach_burts_policy(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(f"cannot read scenario {args.scenario}: {error.strerror or error}")
     except ValueError as error:
         parser().error(f"scenario {args.scenario}: {error} (the fields are described in {DOCS})")
+    if scenario.segments is not None:
+        parser().error(
+            f"scenario {args.scenario} has segments, which burt simulate does not run:"
+            f" python -m bench.segment_table runs the segment scenarios (see {DOCS})"
+        )
     names = args.policy or [DEFAULT_POLICY]
     runs = []
     for name in names:
