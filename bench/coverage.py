@@ -1,9 +1,11 @@
 """Coverage of burt's reported 95% intervals, per scenario and variant.
 
     python -m bench.coverage [EXTRA_SCENARIO_FOLDER ...] [--replications R] [--only NAME ...]
+                             [--goal GOAL]
 
-Every scenario of the policy table runs under burt's defaults (its own replications and seed
-unless ``--replications``); the final read comes after every attribution window has closed
+Every scenario of the policy table runs under burt with the scenario's settings (``--goal`` on
+top of them; its own replications and seed unless ``--replications``); the final read comes
+after every attribution window has closed
 (``engine.simulation``). Printed per variant: the share of campaigns whose interval on the rate
 holds the true rate, and the same for the interval on the lift over variant 0, each with its
 binomial standard error; a ``!`` marks a coverage outside 0.94-0.96 by more than two standard
@@ -17,6 +19,7 @@ import math
 from pathlib import Path
 
 from bench.policy_table import OWN_SCENARIOS, SHARED_SCENARIOS, scenario_files
+from burt.engine.policy import GOALS
 from burt.engine.simulation import Scenario, burt_factory, simulate
 
 LOW, HIGH = 0.94, 0.96
@@ -33,12 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="*", type=Path, help="extra scenario folders")
     parser.add_argument("--replications", type=int, help="override every scenario's replications")
     parser.add_argument("--only", action="append", help="only these scenarios (repeatable)")
+    parser.add_argument("--goal", choices=list(GOALS), help="the campaign goal to run under")
     args = parser.parse_args(argv)
     for path in scenario_files([SHARED_SCENARIOS, OWN_SCENARIOS, *args.folders]):
         scenario = Scenario.from_file(path)
         if args.only and scenario.name not in args.only:
             continue
-        run = simulate(scenario, burt_factory(), replications=args.replications)
+        goal = {} if args.goal is None else {"goal": args.goal}
+        settings = scenario.policy_settings(**goal)
+        run = simulate(scenario, burt_factory(settings), replications=args.replications)
         result, runs = run.result, len(run.replications)
         assert result.interval_coverage is not None and result.lift_coverage is not None
         rates = " ".join(_cell(c, runs) for c in result.interval_coverage)
