@@ -12,6 +12,7 @@ Decision science, in order of application (docs/decision-science.md tells it in 
    batches, so pooled rates are biased toward variants sent in good periods. A multiplicative
    model rate(i, p) = rho_i * f_p is fitted to the per-period counts and each variant's sends
    are re-expressed as exposure at the campaign's average period (``_effective_posterior``).
+   The reported interval adds the estimated factors' uncertainty (``reported_beta``).
 3. Guardrail: a variant whose unsubscribe rate (unsubscribes and spam complaints) is credibly
    worse than the best-unsubscribe variant is not fed any more.
 4. Warm-up: uniform until every live variant has ``warmup_sends`` (maturity-weighted) sends.
@@ -264,7 +265,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Posterior:
-    """A variant's Beta(alpha, beta) posterior on its rate: mean and equal-tailed interval."""
+    """A variant's Beta(alpha, beta) posterior on its rate, its mean, and the equal-tailed 95%
+    interval reported for it (``reported_beta``)."""
 
     alpha: float
     beta: float
@@ -282,6 +284,9 @@ class VariantSummary:
     expected_loss: float
     guardrail_tripped: bool
     effective_sends: float
+    interval_beta: tuple[float, float]
+    """The Beta (alpha, beta) whose interval is reported (``reported_beta``): the posterior's
+    own unless the period adjustment's factors add their uncertainty."""
 
 
 @dataclass(frozen=True)
@@ -324,8 +329,11 @@ def allocate(
         raise ValueError("need 0 <= remaining <= total and total > 0")
 
     exposure_by_period = sends * maturity
-    alpha, beta, exposure = _effective_posterior(exposure_by_period, successes, settings)
-    ci_low, ci_high = beta_credible_interval(alpha, beta)
+    alpha, beta, exposure, factor_variance = _effective_posterior(
+        exposure_by_period, successes, settings
+    )
+    interval_alpha, interval_beta = reported_beta(alpha, beta, factor_variance)
+    ci_low, ci_high = beta_credible_interval(interval_alpha, interval_beta)
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
     tripped = (
@@ -364,6 +372,7 @@ def allocate(
             expected_loss=float(loss[i]),
             guardrail_tripped=bool(tripped[i]),
             effective_sends=float(effective[i]),
+            interval_beta=(float(interval_alpha[i]), float(interval_beta[i])),
         )
         for i in range(k)
     )
@@ -723,8 +732,9 @@ def _check_evidence(
 
 def _effective_posterior(
     exposure: np.ndarray, successes: np.ndarray, settings: PolicySettings
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Beta posteriors on each variant's rate at the campaign's average period, and exposure.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Beta posteriors on each variant's rate at the campaign's average period, its exposure,
+    and the relative variance the estimated period factors add to its rate.
 
     ``exposure`` holds sends weighted by maturity. Fits rate(i, p) = rho_i * f_p (a Poisson
     model with variant and period effects, by alternating closed-form updates) with the
@@ -735,23 +745,57 @@ def _effective_posterior(
     effective sample size. With one period, or no adjustment, this is the plain
     Beta-Bernoulli posterior. A fresh period's successes can exceed its expected share
     (exposure), so failures are floored at zero.
+
+    The factors are estimates. By the delta method a variant's log exposure moves by
+    sum_p (w_ip - W_p) d_p when log f_p moves by d_p, w_ip being the variant's share of its
+    exposure in period p and W_p the campaign's (the normalisation cancels what they share),
+    so the factors add sum_p (w_ip - W_p)^2 v_p to the relative variance of its rate, v_p the
+    posterior variance of log f_p. A variant sent like the campaign gets none; one fed mostly
+    in some hours (a loser starved after the morning) gets their factors' uncertainty.
     """
     total_successes = successes.sum(axis=1)
-    adjusted = exposure.sum(axis=1)
+    adjusted = exposure
+    factor_variance = np.zeros(exposure.shape[0])
     if settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0:
-        adjusted = _period_exposure(exposure, successes, settings)
+        factor, log_variance = _period_factors(exposure, successes, settings)
+        adjusted = exposure * factor
+        own = adjusted / np.maximum(adjusted.sum(axis=1, keepdims=True), 1e-300)
+        campaign = adjusted.sum(axis=0) / adjusted.sum()
+        factor_variance = ((own - campaign) ** 2 * log_variance).sum(axis=1)
+    exposure_total = adjusted.sum(axis=1)
     alpha = settings.prior_alpha + total_successes
-    beta = settings.prior_beta + np.maximum(adjusted - total_successes, 0.0)
-    return alpha, beta, np.maximum(adjusted, total_successes)
+    beta = settings.prior_beta + np.maximum(exposure_total - total_successes, 0.0)
+    return alpha, beta, np.maximum(exposure_total, total_successes), factor_variance
+
+
+_SMALLEST_INTERVAL_SIZE = 1e-3
+"""alpha + beta of the reported Beta never falls below this (a positive Beta however wide the
+factors' uncertainty)."""
+
+
+def reported_beta(
+    alpha: np.ndarray, beta: np.ndarray, factor_variance: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Beta with the posterior's mean and its variance plus what the period factors add
+    (``factor_variance``, relative): the interval the stats report, rates and lifts. Where the
+    factors add nothing it is the posterior itself."""
+    mean, variance = beta_mean_variance(alpha, beta)
+    widened = variance + mean**2 * factor_variance
+    size = np.where(
+        factor_variance > 0,
+        np.maximum(mean * (1.0 - mean) / widened - 1.0, _SMALLEST_INTERVAL_SIZE),
+        alpha + beta,
+    )
+    return mean * size, (1.0 - mean) * size
 
 
 _PERIOD_ITERATIONS = 25
 
 
-def _period_exposure(
+def _period_factors(
     sends: np.ndarray, successes: np.ndarray, settings: PolicySettings
-) -> np.ndarray:
-    """Exposure sum_p sends(i, p) * f_p with empirical-Bayes-shrunk period factors f_p.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical-Bayes-shrunk period factors f_p, and the posterior variance of each log f_p.
 
     The factors come from alternating closed-form updates of the multiplicative model. Each
     raw factor is noisy (relative variance ~ 1 / period successes); with many small periods
@@ -759,6 +803,7 @@ def _period_exposure(
     log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being the spread of
     the log factors beyond sampling noise (method of moments): constant base rates give tau^2
     ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly full adjustment.
+    The shrunk log factor's posterior variance is tau^2 noise / (tau^2 + noise).
     """
     period_sends = sends.sum(axis=0)
     period_successes = successes.sum(axis=0)
@@ -777,7 +822,9 @@ def _period_exposure(
     shrunk = np.ones_like(factor)
     shrunk[active] = np.exp((log_factor - centre) * spread / (spread + noise))
     shrunk /= (period_sends @ shrunk) / period_sends.sum()
-    return sends @ shrunk
+    log_variance = np.zeros_like(factor)
+    log_variance[active] = spread * noise / (spread + noise)
+    return shrunk, log_variance
 
 
 def _exploration_weights(

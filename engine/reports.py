@@ -151,8 +151,7 @@ def campaign_stats(
         srm_chi_square(sends[:k], table.intended.sum(axis=0)) if sends[:k].sum() else (0.0, 1.0)
     )
     summaries = allocation.variants
-    alpha = np.array([s.posterior.alpha for s in summaries])
-    beta = np.array([s.posterior.beta for s in summaries])
+    alpha, beta = np.array([s.interval_beta for s in summaries]).T
     reference = ids.index(control) if control is not None else allocation.leader
     lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
     reports = tuple(

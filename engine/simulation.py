@@ -216,8 +216,7 @@ class BurtPolicy:
         variants = self._final(seen).variants
         low = np.array([v.posterior.ci_low for v in variants])
         high = np.array([v.posterior.ci_high for v in variants])
-        alpha = np.array([v.posterior.alpha for v in variants])
-        beta = np.array([v.posterior.beta for v in variants])
+        alpha, beta = np.array([v.interval_beta for v in variants]).T
         _, lift_low, lift_high = relative_lift(alpha, beta, reference=0)
         lift = truth / truth[0] - 1.0
         return (low <= truth) & (truth <= high), (lift_low <= lift) & (lift <= lift_high)

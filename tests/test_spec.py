@@ -196,7 +196,7 @@ ENGINE_RECORDS: dict[str, tuple[type, set[str]]] = {
     "Campaign": (model.Campaign, {"tenant"}),
     "SettingAdjustment": (model.SettingAdjustment, set()),
     "CampaignStats": (reports.CampaignStats, {"computed_at", "allocation"}),
-    "VariantStats": (reports.VariantReport, set()),
+    "VariantStats": (reports.VariantReport, {"interval_beta"}),
     "Lift": (reports.Lift, set()),
     "Posterior": (policy.Posterior, set()),
     "Decision": (reports.DecisionReport, set()),

@@ -321,8 +321,13 @@ class Posterior(Struct, forbid_unknown_fields=True):
         Meta(description="The prior's beta plus the effective sends without a counted outcome."),
     ]
     mean: Annotated[float, Meta(description="The estimated rate: alpha / (alpha + beta).")]
-    ci_low: Annotated[float, Meta(description="2.5% quantile.")]
-    ci_high: Annotated[float, Meta(description="97.5% quantile.")]
+    ci_low: Annotated[
+        float,
+        Meta(
+            description="2.5% quantile of the reported 95% interval: the posterior's, widened by the uncertainty of the estimated hour-of-day factors where the variant was sent in other hours than the campaign (docs/decision-science.md)."
+        ),
+    ]
+    ci_high: Annotated[float, Meta(description="97.5% quantile of the same interval.")]
 
 
 class Lift(Struct, forbid_unknown_fields=True):
@@ -334,7 +339,7 @@ class Lift(Struct, forbid_unknown_fields=True):
     ci_low: Annotated[
         float,
         Meta(
-            description="2.5% quantile of the ratio of the two posteriors minus one (Cornish-Fisher expansion from the exact cumulants of the log ratio, within about 0.005 of Monte Carlo)."
+            description="2.5% quantile of the ratio of the two variants' reported intervals' Betas, minus one (Cornish-Fisher expansion from the exact cumulants of the log ratio, within about 0.005 of Monte Carlo)."
         ),
     ]
     ci_high: Annotated[float, Meta(description="97.5% quantile.")]

@@ -19,8 +19,8 @@ class Lift:
     Attributes:
         reference_variant_id (str): The variant compared against.
         relative (float): Ratio of posterior means minus one (-0.2: 20% fewer outcomes per send).
-        ci_low (float): 2.5% quantile of the ratio of the two posteriors minus one (Cornish-Fisher expansion from the
-            exact cumulants of the log ratio, within about 0.005 of Monte Carlo).
+        ci_low (float): 2.5% quantile of the ratio of the two variants' reported intervals' Betas, minus one (Cornish-
+            Fisher expansion from the exact cumulants of the log ratio, within about 0.005 of Monte Carlo).
         ci_high (float): 97.5% quantile.
     """
 

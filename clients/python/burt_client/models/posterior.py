@@ -20,8 +20,10 @@ class Posterior:
         alpha (float): The prior's alpha plus the counted outcomes.
         beta (float): The prior's beta plus the effective sends without a counted outcome.
         mean (float): The estimated rate: alpha / (alpha + beta).
-        ci_low (float): 2.5% quantile.
-        ci_high (float): 97.5% quantile.
+        ci_low (float): 2.5% quantile of the reported 95% interval: the posterior's, widened by the uncertainty of the
+            estimated hour-of-day factors where the variant was sent in other hours than the campaign (docs/decision-
+            science.md).
+        ci_high (float): 97.5% quantile of the same interval.
     """
 
     alpha: float
