@@ -759,9 +759,13 @@ def _effective_posterior(
     if settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0:
         factor, log_variance = _period_factors(exposure, successes, settings)
         adjusted = exposure * factor
-        own = adjusted / np.maximum(adjusted.sum(axis=1, keepdims=True), 1e-300)
+        row = adjusted.sum(axis=1, keepdims=True)
+        own = adjusted / np.maximum(row, 1e-300)
         campaign = adjusted.sum(axis=0) / adjusted.sum()
-        factor_variance = ((own - campaign) ** 2 * log_variance).sum(axis=1)
+        # A variant never sent has no rate to lean on the factors: its prior stays as it is.
+        factor_variance = np.where(
+            row[:, 0] > 0, ((own - campaign) ** 2 * log_variance).sum(axis=1), 0.0
+        )
     exposure_total = adjusted.sum(axis=1)
     alpha = settings.prior_alpha + total_successes
     beta = settings.prior_beta + np.maximum(exposure_total - total_successes, 0.0)

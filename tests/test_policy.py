@@ -638,6 +638,10 @@ def test_the_reported_interval_carries_the_period_factors_uncertainty() -> None:
     )
     for v in even.variants:
         assert v.interval_beta == pytest.approx((v.posterior.alpha, v.posterior.beta))
+    unsent = np.vstack([sends, np.zeros(48)])
+    cycle = rng.binomial(unsent.astype(int), 0.05 * factors).astype(float)
+    fresh = allocate(Evidence(unsent, cycle, np.zeros_like(unsent)), SETTINGS, 10, 100).variants[2]
+    assert fresh.interval_beta == pytest.approx((fresh.posterior.alpha, fresh.posterior.beta))
 
 
 def _beta_sd(alpha: float, beta: float) -> float:
