@@ -223,9 +223,13 @@ class BurtPolicy:
 
     def in_window(self, profile: np.ndarray) -> float:
         """The share of outcomes that count: an outcome d batches late occurs (d + 1/2) batches
-        after its draw and counts while that is inside the attribution window."""
+        after its draw and counts while that is inside the attribution window (a window of 0
+        counts every outcome, however late)."""
+        window = self.settings.attribution_window_seconds
+        if window == 0:
+            return float(profile.sum())
         delays = (np.arange(profile.size) + 0.5) * BATCH_SECONDS
-        return float(profile[delays < self.settings.attribution_window_seconds].sum())
+        return float(profile[delays < window].sum())
 
     def _final(self, seen: Observation) -> Allocation:
         total = max(int(seen.sends.sum()), 1)

@@ -15,6 +15,7 @@ from burt.engine.peers import POLICY_NAMES, resolve_policy
 from burt.engine.policy import PolicySettings
 from burt.engine.simulation import (
     BATCH_SECONDS,
+    BurtPolicy,
     Decision,
     Observation,
     Scenario,
@@ -151,6 +152,9 @@ def test_interval_coverage_of_a_fixed_split_is_nominal_against_the_in_window_rat
     assert run.lift_coverage[1] == pytest.approx(0.95, abs=0.035)
     peer = simulate(sc, lambda k, rng: Spy(np.ones(2) / 2), replications=3).result
     assert peer.interval_coverage is None and peer.lift_coverage is None
+    profile = np.asarray(sc.delay_profile)
+    assert BurtPolicy(PolicySettings()).in_window(profile) == 0.5
+    assert BurtPolicy(PolicySettings(attribution_window_seconds=0)).in_window(profile) == 1.0
 
 
 @dataclass
