@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from burt.engine.peers import PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.peers import LIBRARIES, PEER_MODES, POLICY_NAMES, resolve_policy
 from burt.engine.policy import GOALS
 from burt.engine.simulation import (
     DEFAULT_POLICY,
@@ -54,7 +54,7 @@ def scenario_files(folders: list[Path]) -> list[Path]:
 
 def available_policies() -> list[str]:
     names = list(POLICY_NAMES)
-    for name, module in (("mabwiser-ts", "mabwiser"), ("bayesianbandits-ts", "bayesianbandits")):
+    for name, module in LIBRARIES.items():
         if importlib.util.find_spec(module) is None:
             print(f"skipping {name}: {module} is not installed", file=sys.stderr)
             names.remove(name)
@@ -86,7 +86,8 @@ def _order(policy: str) -> tuple[int, int]:
     return POLICY_NAMES.index(policy), 0
 
 
-def _fmt_rate(value: float | None) -> str:
+def rate_cell(value: float | None) -> str:
+    """A share as a table cell: a whole percentage, or - when there is none."""
     return "-" if value is None else f"{value:.0%}"
 
 
@@ -119,11 +120,11 @@ def render(results: list[tuple[str, SimulationRun]]) -> str:
             regret = f"{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}"
             at = "-" if r.declared_at_mean is None else f"{r.declared_at_mean:.2f}"
             lines.append(
-                f"{name:<26} {_fmt_rate(power):>6} {run.policy:<19} {mode:<7} {regret:>18} "
-                f"{_fmt_rate(r.winner_declared_rate):>8} {_fmt_rate(r.declared_correct_rate):>10} "
-                f"{_fmt_rate(r.wrong_winner_rate):>6} {at:>7} "
-                f"{_fmt_rate(r.recommendation_correct_rate):>9} "
-                f"{_fmt_rate(r.false_winner_rate):>6} {r.seconds:>6.1f}"
+                f"{name:<26} {rate_cell(power):>6} {run.policy:<19} {mode:<7} {regret:>18} "
+                f"{rate_cell(r.winner_declared_rate):>8} {rate_cell(r.declared_correct_rate):>10} "
+                f"{rate_cell(r.wrong_winner_rate):>6} {at:>7} "
+                f"{rate_cell(r.recommendation_correct_rate):>9} "
+                f"{rate_cell(r.false_winner_rate):>6} {r.seconds:>6.1f}"
             )
         lines.append("")
     return "\n".join(lines)

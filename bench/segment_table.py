@@ -21,7 +21,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from bench.policy_table import scenario_files
+from bench.policy_table import rate_cell, scenario_files
+from burt.engine.peers import PEER_MODES
 from burt.engine.policy import PolicySettings
 from burt.engine.segments.policies import SEGMENT_PEERS, pooled_burt
 from burt.engine.segments.simulation import (
@@ -29,7 +30,7 @@ from burt.engine.segments.simulation import (
     SegmentPolicyFactory,
     simulate_segmented,
 )
-from burt.engine.simulation import DEFAULT_POLICY, PeerMode, Scenario
+from burt.engine.simulation import DEFAULT_POLICY, Scenario
 
 OWN_SCENARIOS = Path(__file__).resolve().parent / "scenarios" / "segments"
 BLIND = "burt-blind"
@@ -42,7 +43,6 @@ OURS: dict[str, SegmentPolicyFactory] = {
 }
 """burt's pooled policy; the same with ``proof_share`` 0 (what the proofs cost); every segment
 on its own evidence (what pooling earns)."""
-MODES: tuple[PeerMode, ...] = ("arrive", "mature")
 
 
 def available_policies() -> list[str]:
@@ -63,13 +63,9 @@ def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str,
         )
     runs = [
         (mode, simulate_segmented(scenario, SEGMENT_PEERS[policy](mode), policy, replications))
-        for mode in MODES
+        for mode in PEER_MODES
     ]
     return min(runs, key=lambda mr: mr[1].result.regret_mean)
-
-
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
 
 
 def _ratio(value: float, reference: float | None) -> str:
@@ -94,14 +90,15 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
         for mode, segmented in group:
             r = segmented.result
             star = "*" if r.regret_mean == lowest else " "
-            differs = _rate(r.differs_rate) + ("!" if r.false_differs_rate is not None else " ")
+            differs = rate_cell(r.differs_rate) + ("!" if r.false_differs_rate is not None else " ")
             lines.append(
                 f"{name:<28} {segmented.policy:<27} {mode:<7} "
                 f"{f'{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}':>17} "
                 f"{_ratio(r.regret_mean, best_peer):>5} "
                 f"{_ratio(r.regret_mean, regrets.get(BLIND)):>6} "
-                f"{_rate(r.declarations.winner_declared_rate):>8} {differs:>8} "
-                f"{_rate(r.declarations.wrong_winner_rate):>6} {_rate(r.false_winner_rate):>8} "
+                f"{rate_cell(r.declarations.winner_declared_rate):>8} {differs:>8} "
+                f"{rate_cell(r.declarations.wrong_winner_rate):>6} "
+                f"{rate_cell(r.false_winner_rate):>8} "
                 f"{r.seconds:>6.1f}"
             )
         lines.append("")
