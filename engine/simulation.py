@@ -124,6 +124,14 @@ class Scenario:
         shares: np.ndarray = profile / profile.sum()
         return shares
 
+    def counted_rates(self) -> np.ndarray:
+        """The variants' rates as any test can count them: at the campaign's mean period factor
+        (an even split over time), times the share of outcomes inside the attribution window of
+        the scenario's settings. A late tail beyond the window is lost to every policy alike."""
+        factor = float(np.mean(np.resize(np.asarray(self.period_factors), self.batches)))
+        window = self.policy_settings().attribution_window_seconds
+        return np.asarray(self.rates, dtype=float) * factor * counted_share(self.profile, window)
+
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         """The scenario in a JSON file. ValueError names what is wrong: a field missing, unknown
@@ -222,14 +230,8 @@ class BurtPolicy:
         return (low <= truth) & (truth <= high), (lift_low <= lift) & (lift <= lift_high)
 
     def in_window(self, profile: np.ndarray) -> float:
-        """The share of outcomes that count: an outcome d batches late occurs (d + 1/2) batches
-        after its draw and counts while that is inside the attribution window (a window of 0
-        counts every outcome, however late)."""
-        window = self.settings.attribution_window_seconds
-        if window == 0:
-            return float(profile.sum())
-        delays = (np.arange(profile.size) + 0.5) * BATCH_SECONDS
-        return float(profile[delays < window].sum())
+        """The share of outcomes this policy's attribution window counts (``counted_share``)."""
+        return counted_share(profile, self.settings.attribution_window_seconds)
 
     def _final(self, seen: Observation) -> Allocation:
         total = max(int(seen.sends.sum()), 1)
@@ -416,18 +418,28 @@ def summarize(scenario: Scenario, runs: Sequence[Replication], seconds: float) -
     )
 
 
+def counted_share(profile: np.ndarray, window_seconds: float) -> float:
+    """The share of outcomes an attribution window of ``window_seconds`` counts: an outcome d
+    batches late occurs (d + 1/2) batches after its draw and counts while that is inside the
+    window (a window of 0 counts every outcome, however late)."""
+    if window_seconds == 0:
+        return float(profile.sum())
+    delays = (np.arange(profile.size) + 0.5) * BATCH_SECONDS
+    return float(profile[delays < window_seconds].sum())
+
+
 def equal_split_power(scenario: Scenario, level: float = 0.05) -> float | None:
     """Power of a plain equal split over the whole campaign to find the best variant.
 
     A two-sided ``level`` z-test of the best against the runner-up on N / k contacts each, the
-    level Bonferroni-split over the k - 1 rivals, at the campaign's mean period factor. None for
-    A/A scenarios (there is no best variant to find).
+    level Bonferroni-split over the k - 1 rivals, on the rates anyone can count
+    (``Scenario.counted_rates``: the campaign's mean period factor, the outcomes inside the
+    attribution window). None for A/A scenarios (there is no best variant to find).
     """
     if scenario.is_aa:
         return None
-    rates = np.sort(np.asarray(scenario.rates))[::-1]
-    factor = float(np.mean(np.resize(np.asarray(scenario.period_factors), scenario.batches)))
-    best, runner_up = rates[0] * factor, rates[1] * factor
+    rates = np.sort(scenario.counted_rates())[::-1]
+    best, runner_up = rates[0], rates[1]
     n = scenario.contacts / rates.size
     se = np.sqrt((best * (1 - best) + runner_up * (1 - runner_up)) / n)
     z = special.ndtri(1.0 - level / (2.0 * (rates.size - 1)))

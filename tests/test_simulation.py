@@ -201,6 +201,23 @@ def test_equal_split_power_matches_a_monte_carlo_of_the_test() -> None:
     assert equal_split_power(scenario(rates=(0.1, 0.1))) is None
 
 
+def test_equal_split_power_counts_only_the_outcomes_inside_the_window() -> None:
+    """Half the outcomes arrive 30 hours late, beyond the 24-hour window: the equal split's test
+    sees half of each rate, so its power is that of a campaign at half the rates, and no window
+    (0) gives back the full power."""
+    late = np.zeros(31)
+    late[[0, 30]] = 0.5
+    flat = {"contacts": 60000, "period_factors": (1.0,)}
+    windowed = scenario(rates=(0.05, 0.058), delay_profile=tuple(late), **flat)
+    halved = scenario(rates=(0.025, 0.029), delay=0, **flat)
+    assert windowed.counted_rates() == pytest.approx([0.025, 0.029])
+    assert equal_split_power(windowed) == pytest.approx(equal_split_power(halved))
+    unwindowed = dataclasses.replace(windowed, settings={"attribution_window_seconds": 0})
+    full = scenario(rates=(0.05, 0.058), delay=0, **flat)
+    assert equal_split_power(unwindowed) == pytest.approx(equal_split_power(full))
+    assert equal_split_power(windowed) < equal_split_power(full) - 0.05
+
+
 @pytest.mark.parametrize(
     "changes",
     [
