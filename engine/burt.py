@@ -53,7 +53,7 @@ from burt.engine.model import (
     Variant,
     Webhook,
 )
-from burt.engine.policy import SETTINGS_BEFORE_GOALS, PolicySettings
+from burt.engine.policy import GOAL_SETTINGS, SETTINGS_BEFORE_GOALS, PolicySettings
 from burt.engine.reports import CampaignStats, campaign_stats
 from burt.engine.store.base import Store
 from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
@@ -97,7 +97,11 @@ def new_id(prefix: str) -> str:
 def settings_with(
     base: PolicySettings, overrides: Mapping[str, Any], variants: int
 ) -> PolicySettings:
-    """`base` with `overrides` applied, validated; unknown names and bad values are InvalidInput."""
+    """`base` with `overrides` applied, validated; unknown names and bad values are InvalidInput.
+
+    A goal's setting sent at the value the (new) goal gives it follows the goal rather than
+    being set: a client that sends back the settings it was shown (the numbers in force)
+    changes nothing, and a later change of goal still moves them."""
     unknown = sorted(set(overrides) - _SETTING_NAMES)
     if unknown:
         raise InvalidInput(f"unknown settings: {', '.join(unknown)}")
@@ -109,7 +113,12 @@ def settings_with(
         settings.validate(variants)
     except ValueError as exc:
         raise InvalidInput(f"invalid settings: {exc}") from None
-    return settings
+    following: dict[str, Any] = {
+        name: None
+        for name in GOAL_SETTINGS
+        if overrides.get(name) is not None and overrides[name] == getattr(settings.plan, name)
+    }
+    return dataclasses.replace(settings, **following)
 
 
 def check_control(

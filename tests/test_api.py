@@ -525,6 +525,32 @@ def test_the_campaigns_goal_sets_the_floor_and_horizon_in_force(api: Api) -> Non
     assert refused.status_code == 400, refused.text
 
 
+def test_settings_sent_back_as_shown_keep_following_the_goal(api: Api) -> None:
+    """A client that reads a campaign and sends its settings back (the numbers in force)
+    changes nothing: a knob sent at its goal's own value keeps following the goal, so a later
+    change of goal still moves it. A knob sent at another value is set, and one sent together
+    with a new goal is compared with the new goal's value."""
+    created = api.campaign()
+    path = f"/campaigns/{created['id']}"
+
+    def update(settings: dict[str, Any], etag: str) -> tuple[dict[str, Any], str]:
+        response = api.client.patch(
+            path, json={"settings": settings}, headers=api.headers(**{"If-Match": etag})
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["settings"], response.headers["etag"]
+
+    shown = api.client.get(path, headers=api.headers())
+    settings, etag = update(shown.json()["settings"], shown.headers["etag"])
+    assert settings == created["settings"]
+    settings, etag = update({"goal": "winner"}, etag)
+    assert (settings["proof_share"], settings["weight_floor"]) == (0.6, 0.01)
+    settings, etag = update({"goal": "outcomes", "proof_share": 0.6}, etag)  # set: not 0.0
+    settings, etag = update({"goal": "winner"}, etag)
+    settings, etag = update({"goal": "balanced"}, etag)
+    assert (settings["proof_share"], settings["horizon_power"]) == (0.6, 1.0)
+
+
 def test_an_unknown_goal_is_400_and_changes_nothing(api: Api) -> None:
     created = api.campaign()
     before = api.digest()
