@@ -60,6 +60,9 @@ from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
+_SETTING_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PolicySettings)}
+_SEGMENT_SETTINGS = ("segment_by", "max_segments")
+"""Settings fixed once a campaign has drawn a batch: its contacts' segment slots follow them."""
 _OUTCOME_SET = frozenset(OUTCOME_TYPES)
 _CAMPAIGN_CURSOR = re.compile(r"cmp_[0-9a-f]{32}")
 """A campaign id as `new_id` makes them: listCampaigns' cursor is the last id of a page."""
@@ -145,6 +148,10 @@ def _fingerprint_settings(settings: PolicySettings) -> list[tuple[str, Any]]:
     still match their retries: the default goal is left out, and under it a setting that
     follows the goal counts as the default every such campaign stated (0.3, 0.01, 1.0)."""
     values = dataclasses.asdict(settings)
+    # Settings added since keys were stored enter only when they differ from their default.
+    for name in ("segment_by", "max_segments"):
+        if values[name] == _SETTING_DEFAULTS[name]:
+            del values[name]
     if values.pop("goal") != "balanced":
         values["goal"] = settings.goal
     else:
@@ -248,6 +255,8 @@ class Burt:
         if control_variant_id is not None:
             check_control(control_variant_id, parsed)
         now = self.clock()
+        policy = settings_with(PolicySettings(), settings or {}, len(parsed))
+        self._refuse_unsupported_segments(policy)
         return Campaign(
             id=new_id("cmp"),
             tenant=self.tenant,
@@ -255,7 +264,7 @@ class Burt:
             status="active",
             optimize=optimize,
             variants=parsed,
-            settings=settings_with(PolicySettings(), settings or {}, len(parsed)),
+            settings=policy,
             version=1,
             created_at=now,
             updated_at=now,
@@ -308,7 +317,9 @@ class Burt:
                 control_variant_id=control_variant_id,
                 settings=None
                 if settings is None
-                else settings_with(current.settings, settings, len(current.variants)),
+                else self._segment_settings_kept(
+                    current, settings_with(current.settings, settings, len(current.variants))
+                ),
             )
             updated = current.with_changes(changes, self.clock())
             if await self.store.update_campaign(updated, version):
@@ -321,6 +332,31 @@ class Burt:
         raise VersionMismatch(
             f"campaign {campaign_id!r} kept changing concurrently; retry the update"
         )
+
+    def _segment_settings_kept(self, current: Campaign, settings: PolicySettings) -> PolicySettings:
+        """``settings``, unless they change what the segments are where that can no longer be:
+        after the first batch (Conflict: the drawn contacts' segment slots were made by the
+        settings in force) or on a store without segments (Unprocessable)."""
+        changed = [
+            name
+            for name in _SEGMENT_SETTINGS
+            if getattr(settings, name) != getattr(current.settings, name)
+        ]
+        if changed and current.contacts_total > current.contacts_pending:
+            raise Conflict(
+                f"{changed[0]} cannot change after the campaign's first batch: the contacts"
+                f" drawn so far were placed in segments by the {changed[0]} in force"
+                f" ({getattr(current.settings, changed[0])!r}); create a new campaign instead"
+            )
+        self._refuse_unsupported_segments(settings)
+        return settings
+
+    def _refuse_unsupported_segments(self, settings: PolicySettings) -> None:
+        if settings.segment_by and not self.store.supports_segments:
+            raise Unprocessable(
+                f"segments need the SQLite store in this version (this service runs on"
+                f" {self.store.name}); leave segment_by empty"
+            )
 
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete the campaign and everything stored for it, for good (then NotFound everywhere)."""

@@ -32,6 +32,12 @@ class Store(Protocol):
     name: str
     """`sqlite` or `mongodb`, reported by the readiness probe."""
 
+    supports_segments: bool
+    """Whether the adapter keeps segmented campaigns (settings `segment_by` non-empty). The
+    engine refuses to create one, or to give a campaign segments, on an adapter that does not
+    (422). An adapter that does implements the segment parts of `draw_batch`, `record_events`,
+    `erase_contact`, `period_counts`, `recount` and `segment_tables` below."""
+
     async def exists(self) -> bool:
         """Whether burt's store is already there (checked before `open`, which creates it)."""
 

@@ -60,6 +60,17 @@ class Variant(Struct, forbid_unknown_fields=True):
     ]
 
 
+SegmentByItem: TypeAlias = Annotated[
+    str,
+    Meta(
+        description="A contact attribute's name (a key of a contact's `attributes`).",
+        max_length=64,
+        min_length=1,
+        pattern="^[^\\x00]+$",
+    ),
+]
+
+
 WeightFloor: TypeAlias = (
     Annotated[
         float,
@@ -941,6 +952,27 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         | UnsetType
         | None
     ) = UNSET
+    segment_by: (
+        Annotated[
+            list[SegmentByItem],
+            Meta(
+                description="The contact attributes (at most three, distinct) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+                max_length=3,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    max_segments: (
+        Annotated[
+            int,
+            Meta(
+                description="The most segments a campaign keeps; the rarest share one segment named `other`, by a rule that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each and, if there are more, the rest share `other`. A segment first seen at a later batch gets its own while fewer than `max_segments` − 1 have their own, else it joins `other`. A segment never moves once it has its place, so `other` is always the last resort and the segments never number more than `max_segments`. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: 32.",
+                ge=2,
+                le=64,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CampaignCreate(Struct, forbid_unknown_fields=True):
@@ -1121,6 +1153,21 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         ]
         | None
     )
+    segment_by: Annotated[
+        list[SegmentByItem],
+        Meta(
+            description="The contact attributes (at most three, distinct) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+            max_length=3,
+        ),
+    ]
+    max_segments: Annotated[
+        int,
+        Meta(
+            description="The most segments a campaign keeps; the rarest share one segment named `other`, by a rule that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each and, if there are more, the rest share `other`. A segment first seen at a later batch gets its own while fewer than `max_segments` − 1 have their own, else it joins `other`. A segment never moves once it has its place, so `other` is always the last resort and the segments never number more than `max_segments`. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: 32.",
+            ge=2,
+            le=64,
+        ),
+    ]
 
 
 WebhookCreate: TypeAlias = Annotated[

@@ -45,6 +45,9 @@ class MongoStore:
     abandoned; it must exceed `timeout_ms`, the deadline a writer's steps run under."""
 
     name = "mongodb"
+    supports_segments = False
+    """Segmented campaigns are refused (``Store.supports_segments``) until this adapter keeps
+    segment slots and per-segment counters."""
 
     def __init__(
         self,
