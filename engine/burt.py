@@ -22,8 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
-from burt.engine.counts import CountTable
+from burt.engine.allocation import (
+    AllocationPreview,
+    allocation_preview,
+    current_allocation,
+    decide_segments,
+)
+from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.delays import window_problem
 from burt.engine.errors import (
     CampaignNotActive,
@@ -50,6 +55,7 @@ from burt.engine.model import (
     EventIn,
     EventLike,
     EventTally,
+    SegmentPlan,
     Variant,
     Webhook,
 )
@@ -410,7 +416,12 @@ class Burt:
         if campaign.contacts_pending == 0:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         now = self.clock()
-        allocation = current_allocation(campaign, await self._count_table(campaign), now)
+        plan: SegmentPlan | None = None
+        if campaign.settings.segment_by:
+            segments = decide_segments(campaign, await self._segment_tables(campaign), now)
+            plan, weights = segments.plan(campaign), segments.mixture()
+        else:
+            weights = current_allocation(campaign, await self._count_table(campaign), now).weights
         draft = BatchDraft(
             id=new_id("b"),
             idempotency_key=idempotency_key,
@@ -419,8 +430,9 @@ class Burt:
             created_at=now,
             seed=secrets.randbits(62),
             variant_ids=tuple(v.id for v in campaign.variants),
-            weights=tuple(float(w) for w in allocation.weights),
+            weights=tuple(float(w) for w in weights),
             holdout_fraction=campaign.settings.holdout_fraction,
+            segments=plan,
         )
         try:
             batch = await self.store.draw_batch(campaign_id, draft)
@@ -456,9 +468,18 @@ class Burt:
         return Page(items, str(items[-1].sequence) if len(items) == limit else None)
 
     async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
+        """What the next batch would be drawn by; for a segmented campaign the weights are its
+        segments' averaged over their pending contacts (``SegmentDecision.mixture``). A read:
+        the segment registry is only ever written by a draw."""
         campaign = await self.get_campaign(campaign_id)
-        table = await self._count_table(campaign)
-        return allocation_preview(campaign, current_allocation(campaign, table, self.clock()))
+        now = self.clock()
+        if not campaign.settings.segment_by:
+            table = await self._count_table(campaign)
+            return allocation_preview(campaign, current_allocation(campaign, table, now))
+        segments = await self._segment_tables(campaign)
+        allocation = current_allocation(campaign, segments.whole, now)
+        mixture = decide_segments(campaign, segments, now).mixture()
+        return allocation_preview(campaign, dataclasses.replace(allocation, weights=mixture))
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
@@ -503,15 +524,20 @@ class Burt:
         now = self.clock()
         if as_of is not None and as_of >= now:
             as_of = None  # the future is not known yet: the stats as of now
-        table = await self._count_table(campaign)
+        segments = await self._segment_tables(campaign) if campaign.settings.segment_by else None
+        table = await self._count_table(campaign) if segments is None else segments.whole
         if as_of is not None:
             now = as_of
             table = table.drawn_by(as_of)
+            if segments is not None:
+                segments = segments.drawn_by(as_of)
             sent = int(table.sends.sum())
             campaign = dataclasses.replace(
                 campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
             )
-        return campaign_stats(campaign, table, now, control, replay=as_of is not None)
+        return campaign_stats(
+            campaign, table, now, control, replay=as_of is not None, segments=segments
+        )
 
     # webhook receivers ------------------------------------------------------------------------
     async def register_webhook(self, provider: str, credential: Mapping[str, str]) -> Webhook:
@@ -547,3 +573,9 @@ class Burt:
     async def _count_table(self, campaign: Campaign) -> CountTable:
         """The counters the policy reads, with the histogram of the optimized outcome."""
         return await self.store.count_table(campaign.id, campaign.optimize, len(campaign.variants))
+
+    async def _segment_tables(self, campaign: Campaign) -> SegmentTables:
+        """The counters per segment slot (and the campaign's), as ``_count_table`` reads them."""
+        return await self.store.segment_tables(
+            campaign.id, campaign.optimize, len(campaign.variants)
+        )

@@ -283,6 +283,13 @@ class PolicySettings:
             raise ValueError("max_segments must be an integer")
         if (problem := segment_by_problem(self.segment_by)) is not None:
             raise ValueError(problem)
+        split = 1.0 - (1.0 - self.winner_probability) / self.max_segments
+        if self.segment_by and split not in SETTING_BOUNDS["winner_probability"]:
+            raise ValueError(
+                f"winner_probability {self.winner_probability} leaves each of up to"
+                f" {self.max_segments} segments an error of {1.0 - split:.2g}, below what the"
+                " winner rule allows: lower winner_probability or max_segments"
+            )
         floor = self.in_force("weight_floor")
         if variants is not None and (problem := floor_problem(floor, variants)):
             raise ValueError(problem)

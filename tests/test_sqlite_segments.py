@@ -177,3 +177,21 @@ async def test_a_file_from_before_segments_is_migrated_and_counts_as_before(
         assert rows == await store.recount(campaign.id)
     finally:
         await store.close()
+
+
+async def test_twenty_segments_draw_and_report(store: SQLiteStore) -> None:
+    """Each segment's rule runs at the campaign's error split over its slots, whatever the cap."""
+    burt = Burt(store, clock=lambda: T0)
+    campaign = await burt.initialize_campaign(
+        "Seg", [("a", "A"), ("b", "B"), ("c", "C")], "clicked", {"segment_by": ["region"]}
+    )
+    await burt.load_contacts(
+        campaign.id, [ContactIn(f"c{i}", {"region": f"r{i % 20}"}) for i in range(2000)]
+    )
+    for key in ("k1", "k2"):
+        await burt.create_experiment_batch(campaign.id, 800, key)
+    stats = await burt.get_campaign_stats(campaign.id)
+    assert stats.segments is not None and len(stats.segments) == 20
+    assert sum(s.contacts for s in stats.segments) == 1600
+    assert stats.winner_differs_by_segment is False
+    assert "split over its 20 segments" in (stats.winner_differs_reason or "")
