@@ -195,3 +195,23 @@ async def test_twenty_segments_draw_and_report(store: SQLiteStore) -> None:
     assert sum(s.contacts for s in stats.segments) == 1600
     assert stats.winner_differs_by_segment is False
     assert "split over its 20 segments" in (stats.winner_differs_reason or "")
+
+
+async def test_stats_as_of_an_earlier_moment_show_the_segments_drawn_by_then(
+    store: SQLiteStore,
+) -> None:
+    now = [T0]
+    burt = Burt(store, clock=lambda: now[0])
+    campaign = await burt.initialize_campaign(
+        "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["tier"]}
+    )
+    await burt.load_contacts(campaign.id, [ContactIn(f"c{i}", {"tier": "gold"}) for i in range(4)])
+    await burt.create_experiment_batch(campaign.id, 4, "k1")
+    now[0] += timedelta(hours=1)
+    await burt.load_contacts(campaign.id, [ContactIn("late", {"tier": "silver"})])
+    await burt.create_experiment_batch(campaign.id, 1, "k2")
+    now[0] += timedelta(hours=1)
+    today = await burt.get_campaign_stats(campaign.id)
+    earlier = await burt.get_campaign_stats(campaign.id, as_of=T0 + timedelta(minutes=30))
+    assert [s.name for s in today.segments or ()] == ["tier=gold", "tier=silver"]
+    assert [(s.name, s.contacts) for s in earlier.segments or ()] == [("tier=gold", 4)]
