@@ -223,7 +223,7 @@ def segment_reports(
     winners: dict[str, list[str]] = {}
     for slot, (key, table) in enumerate(zip(segments.registry.slots, segments.tables, strict=True)):
         allocation = decided.allocation.decisions[slot]
-        if allocation is None:  # no contact of this slot drawn by then
+        if allocation is None or not table.sends.any():  # none of its contacts drawn by then
             continue
         allocation = replace(allocation, weights=decided.allocation.weights[slot])
         evidence = decided.evidence[slot]

@@ -215,3 +215,5 @@ async def test_stats_as_of_an_earlier_moment_show_the_segments_drawn_by_then(
     earlier = await burt.get_campaign_stats(campaign.id, as_of=T0 + timedelta(minutes=30))
     assert [s.name for s in today.segments or ()] == ["tier=gold", "tier=silver"]
     assert [(s.name, s.contacts) for s in earlier.segments or ()] == [("tier=gold", 4)]
+    before_any = await burt.get_campaign_stats(campaign.id, as_of=T0 - timedelta(minutes=1))
+    assert before_any.segments == ()
