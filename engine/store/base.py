@@ -217,11 +217,15 @@ class Store(Protocol):
         never with the contacts or outcomes."""
 
     async def segment_tables(self, campaign_id: str, kind: str, variants: int) -> SegmentTables:
-        """The registry and, per slot, the counters as a `CountTable` (the rows of
-        `period_counts` of that slot, a column for every batch, `intended` from the weights
-        the batch drew the slot by: `SegmentPlan.weights_of(slot)`), from one consistent read.
-        No slots and no tables for a campaign without segments (or absent). Its cost grows with
-        the batches and slots, never with the contacts or outcomes."""
+        """From one consistent read: the registry; `whole`, what `count_table` answers; and
+        per slot, in slot order, its counters as a `CountTable`: `CountTable.build` of the
+        campaign's batches (every one, a column each, zeros where the batch drew none of the
+        slot's contacts) with, per batch, the slot's sends not held out and the weights the
+        batch drew the slot by (the batch's `segments.weights_of(slot)`; its `weights` for a
+        batch without a plan), and the slot's rows of `period_counts` and their histogram of
+        outcome type `kind`. No slots and no tables for a campaign without segments (or
+        absent). Its cost grows with the batches and slots, never with the contacts or
+        outcomes."""
 
     # Webhook receivers ----------------------------------------------------------------------
     async def insert_webhook(self, webhook: Webhook) -> None: ...

@@ -19,6 +19,29 @@ T = TypeVar("T", bound="SegmentStats")
 class SegmentStats:
     """One segment of a segmented campaign, its variants and its decision.
 
+    Example:
+        {'name': 'tier=gold', 'key': {'tier': 'gold'}, 'contacts': 4000, 'variants': [{'variant_id': 'a', 'label': 'Our
+            biggest sale starts now', 'sends': 2000, 'effective_sends': 1800.0, 'outcomes': {'delivered': 990, 'opened':
+            300, 'clicked': 40, 'converted': 5, 'unsubscribed': 2, 'bounced': 10, 'complained': 1}, 'counted_outcomes': 40,
+            'late_outcomes': 0, 'observed_rate': 0.0222, 'posterior': {'alpha': 41.0, 'beta': 1761.0, 'mean': 0.0227,
+            'ci_low': 0.0163, 'ci_high': 0.0301}, 'prob_best': 0.07, 'expected_loss': 0.0112, 'lift':
+            {'reference_variant_id': 'b', 'relative': -0.27, 'ci_low': -0.5, 'ci_high': 0.1}, 'weight': 0.07,
+            'guardrail_tripped': False}, {'variant_id': 'b', 'label': '48 hours only: 40% off everything', 'sends': 2000,
+            'effective_sends': 1800.0, 'outcomes': {'delivered': 985, 'opened': 340, 'clicked': 55, 'converted': 9,
+            'unsubscribed': 1, 'bounced': 15, 'complained': 0}, 'counted_outcomes': 55, 'late_outcomes': 1, 'observed_rate':
+            0.0306, 'posterior': {'alpha': 56.0, 'beta': 1746.0, 'mean': 0.0311, 'ci_low': 0.0235, 'ci_high': 0.0396},
+            'prob_best': 0.93, 'expected_loss': 0.0003, 'lift': None, 'weight': 0.93, 'guardrail_tripped': False}],
+            'decision': {'status': 'exploring', 'winner_variant_id': None, 'winner_probability': None, 'leader_variant_id':
+            'b', 'summary': 'No winner yet. “48 hours only: 40% off everything” (b) leads, but its probability of being best
+            is 93.0% (needs 95.0%); its lead over the closest rival is 1.90 standard errors (the always-valid test needs
+            3.40 to rule out chance). About 12,000 more sends should settle it if the differences seen so far hold.',
+            'conditions': [{'name': 'prob_best', 'value': 0.93, 'threshold': 0.95, 'comparison': '>=', 'met': False},
+            {'name': 'sends', 'value': 1800.0, 'threshold': 1000.0, 'comparison': '>=', 'met': True}, {'name':
+            'expected_loss', 'value': 0.0003, 'threshold': 0.001, 'comparison': '<=', 'met': True}, {'name': 'sequential_z',
+            'value': 1.9, 'threshold': 3.4, 'comparison': '>=', 'met': False}], 'sends_needed': 12000, 'goal': 'balanced',
+            'goal_meaning': 'Spends a modest part of every batch proving which message wins, trading a few outcomes for a
+            winner declared in many campaigns where one exists.'}}
+
     Attributes:
         name (str): The segment for people: `attribute=value` pairs in the order of `segment_by`, or `other` for the
             segment the rarest share (settings `max_segments`). Example: tier=gold, locale=de.
