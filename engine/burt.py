@@ -154,8 +154,8 @@ def _fingerprint_settings(settings: PolicySettings) -> list[tuple[str, Any]]:
     still match their retries: the default goal is left out, and under it a setting that
     follows the goal counts as the default every such campaign stated (0.3, 0.01, 1.0)."""
     values = dataclasses.asdict(settings)
-    # Settings added since keys were stored enter only when they differ from their default.
-    for name in ("segment_by", "max_segments"):
+    # The segment settings came after keys were stored: they enter only when not the default.
+    for name in _SEGMENT_SETTINGS:
         if values[name] == _SETTING_DEFAULTS[name]:
             del values[name]
     if values.pop("goal") != "balanced":

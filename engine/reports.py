@@ -167,9 +167,11 @@ def campaign_stats(
         raise ValueError(f"control {control!r} is not a variant of this campaign")
     inputs = stored_evidence(table, now, replay)
     allocation, counted = decide(campaign, inputs)
-    per_segment = None if segments is None else decide_segments(campaign, segments, now, replay)
-    if per_segment is not None:
+    verdict: tuple[tuple[SegmentReport, ...], bool, str] | None = None
+    if segments is not None:
+        per_segment = decide_segments(campaign, segments, now, replay)
         allocation = replace(allocation, weights=per_segment.mixture())
+        verdict = segment_reports(campaign, segments, per_segment, now, replay, control)
     sends = table.sends.sum(axis=1)  # the last slot is the holdout's
     outcomes = table.outcomes.sum(axis=1)
     k = len(ids)
@@ -179,11 +181,6 @@ def campaign_stats(
     )
     reports = variant_reports(campaign, table, inputs, allocation, counted, control)
     window = campaign.settings.attribution_window_seconds
-    verdict = (
-        None
-        if per_segment is None or segments is None
-        else (segment_reports(campaign, segments, per_segment, now, replay, control))
-    )
     return CampaignStats(
         campaign_id=campaign.id,
         optimize=campaign.optimize,
@@ -252,7 +249,8 @@ def segment_reports(
             )
         )
     differs = winners_differ(decided.allocation.winners)
-    return tuple(reports), differs, differs_reason(winners, len(reports), campaign)
+    reason = differs_reason(winners, len(reports), len(segments.tables), campaign)
+    return tuple(reports), differs, reason
 
 
 def segment_name(segment_by: Sequence[str], key: SegmentKey | None) -> str:
@@ -262,8 +260,12 @@ def segment_name(segment_by: Sequence[str], key: SegmentKey | None) -> str:
     return ", ".join(f"{a}={v}" for a, v in zip(segment_by, key, strict=True))
 
 
-def differs_reason(winners: dict[str, list[str]], segments: int, campaign: Campaign) -> str:
-    """The "winner differs by segment" verdict in one sentence."""
+def differs_reason(
+    winners: dict[str, list[str]], segments: int, slots: int, campaign: Campaign
+) -> str:
+    """The "winner differs by segment" verdict in one sentence: ``winners`` maps each declared
+    winner to the segments that declared it, of ``segments`` reported; the campaign's error is
+    split over its ``slots``."""
     declared = "; ".join(f"{w} in {', '.join(names)}" for w, names in winners.items())
     if len(winners) > 1:
         return f"Segments declared different winners: {declared}."
@@ -276,8 +278,8 @@ def differs_reason(winners: dict[str, list[str]], segments: int, campaign: Campa
         )
     return (
         f"No segment has declared a winner yet: each must prove its own at an error of"
-        f" {error / max(segments, 1):.2g} (the campaign's {error:.0%} split over its"
-        f" {segments} segments)."
+        f" {error / max(slots, 1):.2g} (the campaign's {error:.0%} split over its"
+        f" {slots} segments)."
     )
 
 
