@@ -128,6 +128,12 @@ async def test_the_registry_caps_the_slots_and_later_keys_join_other(store: SQLi
     assert tables.registry.slots == (("a",), ("b",), OTHER)
     assert [int(t.sends.sum()) for t in tables.tables] == [5, 4, 7]
     assert batch.size == 14
+    stats = await Burt(store, clock=lambda: T0).get_campaign_stats(campaign.id)
+    assert [(s.name, s.key, s.contacts) for s in stats.segments or ()] == [
+        ("tier=a", {"tier": "a"}, 5),
+        ("tier=b", {"tier": "b"}, 4),
+        ("other", None, 7),
+    ]
 
 
 async def test_a_key_first_seen_later_gets_a_slot_while_there_is_room(store: SQLiteStore) -> None:
