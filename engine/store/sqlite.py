@@ -135,27 +135,37 @@ def _batch_share(
     return sequence, parse_rfc3339(created_at), shares.size - shares.holdout_count, shares.weights
 
 
-def _segment_table(
-    slot: int,
+def _segment_tables(
+    slots: int,
     variants: int,
     batches: Sequence[tuple[int, str, str]],
     counters: Sequence[tuple[int, ...]],
     histogram: Sequence[tuple[int, ...]],
-) -> CountTable:
-    """Slot `slot`'s table from every batch and the per-segment counter and histogram rows
-    (each led by its slot); a batch's intended split is the slot's contacts not held out, by
-    the weights the batch drew the slot by."""
-    rows = [r[1:] for r in counters if r[0] == slot]
-    drawn: Counter[int] = Counter()
-    for sequence, variant, sends, *_ in rows:
-        if variant != HOLDOUT:
-            drawn[sequence] += sends
+) -> tuple[CountTable, ...]:
+    """Every slot's table from every batch and the per-segment counter and histogram rows
+    (each led by its slot, in slot order); a batch's intended split for a slot is the slot's
+    contacts not held out, by the weights the batch drew the slot by. Each row is visited
+    once."""
+    if not slots:  # a campaign without segments: its rows are all slot 0's, and no table's
+        return ()
     shares = [(b[0], parse_rfc3339(b[1]), _SHARES.decode(b[2])) for b in batches]
-    return CountTable.build(
-        variants,
-        [(seq, at, drawn[seq], share.weights_of(slot)) for seq, at, share in shares],
-        rows,
-        [c[1:] for c in histogram if c[0] == slot],
+    rows: list[list[tuple[int, ...]]] = [[] for _ in range(slots)]
+    drawn: list[Counter[int]] = [Counter() for _ in range(slots)]
+    for slot, *row in counters:
+        rows[slot].append(tuple(row))
+        if row[1] != HOLDOUT:
+            drawn[slot][row[0]] += row[2]
+    cells: list[list[tuple[int, ...]]] = [[] for _ in range(slots)]
+    for slot, *cell in histogram:
+        cells[slot].append(tuple(cell))
+    return tuple(
+        CountTable.build(
+            variants,
+            [(seq, at, drawn[slot][seq], share.weights_of(slot)) for seq, at, share in shares],
+            rows[slot],
+            cells[slot],
+        )
+        for slot in range(slots)
     )
 
 
@@ -734,10 +744,7 @@ class SQLiteStore:
             return SegmentTables(
                 registry,
                 whole,
-                tuple(
-                    _segment_table(slot, variants, batches, counters, histogram)
-                    for slot in range(len(registry.slots))
-                ),
+                _segment_tables(len(registry.slots), variants, batches, counters, histogram),
             )
 
         return await self._run(read)
