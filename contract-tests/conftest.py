@@ -25,7 +25,8 @@ REFUSED_VALID_DATA: dict[str, list[str]] = {
     # Rules JSON Schema cannot state, answered with 400 and a specific detail: variant ids must be
     # distinct (`uniqueItems` compares whole variants, labels included), `weight_floor` times
     # the number of variants must stay below 1 (a rule across two fields), and with
-    # `segment_by` the error 1 - `winner_probability` split over `max_segments` must stay
+    # `segment_by` (its names distinct: a repeat is a 400 with a specific detail, as for
+    # variant ids) the error 1 - `winner_probability` split over `max_segments` must stay
     # within the winner rule's bounds (a rule across three fields).
     # An Idempotency-Key names one intended campaign: reusing one with another body is a 422.
     # A `control_variant_id` must be one of the body's variant ids (a rule across fields): 422.
