@@ -332,6 +332,8 @@ class Burt:
                 return updated
             if expected_version is not None:
                 latest = await self.get_campaign(campaign_id)
+                if changes.settings is not None:  # a batch drawn meanwhile fixed the segments
+                    self._segment_settings_kept(latest, changes.settings)
                 raise VersionMismatch(
                     f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
                 )

@@ -16,6 +16,7 @@ import pytest
 from burt.engine import Burt, EventIn
 from burt.engine.assignment import assign_segments
 from burt.engine.counts import CountTable
+from burt.engine.errors import Conflict
 from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
 from burt.engine.segments.keys import OTHER
 from burt.engine.store import SQLiteStore
@@ -223,3 +224,26 @@ async def test_stats_as_of_an_earlier_moment_show_the_segments_drawn_by_then(
     assert [(s.name, s.contacts) for s in earlier.segments or ()] == [("tier=gold", 4)]
     before_any = await burt.get_campaign_stats(campaign.id, as_of=T0 - timedelta(minutes=1))
     assert before_any.segments == ()
+
+
+async def test_a_draw_and_a_segment_change_racing_cannot_both_win(store: SQLiteStore) -> None:
+    """Each side checks the other in its own atomic write: an update that changes the segment
+    settings of a campaign that has drawn stores nothing, and a draw decided with segment
+    settings the campaign no longer has claims nothing."""
+    burt = Burt(store, clock=lambda: T0)
+    campaign = await segmented(store, ["gold", "silver"] * 3)
+    regrouped = replace(campaign.settings, segment_by=("tier", "locale"))
+    stale_draft = draft("k0", 2, replace(plan(), by=("tier", "locale")))
+    with pytest.raises(Conflict, match="changed its segment settings"):
+        await store.draw_batch(campaign.id, stale_draft)
+    assert (await burt.get_campaign(campaign.id)).contacts_pending == 6
+    await store.draw_batch(campaign.id, draft("k1", 2, plan()))
+    raced = replace(campaign, settings=regrouped, version=campaign.version + 1)
+    assert not await store.update_campaign(raced, campaign.version)  # read before the draw
+    assert (await burt.get_campaign(campaign.id)).settings == campaign.settings
+    renamed = replace(campaign, name="Renamed", version=campaign.version + 1)
+    assert await store.update_campaign(renamed, campaign.version)  # other changes still go
+    with pytest.raises(Conflict, match="segment_by cannot change"):
+        await burt.update_campaign(
+            campaign.id, campaign.version + 1, settings={"segment_by": ["tier", "locale"]}
+        )

@@ -113,7 +113,11 @@ class Store(Protocol):
         `updated_at`) iff its stored version is still `expected_version`.
 
         Returns False, storing nothing, when the version did not match or the campaign is gone
-        (the caller tells the two apart by reading it again). Contact counts are the store's.
+        (the caller tells the two apart by reading it again), and when the campaign has drawn a
+        batch and `campaign` changes its segment settings (`codec.segments_of`): checked in the
+        same atomic write, so a draw racing the update cannot leave contacts placed by settings
+        no longer in force (the caller, reading again, finds the batch and refuses the change).
+        Contact counts are the store's.
         """
 
     async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
@@ -168,7 +172,10 @@ class Store(Protocol):
         (`codec.batch_fields`), and its counters are one row per (slot, variant) drawn.
 
         If a batch with the same idempotency key exists (a concurrent retry won), return that
-        one instead. Raises NoPendingContacts, storing nothing, when no contact is pending.
+        one instead. Raises NoPendingContacts, storing nothing, when no contact is pending, and
+        Conflict, storing nothing, when the campaign's stored segment settings
+        (`codec.segments_of`) are not the draft's (`codec.draft_segments`: an update changed
+        them after the engine read the campaign).
         """
 
     async def get_batch(self, campaign_id: str, batch_id: str) -> Batch | None: ...

@@ -13,6 +13,7 @@ from burt.engine.delays import BINS
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
+    BatchDraft,
     Campaign,
     PeriodCount,
     SegmentPlan,
@@ -135,6 +136,18 @@ def batch_fields(batch: Batch) -> dict[str, Any]:
         "holdout_count": batch.holdout_count,
         **({} if batch.segments is None else {"segments": segment_plan_fields(batch.segments)}),
     }
+
+
+def segments_of(settings: PolicySettings) -> tuple[tuple[str, ...], int] | None:
+    """What a campaign's segment slots are made by (``segment_by``, ``max_segments``); None
+    without segments."""
+    return (settings.segment_by, settings.max_segments) if settings.segment_by else None
+
+
+def draft_segments(draft: BatchDraft) -> tuple[tuple[str, ...], int] | None:
+    """``segments_of`` the settings a draft was decided with."""
+    plan = draft.segments
+    return None if plan is None else (plan.by, plan.max_segments)
 
 
 def segment_plan_fields(plan: SegmentPlan) -> dict[str, Any]:

@@ -31,7 +31,7 @@ import msgspec
 from burt.engine.apikeys import ApiKey, key_hash_prefix
 from burt.engine.assignment import assign_labels, assign_segments, segment_mixture
 from burt.engine.counts import CountTable, SegmentTables
-from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
+from burt.engine.errors import Conflict, NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
@@ -46,6 +46,7 @@ from burt.engine.model import (
     Webhook,
 )
 from burt.engine.store import codec, sqlite_erasure, sqlite_ingest, sqlite_segments
+from burt.engine.store.codec import draft_segments, segments_of
 from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
@@ -414,6 +415,14 @@ class SQLiteStore:
     async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
         def write() -> bool:
             with self._write() as db:
+                row = db.execute(
+                    "SELECT doc, next_sequence FROM campaigns WHERE id = ? AND tenant = ?",
+                    (campaign.id, campaign.tenant),
+                ).fetchone()
+                if row is not None and row[1] > 1:  # a batch was drawn: the segments are fixed
+                    stored = codec.settings_from_dict(json.loads(row[0])["settings"])
+                    if segments_of(stored) != segments_of(campaign.settings):
+                        return False
                 cursor = db.execute(
                     "UPDATE campaigns SET doc = ?, version = ?"
                     " WHERE id = ? AND tenant = ? AND version = ?",
@@ -516,9 +525,15 @@ class SQLiteStore:
                 if existing is not None:
                     return existing
                 num = self._num(campaign_id)
-                (sequence,) = db.execute(
-                    "SELECT next_sequence FROM campaigns WHERE num = ?", (num,)
+                sequence, doc = db.execute(
+                    "SELECT next_sequence, doc FROM campaigns WHERE num = ?", (num,)
                 ).fetchone()
+                settings = codec.settings_from_dict(json.loads(doc)["settings"])
+                if segments_of(settings) != draft_segments(draft):
+                    raise Conflict(
+                        f"campaign {campaign_id!r} changed its segment settings while this batch"
+                        " was being decided; retry the request"
+                    )
                 claimed = db.execute(
                     "SELECT id, ext_id, attributes FROM contacts"
                     " WHERE campaign = ? AND batch_seq IS NULL ORDER BY id LIMIT ?",
