@@ -247,3 +247,37 @@ async def test_a_draw_and_a_segment_change_racing_cannot_both_win(store: SQLiteS
         await burt.update_campaign(
             campaign.id, campaign.version + 1, settings={"segment_by": ["tier", "locale"]}
         )
+
+
+async def test_a_segment_that_declares_goes_all_in_alone(store: SQLiteStore) -> None:
+    now = [T0]
+    burt = Burt(store, clock=lambda: now[0])
+    settings = {
+        "segment_by": ["tier"],
+        "attribution_window_seconds": 0,
+        "warmup_sends": 10,
+        "winner_min_sends": 0,
+    }
+    campaign = await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
+    tiers = ["gold", "silver"] * 1000
+    await burt.load_contacts(
+        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
+    )
+    first, _ = await burt.create_experiment_batch(campaign.id, 600, "k1")
+    clicks = [  # gold contacts click b; a few of every kind click anyway
+        EventIn(f"e{i}", c, "clicked", T0)
+        for i, (c, v) in enumerate(first.assignments or ())
+        if (v == 1 and tiers[int(c[1:])] == "gold") or i % 20 == 0
+    ]
+    await burt.record_outcomes(campaign.id, clicks)
+    now[0] += timedelta(hours=1)
+    stats = await burt.get_campaign_stats(campaign.id)
+    decisions = {s.name: s.decision for s in stats.segments or ()}
+    assert decisions["tier=gold"].status == "winner"
+    assert decisions["tier=gold"].winner_variant_id == "b"
+    assert decisions["tier=silver"].winner_variant_id is None
+    assert stats.winner_differs_by_segment is False
+    assert "b in tier=gold" in (stats.winner_differs_reason or "")
+    second, _ = await burt.create_experiment_batch(campaign.id, 600, "k2")
+    gold = Counter(v for c, v in second.assignments or () if tiers[int(c[1:])] == "gold")
+    assert gold == Counter({1: 300})  # all in: every gold contact gets b
