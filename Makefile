@@ -97,6 +97,7 @@ vendor-redoc:
 
 bench: $(STAMP)
 	$(PY) -m bench.performance
+	$(PY) -m bench.segment_performance
 	$(PY) -m bench.file_import
 
 bench-policy: $(STAMP)

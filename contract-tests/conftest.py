@@ -23,17 +23,21 @@ POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 """schemathesis' default expected statuses for `positive_data_acceptance`."""
 REFUSED_VALID_DATA: dict[str, list[str]] = {
     # Rules JSON Schema cannot state, answered with 400 and a specific detail: variant ids must be
-    # distinct (`uniqueItems` compares whole variants, labels included), and `weight_floor` times
-    # the number of variants must stay below 1 (a rule across two fields).
+    # distinct (`uniqueItems` compares whole variants, labels included), `weight_floor` times
+    # the number of variants must stay below 1 (a rule across two fields), and with
+    # `segment_by` (its names distinct: a repeat is a 400 with a specific detail, as for
+    # variant ids) the error 1 - `winner_probability` split over `max_segments` must stay
+    # within the winner rule's bounds (a rule across three fields).
     # An Idempotency-Key names one intended campaign: reusing one with another body is a 422.
     # A `control_variant_id` must be one of the body's variant ids (a rule across fields): 422.
     "initializeCampaign": [*POSITIVE, "400", "422"],
     # Optimistic concurrency: the schema cannot say which ETag is current, so a schema-valid
     # updateCampaign is refused with 412 (If-Match is not the current ETag) or 428 (no If-Match;
     # the header is optional in the schema so that its absence reaches the handler and answers
-    # 428 Precondition Required instead of a generic 400). The cross-field settings rule above
-    # applies too (400), a completed campaign is final (422), and a `control_variant_id` must be
-    # one of the campaign's variants (422).
+    # 428 Precondition Required instead of a generic 400). The cross-field settings rules above
+    # apply too (400), a completed campaign is final (422), a `control_variant_id` must be one
+    # of the campaign's variants (422), and `segment_by` and `max_segments` are fixed once a
+    # batch is drawn (409, among schemathesis' defaults).
     "updateCampaign": [*POSITIVE, "400", "412", "422", "428"],
     # A `control` query parameter must be one of the campaign's variants, as the body's
     # `control_variant_id` of updateCampaign must (422 for both; the schema cannot list them).

@@ -22,8 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from burt.engine.allocation import AllocationPreview, allocation_preview, current_allocation
-from burt.engine.counts import CountTable
+from burt.engine.allocation import (
+    AllocationPreview,
+    allocation_preview,
+    current_allocation,
+    decide_segments,
+)
+from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.delays import window_problem
 from burt.engine.errors import (
     CampaignNotActive,
@@ -50,6 +55,7 @@ from burt.engine.model import (
     EventIn,
     EventLike,
     EventTally,
+    SegmentPlan,
     Variant,
     Webhook,
 )
@@ -60,6 +66,9 @@ from burt.engine.timefmt import epoch_seconds, format_rfc3339, utcnow
 
 T = TypeVar("T")
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(PolicySettings))
+_SETTING_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PolicySettings)}
+_SEGMENT_SETTINGS = ("segment_by", "max_segments")
+"""Settings fixed once a campaign has drawn a batch: its contacts' segment slots follow them."""
 _OUTCOME_SET = frozenset(OUTCOME_TYPES)
 _CAMPAIGN_CURSOR = re.compile(r"cmp_[0-9a-f]{32}")
 """A campaign id as `new_id` makes them: listCampaigns' cursor is the last id of a page."""
@@ -154,6 +163,10 @@ def _fingerprint_settings(settings: PolicySettings) -> list[tuple[str, Any]]:
     still match their retries: the default goal is left out, and under it a setting that
     follows the goal counts as the default every such campaign stated (0.3, 0.01, 1.0)."""
     values = dataclasses.asdict(settings)
+    # The segment settings came after keys were stored: they enter only when not the default.
+    for name in _SEGMENT_SETTINGS:
+        if values[name] == _SETTING_DEFAULTS[name]:
+            del values[name]
     if values.pop("goal") != "balanced":
         values["goal"] = settings.goal
     else:
@@ -257,6 +270,8 @@ class Burt:
         if control_variant_id is not None:
             check_control(control_variant_id, parsed)
         now = self.clock()
+        policy = settings_with(PolicySettings(), settings or {}, len(parsed))
+        self._refuse_unsupported_segments(policy)
         return Campaign(
             id=new_id("cmp"),
             tenant=self.tenant,
@@ -264,7 +279,7 @@ class Burt:
             status="active",
             optimize=optimize,
             variants=parsed,
-            settings=settings_with(PolicySettings(), settings or {}, len(parsed)),
+            settings=policy,
             version=1,
             created_at=now,
             updated_at=now,
@@ -317,19 +332,48 @@ class Burt:
                 control_variant_id=control_variant_id,
                 settings=None
                 if settings is None
-                else settings_with(current.settings, settings, len(current.variants)),
+                else self._segment_settings_kept(
+                    current, settings_with(current.settings, settings, len(current.variants))
+                ),
             )
             updated = current.with_changes(changes, self.clock())
             if await self.store.update_campaign(updated, version):
                 return updated
             if expected_version is not None:
                 latest = await self.get_campaign(campaign_id)
+                if changes.settings is not None:  # a batch drawn meanwhile fixed the segments
+                    self._segment_settings_kept(latest, changes.settings)
                 raise VersionMismatch(
                     f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
                 )
         raise VersionMismatch(
             f"campaign {campaign_id!r} kept changing concurrently; retry the update"
         )
+
+    def _segment_settings_kept(self, current: Campaign, settings: PolicySettings) -> PolicySettings:
+        """``settings``, unless they change what the segments are where that can no longer be:
+        after the first batch (Conflict: the drawn contacts' segment slots were made by the
+        settings in force) or on a store without segments (Unprocessable)."""
+        changed = [
+            name
+            for name in _SEGMENT_SETTINGS
+            if getattr(settings, name) != getattr(current.settings, name)
+        ]
+        if changed and current.contacts_total > current.contacts_pending:
+            raise Conflict(
+                f"{changed[0]} cannot change after the campaign's first batch: the contacts"
+                f" drawn so far were placed in segments by the {changed[0]} in force"
+                f" ({getattr(current.settings, changed[0])!r}); create a new campaign instead"
+            )
+        self._refuse_unsupported_segments(settings)
+        return settings
+
+    def _refuse_unsupported_segments(self, settings: PolicySettings) -> None:
+        if settings.segment_by and not self.store.supports_segments:
+            raise Unprocessable(
+                f"segments need the SQLite store in this version (this service runs on"
+                f" {self.store.name}); leave segment_by empty"
+            )
 
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete the campaign and everything stored for it, for good (then NotFound everywhere)."""
@@ -383,7 +427,12 @@ class Burt:
         if campaign.contacts_pending == 0:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
         now = self.clock()
-        allocation = current_allocation(campaign, await self._count_table(campaign), now)
+        plan: SegmentPlan | None = None
+        if campaign.settings.segment_by:
+            segments = decide_segments(campaign, await self._segment_tables(campaign), now)
+            plan, weights = segments.plan(campaign), segments.mixture()
+        else:
+            weights = current_allocation(campaign, await self._count_table(campaign), now).weights
         draft = BatchDraft(
             id=new_id("b"),
             idempotency_key=idempotency_key,
@@ -392,8 +441,9 @@ class Burt:
             created_at=now,
             seed=secrets.randbits(62),
             variant_ids=tuple(v.id for v in campaign.variants),
-            weights=tuple(float(w) for w in allocation.weights),
+            weights=tuple(float(w) for w in weights),
             holdout_fraction=campaign.settings.holdout_fraction,
+            segments=plan,
         )
         try:
             batch = await self.store.draw_batch(campaign_id, draft)
@@ -429,9 +479,18 @@ class Burt:
         return Page(items, str(items[-1].sequence) if len(items) == limit else None)
 
     async def preview_allocation(self, campaign_id: str) -> AllocationPreview:
+        """What the next batch would be drawn by; for a segmented campaign the weights are its
+        segments' averaged over their pending contacts (``SegmentDecision.mixture``). A read:
+        the segment registry is only ever written by a draw."""
         campaign = await self.get_campaign(campaign_id)
-        table = await self._count_table(campaign)
-        return allocation_preview(campaign, current_allocation(campaign, table, self.clock()))
+        now = self.clock()
+        if not campaign.settings.segment_by:
+            table = await self._count_table(campaign)
+            return allocation_preview(campaign, current_allocation(campaign, table, now))
+        segments = await self._segment_tables(campaign)
+        allocation = current_allocation(campaign, segments.whole, now)
+        mixture = decide_segments(campaign, segments, now).mixture()
+        return allocation_preview(campaign, dataclasses.replace(allocation, weights=mixture))
 
     # outcomes -------------------------------------------------------------------------------
     async def record_outcomes(self, campaign_id: str, events: Sequence[EventLike]) -> EventTally:
@@ -476,15 +535,20 @@ class Burt:
         now = self.clock()
         if as_of is not None and as_of >= now:
             as_of = None  # the future is not known yet: the stats as of now
-        table = await self._count_table(campaign)
+        segments = await self._segment_tables(campaign) if campaign.settings.segment_by else None
+        table = await self._count_table(campaign) if segments is None else segments.whole
         if as_of is not None:
             now = as_of
             table = table.drawn_by(as_of)
+            if segments is not None:
+                segments = segments.drawn_by(as_of)
             sent = int(table.sends.sum())
             campaign = dataclasses.replace(
                 campaign, contacts_pending=max(campaign.contacts_total - sent, 0)
             )
-        return campaign_stats(campaign, table, now, control, replay=as_of is not None)
+        return campaign_stats(
+            campaign, table, now, control, replay=as_of is not None, segments=segments
+        )
 
     # webhook receivers ------------------------------------------------------------------------
     async def register_webhook(self, provider: str, credential: Mapping[str, str]) -> Webhook:
@@ -520,3 +584,9 @@ class Burt:
     async def _count_table(self, campaign: Campaign) -> CountTable:
         """The counters the policy reads, with the histogram of the optimized outcome."""
         return await self.store.count_table(campaign.id, campaign.optimize, len(campaign.variants))
+
+    async def _segment_tables(self, campaign: Campaign) -> SegmentTables:
+        """The counters per segment slot (and the campaign's), as ``_count_table`` reads them."""
+        return await self.store.segment_tables(
+            campaign.id, campaign.optimize, len(campaign.variants)
+        )

@@ -9,6 +9,7 @@ batch looped over in Python, which would be most of a stats request's time.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from burt.engine.model import HOLDOUT, OUTCOME_TYPES, Batch, PeriodCount
+from burt.engine.segments.keys import Registry
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,19 +88,20 @@ class CountTable:
         cls, rows: Sequence[PeriodCount], batches: Sequence[Batch], kind: str, variants: int
     ) -> CountTable:
         """The table of ``period_counts`` rows and the campaign's batches, with the histogram
-        of outcome type ``kind``."""
+        of outcome type ``kind``; the rows of every segment are added together."""
+        counters: dict[tuple[int, int], np.ndarray] = {}
+        cells: Counter[tuple[int, int, int]] = Counter()
+        for r in rows:
+            counts = np.array([r.sends, *(r.outcomes.get(t, 0) for t in OUTCOME_TYPES)])
+            key = (r.sequence, r.variant)
+            counters[key] = counters[key] + counts if key in counters else counts
+            for b, n in enumerate(r.delays.get(kind, ())):
+                cells[(r.sequence, r.variant, b)] += n
         return cls.build(
             variants,
             [(b.sequence, b.created_at, b.size - b.holdout_count, b.weights) for b in batches],
-            [
-                (r.sequence, r.variant, r.sends, *(r.outcomes.get(t, 0) for t in OUTCOME_TYPES))
-                for r in rows
-            ],
-            [
-                (r.sequence, r.variant, b, n)
-                for r in rows
-                for b, n in enumerate(r.delays.get(kind, ()))
-            ],
+            [(*key, *counts.tolist()) for key, counts in sorted(counters.items())],
+            [(*cell, n) for cell, n in sorted(cells.items())],
         )
 
     def drawn_by(self, moment: datetime) -> CountTable:
@@ -117,6 +120,28 @@ class CountTable:
             self.outcomes.compress(keep, axis=1),
             cells,
             self.intended[keep],
+        )
+
+
+@dataclass(frozen=True)
+class SegmentTables:
+    """A segmented campaign's counters per segment slot, from one consistent read
+    (``Store.segment_tables``): ``tables[s]`` is slot s's table, with a column for every batch
+    of the campaign (zeros where the batch drew none of the slot's contacts) and ``intended``
+    from the slot's weights in each batch (``model.SegmentPlan``). A campaign without segments
+    has no slots and no tables (``whole`` is its table all the same)."""
+
+    registry: Registry
+    whole: CountTable
+    """The campaign's table (``Store.count_table``), from the same read."""
+    tables: tuple[CountTable, ...]
+
+    def drawn_by(self, moment: datetime) -> SegmentTables:
+        """The tables of the batches drawn by ``moment`` (``CountTable.drawn_by``)."""
+        return SegmentTables(
+            self.registry,
+            self.whole.drawn_by(moment),
+            tuple(t.drawn_by(moment) for t in self.tables),
         )
 
 

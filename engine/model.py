@@ -143,6 +143,23 @@ class ContactLoadResult:
 
 
 @dataclass(frozen=True)
+class SegmentPlan:
+    """How a draw assigns a segmented campaign's contacts, per segment slot
+    (``engine.segments.keys``): the engine's weights for every slot it knew when it decided,
+    and the weights of a slot the draw itself makes (or a concurrent draw made since)."""
+
+    by: tuple[str, ...]
+    """The campaign's ``segment_by``."""
+    max_segments: int
+    weights: tuple[tuple[float, ...], ...]
+    """``weights[s]``: slot s's weights, one per variant."""
+    new_weights: tuple[float, ...]
+
+    def weights_of(self, slot: int) -> tuple[float, ...]:
+        return self.weights[slot] if slot < len(self.weights) else self.new_weights
+
+
+@dataclass(frozen=True)
 class BatchDraft:
     """What the engine decides for a batch; a store claims contacts and assigns them by it."""
 
@@ -156,7 +173,11 @@ class BatchDraft:
     variant_ids: tuple[str, ...]
     """The campaign's variants, in the order of `weights` and of a Batch's `counts`."""
     weights: tuple[float, ...]
+    """In a drawn Batch of a segmented campaign, its contacts' segments' weights averaged over
+    its contacts (what its counts should match)."""
     holdout_fraction: float
+    segments: SegmentPlan | None = field(default=None, kw_only=True)
+    """None: the campaign has no segments, and every contact is assigned by `weights`."""
 
     def drawn(
         self,
@@ -164,11 +185,15 @@ class BatchDraft:
         sequence: int,
         labels: Sequence[int],
         assignments: tuple[tuple[str, int], ...] | None = None,
+        weights: tuple[float, ...] | None = None,
     ) -> Batch:
         """The batch this draft became once a store assigned `labels` (a variant index or
-        HOLDOUT per claimed contact, in load order)."""
+        HOLDOUT per claimed contact, in load order); `weights`: the weights it was drawn by,
+        when not the draft's (a segmented draw's mixture, ``assignment.segment_mixture``)."""
         per_label = Counter(labels)
         decided = {f.name: getattr(self, f.name) for f in fields(BatchDraft)}
+        if weights is not None:
+            decided["weights"] = weights
         return Batch(
             **{**decided, "size": len(labels)},
             campaign_id=campaign_id,
@@ -213,7 +238,8 @@ class EventTally:
 
 @dataclass(frozen=True)
 class PeriodCount:
-    """Sends and outcome counts of one variant (or HOLDOUT) in one batch (a period)."""
+    """Sends and outcome counts of one variant (or HOLDOUT) in one batch (a period), in one
+    segment."""
 
     sequence: int
     created_at: datetime
@@ -223,6 +249,9 @@ class PeriodCount:
     delays: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Per outcome type with any counted outcome here: how many fell in each delay bin
     (`delays.BIN_EDGES`), timed by the event that counted it, from the batch's draw."""
+    segment: int = 0
+    """The segment slot the row counts (0 in a campaign without segments): a segmented
+    campaign has one row per (batch, segment, variant or HOLDOUT) with any send."""
 
 
 WEBHOOK_PROVIDERS: tuple[str, ...] = ("sendgrid", "mailgun", "postmark", "ses")

@@ -108,6 +108,7 @@ SETTING_BOUNDS: dict[str, Bounds] = {
     "exploration_value": Bounds(0.0, 1_000_000.0),
     "elimination_probability": Bounds(0.0, 0.5, high_open=True),
     "proof_share": Bounds(0.0, 1.0, high_open=True),
+    "max_segments": Bounds(2, 64),
 }
 """The bounds of every numeric setting: the contract's (`PolicySettings` in openapi.yaml), which
 tests/test_spec.py holds equal to these, so a notebook and the API accept the same settings.
@@ -186,6 +187,30 @@ def floor_problem(weight_floor: float, variants: int) -> str | None:
     return f"weight_floor {weight_floor} times {variants} variants must stay below 1"
 
 
+MAX_SEGMENT_ATTRIBUTES = 3
+ATTRIBUTE_NAME_LENGTH = 64
+
+
+def segment_by_problem(segment_by: object) -> str | None:
+    """Why ``segment_by`` is not a list of at most three distinct attribute names (non-empty,
+    at most 64 characters, no U+0000), or None."""
+    if not isinstance(segment_by, tuple) or not all(isinstance(n, str) for n in segment_by):
+        return "segment_by must be a list of attribute names"
+    if len(segment_by) > MAX_SEGMENT_ATTRIBUTES:
+        return (
+            f"segment_by names at most {MAX_SEGMENT_ATTRIBUTES} attributes, got {len(segment_by)}"
+        )
+    for name in segment_by:
+        if not 0 < len(name) <= ATTRIBUTE_NAME_LENGTH or "\x00" in name:
+            return (
+                f"segment_by attribute {name!r} must be 1 to {ATTRIBUTE_NAME_LENGTH}"
+                " characters without U+0000"
+            )
+    if len(set(segment_by)) != len(segment_by):
+        return f"segment_by names an attribute twice: {list(segment_by)}"
+    return None
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     """Campaign policy settings. Defaults come from the simulations in ``bench/``."""
@@ -211,6 +236,17 @@ class PolicySettings:
     goal: Goal = "balanced"
     proof_share: float | None = None
     """None: the goal's (``in_force``)."""
+    segment_by: tuple[str, ...] = ()
+    """The contact attributes whose values make a contact's segment (``engine.segments``);
+    empty: one allocation for the whole campaign."""
+    max_segments: int = 32
+    """The most segment slots a campaign keeps (``engine.segments.keys``)."""
+
+    def __post_init__(self) -> None:
+        # A list (JSON, a request, a notebook) is kept as a tuple: settings stay hashable.
+        value: object = self.segment_by
+        if isinstance(value, list):
+            object.__setattr__(self, "segment_by", tuple(value))
 
     @property
     def plan(self) -> GoalPlan:
@@ -243,6 +279,17 @@ class PolicySettings:
                 raise ValueError(f"{name} must be a number")
             if float(value) not in bounds:
                 raise ValueError(bounds_rule(name))
+        if isinstance(self.max_segments, bool) or not isinstance(self.max_segments, int):
+            raise ValueError("max_segments must be an integer")
+        if (problem := segment_by_problem(self.segment_by)) is not None:
+            raise ValueError(problem)
+        split = 1.0 - (1.0 - self.winner_probability) / self.max_segments
+        if self.segment_by and split not in SETTING_BOUNDS["winner_probability"]:
+            raise ValueError(
+                f"winner_probability {self.winner_probability} leaves each of up to"
+                f" {self.max_segments} segments an error of {1.0 - split:.2g}, below what the"
+                " winner rule allows: lower winner_probability or max_segments"
+            )
         floor = self.in_force("weight_floor")
         if variants is not None and (problem := floor_problem(floor, variants)):
             raise ValueError(problem)

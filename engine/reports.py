@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from burt.engine.allocation import (
     AllocationPreview,
+    SegmentDecision,
+    StoredEvidence,
     allocation_preview,
     decide,
+    decide_segments,
     stored_evidence,
 )
-from burt.engine.counts import CountTable
+from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.model import (
     HOLDOUT,
     OUTCOME_TYPES,
@@ -39,6 +42,8 @@ from burt.engine.policy import (
     Goal,
     VariantSummary,
 )
+from burt.engine.segments.keys import OTHER, SegmentKey
+from burt.engine.segments.policy import winners_differ
 from burt.engine.stats import relative_lift, srm_chi_square
 
 
@@ -120,6 +125,25 @@ class CampaignStats:
     allocation: AllocationPreview
     srm: SampleRatioMismatch
     holdout: HoldoutStats
+    segments: tuple[SegmentReport, ...] | None = None
+    """Per segment slot with contacts drawn, in slot order; None without segments."""
+    winner_differs_by_segment: bool | None = None
+    """Whether two segments have declared different winners; None without segments."""
+    winner_differs_reason: str | None = None
+    """The verdict in one sentence: which segments declared which winners, or why none."""
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    """One segment slot of a segmented campaign: its variants and its own decision."""
+
+    key: dict[str, str] | None
+    """Attribute → value; None for the slot the rarest segments share (``name`` "other")."""
+    name: str
+    contacts: int
+    """Its contacts drawn so far (a contact is placed in a segment when it is drawn)."""
+    variants: tuple[VariantReport, ...]
+    decision: DecisionReport
 
 
 def campaign_stats(
@@ -128,49 +152,35 @@ def campaign_stats(
     now: datetime,
     control: str | None = None,
     replay: bool = False,
+    segments: SegmentTables | None = None,
 ) -> CampaignStats:
     """The report; ``control`` names the variant lifts are measured against (else the leader).
 
     ``replay``: ``now`` is a past moment and ``table`` holds the batches drawn by then.
+    ``segments``: a segmented campaign's tables (``table`` is their ``whole``): the report
+    adds each segment's, and the weights are the segments' averaged over their pending
+    contacts (``SegmentDecision.mixture``); the campaign's decision stays the campaign-wide
+    rule's.
     """
-    k = len(campaign.variants)
     ids = [v.id for v in campaign.variants]
     if control is not None and control not in ids:
         raise ValueError(f"control {control!r} is not a variant of this campaign")
     inputs = stored_evidence(table, now, replay)
     allocation, counted = decide(campaign, inputs)
-    window = campaign.settings.attribution_window_seconds
-    late = np.zeros(k)
-    if window > 0:
-        beyond = inputs.arrivals.delay >= window  # a bin's lower edge: the window is an edge
-        np.add.at(late, inputs.arrivals.variant[beyond], inputs.arrivals.count[beyond])
+    verdict: tuple[tuple[SegmentReport, ...], bool, str] | None = None
+    if segments is not None:
+        per_segment = decide_segments(campaign, segments, now, replay)
+        allocation = replace(allocation, weights=per_segment.mixture())
+        verdict = segment_reports(campaign, segments, per_segment, now, replay, control)
     sends = table.sends.sum(axis=1)  # the last slot is the holdout's
     outcomes = table.outcomes.sum(axis=1)
+    k = len(ids)
     chi2, p_value = (
         # The intended counts: every batch's sends split by its weights.
         srm_chi_square(sends[:k], table.intended.sum(axis=0)) if sends[:k].sum() else (0.0, 1.0)
     )
-    summaries = allocation.variants
-    alpha, beta = np.array([s.interval_beta for s in summaries]).T
-    reference = ids.index(control) if control is not None else allocation.leader
-    lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
-    reports = tuple(
-        VariantReport(
-            **{f.name: getattr(s, f.name) for f in fields(VariantSummary)},
-            variant_id=v.id,
-            label=v.label,
-            sends=int(sends[i]),
-            outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
-            counted_outcomes=int(counted[i]),
-            late_outcomes=round(late[i]),
-            observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
-            lift=None
-            if i == reference
-            else Lift(ids[reference], float(lift[i]), float(lift_low[i]), float(lift_high[i])),
-            weight=float(allocation.weights[i]),
-        )
-        for i, (v, s) in enumerate(zip(campaign.variants, summaries, strict=True))
-    )
+    reports = variant_reports(campaign, table, inputs, allocation, counted, control)
+    window = campaign.settings.attribution_window_seconds
     return CampaignStats(
         campaign_id=campaign.id,
         optimize=campaign.optimize,
@@ -190,6 +200,128 @@ def campaign_stats(
             sends=int(sends[HOLDOUT]),
             outcomes=dict(zip(OUTCOME_TYPES, outcomes[HOLDOUT].tolist(), strict=True)),
         ),
+        segments=None if verdict is None else verdict[0],
+        winner_differs_by_segment=None if verdict is None else verdict[1],
+        winner_differs_reason=None if verdict is None else verdict[2],
+    )
+
+
+def segment_reports(
+    campaign: Campaign,
+    segments: SegmentTables,
+    decided: SegmentDecision,
+    now: datetime,
+    replay: bool,
+    control: str | None,
+) -> tuple[tuple[SegmentReport, ...], bool, str]:
+    """Every segment slot's report (those with contacts drawn by ``now``), and the verdict on
+    "the winner differs by segment" with its reason."""
+    reports = []
+    winners: dict[str, list[str]] = {}
+    for slot, (key, table) in enumerate(zip(segments.registry.slots, segments.tables, strict=True)):
+        allocation = decided.allocation.decisions[slot]
+        if allocation is None or not table.sends.any():  # none of its contacts drawn by then
+            continue
+        allocation = replace(allocation, weights=decided.allocation.weights[slot])
+        evidence = decided.evidence[slot]
+        own = replace(campaign, contacts_pending=int(decided.remaining[slot]))
+        variants = variant_reports(
+            own,
+            table,
+            stored_evidence(table, now, replay),
+            allocation,
+            evidence.successes.sum(axis=1),
+            control,
+        )
+        name = segment_name(campaign.settings.segment_by, key)
+        decision = decision_report(own, allocation, variants)
+        if decision.winner_variant_id is not None:
+            winners.setdefault(decision.winner_variant_id, []).append(name)
+        reports.append(
+            SegmentReport(
+                key=None
+                if key is OTHER
+                else dict(zip(campaign.settings.segment_by, key, strict=True)),
+                name=name,
+                contacts=int(table.sends.sum()),
+                variants=variants,
+                decision=decision,
+            )
+        )
+    differs = winners_differ(decided.allocation.winners)
+    reason = differs_reason(winners, len(reports), len(segments.tables), campaign)
+    return tuple(reports), differs, reason
+
+
+def segment_name(segment_by: Sequence[str], key: SegmentKey | None) -> str:
+    """``tier=gold, locale=de``; ``other`` for the slot the rarest segments share."""
+    if key is OTHER:
+        return "other"
+    return ", ".join(f"{a}={v}" for a, v in zip(segment_by, key, strict=True))
+
+
+def differs_reason(
+    winners: dict[str, list[str]], segments: int, slots: int, campaign: Campaign
+) -> str:
+    """The "winner differs by segment" verdict in one sentence: ``winners`` maps each declared
+    winner to the segments that declared it, of ``segments`` reported; the campaign's error is
+    split over its ``slots``."""
+    declared = "; ".join(f"{w} in {', '.join(names)}" for w, names in winners.items())
+    if len(winners) > 1:
+        return f"Segments declared different winners: {declared}."
+    error = 1.0 - campaign.settings.winner_probability
+    if winners:
+        undecided = segments - sum(len(n) for n in winners.values())
+        return (
+            f"Every segment that declared a winner declared the same one ({declared});"
+            f" {undecided} of {segments} segments have not declared yet."
+        )
+    return (
+        f"No segment has declared a winner yet: each must prove its own at an error of"
+        f" {error / max(slots, 1):.2g} (the campaign's {error:.0%} split over its"
+        f" {slots} segments)."
+    )
+
+
+def variant_reports(
+    campaign: Campaign,
+    table: CountTable,
+    inputs: StoredEvidence,
+    allocation: Allocation,
+    counted: np.ndarray,
+    control: str | None,
+) -> tuple[VariantReport, ...]:
+    """Every variant's report from the counts, the evidence and the policy's allocation;
+    lifts against ``control`` (a variant id), else against the allocation's leader."""
+    ids = [v.id for v in campaign.variants]
+    k = len(ids)
+    window = campaign.settings.attribution_window_seconds
+    late = np.zeros(k)
+    if window > 0:
+        beyond = inputs.arrivals.delay >= window  # a bin's lower edge: the window is an edge
+        np.add.at(late, inputs.arrivals.variant[beyond], inputs.arrivals.count[beyond])
+    sends = table.sends.sum(axis=1)
+    outcomes = table.outcomes.sum(axis=1)
+    summaries = allocation.variants
+    alpha, beta = np.array([s.interval_beta for s in summaries]).T
+    reference = ids.index(control) if control is not None else allocation.leader
+    lift, lift_low, lift_high = relative_lift(alpha, beta, reference)
+    return tuple(
+        VariantReport(
+            **{f.name: getattr(s, f.name) for f in fields(VariantSummary)},
+            variant_id=v.id,
+            label=v.label,
+            sends=int(sends[i]),
+            outcomes=dict(zip(OUTCOME_TYPES, outcomes[i].tolist(), strict=True)),
+            counted_outcomes=int(counted[i]),
+            late_outcomes=round(late[i]),
+            observed_rate=float(counted[i] / s.effective_sends) if s.effective_sends > 0 else 0.0,
+            lift=None
+            if i == reference
+            else Lift(ids[reference], float(lift[i]), float(lift_low[i]), float(lift_high[i])),
+            weight=float(allocation.weights[i]),
+        )
+        for i, (v, s) in enumerate(zip(campaign.variants, summaries, strict=True))
     )
 
 

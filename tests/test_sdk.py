@@ -417,3 +417,39 @@ def test_a_campaigns_goal_through_the_sdk(client: AuthenticatedClient) -> None:
     decision = ok(get_campaign_stats.sync_detailed(campaign.id, client=client)).decision
     assert decision.goal is Goal.OUTCOMES
     assert "outcomes" in decision.goal_meaning
+
+
+def test_a_segmented_campaign_through_the_sdk(client: AuthenticatedClient) -> None:
+    body = campaign_body("Segmented")
+    body.settings = PolicySettings(attribution_window_seconds=0, segment_by=["tier"])
+    campaign = ok(initialize_campaign.sync_detailed(client=client, body=body), 201)
+    assert campaign.settings.segment_by == ["tier"] and campaign.settings.max_segments == 32
+    tiers = ["gold", "silver", "gold", "bronze"] * 5
+    people = [
+        ContactIn(id=f"s-{i}", attributes=ContactInAttributes.from_dict({"tier": t}))
+        for i, t in enumerate(tiers)
+    ]
+    ok(load_contacts.sync_detailed(campaign.id, client=client, body=ContactLoad(people)))
+    batch = ok(
+        create_experiment_batch.sync_detailed(
+            campaign.id, client=client, body=BatchCreate(size=12), idempotency_key="seg-1"
+        ),
+        201,
+    )
+    ok(
+        record_outcomes.sync_detailed(
+            campaign.id, client=client, body=EventLoad(clicks(batch, "b"))
+        )
+    )
+    stats = ok(get_campaign_stats.sync_detailed(campaign.id, client=client))
+    assert isinstance(stats.segments, list)
+    assert [s.name for s in stats.segments] == ["tier=gold", "tier=silver", "tier=bronze"]
+    assert [s.contacts for s in stats.segments] == [6, 3, 3]
+    assert stats.segments[0].key is not None and stats.segments[0].key["tier"] == "gold"
+    assert stats.winner_differs_by_segment is False
+    assert isinstance(stats.winner_differs_reason, str)
+    change = CampaignUpdate(settings=PolicySettings(segment_by=["tier", "locale"]))
+    refused = update_campaign.sync_detailed(
+        campaign.id, client=client, body=change, if_match=f'"{campaign.version}"'
+    )
+    assert "segment_by cannot change" in problem(refused, 409).detail

@@ -264,7 +264,8 @@ def stored_before_goals(proof_share: float = 0.3, **chosen: float) -> dict[str, 
     """Default settings as a release before goals stored them: no goal, the defaults of then
     (proof share 0.3, weight floor 0.01, horizon power 1.0) stated, `chosen` over them."""
     values = settings_to_dict(PolicySettings())
-    del values["goal"]
+    for later in ("goal", "segment_by", "max_segments"):  # settings added since
+        del values[later]
     return {**values, **SETTINGS_BEFORE_GOALS, "proof_share": proof_share, **chosen}
 
 

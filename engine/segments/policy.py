@@ -41,7 +41,8 @@ def segment_settings(settings: PolicySettings, segments: int) -> PolicySettings:
     over ``segments`` (Bonferroni). ValueError when the split falls outside the setting's
     bounds."""
     error = (1.0 - settings.winner_probability) / segments
-    split = replace(settings, winner_probability=1.0 - error)
+    # A segment's rule is a plain campaign's: it has no segments of its own to split over.
+    split = replace(settings, winner_probability=1.0 - error, segment_by=())
     split.validate()
     return split
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from burt.engine.apikeys import ApiKey
-from burt.engine.counts import CountTable
+from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
@@ -31,6 +31,21 @@ from burt.engine.model import (
 class Store(Protocol):
     name: str
     """`sqlite` or `mongodb`, reported by the readiness probe."""
+
+    supports_segments: bool
+    """Whether the adapter keeps segmented campaigns (settings `segment_by` non-empty). The
+    engine refuses to create one, or to give a campaign segments, on an adapter that does not
+    (422). An adapter that does implements the segment parts of `draw_batch`, `record_events`,
+    `erase_contact`, `period_counts`, `recount` and `segment_tables` below.
+
+    Segments, for an adapter that keeps them. Every assigned contact carries a segment slot (an
+    int; 0 in a campaign without segments, and for every contact stored before segments). A
+    segmented campaign keeps a registry of its slots, `engine.segments.keys.Registry`: slot s
+    holds one key (a tuple of attribute values as text) or `OTHER`; slots are only ever
+    appended, by `draw_batch`, in the same atomic write as its claim. Counters are kept per
+    (batch, segment slot, variant or HOLDOUT), delay histograms per (batch, segment slot,
+    variant, outcome type, bin); the campaign-wide numbers are their sums over slots.
+    """
 
     async def exists(self) -> bool:
         """Whether burt's store is already there (checked before `open`, which creates it)."""
@@ -98,7 +113,11 @@ class Store(Protocol):
         `updated_at`) iff its stored version is still `expected_version`.
 
         Returns False, storing nothing, when the version did not match or the campaign is gone
-        (the caller tells the two apart by reading it again). Contact counts are the store's.
+        (the caller tells the two apart by reading it again), and when the campaign has drawn a
+        batch and `campaign` changes its segment settings (`codec.segments_of`): checked in the
+        same atomic write, so a draw racing the update cannot leave contacts placed by settings
+        no longer in force (the caller, reading again, finds the batch and refuses the change).
+        Contact counts are the store's.
         """
 
     async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
@@ -117,10 +136,10 @@ class Store(Protocol):
 
         The contact's id, its attributes and its events' ids are gone for good (nothing derived
         from them is kept), while every count stays: a contact that was assigned keeps its
-        place in its batch under an anonymous tombstone, with its outcomes, so `period_counts`
-        and `recount` answer as before. A pending contact is simply removed. Afterwards no
-        event or erasure matches the old id (a later load of it makes a new, pending contact),
-        and batch assignments leave the erased contact out.
+        place in its batch (and segment slot) under an anonymous tombstone, with its outcomes,
+        so `period_counts` and `recount` answer as before. A pending contact is simply removed.
+        Afterwards no event or erasure matches the old id (a later load of it makes a new,
+        pending contact), and batch assignments leave the erased contact out.
         """
 
     async def load_contacts(
@@ -135,10 +154,28 @@ class Store(Protocol):
     async def draw_batch(self, campaign_id: str, draft: BatchDraft) -> Batch:
         """Claim up to draft.size pending contacts (load order) and assign them atomically.
 
-        Assignment is `engine.assignment.assign_labels(len(claimed), draft.weights,
-        draft.holdout_fraction, draft.seed)` over the claimed contacts in load order. If a batch
-        with the same idempotency key exists (a concurrent retry won), return that one instead.
-        Raises NoPendingContacts, storing nothing, when no contact is pending.
+        Without `draft.segments`, assignment is `engine.assignment.assign_labels(len(claimed),
+        draft.weights, draft.holdout_fraction, draft.seed)` over the claimed contacts in load
+        order, every contact in slot 0, and the batch's counters are one row per variant (and
+        HOLDOUT) in slot 0.
+
+        With `draft.segments` (a `SegmentPlan`), in the same atomic write: read the registry;
+        if it is empty (the campaign's first draw), rank it with `keys.rank` over every contact
+        loaded so far, pending ones included: `(key_of(attributes, plan.by), contacts with
+        that key)` in the order each key was first loaded; then place each claimed contact, in
+        load order, with `Registry.place(key_of(its attributes, plan.by), plan.max_segments)`,
+        store the slots that made (they are the campaign's from then on, even when a
+        concurrent draw raced: the second sees the first's), and store each contact's slot with
+        its variant. Assignment is `engine.assignment.assign_segments(slots, plan,
+        draft.holdout_fraction, draft.seed)`; the batch is `draft.drawn(...)` with `weights`
+        `assignment.segment_mixture(slots, plan)`, its doc keeps the plan
+        (`codec.batch_fields`), and its counters are one row per (slot, variant) drawn.
+
+        If a batch with the same idempotency key exists (a concurrent retry won), return that
+        one instead. Raises NoPendingContacts, storing nothing, when no contact is pending, and
+        Conflict, storing nothing, when the campaign's stored segment settings
+        (`codec.segments_of`) are not the draft's (`codec.draft_segments`: an update changed
+        them after the engine read the campaign).
         """
 
     async def get_batch(self, campaign_id: str, batch_id: str) -> Batch | None: ...
@@ -155,7 +192,7 @@ class Store(Protocol):
         window_seconds: int,
     ) -> EventTally:
         """Store new events; count each (contact, type) once into its batch's counters and its
-        delay histogram, in the same write.
+        delay histogram (those of the contact's segment slot), in the same write.
 
         Events whose contact is unknown or still pending, or dated before its batch was drawn
         (`epochs[i]`, the event's time in seconds since the epoch, more than
@@ -170,18 +207,31 @@ class Store(Protocol):
         """
 
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
-        """The maintained counters, delay histograms included: one row per (batch, variant or
-        HOLDOUT). Its cost grows with the batches, never with the contacts or outcomes."""
+        """The maintained counters, delay histograms included: one row per (batch, segment slot,
+        variant or HOLDOUT) with a send (`PeriodCount.segment`; slot 0 only, in a campaign
+        without segments), ordered by batch, slot and variant. Its cost grows with the batches
+        and slots, never with the contacts or outcomes."""
 
     async def recount(self, campaign_id: str) -> list[PeriodCount]:
-        """The same rows as period_counts, recomputed from the raw contacts and outcomes (each
-        outcome binned afresh from the delay stored with it)."""
+        """The same rows as period_counts, recomputed from the raw contacts (their batch, slot and
+        variant) and outcomes (each binned afresh from the delay stored with it)."""
 
     async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
         """The maintained counters as arrays, with the delay histogram of outcome type `kind`,
         from one consistent read: equal to `CountTable.from_rows` of `period_counts` and the
-        campaign's batches (an empty table when the campaign is absent). What the policy and
-        the stats report read; its cost grows with the batches, never with the contacts or
+        campaign's batches (an empty table when the campaign is absent), the segment slots
+        summed. What the policy and the stats report read; its cost grows with the batches,
+        never with the contacts or outcomes."""
+
+    async def segment_tables(self, campaign_id: str, kind: str, variants: int) -> SegmentTables:
+        """From one consistent read: the registry; `whole`, what `count_table` answers; and
+        per slot, in slot order, its counters as a `CountTable`: `CountTable.build` of the
+        campaign's batches (every one, a column each, zeros where the batch drew none of the
+        slot's contacts) with, per batch, the slot's sends not held out and the weights the
+        batch drew the slot by (the batch's `segments.weights_of(slot)`; its `weights` for a
+        batch without a plan), and the slot's rows of `period_counts` and their histogram of
+        outcome type `kind`. No slots and no tables for a campaign without segments (or
+        absent). Its cost grows with the batches and slots, never with the contacts or
         outcomes."""
 
     # Webhook receivers ----------------------------------------------------------------------

@@ -13,8 +13,10 @@ from burt.engine.delays import BINS
 from burt.engine.model import (
     ActivityUpdate,
     Batch,
+    BatchDraft,
     Campaign,
     PeriodCount,
+    SegmentPlan,
     SettingAdjustment,
     Variant,
     Webhook,
@@ -132,7 +134,41 @@ def batch_fields(batch: Batch) -> dict[str, Any]:
         "holdout_fraction": batch.holdout_fraction,
         "counts": list(batch.counts),
         "holdout_count": batch.holdout_count,
+        **({} if batch.segments is None else {"segments": segment_plan_fields(batch.segments)}),
     }
+
+
+def segments_of(settings: PolicySettings) -> tuple[tuple[str, ...], int] | None:
+    """What a campaign's segment slots are made by (``segment_by``, ``max_segments``); None
+    without segments."""
+    return (settings.segment_by, settings.max_segments) if settings.segment_by else None
+
+
+def draft_segments(draft: BatchDraft) -> tuple[tuple[str, ...], int] | None:
+    """``segments_of`` the settings a draft was decided with."""
+    plan = draft.segments
+    return None if plan is None else (plan.by, plan.max_segments)
+
+
+def segment_plan_fields(plan: SegmentPlan) -> dict[str, Any]:
+    """A segmented batch's plan as stored with it (absent from an unsegmented batch's doc)."""
+    return {
+        "by": list(plan.by),
+        "max_segments": plan.max_segments,
+        "weights": [list(w) for w in plan.weights],
+        "new_weights": list(plan.new_weights),
+    }
+
+
+def segment_plan_from_fields(doc: Mapping[str, Any] | None) -> SegmentPlan | None:
+    if doc is None:
+        return None
+    return SegmentPlan(
+        by=tuple(doc["by"]),
+        max_segments=doc["max_segments"],
+        weights=tuple(tuple(w) for w in doc["weights"]),
+        new_weights=tuple(doc["new_weights"]),
+    )
 
 
 def batch_from_fields(
@@ -153,6 +189,7 @@ def batch_from_fields(
         idempotency_key=doc["idempotency_key"],
         fingerprint=doc["fingerprint"],
         assignments=assignments,
+        segments=segment_plan_from_fields(doc.get("segments")),
     )
 
 
@@ -163,6 +200,7 @@ def period_count(
     sends: int,
     outcomes: dict[str, int],
     delays: Mapping[tuple[str, int], int] | None = None,
+    segment: int = 0,
 ) -> PeriodCount:
     """A counters row; `delays` maps (outcome type, delay bin) to a count (zeros left out)."""
     histogram: dict[str, list[int]] = {}
@@ -176,6 +214,7 @@ def period_count(
         sends=sends,
         outcomes=outcomes,
         delays={kind: tuple(counts) for kind, counts in histogram.items()},
+        segment=segment,
     )
 
 

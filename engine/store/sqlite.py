@@ -29,10 +29,11 @@ from typing import Any, TypeVar
 import msgspec
 
 from burt.engine.apikeys import ApiKey, key_hash_prefix
-from burt.engine.assignment import assign_labels
-from burt.engine.counts import CountTable
-from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
+from burt.engine.assignment import assign_labels, assign_segments, segment_mixture
+from burt.engine.counts import CountTable, SegmentTables
+from burt.engine.errors import Conflict, NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import (
+    HOLDOUT,
     OUTCOME_TYPES,
     ActivityUpdate,
     Batch,
@@ -44,7 +45,8 @@ from burt.engine.model import (
     PeriodCount,
     Webhook,
 )
-from burt.engine.store import codec, sqlite_erasure, sqlite_ingest
+from burt.engine.store import codec, sqlite_erasure, sqlite_ingest, sqlite_segments
+from burt.engine.store.codec import draft_segments, segments_of
 from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
@@ -66,16 +68,16 @@ _IN_JSON = "IN (SELECT value FROM json_each(?))"
 _API_KEY_SELECT = f"SELECT key_hash, tenant, {', '.join(API_KEY_COLUMNS)} FROM api_keys"
 
 # The delay histogram as maintained, and as recounted from the outcome rows' bins (each set with
-# its outcome), as rows of (sequence, variant, type, bin, n) for a campaign id:
+# its outcome), as rows of (sequence, segment, variant, type, bin, n) for a campaign id:
 _MAINTAINED_DELAYS = """
-SELECT sequence, variant, type, bin, n FROM delay_counts
+SELECT sequence, segment, variant, type, bin, n FROM delay_counts
 WHERE campaign = (SELECT num FROM campaigns WHERE id = ?)
 """
 _RECOUNTED_DELAYS = """
-SELECT k.batch_seq, k.variant, o.type, o.bin, COUNT(*) FROM outcomes o
+SELECT k.batch_seq, k.segment, k.variant, o.type, o.bin, COUNT(*) FROM outcomes o
 JOIN contacts k ON k.id = o.contact
 WHERE k.campaign = (SELECT num FROM campaigns WHERE id = ?) AND o.bin IS NOT NULL
-GROUP BY 1, 2, 3, 4
+GROUP BY 1, 2, 3, 4, 5
 """
 
 
@@ -83,13 +85,29 @@ _CAMPAIGN_NUM = "SELECT num FROM campaigns WHERE id = ?"
 # What `count_table` reads besides the campaign's integer key:
 _BATCH_SHARES = "SELECT sequence, created_at, doc FROM batches WHERE campaign = ? ORDER BY sequence"
 _COUNTERS = (
-    f"SELECT sequence, variant, sends, {', '.join(OUTCOME_TYPES)} FROM period_counts"
-    " WHERE campaign = ? ORDER BY sequence, variant"
+    f"SELECT sequence, variant, SUM(sends), {', '.join(f'SUM({t})' for t in OUTCOME_TYPES)}"
+    " FROM period_counts WHERE campaign = ? GROUP BY sequence, variant ORDER BY sequence, variant"
 )
 _HISTOGRAM = (
-    "SELECT sequence, variant, bin, n FROM delay_counts WHERE campaign = ? AND type = ?"
-    " ORDER BY sequence, variant, bin"
+    "SELECT sequence, variant, bin, SUM(n) FROM delay_counts WHERE campaign = ? AND type = ?"
+    " GROUP BY sequence, variant, bin ORDER BY sequence, variant, bin"
 )
+# ... and per segment slot, what `segment_tables` reads:
+_SEGMENT_COUNTERS = (
+    f"SELECT segment, sequence, variant, sends, {', '.join(OUTCOME_TYPES)} FROM period_counts"
+    " WHERE campaign = ? ORDER BY segment, sequence, variant"
+)
+_SEGMENT_HISTOGRAM = (
+    "SELECT segment, sequence, variant, bin, n FROM delay_counts WHERE campaign = ? AND type = ?"
+    " ORDER BY segment, sequence, variant, bin"
+)
+
+
+class _Plan(msgspec.Struct):
+    """What a segmented batch's doc says about its segments' weights."""
+
+    weights: list[list[float]]
+    new_weights: list[float]
 
 
 class _Shares(msgspec.Struct):
@@ -98,6 +116,14 @@ class _Shares(msgspec.Struct):
     size: int
     holdout_count: int
     weights: list[float]
+    segments: _Plan | None = None
+
+    def weights_of(self, slot: int) -> list[float]:
+        """The weights the batch drew segment slot `slot`'s contacts by."""
+        if self.segments is None:
+            return self.weights
+        plan = self.segments
+        return plan.weights[slot] if slot < len(plan.weights) else plan.new_weights
 
 
 _SHARES = msgspec.json.Decoder(_Shares)
@@ -110,6 +136,40 @@ def _batch_share(
     return sequence, parse_rfc3339(created_at), shares.size - shares.holdout_count, shares.weights
 
 
+def _segment_tables(
+    slots: int,
+    variants: int,
+    batches: Sequence[tuple[int, str, str]],
+    counters: Sequence[tuple[int, ...]],
+    histogram: Sequence[tuple[int, ...]],
+) -> tuple[CountTable, ...]:
+    """Every slot's table from every batch and the per-segment counter and histogram rows
+    (each led by its slot, in slot order); a batch's intended split for a slot is the slot's
+    contacts not held out, by the weights the batch drew the slot by. Each row is visited
+    once."""
+    if not slots:  # a campaign without segments: its rows are all slot 0's, and no table's
+        return ()
+    shares = [(b[0], parse_rfc3339(b[1]), _SHARES.decode(b[2])) for b in batches]
+    rows: list[list[tuple[int, ...]]] = [[] for _ in range(slots)]
+    drawn: list[Counter[int]] = [Counter() for _ in range(slots)]
+    for slot, *row in counters:
+        rows[slot].append(tuple(row))
+        if row[1] != HOLDOUT:
+            drawn[slot][row[0]] += row[2]
+    cells: list[list[tuple[int, ...]]] = [[] for _ in range(slots)]
+    for slot, *cell in histogram:
+        cells[slot].append(tuple(cell))
+    return tuple(
+        CountTable.build(
+            variants,
+            [(seq, at, drawn[slot][seq], share.weights_of(slot)) for seq, at, share in shares],
+            rows[slot],
+            cells[slot],
+        )
+        for slot in range(slots)
+    )
+
+
 def _webhook(row: tuple[str, str]) -> Webhook:
     return codec.webhook_from_fields(json.loads(row[0]), json.loads(row[1]))
 
@@ -118,6 +178,7 @@ class SQLiteStore:
     """Store on a SQLite file (created with its schema on `open`)."""
 
     name = "sqlite"
+    supports_segments = True
 
     def __init__(self, path: str | Path, busy_timeout_ms: int = 60_000) -> None:
         self.path = Path(path)
@@ -354,6 +415,14 @@ class SQLiteStore:
     async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
         def write() -> bool:
             with self._write() as db:
+                row = db.execute(
+                    "SELECT doc, next_sequence FROM campaigns WHERE id = ? AND tenant = ?",
+                    (campaign.id, campaign.tenant),
+                ).fetchone()
+                if row is not None and row[1] > 1:  # a batch was drawn: the segments are fixed
+                    stored = codec.settings_from_dict(json.loads(row[0])["settings"])
+                    if segments_of(stored) != segments_of(campaign.settings):
+                        return False
                 cursor = db.execute(
                     "UPDATE campaigns SET doc = ?, version = ?"
                     " WHERE id = ? AND tenant = ? AND version = ?",
@@ -456,28 +525,47 @@ class SQLiteStore:
                 if existing is not None:
                     return existing
                 num = self._num(campaign_id)
-                (sequence,) = db.execute(
-                    "SELECT next_sequence FROM campaigns WHERE num = ?", (num,)
+                sequence, doc = db.execute(
+                    "SELECT next_sequence, doc FROM campaigns WHERE num = ?", (num,)
                 ).fetchone()
+                settings = codec.settings_from_dict(json.loads(doc)["settings"])
+                if segments_of(settings) != draft_segments(draft):
+                    raise Conflict(
+                        f"campaign {campaign_id!r} changed its segment settings while this batch"
+                        " was being decided; retry the request"
+                    )
                 claimed = db.execute(
-                    "SELECT id, ext_id FROM contacts WHERE campaign = ? AND batch_seq IS NULL"
-                    " ORDER BY id LIMIT ?",
+                    "SELECT id, ext_id, attributes FROM contacts"
+                    " WHERE campaign = ? AND batch_seq IS NULL ORDER BY id LIMIT ?",
                     (num, draft.size),
                 ).fetchall()
                 if not claimed:
                     raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-                labels = assign_labels(
-                    len(claimed), draft.weights, draft.holdout_fraction, draft.seed
-                ).tolist()
+                plan, mixture = draft.segments, None
+                if plan is None:
+                    slots = [0] * len(claimed)
+                    labels = assign_labels(
+                        len(claimed), draft.weights, draft.holdout_fraction, draft.seed
+                    ).tolist()
+                else:
+                    slots = sqlite_segments.place(db, num, [row[2] for row in claimed], plan)
+                    labels = assign_segments(
+                        slots, plan, draft.holdout_fraction, draft.seed
+                    ).tolist()
+                    mixture = segment_mixture(slots, plan)
                 db.executemany(
-                    "UPDATE contacts SET batch_seq = ?, variant = ? WHERE id = ?",
-                    [(sequence, label, row[0]) for row, label in zip(claimed, labels, strict=True)],
+                    "UPDATE contacts SET batch_seq = ?, variant = ?, segment = ? WHERE id = ?",
+                    [
+                        (sequence, label, slot, row[0])
+                        for row, label, slot in zip(claimed, labels, slots, strict=True)
+                    ],
                 )
                 batch = draft.drawn(
                     campaign_id,
                     sequence,
                     labels,
                     tuple((row[1], label) for row, label in zip(claimed, labels, strict=True)),
+                    mixture,
                 )
                 doc = codec.batch_fields(batch)
                 db.execute(
@@ -493,9 +581,12 @@ class SQLiteStore:
                     ),
                 )
                 db.executemany(
-                    "INSERT INTO period_counts (campaign, sequence, variant, sends)"
-                    " VALUES (?, ?, ?, ?)",
-                    [(num, sequence, v, n) for v, n in sorted(Counter(labels).items())],
+                    "INSERT INTO period_counts (campaign, sequence, segment, variant, sends)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (num, sequence, slot, v, n)
+                        for (slot, v), n in sorted(Counter(zip(slots, labels, strict=True)).items())
+                    ],
                 )
                 db.execute(
                     "UPDATE campaigns SET next_sequence = next_sequence + 1,"
@@ -538,41 +629,41 @@ class SQLiteStore:
         return await self._run(write)
 
     @staticmethod
-    def _count(
-        db: sqlite3.Connection, num: int, cells: list[tuple[int, int, int, int, int]]
-    ) -> None:
-        """Add newly counted outcomes, (sequence, variant, type code, bin, n), to the counters
-        and the delay histogram."""
-        per_type: Counter[tuple[int, int, int]] = Counter()
-        for sequence, variant, code, _, n in cells:
-            per_type[(sequence, variant, code)] += n
-        for (sequence, variant, code), n in per_type.items():
+    def _count(db: sqlite3.Connection, num: int, cells: list[sqlite_ingest.Cell]) -> None:
+        """Add newly counted outcomes, (sequence, segment, variant, type code, bin, n), to the
+        counters and the delay histogram."""
+        per_type: Counter[tuple[int, int, int, int]] = Counter()
+        for sequence, segment, variant, code, _, n in cells:
+            per_type[(sequence, segment, variant, code)] += n
+        for (sequence, segment, variant, code), n in per_type.items():
             kind = OUTCOME_TYPES[code]
             db.execute(
                 f"UPDATE period_counts SET {kind} = {kind} + ?"
-                " WHERE campaign = ? AND sequence = ? AND variant = ?",
-                (n, num, sequence, variant),
+                " WHERE campaign = ? AND sequence = ? AND segment = ? AND variant = ?",
+                (n, num, sequence, segment, variant),
             )
         db.executemany(
-            "INSERT INTO delay_counts VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-            [(num, s, v, OUTCOME_TYPES[code], b, n) for s, v, code, b, n in cells],
+            "INSERT INTO delay_counts (campaign, sequence, segment, variant, type, bin, n)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            [(num, s, g, v, OUTCOME_TYPES[code], b, n) for s, g, v, code, b, n in cells],
         )
 
     def _counts(self, sql: str, campaign_id: str, delays_sql: str) -> list[PeriodCount]:
-        """Counter rows from ``sql``, each with its delay histogram from ``delays_sql`` (rows of
-        sequence, variant, type, bin, n)."""
-        delays: dict[tuple[int, int], Counter[tuple[str, int]]] = {}
-        for sequence, variant, kind, b, n in self._db.execute(delays_sql, (campaign_id,)):
-            delays.setdefault((sequence, variant), Counter())[(kind, b)] = n
+        """Counter rows from ``sql`` (sequence, draw, segment, variant, sends, outcomes), each
+        with its delay histogram from ``delays_sql`` (rows of sequence, segment, variant, type,
+        bin, n)."""
+        delays: dict[tuple[int, int, int], Counter[tuple[str, int]]] = {}
+        for sequence, segment, variant, kind, b, n in self._db.execute(delays_sql, (campaign_id,)):
+            delays.setdefault((sequence, segment, variant), Counter())[(kind, b)] = n
         return [
             codec.period_count(
                 row[0],
                 row[1],
-                row[2],
                 row[3],
-                dict(zip(OUTCOME_TYPES, row[4:], strict=True)),
-                delays.get((row[0], row[2])),
+                row[4],
+                dict(zip(OUTCOME_TYPES, row[5:], strict=True)),
+                delays.get((row[0], row[2], row[3])),
+                segment=row[2],
             )
             for row in self._db.execute(sql, (campaign_id,))
         ]
@@ -580,11 +671,11 @@ class SQLiteStore:
     async def period_counts(self, campaign_id: str) -> list[PeriodCount]:
         columns = ", ".join(f"p.{t}" for t in OUTCOME_TYPES)
         sql = (
-            f"SELECT p.sequence, b.created_at, p.variant, p.sends, {columns}"
+            f"SELECT p.sequence, b.created_at, p.segment, p.variant, p.sends, {columns}"
             " FROM period_counts p"
             " JOIN campaigns c ON c.num = p.campaign"
             " JOIN batches b ON b.campaign = p.campaign AND b.sequence = p.sequence"
-            " WHERE c.id = ? ORDER BY p.sequence, p.variant"
+            " WHERE c.id = ? ORDER BY p.sequence, p.segment, p.variant"
         )
         return await self._run(self._counts, sql, campaign_id, _MAINTAINED_DELAYS)
 
@@ -599,17 +690,20 @@ class SQLiteStore:
         )
         sql = (
             "WITH c AS (SELECT num FROM campaigns WHERE id = ?),"
-            " s AS (SELECT campaign, batch_seq, variant, COUNT(*) AS sends FROM contacts"
-            "   WHERE campaign = (SELECT num FROM c) AND batch_seq IS NOT NULL"
-            "   GROUP BY batch_seq, variant),"
-            " o AS (SELECT k.batch_seq, k.variant, e.type, COUNT(DISTINCT e.contact) AS n"
+            " s AS (SELECT campaign, batch_seq, segment, variant, COUNT(*) AS sends"
+            "   FROM contacts WHERE campaign = (SELECT num FROM c) AND batch_seq IS NOT NULL"
+            "   GROUP BY batch_seq, segment, variant),"
+            " o AS (SELECT k.batch_seq, k.segment, k.variant, e.type,"
+            "   COUNT(DISTINCT e.contact) AS n"
             "   FROM events e JOIN contacts k ON k.id = e.contact"
             "   WHERE e.campaign = (SELECT num FROM c) AND k.batch_seq IS NOT NULL"
-            "   GROUP BY k.batch_seq, k.variant, e.type)"
-            f" SELECT s.batch_seq, b.created_at, s.variant, s.sends, {columns} FROM s"
+            "   GROUP BY k.batch_seq, k.segment, k.variant, e.type)"
+            f" SELECT s.batch_seq, b.created_at, s.segment, s.variant, s.sends, {columns} FROM s"
             " JOIN batches b ON b.campaign = s.campaign AND b.sequence = s.batch_seq"
-            " LEFT JOIN o ON o.batch_seq = s.batch_seq AND o.variant = s.variant"
-            " GROUP BY s.batch_seq, s.variant ORDER BY s.batch_seq, s.variant"
+            " LEFT JOIN o ON o.batch_seq = s.batch_seq AND o.segment = s.segment"
+            "   AND o.variant = s.variant"
+            " GROUP BY s.batch_seq, s.segment, s.variant"
+            " ORDER BY s.batch_seq, s.segment, s.variant"
         )
         return await self._run(self._counts, sql, campaign_id, _RECOUNTED_DELAYS)
 
@@ -618,21 +712,54 @@ class SQLiteStore:
         they come: no per-row objects."""
 
         def read() -> CountTable:
-            db = self._db
-            db.execute("BEGIN")
-            try:
-                row = db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
-                num = -1 if row is None else row[0]
+            with self._snapshot(campaign_id) as (db, num):
                 batches = db.execute(_BATCH_SHARES, (num,)).fetchall()
-                counters = db.execute(_COUNTERS, (num,)).fetchall()
-                histogram = db.execute(_HISTOGRAM, (num, kind)).fetchall()
-            finally:
-                db.execute("COMMIT")
-            return CountTable.build(
-                variants,
-                [_batch_share(*b) for b in batches],
-                counters,
-                histogram,
+                return self._table(db, num, kind, variants, batches)
+
+        return await self._run(read)
+
+    @contextmanager
+    def _snapshot(self, campaign_id: str) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """One read transaction (a consistent snapshot), with the campaign's integer key (-1
+        when it is absent: every select then finds nothing)."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            row = db.execute(_CAMPAIGN_NUM, (campaign_id,)).fetchone()
+            yield db, -1 if row is None else row[0]
+        finally:
+            db.execute("COMMIT")
+
+    @staticmethod
+    def _table(
+        db: sqlite3.Connection,
+        num: int,
+        kind: str,
+        variants: int,
+        batches: Sequence[tuple[int, str, str]],
+    ) -> CountTable:
+        """The campaign's table (its segment slots summed), inside the caller's read."""
+        return CountTable.build(
+            variants,
+            [_batch_share(*b) for b in batches],
+            db.execute(_COUNTERS, (num,)).fetchall(),
+            db.execute(_HISTOGRAM, (num, kind)).fetchall(),
+        )
+
+    async def segment_tables(self, campaign_id: str, kind: str, variants: int) -> SegmentTables:
+        """One read transaction: the registry, the batches and the counters per slot."""
+
+        def read() -> SegmentTables:
+            with self._snapshot(campaign_id) as (db, num):
+                registry = sqlite_segments.registry(db, num)
+                batches = db.execute(_BATCH_SHARES, (num,)).fetchall()
+                whole = self._table(db, num, kind, variants, batches)
+                counters = db.execute(_SEGMENT_COUNTERS, (num,)).fetchall()
+                histogram = db.execute(_SEGMENT_HISTOGRAM, (num, kind)).fetchall()
+            return SegmentTables(
+                registry,
+                whole,
+                _segment_tables(len(registry.slots), variants, batches, counters, histogram),
             )
 
         return await self._run(read)
@@ -752,9 +879,11 @@ class SQLiteStore:
                 "SELECT * FROM events WHERE campaign = ? ORDER BY event_id",
                 "SELECT o.* FROM outcomes o JOIN contacts c ON c.id = o.contact"
                 " WHERE c.campaign = ? ORDER BY o.contact, o.type",
-                "SELECT * FROM period_counts WHERE campaign = ? ORDER BY sequence, variant",
+                "SELECT * FROM period_counts WHERE campaign = ?"
+                " ORDER BY sequence, segment, variant",
                 "SELECT * FROM delay_counts WHERE campaign = ?"
-                " ORDER BY sequence, variant, type, bin",
+                " ORDER BY sequence, segment, variant, type, bin",
+                "SELECT * FROM segments WHERE campaign = ? ORDER BY slot",
             )
             for num in nums:
                 for sql in queries:

@@ -4,9 +4,9 @@ SQLite does what needs the file, set-wise and without a per-event round trip; nu
 per-event arithmetic (the same as `engine.outcomes.classify_events`, which the MongoDB store
 uses):
 
-1. `_RESOLVE`: each event's contact (id, batch, variant), one index probe per event, the
-   contact ids going in and the answers coming out as JSON arrays (one value each way, not a
-   bound row or a fetched row per event);
+1. `_RESOLVE`: each event's contact (id, batch, variant, segment slot), one index probe per
+   event, the contact ids going in and the answers coming out as JSON arrays (one value each
+   way, not a bound row or a fetched row per event);
 2. numpy: rejections (unknown contact, contact not assigned, dated more than
    EARLY_TOLERANCE_SECONDS before its batch was drawn), delays from the campaign's few batch
    times, `delays.delay_bins`, late events;
@@ -43,11 +43,12 @@ from burt.engine.model import OUTCOME_TYPES, EventLike, EventRejection, EventTal
 
 _RESOLVE = """
 SELECT json_group_array(j.key), json_group_array(ifnull(c.id, -1)),
-    json_group_array(ifnull(c.batch_seq, -1)), json_group_array(ifnull(c.variant, 0))
+    json_group_array(ifnull(c.batch_seq, -1)), json_group_array(ifnull(c.variant, 0)),
+    json_group_array(ifnull(c.segment, 0))
 FROM json_each(?2) AS j LEFT JOIN contacts AS c ON c.campaign = ?1 AND c.ext_id = j.value
 """
-"""?1 = the campaign's num, ?2 = the events' contact ids: four arrays (request index, contact id
-or -1, batch sequence or -1, variant), each in the same (visiting) order."""
+"""?1 = the campaign's num, ?2 = the events' contact ids: five arrays (request index, contact id
+or -1, batch sequence or -1, variant, segment slot), each in the same (visiting) order."""
 _STORED_IDS = """
 SELECT json_group_array(j.key) FROM json_each(?2) AS j
 WHERE EXISTS (SELECT 1 FROM events AS e WHERE e.campaign = ?1 AND e.event_id = j.value)
@@ -93,13 +94,17 @@ _TYPE, _OCCURRED = operator.attrgetter("type"), operator.attrgetter("occurred_at
 _ENCODE = msgspec.json.encode
 
 
+Cell = tuple[int, int, int, int, int, int]
+"""Newly counted outcomes: (sequence, segment slot, variant, type code, delay bin, n)."""
+
+
 @dataclass(frozen=True)
 class Recorded:
-    """What a request changed: its tally, and its newly counted outcomes as cells (sequence,
-    variant, type code, delay bin, n) for the counters and the delay histogram."""
+    """What a request changed: its tally, and its newly counted outcomes as cells for the
+    counters and the delay histogram."""
 
     tally: EventTally
-    cells: list[tuple[int, int, int, int, int]]
+    cells: list[Cell]
 
 
 def _array(text: str) -> np.ndarray:
@@ -116,7 +121,7 @@ def record(
     """Classify, deduplicate and store the events of campaign `num`; the caller holds the write
     transaction and adds the cells to the counters."""
     ids, types = list(map(_ID, events)), list(map(_TYPE, events))
-    contacts, sequences, variants = _resolve(db, num, list(map(_CONTACT_ID, events)))
+    contacts, sequences, variants, segments = _resolve(db, num, list(map(_CONTACT_ID, events)))
     starts = _batch_starts(db, num, sequences)
     epoch = np.asarray(epochs, dtype=float)
     reasons = np.select(  # the first that applies, as `_REASONS` index; -1: accepted
@@ -140,10 +145,8 @@ def record(
         rejected=tuple(EventRejection(i, ids[i], _REASONS[reasons[i]]) for i in rejected),
         late=int(np.count_nonzero(delay >= window_seconds)) if window_seconds else 0,
     )
-    fresh_sequences, fresh_variants = sequences[fresh], variants[fresh]
-    return Recorded(
-        tally, _cells(codes[counted], fresh_sequences[counted], fresh_variants[counted])
-    )
+    new = fresh[counted]
+    return Recorded(tally, _cells(codes[counted], sequences[new], segments[new], variants[new]))
 
 
 def _pick(values: list[Any], indexes: np.ndarray) -> list[Any]:
@@ -206,29 +209,36 @@ def _count_outcomes(db: sqlite3.Connection, codes: np.ndarray) -> np.ndarray:
 
 def _resolve(
     db: sqlite3.Connection, num: int, contact_ids: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each event's contact (id or -1), its batch (sequence or -1) and its variant."""
-    keys, contacts, sequences, variants = map(
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each event's contact (id or -1), its batch (sequence or -1), its variant and its
+    segment slot."""
+    keys, contacts, sequences, variants, segments = map(
         _array, db.execute(_RESOLVE, (num, _ENCODE(contact_ids))).fetchone()
     )
     order = np.empty(len(contact_ids), dtype=np.int64)  # the arrays come in visiting order
     order[keys] = np.arange(len(contact_ids))
-    return contacts[order], sequences[order], variants[order]
+    return contacts[order], sequences[order], variants[order], segments[order]
 
 
 def _cells(
-    codes: np.ndarray, sequences: np.ndarray, variants: np.ndarray
-) -> list[tuple[int, int, int, int, int]]:
-    """The counted outcomes (their codes, sequences and variants) per sequence, variant, type
-    code and delay bin."""
+    codes: np.ndarray, sequences: np.ndarray, segments: np.ndarray, variants: np.ndarray
+) -> list[Cell]:
+    """The counted outcomes (their codes, sequences, segments and variants) per sequence,
+    segment, variant, type code and delay bin."""
     span = int(variants.max()) + 2 if len(variants) else 1  # variants from HOLDOUT = -1
+    slots = int(segments.max()) + 1 if len(segments) else 1
     keys, counts = np.unique(
-        (sequences * span + variants + 1) << 9 | codes & 511, return_counts=True
+        ((sequences * slots + segments) * span + variants + 1) << 9 | codes & 511,
+        return_counts=True,
     )
     return [
-        (group // span, group % span - 1, code & 15, code >> 4 & 31, n)
-        for group, code, n in zip(
-            (keys >> 9).tolist(), (keys & 511).tolist(), counts.tolist(), strict=True
+        (group // span // slots, group // span % slots, group % span - 1, code & 15, n_bin, n)
+        for group, code, n_bin, n in zip(
+            (keys >> 9).tolist(),
+            (keys & 15).tolist(),
+            (keys >> 4 & 31).tolist(),
+            counts.tolist(),
+            strict=True,
         )
     ]
 

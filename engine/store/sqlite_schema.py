@@ -134,6 +134,18 @@ def batches_name_their_variants(db: sqlite3.Connection) -> None:
             )
 
 
+_V3_OUTCOME_COLUMNS = (
+    "delivered",
+    "opened",
+    "clicked",
+    "converted",
+    "unsubscribed",
+    "bounced",
+    "complained",
+)
+"""The counters' outcome columns from version 3 on (frozen here: a later outcome type adds its
+column in a step of its own)."""
+
 COMPLAINTS_V3 = """
 ALTER TABLE period_counts ADD COLUMN complained INTEGER NOT NULL DEFAULT 0;
 """
@@ -278,6 +290,58 @@ CREATE INDEX IF NOT EXISTS webhook_tokens_by_expiry ON webhook_tokens (expires_a
 seconds) to refuse a second use with another body."""
 
 
+SEGMENTS_V9 = f"""
+ALTER TABLE contacts ADD COLUMN segment INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE period_counts_v9 (
+    campaign INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    variant INTEGER NOT NULL,
+    sends INTEGER NOT NULL,
+    {" ".join(f"{t} INTEGER NOT NULL DEFAULT 0," for t in _V3_OUTCOME_COLUMNS)}
+    PRIMARY KEY (campaign, sequence, segment, variant)
+) WITHOUT ROWID;
+INSERT INTO period_counts_v9 (campaign, sequence, segment, variant, sends,
+    {", ".join(_V3_OUTCOME_COLUMNS)})
+SELECT campaign, sequence, 0, variant, sends, {", ".join(_V3_OUTCOME_COLUMNS)}
+FROM period_counts;
+DROP TABLE period_counts;
+ALTER TABLE period_counts_v9 RENAME TO period_counts;
+CREATE TABLE delay_counts_v9 (
+    campaign INTEGER NOT NULL,
+    sequence INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
+    variant INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    bin INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (campaign, sequence, segment, variant, type, bin)
+) WITHOUT ROWID;
+INSERT INTO delay_counts_v9 (campaign, sequence, segment, variant, type, bin, n)
+SELECT campaign, sequence, 0, variant, type, bin, n FROM delay_counts;
+DROP TABLE delay_counts;
+ALTER TABLE delay_counts_v9 RENAME TO delay_counts;
+CREATE TABLE segments (
+    campaign INTEGER NOT NULL,
+    slot INTEGER NOT NULL,
+    key TEXT,
+    PRIMARY KEY (campaign, slot)
+) WITHOUT ROWID;
+"""
+"""Version 9: segments (issue 23). Every assigned contact carries its segment slot (0 in a
+campaign without segments, so every contact stored before is in slot 0); the counters and the
+delay histogram gain the slot in their keys (tables rebuilt, their rows moved to slot 0); a
+segmented campaign's slots are the rows of `segments` (`key`: the JSON array of the slot's
+attribute values, NULL for the slot named "other", see `engine.segments.keys`)."""
+
+
+def segment_slots(db: sqlite3.Connection) -> None:
+    """Version 9 (`SEGMENTS_V9`); a file that has it already (its version stamped back by
+    hand, as tests of earlier steps do) is left as it is."""
+    if "segment" not in {row[1] for row in db.execute("PRAGMA table_info(contacts)")}:
+        script(SEGMENTS_V9)(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     script(SCHEMA_V1),
     batches_name_their_variants,
@@ -287,6 +351,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     delay_histograms,
     campaigns_within_the_rules,
     script(WEBHOOK_TOKENS_V8),
+    segment_slots,
 )
 """`MIGRATIONS[n]` takes a file from version n to n + 1; append new steps, never edit one."""
 

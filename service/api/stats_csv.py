@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from burt.engine.errors import InvalidInput
-from burt.engine.reports import CampaignStats
+from burt.engine.reports import CampaignStats, VariantReport
 from burt.engine.timefmt import first_invalid_rfc3339, parse_rfc3339
 from burt.service.edge.accept import media_ranges
 
@@ -53,32 +54,46 @@ def wants_csv(accept: str) -> bool:
     return best is not None and best[1] == MEDIA_TYPE
 
 
+SEGMENT_COLUMN = "segment"
+"""A segmented campaign's first column: `all` on the campaign's rows, then each segment's
+name (``SegmentReport.name``: `tier=gold, locale=de`, or `other`) on its rows."""
+WHOLE_CAMPAIGN = "all"
+
+
 def render(stats: CampaignStats) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for v in stats.variants:
-        lift = v.lift
-        writer.writerow(
-            (
-                v.variant_id,
-                v.label,
-                v.sends,
-                f"{v.effective_sends:.1f}",
-                v.counted_outcomes,
-                v.late_outcomes,
-                f"{v.observed_rate:.6f}",
-                f"{v.posterior.mean:.6f}",
-                f"{v.posterior.ci_low:.6f}",
-                f"{v.posterior.ci_high:.6f}",
-                f"{v.prob_best:.6f}",
-                f"{v.expected_loss:.8f}",
-                "" if lift is None else lift.reference_variant_id,
-                "" if lift is None else f"{lift.relative:.6f}",
-                "" if lift is None else f"{lift.ci_low:.6f}",
-                "" if lift is None else f"{lift.ci_high:.6f}",
-                f"{v.weight:.6f}",
-                "true" if v.guardrail_tripped else "false",
-            )
-        )
+    if stats.segments is None:
+        writer.writerow(COLUMNS)
+        writer.writerows(_rows(stats.variants))
+        return out.getvalue()
+    writer.writerow((SEGMENT_COLUMN, *COLUMNS))
+    writer.writerows((WHOLE_CAMPAIGN, *row) for row in _rows(stats.variants))
+    for segment in stats.segments:
+        writer.writerows((segment.name, *row) for row in _rows(segment.variants))
     return out.getvalue()
+
+
+def _rows(variants: Sequence[VariantReport]) -> Iterator[tuple[object, ...]]:
+    for v in variants:
+        lift = v.lift
+        yield (
+            v.variant_id,
+            v.label,
+            v.sends,
+            f"{v.effective_sends:.1f}",
+            v.counted_outcomes,
+            v.late_outcomes,
+            f"{v.observed_rate:.6f}",
+            f"{v.posterior.mean:.6f}",
+            f"{v.posterior.ci_low:.6f}",
+            f"{v.posterior.ci_high:.6f}",
+            f"{v.prob_best:.6f}",
+            f"{v.expected_loss:.8f}",
+            "" if lift is None else lift.reference_variant_id,
+            "" if lift is None else f"{lift.relative:.6f}",
+            "" if lift is None else f"{lift.ci_low:.6f}",
+            "" if lift is None else f"{lift.ci_high:.6f}",
+            f"{v.weight:.6f}",
+            "true" if v.guardrail_tripped else "false",
+        )

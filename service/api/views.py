@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from burt.engine import Page
 from burt.engine.allocation import AllocationPreview
 from burt.engine.model import HOLDOUT, Batch, Campaign, ContactLoadResult, EventTally
 from burt.engine.policy import GOAL_SETTINGS
-from burt.engine.reports import CampaignStats
+from burt.engine.reports import CampaignStats, DecisionReport, VariantReport
 from burt.engine.timefmt import format_rfc3339
 from burt.service.generated import models
 
@@ -128,6 +129,62 @@ def _fields(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
+def _variant_stats(variants: Sequence[VariantReport]) -> list[models.VariantStats]:
+    return [
+        models.VariantStats(
+            variant_id=v.variant_id,
+            label=v.label,
+            sends=v.sends,
+            effective_sends=v.effective_sends,
+            outcomes=models.OutcomeCounts(**v.outcomes),
+            counted_outcomes=v.counted_outcomes,
+            late_outcomes=v.late_outcomes,
+            observed_rate=v.observed_rate,
+            posterior=models.Posterior(**_fields(v.posterior)),
+            prob_best=v.prob_best,
+            expected_loss=v.expected_loss,
+            lift=None if v.lift is None else models.Lift(**_fields(v.lift)),
+            weight=v.weight,
+            guardrail_tripped=v.guardrail_tripped,
+        )
+        for v in variants
+    ]
+
+
+def _decision(d: DecisionReport) -> models.Decision:
+    return models.Decision(
+        status=d.status,
+        winner_variant_id=d.winner_variant_id,
+        winner_probability=d.winner_probability,
+        leader_variant_id=d.leader_variant_id,
+        summary=d.summary,
+        conditions=[models.WinnerCondition(**_fields(c)) for c in d.conditions],
+        sends_needed=d.sends_needed,
+        goal=d.goal,
+        goal_meaning=d.goal_meaning,
+    )
+
+
+def _segments(s: CampaignStats) -> dict[str, Any]:
+    """The segment fields of a segmented campaign's stats (none without segments)."""
+    if s.segments is None:
+        return {}
+    return {
+        "segments": [
+            models.SegmentStats(
+                name=g.name,
+                key=g.key,
+                contacts=g.contacts,
+                variants=_variant_stats(g.variants),
+                decision=_decision(g.decision),
+            )
+            for g in s.segments
+        ],
+        "winner_differs_by_segment": s.winner_differs_by_segment,
+        "winner_differs_reason": s.winner_differs_reason,
+    }
+
+
 def campaign_stats(s: CampaignStats) -> models.CampaignStats:
     return models.CampaignStats(
         campaign_id=s.campaign_id,
@@ -137,38 +194,11 @@ def campaign_stats(s: CampaignStats) -> models.CampaignStats:
         attribution_window_seconds=s.attribution_window_seconds,
         settles_at=None if s.settles_at is None else format_rfc3339(s.settles_at),
         control_variant_id=s.control_variant_id,
-        variants=[
-            models.VariantStats(
-                variant_id=v.variant_id,
-                label=v.label,
-                sends=v.sends,
-                effective_sends=v.effective_sends,
-                outcomes=models.OutcomeCounts(**v.outcomes),
-                counted_outcomes=v.counted_outcomes,
-                late_outcomes=v.late_outcomes,
-                observed_rate=v.observed_rate,
-                posterior=models.Posterior(**_fields(v.posterior)),
-                prob_best=v.prob_best,
-                expected_loss=v.expected_loss,
-                lift=None if v.lift is None else models.Lift(**_fields(v.lift)),
-                weight=v.weight,
-                guardrail_tripped=v.guardrail_tripped,
-            )
-            for v in s.variants
-        ],
-        decision=models.Decision(
-            status=s.decision.status,
-            winner_variant_id=s.decision.winner_variant_id,
-            winner_probability=s.decision.winner_probability,
-            leader_variant_id=s.decision.leader_variant_id,
-            summary=s.decision.summary,
-            conditions=[models.WinnerCondition(**_fields(c)) for c in s.decision.conditions],
-            sends_needed=s.decision.sends_needed,
-            goal=s.decision.goal,
-            goal_meaning=s.decision.goal_meaning,
-        ),
+        variants=_variant_stats(s.variants),
+        decision=_decision(s.decision),
         srm=models.SampleRatioMismatch(**_fields(s.srm)),
         holdout=models.HoldoutStats(
             sends=s.holdout.sends, outcomes=models.OutcomeCounts(**s.holdout.outcomes)
         ),
+        **_segments(s),
     )

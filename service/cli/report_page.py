@@ -1,6 +1,7 @@
 """One self-contained HTML page explaining a campaign: the decision in a sentence, the campaign's
-goal in another, the per-variant table, and three plots drawn as inline SVG (no scripts, fonts
-or images fetched from anywhere).
+goal in another, the per-variant table (and a segmented campaign's segment table with its
+"the winner differs by segment" verdict), and three plots drawn as inline SVG (no scripts,
+fonts or images fetched from anywhere).
 
 Pure: it takes the API's JSON shapes (``CampaignStats`` now and at earlier moments, and the
 batches) as plain dicts, so it works with whatever produced them.
@@ -165,6 +166,38 @@ def _table(stats: Json) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _segments(stats: Json) -> str:
+    """A segmented campaign's segment table and its "the winner differs by segment" verdict
+    (nothing for a campaign without segments)."""
+    segments = stats.get("segments")
+    if segments is None:
+        return ""
+    rows = []
+    for g in segments:
+        decision = g["decision"]
+        leader = _variant(g, decision["leader_variant_id"])
+        winner = decision["winner_variant_id"]
+        weights = ", ".join(
+            f"{html.escape(v['variant_id'])} {v['weight']:.0%}" for v in g["variants"]
+        )
+        rows.append(
+            f"<tr><td>{html.escape(g['name'])}</td><td>{g['contacts']:,}</td>"
+            f"<td>{html.escape(winner) if winner else 'none yet'}</td>"
+            f"<td>{html.escape(leader['variant_id'])} ({leader['prob_best']:.1%})</td>"
+            f"<td>{weights}</td></tr>"
+        )
+    head = (
+        "<tr><th>segment</th><th>contacts sent</th><th>winner</th>"
+        "<th>leader (chance of being best)</th><th>next batch</th></tr>"
+    )
+    verdict = "differs" if stats["winner_differs_by_segment"] else "does not differ (yet)"
+    return (
+        f"<h2>Segments</h2>\n<p><b>The winner {verdict} by segment.</b> "
+        f"{html.escape(stats['winner_differs_reason'])}</p>\n"
+        f"<table>{head}{''.join(rows)}</table>\n"
+    )
+
+
 _CONDITIONS = {
     "prob_best": ("Chance of being best", "{:.1%}"),
     "sends": ("Sends (weighted by how far their outcomes have arrived)", "{:,.0f}"),
@@ -255,7 +288,7 @@ contacts sent; optimizing <b>{html.escape(stats["optimize"])}</b>. {_window(stat
 <h2>Variants</h2>
 <p>{_reference(stats)}</p>
 {_table(stats)}
-<h2>Why this decision</h2>
+{_segments(stats)}<h2>Why this decision</h2>
 <p>A winner is declared only when every condition below holds; the always-valid test keeps the
 chance of naming a winner among equal variants below {_error_rate(decision)} although the results
 are checked after every batch.</p>

@@ -60,6 +60,17 @@ class Variant(Struct, forbid_unknown_fields=True):
     ]
 
 
+SegmentByItem: TypeAlias = Annotated[
+    str,
+    Meta(
+        description="A contact attribute's name (a key of a contact's `attributes`).",
+        max_length=64,
+        min_length=1,
+        pattern="^[^\\x00]+$",
+    ),
+]
+
+
 WeightFloor: TypeAlias = (
     Annotated[
         float,
@@ -442,40 +453,35 @@ class HoldoutStats(Struct, forbid_unknown_fields=True):
     outcomes: OutcomeCounts
 
 
-class CampaignStats(Struct, forbid_unknown_fields=True):
-    campaign_id: Annotated[str, Meta(description="The campaign's id.")]
-    optimize: OptimizedOutcome
-    contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
-    contacts_pending: Annotated[
-        int, Meta(description="Contacts not yet sent (not claimed by a batch).")
+class SegmentStats(Struct, forbid_unknown_fields=True):
+    name: Annotated[
+        str,
+        Meta(
+            description="The segment for people: `attribute=value` pairs in the order of `segment_by`, or `other` for the segment the rarest share (settings `max_segments`)."
+        ),
     ]
-    attribution_window_seconds: Annotated[
-        int, Meta(description="The longest delay from a send to an outcome that counts.")
-    ]
-    settles_at: (
+    key: (
         Annotated[
-            str,
+            dict[str, str],
             Meta(
-                description="When the batches drawn so far have every outcome that counts: the last batch's draw plus the attribution window; null before the first draw and when the window is 0 (every outcome counts whenever it arrives, so there is no such moment). Until then the newest batches' outcomes are still arriving and their rates lean on the estimated share already in (their maturity), which a campaign shorter than its window cannot yet estimate from its own outcomes: read the final numbers after this moment."
+                description="The segment's value of every `segment_by` attribute (a missing attribute's value is `unknown`); null for `other`."
             ),
         ]
         | None
     )
-    control_variant_id: (
-        Annotated[
-            str,
-            Meta(
-                description="The control every lift is measured against (the `control` parameter, else the campaign's); null when lifts are measured against the current leader."
-            ),
-        ]
-        | None
-    )
+    contacts: Annotated[
+        int,
+        Meta(
+            description="Its contacts drawn so far (a contact is placed in its segment when a batch draws it)."
+        ),
+    ]
     variants: Annotated[
-        list[VariantStats], Meta(description="Every variant, in the campaign's order.")
+        list[VariantStats],
+        Meta(
+            description="Every variant's statistics within the segment, in the campaign's order. `weight` is the segment's in the next batch: the policy's on the segment's evidence with every variant's effect pooled toward its campaign-wide effect; lifts are against the same reference as the campaign's."
+        ),
     ]
     decision: Decision
-    srm: SampleRatioMismatch
-    holdout: HoldoutStats
 
 
 WebhookProvider: TypeAlias = Annotated[
@@ -941,6 +947,27 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         | UnsetType
         | None
     ) = UNSET
+    segment_by: (
+        Annotated[
+            list[SegmentByItem],
+            Meta(
+                description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+                max_length=3,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    max_segments: (
+        Annotated[
+            int,
+            Meta(
+                description="The most segments a campaign keeps; the rarest share one segment named `other`, by a rule that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each and, if there are more, the rest share `other`. A segment first seen at a later batch gets its own while fewer than `max_segments` − 1 have their own, else it joins `other`. A segment never moves once it has its place, so `other` is always the last resort and the segments never number more than `max_segments`. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: 32.",
+                ge=2,
+                le=64,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CampaignCreate(Struct, forbid_unknown_fields=True):
@@ -1121,6 +1148,84 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         ]
         | None
     )
+    segment_by: Annotated[
+        list[SegmentByItem],
+        Meta(
+            description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+            max_length=3,
+        ),
+    ]
+    max_segments: Annotated[
+        int,
+        Meta(
+            description="The most segments a campaign keeps; the rarest share one segment named `other`, by a rule that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each and, if there are more, the rest share `other`. A segment first seen at a later batch gets its own while fewer than `max_segments` − 1 have their own, else it joins `other`. A segment never moves once it has its place, so `other` is always the last resort and the segments never number more than `max_segments`. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: 32.",
+            ge=2,
+            le=64,
+        ),
+    ]
+
+
+class CampaignStats(Struct, forbid_unknown_fields=True):
+    campaign_id: Annotated[str, Meta(description="The campaign's id.")]
+    optimize: OptimizedOutcome
+    contacts_total: Annotated[int, Meta(description="Contacts loaded.")]
+    contacts_pending: Annotated[
+        int, Meta(description="Contacts not yet sent (not claimed by a batch).")
+    ]
+    attribution_window_seconds: Annotated[
+        int, Meta(description="The longest delay from a send to an outcome that counts.")
+    ]
+    settles_at: (
+        Annotated[
+            str,
+            Meta(
+                description="When the batches drawn so far have every outcome that counts: the last batch's draw plus the attribution window; null before the first draw and when the window is 0 (every outcome counts whenever it arrives, so there is no such moment). Until then the newest batches' outcomes are still arriving and their rates lean on the estimated share already in (their maturity), which a campaign shorter than its window cannot yet estimate from its own outcomes: read the final numbers after this moment."
+            ),
+        ]
+        | None
+    )
+    control_variant_id: (
+        Annotated[
+            str,
+            Meta(
+                description="The control every lift is measured against (the `control` parameter, else the campaign's); null when lifts are measured against the current leader."
+            ),
+        ]
+        | None
+    )
+    variants: Annotated[
+        list[VariantStats], Meta(description="Every variant, in the campaign's order.")
+    ]
+    decision: Decision
+    srm: SampleRatioMismatch
+    holdout: HoldoutStats
+    segments: (
+        Annotated[
+            list[SegmentStats],
+            Meta(
+                description="A segmented campaign's segments (settings `segment_by`), those with contacts drawn, in the order they were made: each with its own variants' statistics and its own decision. Absent for a campaign without segments. In a segmented campaign the variants' `weight` (and the allocation's) above are the segments' weights averaged over their pending contacts, and `decision` is the campaign-wide winner rule's, for every contact together; the next batch assigns each contact by its segment's weights."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    winner_differs_by_segment: (
+        Annotated[
+            bool,
+            Meta(
+                description="Whether the winner differs by segment: true once two segments have declared different winners. Each segment's winner rule runs at the campaign's error split evenly over its segments (1 − `winner_probability`, divided by the number of segments), so a false \"differs\" where one variant is best everywhere, and any false winner on a campaign whose variants are equal, stay within the campaign's error over all segments together. Absent for a campaign without segments."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    winner_differs_reason: (
+        Annotated[
+            str,
+            Meta(
+                description="The verdict in one sentence: which segments declared which winners, or why none has yet. Absent for a campaign without segments."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 WebhookCreate: TypeAlias = Annotated[

@@ -10,7 +10,7 @@ from pathlib import Path
 from pymongo.monitoring import CommandListener
 
 from burt.engine.apikeys import ApiKey
-from burt.engine.counts import CountTable
+from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.errors import BackupUnsupported
 from burt.engine.model import (
     ActivityUpdate,
@@ -23,6 +23,7 @@ from burt.engine.model import (
     PeriodCount,
     Webhook,
 )
+from burt.engine.segments.keys import Registry
 from burt.engine.store.mongo.campaigns import Campaigns
 from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.counts import Counts
@@ -45,6 +46,9 @@ class MongoStore:
     abandoned; it must exceed `timeout_ms`, the deadline a writer's steps run under."""
 
     name = "mongodb"
+    supports_segments = False
+    """Segmented campaigns are refused (``Store.supports_segments``) until this adapter keeps
+    segment slots and per-segment counters."""
 
     def __init__(
         self,
@@ -195,6 +199,11 @@ class MongoStore:
     @available
     async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
         return await self._counts.count_table(campaign_id, kind, variants)
+
+    async def segment_tables(self, campaign_id: str, kind: str, variants: int) -> SegmentTables:
+        """No campaign here has segments (``supports_segments``): no slots, no tables."""
+        whole = await self._counts.count_table(campaign_id, kind, variants)
+        return SegmentTables(Registry(), whole, ())
 
     # webhook receivers ----------------------------------------------------------------------
     @available

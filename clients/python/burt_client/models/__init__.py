@@ -47,6 +47,8 @@ from .problem import Problem
 from .rejection_reason import RejectionReason
 from .resolved_policy_settings import ResolvedPolicySettings
 from .sample_ratio_mismatch import SampleRatioMismatch
+from .segment_stats import SegmentStats
+from .segment_stats_key_type_0 import SegmentStatsKeyType0
 from .send_grid_event import SendGridEvent
 from .send_grid_webhook_create import SendGridWebhookCreate
 from .send_grid_webhook_create_provider import SendGridWebhookCreateProvider
@@ -122,6 +124,8 @@ __all__ = (
     "RejectionReason",
     "ResolvedPolicySettings",
     "SampleRatioMismatch",
+    "SegmentStats",
+    "SegmentStatsKeyType0",
     "SendGridEvent",
     "SendGridWebhookCreate",
     "SendGridWebhookCreateProvider",

@@ -8,11 +8,13 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.optimized_outcome import OptimizedOutcome
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.decision import Decision
     from ..models.holdout_stats import HoldoutStats
     from ..models.sample_ratio_mismatch import SampleRatioMismatch
+    from ..models.segment_stats import SegmentStats
     from ..models.variant_stats import VariantStats
 
 
@@ -70,6 +72,19 @@ class CampaignStats:
         holdout (HoldoutStats): The held-out contacts (sent nothing) and their outcomes. Example: {'sends': 0,
             'outcomes': {'delivered': 0, 'opened': 0, 'clicked': 0, 'converted': 0, 'unsubscribed': 0, 'bounced': 0,
             'complained': 0}}.
+        segments (list[SegmentStats] | Unset): A segmented campaign's segments (settings `segment_by`), those with
+            contacts drawn, in the order they were made: each with its own variants' statistics and its own decision. Absent
+            for a campaign without segments. In a segmented campaign the variants' `weight` (and the allocation's) above are
+            the segments' weights averaged over their pending contacts, and `decision` is the campaign-wide winner rule's,
+            for every contact together; the next batch assigns each contact by its segment's weights.
+        winner_differs_by_segment (bool | Unset): Whether the winner differs by segment: true once two segments have
+            declared different winners. Each segment's winner rule runs at the campaign's error split evenly over its
+            segments (1 − `winner_probability`, divided by the number of segments), so a false "differs" where one variant
+            is best everywhere, and any false winner on a campaign whose variants are equal, stay within the campaign's
+            error over all segments together. Absent for a campaign without segments. Example: False.
+        winner_differs_reason (str | Unset): The verdict in one sentence: which segments declared which winners, or why
+            none has yet. Absent for a campaign without segments. Example: Segments declared different winners: b in
+            tier=gold; a in tier=silver..
     """
 
     campaign_id: str
@@ -83,6 +98,9 @@ class CampaignStats:
     decision: Decision
     srm: SampleRatioMismatch
     holdout: HoldoutStats
+    segments: list[SegmentStats] | Unset = UNSET
+    winner_differs_by_segment: bool | Unset = UNSET
+    winner_differs_reason: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +134,17 @@ class CampaignStats:
 
         holdout = self.holdout.to_dict()
 
+        segments: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.segments, Unset):
+            segments = []
+            for segments_item_data in self.segments:
+                segments_item = segments_item_data.to_dict()
+                segments.append(segments_item)
+
+        winner_differs_by_segment = self.winner_differs_by_segment
+
+        winner_differs_reason = self.winner_differs_reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -133,6 +162,12 @@ class CampaignStats:
                 "holdout": holdout,
             }
         )
+        if segments is not UNSET:
+            field_dict["segments"] = segments
+        if winner_differs_by_segment is not UNSET:
+            field_dict["winner_differs_by_segment"] = winner_differs_by_segment
+        if winner_differs_reason is not UNSET:
+            field_dict["winner_differs_reason"] = winner_differs_reason
 
         return field_dict
 
@@ -141,6 +176,7 @@ class CampaignStats:
         from ..models.decision import Decision  # noqa: PLC0415
         from ..models.holdout_stats import HoldoutStats  # noqa: PLC0415
         from ..models.sample_ratio_mismatch import SampleRatioMismatch  # noqa: PLC0415
+        from ..models.segment_stats import SegmentStats  # noqa: PLC0415
         from ..models.variant_stats import VariantStats  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -189,6 +225,19 @@ class CampaignStats:
 
         holdout = HoldoutStats.from_dict(d.pop("holdout"))
 
+        _segments = d.pop("segments", UNSET)
+        segments: list[SegmentStats] | Unset = UNSET
+        if _segments is not UNSET:
+            segments = []
+            for segments_item_data in _segments:
+                segments_item = SegmentStats.from_dict(segments_item_data)
+
+                segments.append(segments_item)
+
+        winner_differs_by_segment = d.pop("winner_differs_by_segment", UNSET)
+
+        winner_differs_reason = d.pop("winner_differs_reason", UNSET)
+
         campaign_stats = cls(
             campaign_id=campaign_id,
             optimize=optimize,
@@ -201,6 +250,9 @@ class CampaignStats:
             decision=decision,
             srm=srm,
             holdout=holdout,
+            segments=segments,
+            winner_differs_by_segment=winner_differs_by_segment,
+            winner_differs_reason=winner_differs_reason,
         )
 
         campaign_stats.additional_properties = d

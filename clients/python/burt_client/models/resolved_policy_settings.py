@@ -66,6 +66,20 @@ class ResolvedPolicySettings:
                 settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be
                 declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
                 the goal (on creation, omitted too). Default: null. Example: 0.3.
+            segment_by (list[str]): The contact attributes (at most three, each named once: a repeat answers 400) whose
+                values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares
+                a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength
+                from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as
+                text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value
+                `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch
+                (changing it then answers 409). Default: []. Example: ['segment', 'locale'].
+            max_segments (int): The most segments a campaign keeps; the rarest share one segment named `other`, by a rule
+                that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are
+                ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each
+                and, if there are more, the rest share `other`. A segment first seen at a later batch gets its own while fewer
+                than `max_segments` − 1 have their own, else it joins `other`. A segment never moves once it has its place, so
+                `other` is always the last resort and the segments never number more than `max_segments`. Fixed once the
+                campaign has drawn its first batch (changing it then answers 409). Default: 32. Example: 32.
     """
 
     prior_alpha: float
@@ -86,6 +100,8 @@ class ResolvedPolicySettings:
     elimination_probability: float
     goal: PolicySettingsGoal
     proof_share: float | None
+    segment_by: list[str]
+    max_segments: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +144,10 @@ class ResolvedPolicySettings:
         proof_share: float | None
         proof_share = self.proof_share
 
+        segment_by = self.segment_by
+
+        max_segments = self.max_segments
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -150,6 +170,8 @@ class ResolvedPolicySettings:
                 "elimination_probability": elimination_probability,
                 "goal": goal,
                 "proof_share": proof_share,
+                "segment_by": segment_by,
+                "max_segments": max_segments,
             }
         )
 
@@ -209,6 +231,10 @@ class ResolvedPolicySettings:
 
         proof_share = _parse_proof_share(d.pop("proof_share"))
 
+        segment_by = cast(list[str], d.pop("segment_by"))
+
+        max_segments = d.pop("max_segments")
+
         resolved_policy_settings = cls(
             prior_alpha=prior_alpha,
             prior_beta=prior_beta,
@@ -228,6 +254,8 @@ class ResolvedPolicySettings:
             elimination_probability=elimination_probability,
             goal=goal,
             proof_share=proof_share,
+            segment_by=segment_by,
+            max_segments=max_segments,
         )
 
         resolved_policy_settings.additional_properties = d

@@ -116,8 +116,11 @@ def sync_detailed(
     interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
-    mismatch test of the assigned counts against the intended weights. With
-    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
+    mismatch test of the assigned counts against the intended weights. A segmented
+    campaign (settings `segment_by`) adds every segment's variants and decision, and the
+    verdict on whether the winner differs by segment. With `Accept: text/csv` the answer
+    is the per-variant table as CSV (a segmented campaign's with a first column `segment`:
+    `all` for the campaign's rows, then each segment's `name` on its rows). Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -164,8 +167,11 @@ def sync(
     interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
-    mismatch test of the assigned counts against the intended weights. With
-    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
+    mismatch test of the assigned counts against the intended weights. A segmented
+    campaign (settings `segment_by`) adds every segment's variants and decision, and the
+    verdict on whether the winner differs by segment. With `Accept: text/csv` the answer
+    is the per-variant table as CSV (a segmented campaign's with a first column `segment`:
+    `all` for the campaign's rows, then each segment's `name` on its rows). Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -207,8 +213,11 @@ async def asyncio_detailed(
     interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
-    mismatch test of the assigned counts against the intended weights. With
-    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
+    mismatch test of the assigned counts against the intended weights. A segmented
+    campaign (settings `segment_by`) adds every segment's variants and decision, and the
+    verdict on whether the winner differs by segment. With `Accept: text/csv` the answer
+    is the per-variant table as CSV (a segmented campaign's with a first column `segment`:
+    `all` for the campaign's rows, then each segment's `name` on its rows). Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
@@ -253,8 +262,11 @@ async def asyncio(
     interval. The decision: its status, a sentence
     saying it, and every condition of the winner rule with its current value, threshold and
     whether it is met, plus an estimate of the sends still needed. Also the sample-ratio-
-    mismatch test of the assigned counts against the intended weights. With
-    `Accept: text/csv` the answer is the per-variant table as CSV. Pure read.
+    mismatch test of the assigned counts against the intended weights. A segmented
+    campaign (settings `segment_by`) adds every segment's variants and decision, and the
+    verdict on whether the winner differs by segment. With `Accept: text/csv` the answer
+    is the per-variant table as CSV (a segmented campaign's with a first column `segment`:
+    `all` for the campaign's rows, then each segment's `name` on its rows). Pure read.
 
     Args:
         campaign_id (str):  Example: cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50.
