@@ -246,6 +246,9 @@ async def test_a_database_written_before_schema_versions_migrates_and_keeps_ever
         assert after.contacts_total == before.contacts_total == len(loaded)
         assert after.contacts_pending == before.contacts_pending == len(loaded) - 24
         assert await store.period_counts(campaign.id) == rows == await store.recount(campaign.id)
+        assert {r.segment for r in rows} == {0}  # stored before segments: slot 0, as written
+        tables = await store.segment_tables(campaign.id, "clicked", len(after.variants))
+        assert tables.registry.slots == () and tables.tables == ()
         await check_partition(burt, campaign.id, set(loaded))
         # the older burt's unfinished claim is aborted at once (the migration made it stale)
         await check_all_assigned(burt, campaign.id, set(loaded))
