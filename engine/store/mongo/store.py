@@ -46,7 +46,6 @@ class MongoStore:
     abandoned; it must exceed `timeout_ms`, the deadline a writer's steps run under."""
 
     name = "mongodb"
-    supports_segments = True
 
     def __init__(
         self,
