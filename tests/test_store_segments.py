@@ -6,10 +6,14 @@ killed part-way leaving a consistent store."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import random
+import signal
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +24,7 @@ from burt.engine.errors import Conflict, NoPendingContacts
 from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
 from burt.engine.segments.keys import OTHER, Registry
 from burt.engine.store.base import Store
-from tests.stores import StoreSpec
+from tests.stores import TENANT, StoreSpec, worker
 from tests.test_store_conformance import (
     mongo_spec,  # noqa: F401 (a fixture)
     open_mongo,
@@ -375,3 +379,48 @@ async def test_a_segment_that_declares_goes_all_in_alone(store: Store) -> None:
     second, _ = await burt.create_experiment_batch(campaign.id, 600, "k2")
     gold = Counter(v for c, v in second.assignments or () if tiers[int(c[1:])] == "gold")
     assert gold == Counter({1: 300})  # all in: every gold contact gets b
+
+
+async def tiered_campaign(store: Store, n: int) -> tuple[Campaign, list[str]]:
+    """A segmented campaign of the workers' tenant with `n` contacts in `TIERS`' proportions."""
+    tiers = [TIERS[i % len(TIERS)] for i in range(n)]
+    campaign = await Burt(store, tenant=TENANT).initialize_campaign(
+        "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["tier"]}
+    )
+    await store.load_contacts(
+        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
+    )
+    return campaign, tiers
+
+
+async def test_segmented_draws_from_processes_place_by_one_registry(
+    store: Store, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    campaign, tiers = await tiered_campaign(store, 120)
+    workers = [
+        worker(store_spec, tmp_path / f"w{n}", "draw", campaign.id, 7, f"w{n}", 100)
+        for n in range(4)
+    ]
+    drawn = [line for w in workers for line in w.finish()]
+    assert sum(line["size"] for line in drawn) == len(tiers)
+    await check_slots(store, campaign.id, tiers)
+
+
+async def test_a_segmented_drawer_killed_mid_draw_leaves_a_consistent_store(
+    store: Store, store_spec: StoreSpec, tmp_path: Path
+) -> None:
+    campaign, tiers = await tiered_campaign(store, 300 if store_spec.kind == "mongodb" else 3000)
+    drawer = worker(store_spec, tmp_path / "k", "draw", campaign.id, 4, "k", 10**4)
+    drawer.kill_after(lines=1, delay=random.Random(3).uniform(0.0, 0.25))
+    assert drawer.process.exitcode == -signal.SIGKILL, "the drawer finished before the kill"
+    recovering = store_spec.open_store(claim_timeout=0.0)
+    await recovering.open()
+    try:
+        burt = Burt(recovering, tenant=TENANT)
+        with contextlib.suppress(NoPendingContacts):
+            for i in range(10**4):
+                await burt.create_experiment_batch(campaign.id, 500, f"after-{i}")
+        assert (await burt.get_campaign(campaign.id)).contacts_pending == 0
+        await check_slots(recovering, campaign.id, tiers)
+    finally:
+        await recovering.close()
