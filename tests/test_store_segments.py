@@ -24,6 +24,7 @@ from burt.engine.errors import Conflict, NoPendingContacts
 from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
 from burt.engine.segments.keys import OTHER, Registry
 from burt.engine.store.base import Store
+from burt.engine.store.mongo.journal import Journal
 from tests.stores import TENANT, StoreSpec, worker
 from tests.test_store_conformance import (
     mongo_spec,  # noqa: F401 (a fixture)
@@ -423,4 +424,41 @@ async def test_a_segmented_drawer_killed_mid_draw_leaves_a_consistent_store(
         assert (await burt.get_campaign(campaign.id)).contacts_pending == 0
         await check_slots(recovering, campaign.id, tiers)
     finally:
+        await recovering.close()
+
+
+async def test_mongo_outcomes_owed_by_a_killed_event_post_count_in_their_slots(
+    mongo_spec: StoreSpec,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The markers are stored but their counter update never ran: the counts read the open
+    entry's markers into the right slots, and the repair adds them there exactly once."""
+    store, recovering = await open_mongo(mongo_spec, 30), await open_mongo(mongo_spec, 0)
+    try:
+        campaign = await segmented(store, TIERS)
+        batch = await store.draw_batch(campaign.id, draft("k1", 12, plan()))
+        when = T0 + timedelta(hours=1)
+        events = [
+            EventIn(f"e{i}", c, "clicked", when.isoformat())
+            for i, (c, _) in enumerate(batch.assignments or ())
+        ]
+
+        async def killed(*args: object) -> None:
+            raise KeyboardInterrupt("killed between the markers and their counter update")
+
+        monkeypatch.setattr(Journal, "close", killed)
+        with pytest.raises(KeyboardInterrupt):
+            await store.record_events(campaign.id, events, [when.timestamp()] * len(events), 0)
+        monkeypatch.undo()
+        owed = await store.period_counts(campaign.id)
+        assert {r.segment for r in owed if r.outcomes["clicked"]} == {0, 1, 2}
+        assert owed == await store.recount(campaign.id)
+        await recovering.draw_batch(campaign.id, draft("repair", 1, plan()))
+        repaired = await store._conn.campaigns.find_one({"_id": campaign.id})
+        assert repaired is not None and repaired["open"] == {}  # the cells hold it all now
+        rows = await store.period_counts(campaign.id)
+        assert [r for r in rows if r.sequence == batch.sequence] == owed
+        await check_slots(store, campaign.id, TIERS)
+    finally:
+        await store.close()
         await recovering.close()
