@@ -1,7 +1,8 @@
 """Segments on every store (SQLite, and MongoDB on each Mongo-wire server): each contact's slot
 by its segment's weights, counters per slot equal to a recount, erasure, the registry's cap and
-its stability across draws; and on MongoDB, concurrent draws placing by one registry and a draw
-killed part-way leaving a consistent store."""
+its stability across draws, drawers in concurrent processes and one killed mid-draw. On MongoDB
+also crash points staged between two writes: a draw that loses the registry race, a draw killed
+between its registry write and its seal, an event post killed before its counter update."""
 
 from __future__ import annotations
 
