@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,7 @@ from burt.engine.errors import Conflict, NoPendingContacts
 from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
 from burt.engine.segments.keys import OTHER, Registry
 from burt.engine.store.base import Store
+from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.journal import Journal
 from tests.stores import TENANT, StoreSpec, worker
 from tests.test_store_conformance import (
@@ -324,65 +326,6 @@ async def test_mongo_a_draw_killed_between_its_registry_write_and_its_seal(
         await recovering.close()
 
 
-async def test_a_draw_and_a_segment_change_racing_cannot_both_win(store: Store) -> None:
-    """Each side checks the other in its own atomic write: an update that changes the segment
-    settings of a campaign that has drawn stores nothing, and a draw decided with segment
-    settings the campaign no longer has claims nothing."""
-    if store.name == "mongodb":
-        pytest.skip("the MongoDB adapter does not check segment settings in its writes yet")
-    burt = Burt(store, clock=lambda: T0)
-    campaign = await segmented(store, ["gold", "silver"] * 3)
-    regrouped = replace(campaign.settings, segment_by=("tier", "locale"))
-    stale_draft = draft("k0", 2, replace(plan(), by=("tier", "locale")))
-    with pytest.raises(Conflict, match="changed its segment settings"):
-        await store.draw_batch(campaign.id, stale_draft)
-    assert (await burt.get_campaign(campaign.id)).contacts_pending == 6
-    await store.draw_batch(campaign.id, draft("k1", 2, plan()))
-    raced = replace(campaign, settings=regrouped, version=campaign.version + 1)
-    assert not await store.update_campaign(raced, campaign.version)  # read before the draw
-    assert (await burt.get_campaign(campaign.id)).settings == campaign.settings
-    renamed = replace(campaign, name="Renamed", version=campaign.version + 1)
-    assert await store.update_campaign(renamed, campaign.version)  # other changes still go
-    with pytest.raises(Conflict, match="segment_by cannot change"):
-        await burt.update_campaign(
-            campaign.id, campaign.version + 1, settings={"segment_by": ["tier", "locale"]}
-        )
-
-
-async def test_a_segment_that_declares_goes_all_in_alone(store: Store) -> None:
-    now = [T0]
-    burt = Burt(store, clock=lambda: now[0])
-    settings = {
-        "segment_by": ["tier"],
-        "attribution_window_seconds": 0,
-        "warmup_sends": 10,
-        "winner_min_sends": 0,
-    }
-    campaign = await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
-    tiers = ["gold", "silver"] * 1000
-    await burt.load_contacts(
-        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
-    )
-    first, _ = await burt.create_experiment_batch(campaign.id, 600, "k1")
-    clicks = [  # gold contacts click b; a few of every kind click anyway
-        EventIn(f"e{i}", c, "clicked", T0)
-        for i, (c, v) in enumerate(first.assignments or ())
-        if (v == 1 and tiers[int(c[1:])] == "gold") or i % 20 == 0
-    ]
-    await burt.record_outcomes(campaign.id, clicks)
-    now[0] += timedelta(hours=1)
-    stats = await burt.get_campaign_stats(campaign.id)
-    decisions = {s.name: s.decision for s in stats.segments or ()}
-    assert decisions["tier=gold"].status == "winner"
-    assert decisions["tier=gold"].winner_variant_id == "b"
-    assert decisions["tier=silver"].winner_variant_id is None
-    assert stats.winner_differs_by_segment is False
-    assert "b in tier=gold" in (stats.winner_differs_reason or "")
-    second, _ = await burt.create_experiment_batch(campaign.id, 600, "k2")
-    gold = Counter(v for c, v in second.assignments or () if tiers[int(c[1:])] == "gold")
-    assert gold == Counter({1: 300})  # all in: every gold contact gets b
-
-
 async def tiered_campaign(store: Store, n: int) -> tuple[Campaign, list[str]]:
     """A segmented campaign of the workers' tenant with `n` contacts in `TIERS`' proportions."""
     tiers = [TIERS[i % len(TIERS)] for i in range(n)]
@@ -463,3 +406,108 @@ async def test_mongo_outcomes_owed_by_a_killed_event_post_count_in_their_slots(
     finally:
         await store.close()
         await recovering.close()
+
+
+async def test_a_draw_and_a_segment_change_racing_cannot_both_win(store: Store) -> None:
+    """Each side checks the other in its own atomic write: an update that changes the segment
+    settings of a campaign that has drawn stores nothing, and a draw decided with segment
+    settings the campaign no longer has claims nothing."""
+    burt = Burt(store, clock=lambda: T0)
+    campaign = await segmented(store, ["gold", "silver"] * 3)
+    regrouped = replace(campaign.settings, segment_by=("tier", "locale"))
+    stale_draft = draft("k0", 2, replace(plan(), by=("tier", "locale")))
+    with pytest.raises(Conflict, match="changed its segment settings"):
+        await store.draw_batch(campaign.id, stale_draft)
+    assert (await burt.get_campaign(campaign.id)).contacts_pending == 6
+    await store.draw_batch(campaign.id, draft("k1", 2, plan()))
+    raced = replace(campaign, settings=regrouped, version=campaign.version + 1)
+    assert not await store.update_campaign(raced, campaign.version)  # read before the draw
+    assert (await burt.get_campaign(campaign.id)).settings == campaign.settings
+    renamed = replace(campaign, name="Renamed", version=campaign.version + 1)
+    assert await store.update_campaign(renamed, campaign.version)  # other changes still go
+    with pytest.raises(Conflict, match="segment_by cannot change"):
+        await burt.update_campaign(
+            campaign.id, campaign.version + 1, settings={"segment_by": ["tier", "locale"]}
+        )
+
+
+async def test_mongo_a_segment_change_between_a_draws_read_and_its_reservation(
+    mongo_spec: StoreSpec,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The draw read the settings it was decided with; the change lands before it reserves a
+    sequence: the reservation (at the version read) fails, and the draw, reading again, claims
+    nothing and answers Conflict."""
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        campaign = await segmented(store, TIERS)
+        regrouped = replace(
+            campaign,
+            settings=replace(campaign.settings, segment_by=("tier", "locale")),
+            version=campaign.version + 1,
+        )
+        campaigns = Connection.campaigns
+
+        class ChangedAfterTheDrawRead:
+            """The campaigns collection, with the change landing right after the draw's read."""
+
+            def __init__(self, real: Any) -> None:
+                self._real = real
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._real, name)
+
+            async def find_one(self, *args: Any, **kwargs: Any) -> Any:
+                doc = await self._real.find_one(*args, **kwargs)
+                if args[1:] == ({"settings": 1, "version": 1},):  # the draw's read
+                    monkeypatch.undo()
+                    assert await store.update_campaign(regrouped, campaign.version)
+                return doc
+
+        monkeypatch.setattr(
+            Connection,
+            "campaigns",
+            property(lambda conn: ChangedAfterTheDrawRead(campaigns.fget(conn))),
+        )
+        with pytest.raises(Conflict, match="changed its segment settings"):
+            await store.draw_batch(campaign.id, draft("k1", 5, plan()))
+        monkeypatch.undo()
+        stored = await Burt(store, clock=lambda: T0).get_campaign(campaign.id)
+        assert stored.settings.segment_by == ("tier", "locale")
+        assert stored.contacts_pending == len(TIERS)
+    finally:
+        await store.close()
+
+
+async def test_a_segment_that_declares_goes_all_in_alone(store: Store) -> None:
+    now = [T0]
+    burt = Burt(store, clock=lambda: now[0])
+    settings = {
+        "segment_by": ["tier"],
+        "attribution_window_seconds": 0,
+        "warmup_sends": 10,
+        "winner_min_sends": 0,
+    }
+    campaign = await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
+    tiers = ["gold", "silver"] * 1000
+    await burt.load_contacts(
+        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
+    )
+    first, _ = await burt.create_experiment_batch(campaign.id, 600, "k1")
+    clicks = [  # gold contacts click b; a few of every kind click anyway
+        EventIn(f"e{i}", c, "clicked", T0)
+        for i, (c, v) in enumerate(first.assignments or ())
+        if (v == 1 and tiers[int(c[1:])] == "gold") or i % 20 == 0
+    ]
+    await burt.record_outcomes(campaign.id, clicks)
+    now[0] += timedelta(hours=1)
+    stats = await burt.get_campaign_stats(campaign.id)
+    decisions = {s.name: s.decision for s in stats.segments or ()}
+    assert decisions["tier=gold"].status == "winner"
+    assert decisions["tier=gold"].winner_variant_id == "b"
+    assert decisions["tier=silver"].winner_variant_id is None
+    assert stats.winner_differs_by_segment is False
+    assert "b in tier=gold" in (stats.winner_differs_reason or "")
+    second, _ = await burt.create_experiment_batch(campaign.id, 600, "k2")
+    gold = Counter(v for c, v in second.assignments or () if tiers[int(c[1:])] == "gold")
+    assert gold == Counter({1: 300})  # all in: every gold contact gets b

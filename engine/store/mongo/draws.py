@@ -11,9 +11,10 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from burt.engine.assignment import assign_labels, assign_segments, segment_mixture
-from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
+from burt.engine.errors import Conflict, NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import Batch, BatchDraft
 from burt.engine.store import codec
+from burt.engine.store.codec import draft_segments, segments_of
 from burt.engine.store.mongo.connection import POLL_SECONDS, Connection
 from burt.engine.store.mongo.documents import (
     CLAIMING,
@@ -245,6 +246,32 @@ class Draws:
             return_document=ReturnDocument.AFTER,
         )
 
+    async def _reserve(self, campaign_id: str, draft: BatchDraft) -> int:
+        """Step 2: reserve a sequence, at a version of the campaign whose segment settings are
+        the draft's (Conflict, nothing written, when they are not): the version changes with
+        any update, so an update landing between the read and the reservation makes it read
+        again. An update that changes the segment settings is refused once a sequence is
+        reserved (`Campaigns.update_campaign`): of the two, the first to write wins."""
+        while True:
+            doc = await self._conn.campaigns.find_one(
+                one_campaign(campaign_id), {"settings": 1, "version": 1}
+            )
+            if doc is None:
+                raise NotFound(f"campaign {campaign_id!r} not found")
+            if segments_of(codec.settings_from_dict(doc["settings"])) != draft_segments(draft):
+                raise Conflict(
+                    f"campaign {campaign_id!r} changed its segment settings while this batch"
+                    " was being decided; retry the request"
+                )
+            reserved = await self._conn.campaigns.find_one_and_update(
+                one_campaign(campaign_id, version=doc["version"]),
+                {"$inc": {"next_sequence": 1}},
+                {"next_sequence": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+            if reserved is not None:
+                return int(reserved["next_sequence"])
+
     async def _begin(self, campaign_id: str, draft: BatchDraft) -> dict[str, Any] | None:
         """Steps 1-3: recover, reserve a sequence, insert the claiming batch, open its entry.
 
@@ -261,7 +288,7 @@ class Draws:
         await self._journal.repair(campaign_id, campaign["open"], now)
         if await self._conn.contacts.find_one({"campaign_id": campaign_id, "batch": None}) is None:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-        sequence = await self._journal.reserve(campaign_id, "next_sequence", 1)
+        sequence = await self._reserve(campaign_id, draft)
         doc = {
             "_id": draft.id,
             **codec.batch_fields(draft.drawn(campaign_id, sequence, [])),
