@@ -271,7 +271,6 @@ class Burt:
             check_control(control_variant_id, parsed)
         now = self.clock()
         policy = settings_with(PolicySettings(), settings or {}, len(parsed))
-        self._refuse_unsupported_segments(policy)
         return Campaign(
             id=new_id("cmp"),
             tenant=self.tenant,
@@ -353,7 +352,7 @@ class Burt:
     def _segment_settings_kept(self, current: Campaign, settings: PolicySettings) -> PolicySettings:
         """``settings``, unless they change what the segments are where that can no longer be:
         after the first batch (Conflict: the drawn contacts' segment slots were made by the
-        settings in force) or on a store without segments (Unprocessable)."""
+        settings in force)."""
         changed = [
             name
             for name in _SEGMENT_SETTINGS
@@ -365,15 +364,7 @@ class Burt:
                 f" drawn so far were placed in segments by the {changed[0]} in force"
                 f" ({getattr(current.settings, changed[0])!r}); create a new campaign instead"
             )
-        self._refuse_unsupported_segments(settings)
         return settings
-
-    def _refuse_unsupported_segments(self, settings: PolicySettings) -> None:
-        if settings.segment_by and not self.store.supports_segments:
-            raise Unprocessable(
-                f"segments need the SQLite store in this version (this service runs on"
-                f" {self.store.name}); leave segment_by empty"
-            )
 
     async def delete_campaign(self, campaign_id: str) -> None:
         """Delete the campaign and everything stored for it, for good (then NotFound everywhere)."""

@@ -246,12 +246,54 @@ async def test_a_database_written_before_schema_versions_migrates_and_keeps_ever
         assert after.contacts_total == before.contacts_total == len(loaded)
         assert after.contacts_pending == before.contacts_pending == len(loaded) - 24
         assert await store.period_counts(campaign.id) == rows == await store.recount(campaign.id)
+        assert {r.segment for r in rows} == {0}  # stored before segments: slot 0, as written
+        tables = await store.segment_tables(campaign.id, "clicked", len(after.variants))
+        assert tables.registry.slots == () and tables.tables == ()
         await check_partition(burt, campaign.id, set(loaded))
         # the older burt's unfinished claim is aborted at once (the migration made it stale)
         await check_all_assigned(burt, campaign.id, set(loaded))
     finally:
         for s in upgraded:
             await s.close()
+
+
+async def test_a_database_from_before_segments_opens_with_everything_in_slot_0(
+    mongo_spec: StoreSpec,  # noqa: F811
+) -> None:
+    """Version 5 wrote no slots: its counts read as slot 0, unchanged, and it takes segments."""
+    store = await open_mongo(mongo_spec, 30)
+    burt = Burt(store, tenant=TENANT)
+    campaign = await new_campaign(burt, ids(12), holdout=0.1)
+    batch, _ = await burt.create_experiment_batch(campaign.id, 8, "k")
+    members = [c for c, _ in batch.assignments or ()]
+    await burt.record_outcomes(
+        campaign.id, [EventIn(f"e{i}", c, "clicked", WHEN) for i, c in enumerate(members[:5])]
+    )
+    rows = await store.period_counts(campaign.id)
+    await store.close()
+    with MongoClient(mongo_spec.location, serverSelectionTimeoutMS=5000) as client:
+        client[mongo_spec.db]["meta"].update_one({"_id": "schema"}, {"$set": {"schema_version": 5}})
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        assert await mongo_schema.stored_version(store._conn.database) == 6
+        assert await store.period_counts(campaign.id) == rows == await store.recount(campaign.id)
+        assert {r.segment for r in rows} == {0}
+        tables = await store.segment_tables(campaign.id, "clicked", len(campaign.variants))
+        assert tables.registry.slots == () and tables.tables == ()
+        burt = Burt(store, tenant=TENANT)
+        await check_all_assigned(burt, campaign.id, set(ids(12)))
+        segmented = await burt.initialize_campaign(
+            "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["tier"]}
+        )
+        await burt.load_contacts(
+            segmented.id, [ContactIn(f"s{i}", {"tier": "ab"[i % 2]}) for i in range(6)]
+        )
+        await burt.create_experiment_batch(segmented.id, 6, "k")
+        tables = await store.segment_tables(segmented.id, "clicked", 2)
+        assert tables.registry.slots == (("a",), ("b",))
+        assert [int(t.sends.sum()) for t in tables.tables] == [3, 3]
+    finally:
+        await store.close()
 
 
 async def test_a_database_from_a_newer_burt_is_refused_with_both_versions(

@@ -1,5 +1,5 @@
-"""Segmented campaigns through the service (in-process ASGI on a real SQLite file), and the
-refusal of segments on a store without them."""
+"""Segmented campaigns through the service (in-process ASGI on a real SQLite file), and on
+every store through the engine."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from burt.engine import Burt
 from burt.engine.burt import _fingerprint_settings
-from burt.engine.errors import Unprocessable
 from burt.engine.policy import PolicySettings
 from burt.engine.store.base import Store
 from burt.service.cli import report_page
@@ -90,20 +89,13 @@ def test_an_unsegmented_campaign_cannot_gain_segments_after_its_first_batch(api:
 
 
 @pytest.mark.anyio
-async def test_a_store_without_segments_refuses_them_and_keeps_plain_campaigns(
-    store: Store,
-) -> None:
+async def test_every_store_takes_segmented_campaigns(store: Store) -> None:
     burt = Burt(store)
     plain = await burt.initialize_campaign("Plain", [("a", "A"), ("b", "B")], "clicked")
     settings = {"segment_by": ["tier"]}
-    if store.supports_segments:
-        await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
-        return
-    with pytest.raises(Unprocessable, match="segments need the SQLite store"):
-        await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
-    with pytest.raises(Unprocessable, match="segments need the SQLite store"):
-        await burt.update_campaign(plain.id, None, settings=settings)
-    assert [c.id for c in (await burt.list_campaigns()).items] == [plain.id]
+    made = await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
+    gained = await burt.update_campaign(plain.id, None, settings=settings)
+    assert made.settings.segment_by == gained.settings.segment_by == ("tier",)
 
 
 def test_default_segment_settings_leave_create_fingerprints_as_they_were() -> None:

@@ -1,150 +1,24 @@
-"""Segments on the SQLite store (real files): slots per contact, counters per slot equal to a
-recount, erasure, the registry's cap, and a file from before segments migrated forward."""
+"""Segments on the SQLite store (real files): a file from before segments migrated forward.
+What every store does with segments is tested in tests/test_store_segments.py."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections import Counter
 from contextlib import closing
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from burt.engine import Burt, EventIn
-from burt.engine.assignment import assign_segments
-from burt.engine.counts import CountTable
-from burt.engine.errors import Conflict
-from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
-from burt.engine.segments.keys import OTHER
+from burt.engine import Burt
 from burt.engine.store import SQLiteStore
 from burt.engine.store.sqlite_schema import MIGRATIONS, migrate
+from tests.test_store_segments import draft
 
 pytestmark = pytest.mark.anyio
 
 RELEASE = Path(__file__).parent / "fixtures" / "release-b747cf7.sqlite3"
-T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
-
-
-def plan(
-    *weights: tuple[float, float], by: tuple[str, ...] = ("tier",), cap: int = 32
-) -> SegmentPlan:
-    return SegmentPlan(by=by, max_segments=cap, weights=weights, new_weights=(0.5, 0.5))
-
-
-def draft(key: str, size: int, segments: SegmentPlan | None, seed: int = 7) -> BatchDraft:
-    return BatchDraft(
-        id=f"b_{key}",
-        idempotency_key=key,
-        fingerprint="f",
-        size=size,
-        created_at=T0,
-        seed=seed,
-        variant_ids=("a", "b"),
-        weights=(0.5, 0.5),
-        holdout_fraction=0.1,
-        segments=segments,
-    )
-
-
-async def segmented(store: SQLiteStore, tiers: list[str], cap: int = 32) -> Campaign:
-    burt = Burt(store, clock=lambda: T0)
-    campaign = await burt.initialize_campaign(
-        "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["tier"], "max_segments": cap}
-    )
-    await store.load_contacts(
-        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
-    )
-    return campaign
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> SQLiteStore:
-    opened = SQLiteStore(tmp_path / "burt.sqlite3")
-    await opened.open()
-    yield opened  # type: ignore[misc]
-    await opened.close()
-
-
-async def test_each_segment_is_assigned_by_its_own_weights(store: SQLiteStore) -> None:
-    campaign = await segmented(store, ["gold", "silver"] * 200)
-    favour = plan((0.1, 0.9), (0.9, 0.1))
-    batch = await store.draw_batch(campaign.id, draft("k1", 400, favour))
-    tiers = {f"c{i}": "gold" if i % 2 == 0 else "silver" for i in range(400)}
-    per_tier = Counter((tiers[c], v) for c, v in batch.assignments or ())
-    assert per_tier[("gold", 1)] == 162 and per_tier[("gold", 0)] == 18  # 200 * 0.9 * 0.9
-    assert per_tier[("silver", 0)] == 162 and per_tier[("silver", 1)] == 18
-    assert batch.weights == pytest.approx((0.5, 0.5))  # the mixture, half the contacts each
-    slots = [0 if i % 2 == 0 else 1 for i in range(400)]
-    again = assign_segments(slots, favour, 0.1, 7).tolist()
-    assert [v for _, v in batch.assignments or ()] == again  # reproducible from its seed
-    stored = await store.get_batch(campaign.id, batch.id)
-    assert stored is not None and stored.segments == favour
-
-
-async def test_counters_per_segment_equal_a_recount_and_survive_erasure(
-    store: SQLiteStore,
-) -> None:
-    campaign = await segmented(store, ["gold", "silver", "bronze"] * 50)
-    first = await store.draw_batch(campaign.id, draft("k1", 90, plan()))
-    second = await store.draw_batch(campaign.id, draft("k2", 60, plan((0.2, 0.8)), seed=8))
-    events = [
-        EventIn(f"e{i}", c, "clicked", (T0 + timedelta(hours=1)).isoformat())
-        for i, (c, v) in enumerate((*(first.assignments or ()), *(second.assignments or ())))
-        if v != -1 and i % 3 != 2
-    ]
-    tally = await store.record_events(
-        campaign.id, events, [(T0 + timedelta(hours=1)).timestamp()] * len(events), 86400
-    )
-    assert tally.recorded == len(events)
-    maintained = await store.period_counts(campaign.id)
-    assert {r.segment for r in maintained} == {0, 1, 2}
-    assert maintained == await store.recount(campaign.id)
-    tables = await store.segment_tables(campaign.id, "clicked", 2)
-    assert tables.registry.slots == (("gold",), ("silver",), ("bronze",))
-    whole = await store.count_table(campaign.id, "clicked", 2)
-    assert sum(t.sends for t in tables.tables).tolist() == whole.sends.tolist()
-    assert sum(t.outcomes for t in tables.tables).tolist() == whole.outcomes.tolist()
-    batches = [first, second]
-    assert whole == CountTable.from_rows(maintained, batches, "clicked", 2)
-    for contact, _ in (first.assignments or ())[:10]:
-        assert await store.erase_contact(campaign.id, contact)
-    assert await store.period_counts(campaign.id) == maintained
-    assert await store.recount(campaign.id) == maintained
-    assert await store.segment_tables(campaign.id, "clicked", 2) == tables
-
-
-async def test_the_registry_caps_the_slots_and_later_keys_join_other(store: SQLiteStore) -> None:
-    tiers = ["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2
-    campaign = await segmented(store, tiers, cap=3)
-    batch = await store.draw_batch(campaign.id, draft("k1", 14, plan(cap=3)))
-    tables = await store.segment_tables(campaign.id, "clicked", 2)
-    assert tables.registry.slots == (("a",), ("b",), OTHER)
-    assert [int(t.sends.sum()) for t in tables.tables] == [5, 4, 5]
-    await store.load_contacts(campaign.id, [ContactIn("late", {"tier": "z"}), ContactIn("none")])
-    await store.draw_batch(campaign.id, draft("k2", 2, plan(cap=3)))
-    tables = await store.segment_tables(campaign.id, "clicked", 2)
-    assert tables.registry.slots == (("a",), ("b",), OTHER)
-    assert [int(t.sends.sum()) for t in tables.tables] == [5, 4, 7]
-    assert batch.size == 14
-    stats = await Burt(store, clock=lambda: T0).get_campaign_stats(campaign.id)
-    assert [(s.name, s.key, s.contacts) for s in stats.segments or ()] == [
-        ("tier=a", {"tier": "a"}, 5),
-        ("tier=b", {"tier": "b"}, 4),
-        ("other", None, 7),
-    ]
-
-
-async def test_a_key_first_seen_later_gets_a_slot_while_there_is_room(store: SQLiteStore) -> None:
-    campaign = await segmented(store, ["a", "a", "b"])
-    await store.draw_batch(campaign.id, draft("k1", 1, plan()))
-    await store.load_contacts(campaign.id, [ContactIn("n1", {"tier": "new"})])
-    await store.draw_batch(campaign.id, draft("k2", 3, plan((0.5, 0.5), (0.5, 0.5))))
-    tables = await store.segment_tables(campaign.id, "clicked", 2)
-    assert tables.registry.slots == (("a",), ("b",), ("new",))
-    assert [int(t.sends.sum()) for t in tables.tables] == [2, 1, 1]
 
 
 async def test_a_file_from_before_segments_is_migrated_and_counts_as_before(
@@ -184,100 +58,3 @@ async def test_a_file_from_before_segments_is_migrated_and_counts_as_before(
         assert rows == await store.recount(campaign.id)
     finally:
         await store.close()
-
-
-async def test_twenty_segments_draw_and_report(store: SQLiteStore) -> None:
-    """Each segment's rule runs at the campaign's error split over its slots, whatever the cap."""
-    burt = Burt(store, clock=lambda: T0)
-    campaign = await burt.initialize_campaign(
-        "Seg", [("a", "A"), ("b", "B"), ("c", "C")], "clicked", {"segment_by": ["region"]}
-    )
-    await burt.load_contacts(
-        campaign.id, [ContactIn(f"c{i}", {"region": f"r{i % 20}"}) for i in range(2000)]
-    )
-    for key in ("k1", "k2"):
-        await burt.create_experiment_batch(campaign.id, 800, key)
-    stats = await burt.get_campaign_stats(campaign.id)
-    assert stats.segments is not None and len(stats.segments) == 20
-    assert sum(s.contacts for s in stats.segments) == 1600
-    assert stats.winner_differs_by_segment is False
-    assert "split over its 20 segments" in (stats.winner_differs_reason or "")
-
-
-async def test_stats_as_of_an_earlier_moment_show_the_segments_drawn_by_then(
-    store: SQLiteStore,
-) -> None:
-    now = [T0]
-    burt = Burt(store, clock=lambda: now[0])
-    campaign = await burt.initialize_campaign(
-        "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["tier"]}
-    )
-    await burt.load_contacts(campaign.id, [ContactIn(f"c{i}", {"tier": "gold"}) for i in range(4)])
-    await burt.create_experiment_batch(campaign.id, 4, "k1")
-    now[0] += timedelta(hours=1)
-    await burt.load_contacts(campaign.id, [ContactIn("late", {"tier": "silver"})])
-    await burt.create_experiment_batch(campaign.id, 1, "k2")
-    now[0] += timedelta(hours=1)
-    today = await burt.get_campaign_stats(campaign.id)
-    earlier = await burt.get_campaign_stats(campaign.id, as_of=T0 + timedelta(minutes=30))
-    assert [s.name for s in today.segments or ()] == ["tier=gold", "tier=silver"]
-    assert [(s.name, s.contacts) for s in earlier.segments or ()] == [("tier=gold", 4)]
-    before_any = await burt.get_campaign_stats(campaign.id, as_of=T0 - timedelta(minutes=1))
-    assert before_any.segments == ()
-
-
-async def test_a_draw_and_a_segment_change_racing_cannot_both_win(store: SQLiteStore) -> None:
-    """Each side checks the other in its own atomic write: an update that changes the segment
-    settings of a campaign that has drawn stores nothing, and a draw decided with segment
-    settings the campaign no longer has claims nothing."""
-    burt = Burt(store, clock=lambda: T0)
-    campaign = await segmented(store, ["gold", "silver"] * 3)
-    regrouped = replace(campaign.settings, segment_by=("tier", "locale"))
-    stale_draft = draft("k0", 2, replace(plan(), by=("tier", "locale")))
-    with pytest.raises(Conflict, match="changed its segment settings"):
-        await store.draw_batch(campaign.id, stale_draft)
-    assert (await burt.get_campaign(campaign.id)).contacts_pending == 6
-    await store.draw_batch(campaign.id, draft("k1", 2, plan()))
-    raced = replace(campaign, settings=regrouped, version=campaign.version + 1)
-    assert not await store.update_campaign(raced, campaign.version)  # read before the draw
-    assert (await burt.get_campaign(campaign.id)).settings == campaign.settings
-    renamed = replace(campaign, name="Renamed", version=campaign.version + 1)
-    assert await store.update_campaign(renamed, campaign.version)  # other changes still go
-    with pytest.raises(Conflict, match="segment_by cannot change"):
-        await burt.update_campaign(
-            campaign.id, campaign.version + 1, settings={"segment_by": ["tier", "locale"]}
-        )
-
-
-async def test_a_segment_that_declares_goes_all_in_alone(store: SQLiteStore) -> None:
-    now = [T0]
-    burt = Burt(store, clock=lambda: now[0])
-    settings = {
-        "segment_by": ["tier"],
-        "attribution_window_seconds": 0,
-        "warmup_sends": 10,
-        "winner_min_sends": 0,
-    }
-    campaign = await burt.initialize_campaign("Seg", [("a", "A"), ("b", "B")], "clicked", settings)
-    tiers = ["gold", "silver"] * 1000
-    await burt.load_contacts(
-        campaign.id, [ContactIn(f"c{i}", {"tier": t}) for i, t in enumerate(tiers)]
-    )
-    first, _ = await burt.create_experiment_batch(campaign.id, 600, "k1")
-    clicks = [  # gold contacts click b; a few of every kind click anyway
-        EventIn(f"e{i}", c, "clicked", T0)
-        for i, (c, v) in enumerate(first.assignments or ())
-        if (v == 1 and tiers[int(c[1:])] == "gold") or i % 20 == 0
-    ]
-    await burt.record_outcomes(campaign.id, clicks)
-    now[0] += timedelta(hours=1)
-    stats = await burt.get_campaign_stats(campaign.id)
-    decisions = {s.name: s.decision for s in stats.segments or ()}
-    assert decisions["tier=gold"].status == "winner"
-    assert decisions["tier=gold"].winner_variant_id == "b"
-    assert decisions["tier=silver"].winner_variant_id is None
-    assert stats.winner_differs_by_segment is False
-    assert "b in tier=gold" in (stats.winner_differs_reason or "")
-    second, _ = await burt.create_experiment_batch(campaign.id, 600, "k2")
-    gold = Counter(v for c, v in second.assignments or () if tiers[int(c[1:])] == "gold")
-    assert gold == Counter({1: 300})  # all in: every gold contact gets b

@@ -4,6 +4,17 @@ The engine decides *what* to write (weights, seeds, ids, validation); a store de
 write it so that the invariants hold under concurrency and crashes: a contact is claimed by at
 most one batch, an event id counts once, a binary outcome counts once per contact and type, and
 the per-period counters always equal a recount of the raw records.
+
+Segments. Every assigned contact carries a segment slot (an int; 0 in a campaign without
+segments, and for every contact stored before segments). A segmented campaign (settings
+`segment_by` non-empty) keeps a registry of its slots, `engine.segments.keys.Registry`: slot s
+holds one key (a tuple of attribute values as text) or `OTHER`; slots are only ever appended,
+by `draw_batch`, as part of its claim: in the same transaction (SQLite), or in the draw's
+crash-safe protocol before the seal that stores the contacts' slots (MongoDB), so no contact is
+ever in a slot the registry lacks. Counters are kept per (batch, segment slot, variant or
+HOLDOUT), delay histograms per (batch, segment slot, variant, outcome type, bin); the
+campaign-wide numbers are their sums over slots. `draw_batch`, `record_events`,
+`erase_contact`, `period_counts`, `recount` and `segment_tables` say what each does with them.
 """
 
 from __future__ import annotations
@@ -31,21 +42,6 @@ from burt.engine.model import (
 class Store(Protocol):
     name: str
     """`sqlite` or `mongodb`, reported by the readiness probe."""
-
-    supports_segments: bool
-    """Whether the adapter keeps segmented campaigns (settings `segment_by` non-empty). The
-    engine refuses to create one, or to give a campaign segments, on an adapter that does not
-    (422). An adapter that does implements the segment parts of `draw_batch`, `record_events`,
-    `erase_contact`, `period_counts`, `recount` and `segment_tables` below.
-
-    Segments, for an adapter that keeps them. Every assigned contact carries a segment slot (an
-    int; 0 in a campaign without segments, and for every contact stored before segments). A
-    segmented campaign keeps a registry of its slots, `engine.segments.keys.Registry`: slot s
-    holds one key (a tuple of attribute values as text) or `OTHER`; slots are only ever
-    appended, by `draw_batch`, in the same atomic write as its claim. Counters are kept per
-    (batch, segment slot, variant or HOLDOUT), delay histograms per (batch, segment slot,
-    variant, outcome type, bin); the campaign-wide numbers are their sums over slots.
-    """
 
     async def exists(self) -> bool:
         """Whether burt's store is already there (checked before `open`, which creates it)."""
@@ -159,16 +155,16 @@ class Store(Protocol):
         order, every contact in slot 0, and the batch's counters are one row per variant (and
         HOLDOUT) in slot 0.
 
-        With `draft.segments` (a `SegmentPlan`), in the same atomic write: read the registry;
-        if it is empty (the campaign's first draw), rank it with `keys.rank` over every contact
-        loaded so far, pending ones included: `(key_of(attributes, plan.by), contacts with
-        that key)` in the order each key was first loaded; then place each claimed contact, in
-        load order, with `Registry.place(key_of(its attributes, plan.by), plan.max_segments)`,
-        store the slots that made (they are the campaign's from then on, even when a
-        concurrent draw raced: the second sees the first's), and store each contact's slot with
-        its variant. Assignment is `engine.assignment.assign_segments(slots, plan,
-        draft.holdout_fraction, draft.seed)`; the batch is `draft.drawn(...)` with `weights`
-        `assignment.segment_mixture(slots, plan)`, its doc keeps the plan
+        With `draft.segments` (a `SegmentPlan`), as part of the claim (module docstring): read
+        the registry; if it is empty (the campaign's first draw), rank it with `keys.rank` over
+        every contact loaded so far, pending ones included: `(key_of(attributes, plan.by),
+        contacts with that key)` in the order each key was first loaded; then place each
+        claimed contact, in load order, with `Registry.place(key_of(its attributes, plan.by),
+        plan.max_segments)`, store the slots that made (they are the campaign's from then on,
+        even when a concurrent draw raced: the second sees the first's), and store each
+        contact's slot with its variant. Assignment is `engine.assignment.assign_segments(slots,
+        plan, draft.holdout_fraction, draft.seed)`; the batch is `draft.drawn(...)` with
+        `weights` `assignment.segment_mixture(slots, plan)`, its doc keeps the plan
         (`codec.batch_fields`), and its counters are one row per (slot, variant) drawn.
 
         If a batch with the same idempotency key exists (a concurrent retry won), return that

@@ -27,7 +27,7 @@ from burt.engine.errors import IncompatibleStore
 from burt.engine.store import codec
 from burt.engine.timefmt import parse_rfc3339, utcnow
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """1: maintained counters on the campaign document, `campaign_id` on campaigns, `heartbeat`
 (server time) on claiming batches, markers tagged with the post that wrote them.
 2: the `webhooks` collection's index (webhook receivers by tenant).
@@ -35,7 +35,12 @@ SCHEMA_VERSION = 5
 (`delays`), so no request reads every outcome's time.
 4: campaign settings within this burt's rules, what changed recorded on the campaign
 (`settings_adjustments`).
-5: the `webhook_tokens` collection's index (signed deliveries' one-time tokens by expiry)."""
+5: the `webhook_tokens` collection's index (signed deliveries' one-time tokens by expiry).
+6: segments: a campaign's slot registry (`segment_slots`), a segmented batch's members' slots
+(`slots`) and sends per slot (`segment_sends`), the cells of slot s > 0 named "sequence:s/...".
+Nothing is rewritten (whatever lacks them is slot 0); the version is raised so that an older
+burt, which would misread those cells and count a segmented contact's outcomes in slot 0,
+refuses the database."""
 
 INDEXES: dict[str, list[tuple[list[str], bool]]] = {
     # nx-27017 rejects `_id` in a compound index

@@ -178,7 +178,6 @@ class SQLiteStore:
     """Store on a SQLite file (created with its schema on `open`)."""
 
     name = "sqlite"
-    supports_segments = True
 
     def __init__(self, path: str | Path, busy_timeout_ms: int = 60_000) -> None:
         self.path = Path(path)

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from burt.engine.model import Campaign, ContactLike
 from burt.engine.store import codec
+from burt.engine.store.codec import segments_of
 from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.documents import DELETED, insert_unordered, one_campaign
 from burt.engine.store.mongo.journal import Journal, new_op
@@ -98,9 +99,18 @@ class Campaigns:
         return [await self._with_counts(doc) async for doc in cursor]
 
     async def update_campaign(self, campaign: Campaign, expected_version: int) -> bool:
+        """A change of the segment settings is stored only while no draw has reserved a batch
+        sequence, in the same conditional write (`Draws._reserve` is the other side)."""
+        current = one_campaign(campaign.id, tenant=campaign.tenant, version=expected_version)
+        stored = await self._conn.campaigns.find_one(current, {"settings": 1})
+        if stored is None:
+            return False
+        if segments_of(codec.settings_from_dict(stored["settings"])) != segments_of(
+            campaign.settings
+        ):
+            current["next_sequence"] = 0
         result = await self._conn.campaigns.update_one(
-            one_campaign(campaign.id, tenant=campaign.tenant, version=expected_version),
-            {"$set": codec.campaign_fields(campaign)},
+            current, {"$set": codec.campaign_fields(campaign)}
         )
         return result.matched_count == 1
 

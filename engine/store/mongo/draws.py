@@ -1,5 +1,6 @@
-"""Drawing a batch (recover stale claims, reserve a sequence, claim contacts, seal), waiting on a
-batch another drawer is claiming, and reading complete batches back."""
+"""Drawing a batch (recover stale claims, reserve a sequence, claim contacts, place them in
+segments, seal), waiting on a batch another drawer is claiming, and reading complete batches
+back."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from burt.engine.assignment import assign_labels
-from burt.engine.errors import NoPendingContacts, NotFound, StoreUnavailable
+from burt.engine.assignment import assign_labels, assign_segments, segment_mixture
+from burt.engine.errors import Conflict, NoPendingContacts, NotFound, StoreUnavailable
 from burt.engine.model import Batch, BatchDraft
 from burt.engine.store import codec
+from burt.engine.store.codec import draft_segments, segments_of
 from burt.engine.store.mongo.connection import POLL_SECONDS, Connection
 from burt.engine.store.mongo.documents import (
     CLAIMING,
@@ -22,8 +24,10 @@ from burt.engine.store.mongo.documents import (
     batch_of,
     one_campaign,
     pack,
+    placement_fields,
 )
 from burt.engine.store.mongo.journal import Journal
+from burt.engine.store.mongo.segments import Segments
 
 _DRAW_ATTEMPTS = 5
 
@@ -36,9 +40,10 @@ def _this_batch(doc: dict[str, Any], **more: Any) -> dict[str, Any]:
 class Draws:
     """The draw protocol on the `batches` and `contacts` collections."""
 
-    def __init__(self, conn: Connection, journal: Journal) -> None:
+    def __init__(self, conn: Connection, journal: Journal, segments: Segments) -> None:
         self._conn = conn
         self._journal = journal
+        self._segments = segments
 
     # reads ----------------------------------------------------------------------------------
     async def _assignments(self, doc: dict[str, Any]) -> tuple[tuple[str, int], ...]:
@@ -207,16 +212,32 @@ class Draws:
     async def _seal(
         self, doc: dict[str, Any], draft: BatchDraft, held: list[int]
     ) -> dict[str, Any] | None:
-        """Complete the batch in one conditional write; None if a recoverer aborted it."""
-        labels = assign_labels(
-            len(held), draft.weights, draft.holdout_fraction, draft.seed
-        ).tolist()
-        fields = codec.batch_fields(draft.drawn(doc["campaign_id"], doc["sequence"], labels))
+        """Complete the batch in one conditional write; None if a recoverer aborted it (or the
+        campaign was deleted meanwhile).
+
+        A segmented draw places its members first (`Segments.place` appends the registry's new
+        slots), so the seal that stores their slots comes after the registry holds them."""
+        campaign_id, sequence = doc["campaign_id"], doc["sequence"]
+        plan = draft.segments
+        if plan is None:
+            labels = assign_labels(
+                len(held), draft.weights, draft.holdout_fraction, draft.seed
+            ).tolist()
+            batch = draft.drawn(campaign_id, sequence, labels)
+            placed: dict[str, Any] = {}
+        else:
+            slots = await self._segments.place(campaign_id, sequence, held, plan)
+            if slots is None:
+                return None
+            labels = assign_segments(slots, plan, draft.holdout_fraction, draft.seed).tolist()
+            batch = draft.drawn(campaign_id, sequence, labels, weights=segment_mixture(slots, plan))
+            placed = placement_fields(slots, labels)
         return await self._conn.batches.find_one_and_update(
             _this_batch(doc, state=CLAIMING),
             {
                 "$set": {
-                    **fields,
+                    **codec.batch_fields(batch),
+                    **placed,
                     "state": COMPLETE,
                     "members": pack(held, "q"),
                     "labels": pack(labels, "b"),
@@ -224,6 +245,32 @@ class Draws:
             },
             return_document=ReturnDocument.AFTER,
         )
+
+    async def _reserve(self, campaign_id: str, draft: BatchDraft) -> int:
+        """Step 2: reserve a sequence, at a version of the campaign whose segment settings are
+        the draft's (Conflict, nothing written, when they are not): the version changes with
+        any update, so an update landing between the read and the reservation makes it read
+        again. An update that changes the segment settings is refused once a sequence is
+        reserved (`Campaigns.update_campaign`): of the two, the first to write wins."""
+        while True:
+            doc = await self._conn.campaigns.find_one(
+                one_campaign(campaign_id), {"settings": 1, "version": 1}
+            )
+            if doc is None:
+                raise NotFound(f"campaign {campaign_id!r} not found")
+            if segments_of(codec.settings_from_dict(doc["settings"])) != draft_segments(draft):
+                raise Conflict(
+                    f"campaign {campaign_id!r} changed its segment settings while this batch"
+                    " was being decided; retry the request"
+                )
+            reserved = await self._conn.campaigns.find_one_and_update(
+                one_campaign(campaign_id, version=doc["version"]),
+                {"$inc": {"next_sequence": 1}},
+                {"next_sequence": 1},
+                return_document=ReturnDocument.AFTER,
+            )
+            if reserved is not None:
+                return int(reserved["next_sequence"])
 
     async def _begin(self, campaign_id: str, draft: BatchDraft) -> dict[str, Any] | None:
         """Steps 1-3: recover, reserve a sequence, insert the claiming batch, open its entry.
@@ -241,7 +288,7 @@ class Draws:
         await self._journal.repair(campaign_id, campaign["open"], now)
         if await self._conn.contacts.find_one({"campaign_id": campaign_id, "batch": None}) is None:
             raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-        sequence = await self._journal.reserve(campaign_id, "next_sequence", 1)
+        sequence = await self._reserve(campaign_id, draft)
         doc = {
             "_id": draft.id,
             **codec.batch_fields(draft.drawn(campaign_id, sequence, [])),

@@ -10,14 +10,10 @@ from collections.abc import Sequence
 from burt.engine.delays import delay_bins
 from burt.engine.model import EventLike, EventTally
 from burt.engine.outcomes import Placement, classify_events
+from burt.engine.store.mongo.cells import cell_name
 from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.documents import counters_of, insert_unordered, members_of
 from burt.engine.store.mongo.journal import Journal, new_op
-
-
-def _cell(sequence: int, variant: int, kind: str) -> str:
-    """The counter a marker counts for, as one string: some emulators group by scalars only."""
-    return f"{sequence}/{variant}/{kind}"
 
 
 def _settle_tally(
@@ -41,8 +37,11 @@ class Ingest:
         self._conn = conn
         self._journal = journal
 
-    async def _placements(self, campaign_id: str, contact_ids: list[str]) -> dict[str, Placement]:
-        """The placement of each known contact (None unless assigned)."""
+    async def _placements(
+        self, campaign_id: str, contact_ids: list[str]
+    ) -> tuple[dict[str, Placement], dict[str, int]]:
+        """The placement of each known contact (None unless assigned), and the segment slot
+        of each assigned one."""
         contacts = await self._conn.contacts.find(
             {"campaign_id": campaign_id, "contact_id": {"$in": contact_ids}},
             {"contact_id": 1, "seq": 1, "batch": 1},
@@ -53,13 +52,15 @@ class Ingest:
             {c["batch"] for c in contacts if c["batch"] is not None},
         )
         placements: dict[str, Placement] = {}
+        slots: dict[str, int] = {}
         for c in contacts:
             members = batches.get(c["batch"])
-            label = members.label_of(c["seq"]) if members else None
-            placements[c["contact_id"]] = (
-                None if members is None or label is None else (c["batch"], label, members.drawn)
-            )
-        return placements
+            place = members.place_of(c["seq"]) if members else None
+            placements[c["contact_id"]] = None
+            if members is not None and place is not None:
+                placements[c["contact_id"]] = (c["batch"], place[0], members.drawn)
+                slots[c["contact_id"]] = place[1]
+        return placements, slots
 
     async def record_events(
         self,
@@ -72,7 +73,7 @@ class Ingest:
         delay histogram (`delays`, on the campaign like `cells`) is read from them as its
         effect on the cells is: the histogram is repaired by the same journal."""
         contact_ids = sorted({e.contact_id for e in events})
-        placements = await self._placements(campaign_id, contact_ids)
+        placements, slots = await self._placements(campaign_id, contact_ids)
         seen_events = {
             doc["event_id"]
             async for doc in self._conn.events.find(
@@ -104,7 +105,7 @@ class Ingest:
                     "type": kind,
                     "sequence": sequence,
                     "variant": variant,
-                    "cell": _cell(sequence, variant, kind),
+                    "cell": cell_name(sequence, slots[contact_id], variant, kind),
                     "delay": delay,
                     "bin": bin_,
                     "op": op,

@@ -23,7 +23,6 @@ from burt.engine.model import (
     PeriodCount,
     Webhook,
 )
-from burt.engine.segments.keys import Registry
 from burt.engine.store.mongo.campaigns import Campaigns
 from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.counts import Counts
@@ -34,6 +33,7 @@ from burt.engine.store.mongo.errors import available
 from burt.engine.store.mongo.ingest import Ingest
 from burt.engine.store.mongo.journal import Journal
 from burt.engine.store.mongo.keys import ApiKeys
+from burt.engine.store.mongo.segments import Segments
 from burt.engine.store.mongo.tokens import WebhookTokens
 from burt.engine.store.mongo.webhooks import Webhooks
 from burt.engine.store.mongo_schema import migrate_or_refuse
@@ -46,9 +46,6 @@ class MongoStore:
     abandoned; it must exceed `timeout_ms`, the deadline a writer's steps run under."""
 
     name = "mongodb"
-    supports_segments = False
-    """Segmented campaigns are refused (``Store.supports_segments``) until this adapter keeps
-    segment slots and per-segment counters."""
 
     def __init__(
         self,
@@ -66,10 +63,11 @@ class MongoStore:
         self._journal = Journal(self._conn)
         self._keys = ApiKeys(self._conn)
         self._campaigns = Campaigns(self._conn, self._journal)
-        self._draws = Draws(self._conn, self._journal)
+        self._segments = Segments(self._conn)
+        self._draws = Draws(self._conn, self._journal, self._segments)
         self._erasure = Erasure(self._conn, self._journal, self._draws)
         self._ingest = Ingest(self._conn, self._journal)
-        self._counts = Counts(self._conn, self._journal)
+        self._counts = Counts(self._conn, self._journal, self._segments)
         self._webhooks = Webhooks(self._conn)
         self._tokens = WebhookTokens(self._conn)
 
@@ -200,10 +198,9 @@ class MongoStore:
     async def count_table(self, campaign_id: str, kind: str, variants: int) -> CountTable:
         return await self._counts.count_table(campaign_id, kind, variants)
 
+    @available
     async def segment_tables(self, campaign_id: str, kind: str, variants: int) -> SegmentTables:
-        """No campaign here has segments (``supports_segments``): no slots, no tables."""
-        whole = await self._counts.count_table(campaign_id, kind, variants)
-        return SegmentTables(Registry(), whole, ())
+        return await self._counts.segment_tables(campaign_id, kind, variants)
 
     # webhook receivers ----------------------------------------------------------------------
     @available
