@@ -533,14 +533,17 @@ class SQLiteStore:
                         f"campaign {campaign_id!r} changed its segment settings while this batch"
                         " was being decided; retry the request"
                     )
+                plan, mixture = draft.segments, None
+                column, params = (
+                    ("NULL", []) if plan is None else sqlite_segments.key_column(db, plan.by)
+                )
                 claimed = db.execute(
-                    "SELECT id, ext_id, attributes FROM contacts"
+                    f"SELECT id, ext_id, {column} FROM contacts"
                     " WHERE campaign = ? AND batch_seq IS NULL ORDER BY id LIMIT ?",
-                    (num, draft.size),
+                    (*params, num, draft.size),
                 ).fetchall()
                 if not claimed:
                     raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-                plan, mixture = draft.segments, None
                 if plan is None:
                     slots = [0] * len(claimed)
                     labels = assign_labels(
