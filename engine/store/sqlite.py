@@ -47,7 +47,13 @@ from burt.engine.model import (
 )
 from burt.engine.store import codec, sqlite_erasure, sqlite_ingest, sqlite_segments
 from burt.engine.store.codec import draft_segments, segments_of
-from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
+from burt.engine.store.sqlite_schema import (
+    API_KEY_COLUMNS,
+    MIGRATIONS,
+    migrate,
+    refuse_newer,
+    refuse_without_json,
+)
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
 T = TypeVar("T")
@@ -219,6 +225,7 @@ class SQLiteStore:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            refuse_without_json(conn, self.path)
             # Refuse a newer file before switching to WAL, which writes the file's header.
             refuse_newer(conn, self.path, len(MIGRATIONS))
             conn.execute("PRAGMA journal_mode = WAL")
