@@ -32,7 +32,12 @@ CHUNK = 50_000
 
 
 def _contacts(n: int, first: int = 0) -> list[ContactIn]:
-    return [ContactIn(f"c{i}", {"region": f"r{i % SEGMENTS}"}) for i in range(first, first + n)]
+    """Contacts in ``SEGMENTS`` regions, each with an attribute of its own too (an email, as
+    real contacts carry): no two share their attributes' text, as in a real campaign."""
+    return [
+        ContactIn(f"c{i}", {"region": f"r{i % SEGMENTS}", "email": f"c{i}@example.com"})
+        for i in range(first, first + n)
+    ]
 
 
 async def _timed_draws(

@@ -9,6 +9,7 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +180,30 @@ async def test_a_file_from_a_newer_burt_is_refused_untouched(tmp_path: Path) -> 
     await store.close()
     assert path.read_bytes() == before
     assert user_version(path) == newer
+
+
+async def test_a_sqlite_without_json_functions_is_refused_at_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connect = sqlite3.connect
+
+    def without_json(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        """A connection on which every json_* function is refused, as if SQLite lacked JSON1."""
+        db = connect(*args, **kwargs)
+        db.set_authorizer(
+            lambda action, arg1, arg2, *_: (
+                sqlite3.SQLITE_DENY
+                if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").startswith("json")
+                else sqlite3.SQLITE_OK
+            )
+        )
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", without_json)
+    store = SQLiteStore(tmp_path / "burt.sqlite3")
+    with pytest.raises(IncompatibleStore, match=f"SQLite {sqlite3.sqlite_version} lacks the JSON"):
+        await store.open()
+    await store.close()
 
 
 ADD_COLUMN = script("ALTER TABLE period_counts ADD COLUMN extra INTEGER NOT NULL DEFAULT 0;")

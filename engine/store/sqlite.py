@@ -47,7 +47,13 @@ from burt.engine.model import (
 )
 from burt.engine.store import codec, sqlite_erasure, sqlite_ingest, sqlite_segments
 from burt.engine.store.codec import draft_segments, segments_of
-from burt.engine.store.sqlite_schema import API_KEY_COLUMNS, MIGRATIONS, migrate, refuse_newer
+from burt.engine.store.sqlite_schema import (
+    API_KEY_COLUMNS,
+    MIGRATIONS,
+    migrate,
+    refuse_newer,
+    refuse_without_json,
+)
 from burt.engine.timefmt import format_rfc3339, parse_rfc3339
 
 T = TypeVar("T")
@@ -219,6 +225,7 @@ class SQLiteStore:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            refuse_without_json(conn, self.path)
             # Refuse a newer file before switching to WAL, which writes the file's header.
             refuse_newer(conn, self.path, len(MIGRATIONS))
             conn.execute("PRAGMA journal_mode = WAL")
@@ -533,14 +540,17 @@ class SQLiteStore:
                         f"campaign {campaign_id!r} changed its segment settings while this batch"
                         " was being decided; retry the request"
                     )
+                plan, mixture = draft.segments, None
+                column, params = (
+                    ("NULL", []) if plan is None else sqlite_segments.key_column(db, plan.by)
+                )
                 claimed = db.execute(
-                    "SELECT id, ext_id, attributes FROM contacts"
+                    f"SELECT id, ext_id, {column} FROM contacts"
                     " WHERE campaign = ? AND batch_seq IS NULL ORDER BY id LIMIT ?",
-                    (num, draft.size),
+                    (*params, num, draft.size),
                 ).fetchall()
                 if not claimed:
                     raise NoPendingContacts(f"campaign {campaign_id!r} has no pending contacts")
-                plan, mixture = draft.segments, None
                 if plan is None:
                     slots = [0] * len(claimed)
                     labels = assign_labels(

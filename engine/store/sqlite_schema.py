@@ -369,6 +369,27 @@ def stored_version(db: sqlite3.Connection) -> int:
     return version
 
 
+_JSON_PROBE = """SELECT json_valid('{}'), json_extract('{"a":true}', '$[0]', '$.a'),
+(SELECT count(*) FROM json_each('[1]'))"""
+
+
+def refuse_without_json(db: sqlite3.Connection, path: Path) -> None:
+    """IncompatibleStore unless this SQLite has the JSON functions the store's queries use
+    (`json_each`, `json_valid`, `json_extract` with several paths: JSON1, built in since SQLite
+    3.38 and compiled into Python's own builds before that), so a Python linked with a SQLite
+    without them stops at start-up with a message, not at its first segmented draw."""
+    try:
+        found: object = tuple(db.execute(_JSON_PROBE).fetchone())
+    except sqlite3.DatabaseError as exc:
+        found = str(exc)
+    if found != (1, "[null,true]", 1):
+        raise IncompatibleStore(
+            f"cannot use {path}: this Python's SQLite {sqlite3.sqlite_version} lacks the JSON"
+            f" functions burt needs (JSON1: json_each, json_valid, json_extract; {found})."
+            " Use a Python linked with SQLite 3.38 or newer, or one built with JSON1."
+        )
+
+
 def refuse_newer(db: sqlite3.Connection, path: Path, latest: int) -> int:
     """The file's version; IncompatibleStore if a newer burt wrote it (a read, writes nothing)."""
     found = stored_version(db)
