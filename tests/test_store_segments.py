@@ -211,6 +211,43 @@ async def test_concurrent_erasures_of_a_keys_last_carriers_redact_it(store: Stor
     assert await store.period_counts(campaign.id) == await store.recount(campaign.id)
 
 
+@pytest.mark.parametrize("killed", ["before", "after"])
+async def test_mongo_an_erasure_killed_around_its_redaction_is_finished_by_a_retry(
+    mongo_spec: StoreSpec,  # noqa: F811
+    killed: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed just before or just after redacting the key (the contact not yet renamed or
+    deleted), the erasure is retried, finds the contact by its id and finishes: the key is
+    redacted once, nothing of the contact stays, the counts stay."""
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        burt, campaign = await emailed(store)
+        counted = await store.period_counts(campaign.id)
+        forget = store._segments.forget
+
+        async def dies(campaign_id: str, contact: dict[str, Any]) -> None:
+            if killed == "after":
+                await forget(campaign_id, contact)
+            raise RuntimeError("killed")
+
+        for contact in ("c0", "c5"):  # assigned, pending
+            monkeypatch.setattr(store._segments, "forget", dies)
+            with pytest.raises(RuntimeError):
+                await store.erase_contact(campaign.id, contact)
+            monkeypatch.setattr(store._segments, "forget", forget)
+            assert await store.erase_contact(campaign.id, contact)
+            assert not await store.erase_contact(campaign.id, contact)
+        registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+        assert registry.slots == ((SHARED,), (HELD,), ERASED, ERASED)
+        stored = mongo_spec.stored_text()
+        assert ALONE not in stored and PENDING not in stored and "'c5'" not in stored
+        assert await store.period_counts(campaign.id) == counted == await store.recount(campaign.id)
+        assert (await burt.get_campaign(campaign.id)).contacts_total == 5  # the pending one left
+    finally:
+        await store.close()
+
+
 async def test_the_registry_caps_the_slots_and_later_keys_join_other(store: Store) -> None:
     tiers = ["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2
     campaign = await segmented(store, tiers, cap=3)
