@@ -42,7 +42,7 @@ from burt.engine.policy import (
     Goal,
     VariantSummary,
 )
-from burt.engine.segments.keys import OTHER, SegmentKey
+from burt.engine.segments.keys import ERASED, OTHER, Slot
 from burt.engine.segments.policy import winners_differ
 from burt.engine.stats import relative_lift, srm_chi_square
 
@@ -138,7 +138,8 @@ class SegmentReport:
     """One segment slot of a segmented campaign: its variants and its own decision."""
 
     key: dict[str, str] | None
-    """Attribute → value; None for the slot the rarest segments share (``name`` "other")."""
+    """Attribute → value; None for the slot the rarest segments share (``name`` "other"), and
+    for a slot whose key an erasure redacted (``name`` "erased segment N", N its slot)."""
     name: str
     contacts: int
     """Its contacts drawn so far (a contact is placed in a segment when it is drawn)."""
@@ -233,14 +234,14 @@ def segment_reports(
             evidence.successes.sum(axis=1),
             control,
         )
-        name = segment_name(campaign.settings.segment_by, key)
+        name = segment_name(campaign.settings.segment_by, key, slot)
         decision = decision_report(own, allocation, variants)
         if decision.winner_variant_id is not None:
             winners.setdefault(decision.winner_variant_id, []).append(name)
         reports.append(
             SegmentReport(
                 key=None
-                if key is OTHER
+                if key is OTHER or key is ERASED
                 else dict(zip(campaign.settings.segment_by, key, strict=True)),
                 name=name,
                 contacts=int(table.sends.sum()),
@@ -253,10 +254,13 @@ def segment_reports(
     return tuple(reports), differs, reason
 
 
-def segment_name(segment_by: Sequence[str], key: SegmentKey | None) -> str:
-    """``tier=gold, locale=de``; ``other`` for the slot the rarest segments share."""
+def segment_name(segment_by: Sequence[str], key: Slot, slot: int) -> str:
+    """``tier=gold, locale=de``; ``other`` for the slot the rarest segments share; ``erased
+    segment 3`` for slot 3 once an erasure redacted its key (``keys.ERASED``)."""
     if key is OTHER:
         return "other"
+    if key is ERASED:
+        return f"erased segment {slot}"
     return ", ".join(f"{a}={v}" for a, v in zip(segment_by, key, strict=True))
 
 

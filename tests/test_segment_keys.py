@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from burt.engine.segments.keys import OTHER, UNKNOWN, Registry, key_of, rank
+from burt.engine.segments.keys import (
+    ERASED,
+    OTHER,
+    UNKNOWN,
+    Registry,
+    key_of,
+    rank,
+    slot_from_text,
+    slot_text,
+)
 
 
 def test_a_key_is_the_attribute_values_as_text_and_unknown_where_missing() -> None:
@@ -57,3 +66,21 @@ def test_placing_a_known_key_returns_the_same_registry() -> None:
     assert registry.slots == (("a",),)
     same, slot = registry.place(("a",), 2)
     assert same is registry and slot == 0
+
+
+def test_a_redacted_key_keeps_its_slot_and_a_later_carrier_is_placed_as_new() -> None:
+    registry = Registry((("a",), ("b",)))
+    redacted, slot = registry.redact(("a",))
+    assert (redacted.slots, slot) == ((ERASED, ("b",)), 0)
+    assert redacted.redact(("a",)) == (redacted, None)  # done already: nothing to redact
+    assert redacted.own == 2  # the redacted slot still counts against the cap
+    assert redacted.slot_of(("a",)) is None
+    assert redacted.place(("a",), max_segments=4) == (Registry((ERASED, ("b",), ("a",))), 2)
+    assert redacted.place(("a",), max_segments=3) == (Registry((ERASED, ("b",), OTHER)), 2)
+    assert Registry((("a",), OTHER)).redact(("z",)) == (Registry((("a",), OTHER)), None)
+
+
+def test_a_slot_as_stored_and_back() -> None:
+    for slot in (("gold", "de"), ("erased",), OTHER, ERASED):
+        assert slot_from_text(slot_text(slot)) == slot
+    assert slot_text(ERASED) != slot_text(("erased",))

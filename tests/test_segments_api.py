@@ -195,3 +195,39 @@ def test_a_segmented_campaigns_first_preview_writes_nothing(api: Api) -> None:
         got = api.client.get(f"/campaigns/{cid}/{path}", headers=api.headers())
         assert got.status_code == 200, got.text
     assert api.digest() == before
+
+
+def test_an_erased_contacts_own_segment_is_shown_without_its_values(api: Api) -> None:
+    """Stats name the slot `erased segment N`, key null, its counts kept; the response (JSON
+    and CSV) and the SQLite file hold the value no more."""
+    cid = create(api, {"segment_by": ["email"]}).json()["id"]
+    unique = "only-person-3c7e@example.com"
+    contacts = [{"id": "solo", "attributes": {"email": unique}}] + [
+        {"id": f"c{i}", "attributes": {"email": "team@example.com"}} for i in range(3)
+    ]
+    loaded = api.client.post(
+        f"/campaigns/{cid}/contacts", json={"contacts": contacts}, headers=api.headers()
+    )
+    assert loaded.status_code == 200, loaded.text
+    assert api.draw(cid, 4, "k1").status_code == 201
+    before = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
+    assert [s["name"] for s in before["segments"]] == ["email=team@example.com", "email=" + unique]
+
+    erased = api.client.delete(f"/campaigns/{cid}/contacts/solo", headers=api.headers())
+    assert erased.status_code == 204, erased.text
+    api.client.delete(f"/campaigns/{cid}/contacts/c0", headers=api.headers())  # key shared
+
+    got = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers())
+    stats = got.json()
+    assert [(s["name"], s["key"], s["contacts"]) for s in stats["segments"]] == [
+        ("email=team@example.com", {"email": "team@example.com"}, 3),
+        ("erased segment 1", None, 1),
+    ]
+    counted = [[(v["sends"], v["outcomes"]) for v in s["variants"]] for s in stats["segments"]]
+    assert counted == [
+        [(v["sends"], v["outcomes"]) for v in s["variants"]] for s in before["segments"]
+    ]
+    csv = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers(Accept="text/csv"))
+    assert "erased segment 1" in csv.text
+    for text in (got.text, csv.text, api.db_path.read_bytes().decode("latin-1")):
+        assert unique not in text

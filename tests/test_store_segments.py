@@ -24,7 +24,7 @@ from burt.engine.assignment import assign_segments
 from burt.engine.counts import CountTable
 from burt.engine.errors import Conflict, NoPendingContacts
 from burt.engine.model import BatchDraft, Campaign, ContactIn, SegmentPlan
-from burt.engine.segments.keys import OTHER, Registry
+from burt.engine.segments.keys import ERASED, OTHER, Registry
 from burt.engine.store.base import Store
 from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.journal import Journal
@@ -117,6 +117,142 @@ async def test_counters_per_segment_equal_a_recount_and_survive_erasure(
     assert await store.period_counts(campaign.id) == maintained
     assert await store.recount(campaign.id) == maintained
     assert await store.segment_tables(campaign.id, "clicked", 2) == tables
+
+
+# erasure redacts a key no one else carries ------------------------------------------------------
+ALONE, SHARED, HELD, PENDING = (
+    "alone-7f3a@example.com",
+    "shared-2b9d@example.com",
+    "held-5e1c@example.com",
+    "pending-8d4f@example.com",
+)
+"""Email values: one assigned contact's, two assigned contacts', one assigned and one pending
+contact's, one pending contact's (all ranked into slots at the first draw)."""
+
+
+async def emailed(store: Store) -> tuple[Burt, Campaign]:
+    """A campaign segmented by email, drawn once: slots SHARED, HELD, ALONE, PENDING; c0..c3
+    assigned, c4 (HELD) and c5 (PENDING) pending."""
+    burt = Burt(store, clock=lambda: T0)
+    campaign = await burt.initialize_campaign(
+        "Seg", [("a", "A"), ("b", "B")], "clicked", {"segment_by": ["email"], "max_segments": 8}
+    )
+    emails = [ALONE, SHARED, SHARED, HELD, HELD, PENDING]
+    await burt.load_contacts(
+        campaign.id, [ContactIn(f"c{i}", {"email": e}) for i, e in enumerate(emails)]
+    )
+    await burt.create_experiment_batch(campaign.id, 4, "k1")
+    registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+    assert registry.slots == ((SHARED,), (HELD,), (ALONE,), (PENDING,))
+    return burt, campaign
+
+
+async def test_erasure_redacts_a_segment_key_no_one_else_carries(
+    store: Store, store_spec: StoreSpec
+) -> None:
+    burt, campaign = await emailed(store)
+    assert ALONE in store_spec.stored_text()
+    counted = await store.period_counts(campaign.id)
+    tables = await store.segment_tables(campaign.id, "clicked", 2)
+
+    assert await store.erase_contact(campaign.id, "c0")  # assigned, alone with its key
+    assert await store.erase_contact(campaign.id, "c5")  # pending, its key in a slot
+
+    after = await store.segment_tables(campaign.id, "clicked", 2)
+    assert after.registry.slots == ((SHARED,), (HELD,), ERASED, ERASED)
+    assert after.tables == tables.tables and after.whole == tables.whole
+    assert await store.period_counts(campaign.id) == counted == await store.recount(campaign.id)
+    stats = await burt.get_campaign_stats(campaign.id)
+    assert [(s.name, s.key, s.contacts) for s in stats.segments or ()] == [
+        ("email=" + SHARED, {"email": SHARED}, 2),
+        ("email=" + HELD, {"email": HELD}, 1),
+        ("erased segment 2", None, 1),
+    ]
+    stored = store_spec.stored_text()
+    files = (
+        [f.read_bytes() for f in Path(store_spec.location).parent.glob("burt.sqlite3*")]
+        if store_spec.kind == "sqlite"
+        else []
+    )  # the database, its WAL and shared memory: no freed page keeps the value either
+    assert files or store_spec.kind != "sqlite"
+    for gone in (ALONE, PENDING):
+        assert gone not in stored
+        assert gone not in repr(stats)
+        assert not [data for data in files if gone.encode() in data]
+
+    # someone loaded later with the erased value is a key never seen: a slot of its own
+    await burt.load_contacts(campaign.id, [ContactIn("c6", {"email": ALONE})])
+    await burt.create_experiment_batch(campaign.id, 2, "k2")
+    later = await store.segment_tables(campaign.id, "clicked", 2)
+    assert later.registry.slots == ((SHARED,), (HELD,), ERASED, ERASED, (ALONE,))
+    assert [int(t.sends.sum()) for t in later.tables] == [2, 2, 1, 0, 1]
+    assert await store.period_counts(campaign.id) == await store.recount(campaign.id)
+
+
+async def test_erasure_keeps_a_segment_key_another_contact_carries(
+    store: Store, store_spec: StoreSpec
+) -> None:
+    _, campaign = await emailed(store)
+    assert await store.erase_contact(campaign.id, "c1")  # c2, assigned, has SHARED too
+    assert await store.erase_contact(campaign.id, "c3")  # c4, pending, has HELD too
+    registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+    assert registry.slots == ((SHARED,), (HELD,), (ALONE,), (PENDING,))
+    assert await store.erase_contact(campaign.id, "c4")  # HELD's last carrier, pending
+    assert await store.erase_contact(campaign.id, "c2")  # SHARED's last carrier
+    registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+    assert registry.slots == (ERASED, ERASED, (ALONE,), (PENDING,))
+    stored = store_spec.stored_text()
+    assert SHARED not in stored and HELD not in stored and ALONE in stored
+    assert await store.period_counts(campaign.id) == await store.recount(campaign.id)
+
+
+async def test_concurrent_erasures_of_a_keys_last_carriers_redact_it(store: Store) -> None:
+    """Each erasure counts the other's contact as erased once it is under way: one redacts."""
+    _, campaign = await emailed(store)
+    erased = await asyncio.gather(
+        *(store.erase_contact(campaign.id, c) for c in ("c1", "c2", "c3", "c4"))
+    )
+    assert erased == [True] * 4
+    registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+    assert registry.slots == (ERASED, ERASED, (ALONE,), (PENDING,))
+    assert await store.period_counts(campaign.id) == await store.recount(campaign.id)
+
+
+@pytest.mark.parametrize("killed", ["before", "after"])
+async def test_mongo_an_erasure_killed_around_its_redaction_is_finished_by_a_retry(
+    mongo_spec: StoreSpec,  # noqa: F811
+    killed: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed just before or just after redacting the key (the contact not yet renamed or
+    deleted), the erasure is retried, finds the contact by its id and finishes: the key is
+    redacted once, nothing of the contact stays, the counts stay."""
+    store = await open_mongo(mongo_spec, 30)
+    try:
+        burt, campaign = await emailed(store)
+        counted = await store.period_counts(campaign.id)
+        forget = store._segments.forget
+
+        async def dies(campaign_id: str, contact: dict[str, Any]) -> None:
+            if killed == "after":
+                await forget(campaign_id, contact)
+            raise RuntimeError("killed")
+
+        for contact in ("c0", "c5"):  # assigned, pending
+            monkeypatch.setattr(store._segments, "forget", dies)
+            with pytest.raises(RuntimeError):
+                await store.erase_contact(campaign.id, contact)
+            monkeypatch.setattr(store._segments, "forget", forget)
+            assert await store.erase_contact(campaign.id, contact)
+            assert not await store.erase_contact(campaign.id, contact)
+        registry = (await store.segment_tables(campaign.id, "clicked", 2)).registry
+        assert registry.slots == ((SHARED,), (HELD,), ERASED, ERASED)
+        stored = mongo_spec.stored_text()
+        assert ALONE not in stored and PENDING not in stored and "'c5'" not in stored
+        assert await store.period_counts(campaign.id) == counted == await store.recount(campaign.id)
+        assert (await burt.get_campaign(campaign.id)).contacts_total == 5  # the pending one left
+    finally:
+        await store.close()
 
 
 async def test_the_registry_caps_the_slots_and_later_keys_join_other(store: Store) -> None:

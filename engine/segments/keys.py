@@ -18,14 +18,22 @@ contacts arrive:
 So a campaign never has more than ``max_segments`` slots, and at most ``max_segments - 1`` of
 them hold one key: one slot is always left for ``OTHER``. (A campaign with exactly
 ``max_segments`` distinct keys at its first draw therefore pools its rarest into ``OTHER``.)
+
+Erasure redacts a key (``Registry.redact``): when the last contact of the campaign carrying a
+slot's key, erasures aside, is erased, the slot's key becomes ``ERASED``, so the attribute values
+are gone while the slot, its number and its counts stay. ``ERASED`` equals no key and still
+counts as a slot of its own (``own``): a contact loaded later with the same attribute values
+does not land in the redacted slot but is placed as a key never seen, by the rule above (a new
+slot while there is room, else ``OTHER``).
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 UNKNOWN = "unknown"
 """The value of an attribute a contact does not carry (or carries as null)."""
@@ -33,6 +41,41 @@ UNKNOWN = "unknown"
 SegmentKey = tuple[str, ...]
 OTHER: None = None
 """A registry slot holding no key of its own: every key without a slot of its own."""
+
+
+class Erased(enum.Enum):
+    """The type of ``ERASED`` (one member, so ``slot is ERASED`` narrows)."""
+
+    ERASED = "erased"
+
+
+ERASED: Final = Erased.ERASED
+"""A slot whose key was redacted by an erasure: it equals no key (module docstring)."""
+
+Slot = SegmentKey | Erased | None
+"""What a registry slot holds: its key, ``ERASED``, or ``OTHER``."""
+
+ERASED_TEXT = "erased"
+"""``ERASED`` as the stores keep it: a key is kept as the JSON text of a list, which starts with
+``[``, so this text is never a key's."""
+
+
+def slot_text(slot: Slot) -> str | None:
+    """A slot as the stores keep it: a key's JSON list text, ``ERASED_TEXT``, or null (OTHER)."""
+    if slot is OTHER:
+        return None
+    if slot is ERASED:
+        return ERASED_TEXT
+    return json.dumps(list(slot))
+
+
+def slot_from_text(text: str | None) -> Slot:
+    """The slot ``slot_text`` gave ``text``."""
+    if text is None:
+        return OTHER
+    if text == ERASED_TEXT:
+        return ERASED
+    return tuple(json.loads(text))
 
 
 def value_text(value: Any) -> str:
@@ -55,15 +98,24 @@ def key_of(attributes: Mapping[str, Any] | None, segment_by: Sequence[str]) -> S
 class Registry:
     """A campaign's segment slots: ``slots[s]`` is slot s's key, or ``OTHER``."""
 
-    slots: tuple[SegmentKey | None, ...] = ()
+    slots: tuple[Slot, ...] = ()
 
     @property
     def own(self) -> int:
-        """How many slots hold a key of their own."""
+        """How many slots hold a key of their own (a redacted key's, ``ERASED``, included)."""
         return sum(slot is not OTHER for slot in self.slots)
 
+    def redact(self, key: SegmentKey) -> tuple[Registry, int | None]:
+        """The registry with ``key``'s slot holding ``ERASED``, and that slot; itself and None
+        when no slot holds ``key`` of its own."""
+        if key not in self.slots:
+            return self, None
+        slot = self.slots.index(key)
+        return Registry((*self.slots[:slot], ERASED, *self.slots[slot + 1 :])), slot
+
     def slot_of(self, key: SegmentKey) -> int | None:
-        """The slot ``key`` is in now, None when it has none yet (it would get one at a draw)."""
+        """The slot ``key`` is in now, None when it has none yet (it would get one at a draw).
+        A redacted slot (``ERASED``) holds no key: a key once redacted has none of its own."""
         if key in self.slots:
             return self.slots.index(key)
         # ``OTHER`` is made only once the own slots are full, and they stay full: every key

@@ -8,13 +8,15 @@ the per-period counters always equal a recount of the raw records.
 Segments. Every assigned contact carries a segment slot (an int; 0 in a campaign without
 segments, and for every contact stored before segments). A segmented campaign (settings
 `segment_by` non-empty) keeps a registry of its slots, `engine.segments.keys.Registry`: slot s
-holds one key (a tuple of attribute values as text) or `OTHER`; slots are only ever appended,
-by `draw_batch`, as part of its claim: in the same transaction (SQLite), or in the draw's
-crash-safe protocol before the seal that stores the contacts' slots (MongoDB), so no contact is
-ever in a slot the registry lacks. Counters are kept per (batch, segment slot, variant or
-HOLDOUT), delay histograms per (batch, segment slot, variant, outcome type, bin); the
-campaign-wide numbers are their sums over slots. `draw_batch`, `record_events`,
-`erase_contact`, `period_counts`, `recount` and `segment_tables` say what each does with them.
+holds one key (a tuple of attribute values as text), `OTHER`, or `ERASED` (a key that
+`erase_contact` redacted in place; it equals no key, so a later contact with those values is
+placed as a key never seen); slots are only ever appended, by `draw_batch`, as part of its
+claim: in the same transaction (SQLite), or in the draw's crash-safe protocol before the seal
+that stores the contacts' slots (MongoDB), so no contact is ever in a slot the registry lacks.
+Counters are kept per (batch, segment slot, variant or HOLDOUT), delay histograms per (batch,
+segment slot, variant, outcome type, bin); the campaign-wide numbers are their sums over slots.
+`draw_batch`, `record_events`, `erase_contact`, `period_counts`, `recount` and `segment_tables`
+say what each does with them.
 """
 
 from __future__ import annotations
@@ -136,6 +138,13 @@ class Store(Protocol):
         so `period_counts` and `recount` answer as before. A pending contact is simply removed.
         Afterwards no event or erasure matches the old id (a later load of it makes a new,
         pending contact), and batch assignments leave the erased contact out.
+
+        In a segmented campaign, if a slot holds the contact's key (`key_of` its attributes) of
+        its own and no other contact of the campaign that is not erased carries it (assigned,
+        in that slot, or pending), the slot's key becomes `ERASED` (`Registry.redact`), with
+        the erasure: in its transaction (SQLite), or before the contact's id is replaced, so
+        a retry redoes it (MongoDB). The slot, its number and its counts stay; a key another
+        contact still carries stays, as it is theirs too.
         """
 
     async def load_contacts(

@@ -10,12 +10,18 @@ the counters and `recount` are made of), but its id becomes a random 16-byte BLO
 NULL and each of its events' ids another random BLOB. A BLOB never equals the TEXT a request
 carries, so no new event, load or erasure can match the erased person again, and no function of
 the old id is kept that would let anyone holding the file test whether someone was in the
-campaign. A contact still pending (never sent anything, so counted nowhere) is deleted.
+campaign. A contact still pending (never sent anything, so counted nowhere) is deleted. In a
+segmented campaign, the erased contact's segment key is redacted from the registry, in the same
+transaction, when it was the last contact carrying it (`sqlite_segments.forget`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+
+from burt.engine.segments.keys import key_of
+from burt.engine.store import codec, sqlite_segments
 
 
 def campaign_tables(db: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -58,11 +64,17 @@ def delete_campaign(db: sqlite3.Connection, tenant: str, campaign_id: str) -> bo
 def erase_contact(db: sqlite3.Connection, num: int, contact_id: str) -> bool:
     """Erase one contact of campaign `num` (see the module docstring); False when unknown."""
     row = db.execute(
-        "SELECT id, batch_seq FROM contacts WHERE campaign = ? AND ext_id = ?", (num, contact_id)
+        "SELECT id, batch_seq, attributes FROM contacts WHERE campaign = ? AND ext_id = ?",
+        (num, contact_id),
     ).fetchone()
     if row is None:
         return False
-    contact, batch_seq = row
+    contact, batch_seq, attributes = row
+    (doc,) = db.execute("SELECT doc FROM campaigns WHERE num = ?", (num,)).fetchone()
+    by = codec.settings_from_dict(json.loads(doc)["settings"]).segment_by
+    if by:
+        key = key_of(json.loads(attributes) if attributes is not None else None, by)
+        sqlite_segments.forget(db, num, contact, key, by)
     if batch_seq is None:
         db.execute("DELETE FROM contacts WHERE id = ?", (contact,))
         db.execute(

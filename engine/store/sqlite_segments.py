@@ -1,8 +1,11 @@
-"""Segment slots on the SQLite store: placing a draw's contacts, and reading the registry.
+"""Segment slots on the SQLite store: placing a draw's contacts, reading the registry, and
+redacting an erased contact's key.
 
-Both run inside the caller's transaction: `place` inside the draw's `BEGIN IMMEDIATE`, so the
+All run inside the caller's transaction: `place` inside the draw's `BEGIN IMMEDIATE`, so the
 registry rows a draw adds commit with its claim or not at all, and concurrent draws serialize
-on the write lock (the second sees the first's slots). The rule is `engine.segments.keys`'.
+on the write lock (the second sees the first's slots); `forget` inside the erasure's, so a key
+is redacted with the erasure of its last carrier or not at all. The rule is
+`engine.segments.keys`'. A slot's key is stored as `keys.slot_text` gives it.
 
 A contact's key is read in SQL (`key_column`): ``json_extract`` with two or more paths gives
 the values as one JSON array text, each value exactly as stored (``true`` apart from ``1``,
@@ -18,7 +21,15 @@ import sqlite3
 from collections.abc import Sequence
 
 from burt.engine.model import SegmentPlan
-from burt.engine.segments.keys import OTHER, Registry, SegmentKey, key_of, rank, value_text
+from burt.engine.segments.keys import (
+    Registry,
+    SegmentKey,
+    key_of,
+    rank,
+    slot_from_text,
+    slot_text,
+    value_text,
+)
 from burt.engine.store import codec
 
 _REGISTRY = "SELECT slot, key FROM segments WHERE campaign = ? ORDER BY slot"
@@ -74,12 +85,7 @@ def segment_key(text: KeyText, by: Sequence[str]) -> SegmentKey:
 
 def registry(db: sqlite3.Connection, num: int) -> Registry:
     """Campaign `num`'s slots as stored (empty before its first draw, or without segments)."""
-    return Registry(
-        tuple(
-            OTHER if key is None else tuple(json.loads(key))
-            for _, key in db.execute(_REGISTRY, (num,))
-        )
-    )
+    return Registry(tuple(slot_from_text(key) for _, key in db.execute(_REGISTRY, (num,))))
 
 
 def _first_draw(db: sqlite3.Connection, num: int, plan: SegmentPlan) -> Registry:
@@ -114,9 +120,38 @@ def place(
     db.executemany(
         "INSERT INTO segments (campaign, slot, key) VALUES (?, ?, ?)",
         [
-            (num, slot, None if key is OTHER else json.dumps(list(key)))
+            (num, slot, slot_text(key))
             for slot, key in enumerate(slots.slots)
             if slot >= len(stored.slots)
         ],
     )
     return placed
+
+
+_CARRIER_ASSIGNED = (
+    "SELECT 1 FROM contacts WHERE campaign = ? AND segment = ? AND batch_seq IS NOT NULL"
+    " AND typeof(ext_id) = 'text' AND id != ? LIMIT 1"
+)
+"""Another assigned contact in the slot, not erased (an erased one's id is a BLOB)."""
+_PENDING = (
+    "SELECT DISTINCT attributes FROM contacts WHERE campaign = ? AND batch_seq IS NULL AND id != ?"
+)
+
+
+def forget(
+    db: sqlite3.Connection, num: int, contact: int, key: SegmentKey, by: Sequence[str]
+) -> None:
+    """Redact `key` (`Registry.redact`) if a slot of campaign `num` holds it of its own and no
+    contact but `contact` (being erased) and the erased carries it: an assigned contact in its
+    slot, or a pending one whose attributes give it (`key_of` by `by`). Reads every pending
+    contact's attributes (one row per distinct text) only when no assigned one carries it."""
+    redacted, slot = registry(db, num).redact(key)
+    if slot is None or db.execute(_CARRIER_ASSIGNED, (num, slot, contact)).fetchone():
+        return
+    for (text,) in db.execute(_PENDING, (num, contact)):
+        if key_of(json.loads(text) if text is not None else None, by) == key:
+            return
+    db.execute(
+        "UPDATE segments SET key = ? WHERE campaign = ? AND slot = ?",
+        (slot_text(redacted.slots[slot]), num, slot),
+    )

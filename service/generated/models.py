@@ -457,14 +457,14 @@ class SegmentStats(Struct, forbid_unknown_fields=True):
     name: Annotated[
         str,
         Meta(
-            description="The segment for people: `attribute=value` pairs in the order of `segment_by`, or `other` for the segment the rarest share (settings `max_segments`)."
+            description="The segment for people: `attribute=value` pairs in the order of `segment_by`, `other` for the segment the rarest share (settings `max_segments`), or `erased segment N` (N its slot, counted from 0 in the campaign's segments) once the erasure of its last contact carrying its values removed them (`eraseContact`); its counts stay."
         ),
     ]
     key: (
         Annotated[
             dict[str, str],
             Meta(
-                description="The segment's value of every `segment_by` attribute (a missing attribute's value is `unknown`); null for `other`."
+                description="The segment's value of every `segment_by` attribute (a missing attribute's value is `unknown`); null for `other` and for an erased segment. A contact loaded later with an erased segment's values is placed in a segment of its own (or `other`), never in the erased one."
             ),
         ]
         | None

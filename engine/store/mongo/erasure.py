@@ -1,5 +1,6 @@
 """Erasure: deleting a whole campaign (recorded first, finished by any later pass), and erasing
-one person from a campaign while keeping every count."""
+one person from a campaign while keeping every count (and redacting the person's segment key
+when no one else carries it, `Segments.forget`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from burt.engine.store.mongo.connection import Connection
 from burt.engine.store.mongo.documents import DELETED, one_campaign
 from burt.engine.store.mongo.draws import Draws
 from burt.engine.store.mongo.journal import Journal, new_op
+from burt.engine.store.mongo.segments import Segments
 
 _NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", "meta", DELETED}
 
@@ -20,10 +22,13 @@ _NOT_CAMPAIGN_SCOPED = {"campaigns", "api_keys", "meta", DELETED}
 class Erasure:
     """Campaign deletions (`deleted_campaigns`) and contact erasures."""
 
-    def __init__(self, conn: Connection, journal: Journal, draws: Draws) -> None:
+    def __init__(
+        self, conn: Connection, journal: Journal, draws: Draws, segments: Segments
+    ) -> None:
         self._conn = conn
         self._journal = journal
         self._draws = draws
+        self._segments = segments
 
     # campaigns ------------------------------------------------------------------------------
     async def delete_campaign(self, tenant: str, campaign_id: str) -> bool:
@@ -81,8 +86,17 @@ class Erasure:
     async def _erase_pending(self, campaign_id: str, doc: dict[str, Any]) -> bool:
         """Delete a pending contact as a counted write (an `erase` entry); False when a draw
         claimed it meanwhile. Waits until the load that inserted it has closed its entry, so
-        the load's count and this decrement never overlap."""
+        the load's count and this decrement never overlap. Its segment key is redacted first,
+        while a retry after a crash still finds the contact (a draw that claims it meanwhile
+        only leaves it to the tombstone, which redacts again); before that it is marked as
+        being erased (`erased_as`, which a tombstone would reuse), so an erasure of the key's
+        other last carrier racing this one does not count it as carrying the key."""
         await self._journal.load_closed(campaign_id, doc["seq"])
+        await self._conn.contacts.update_one(
+            {"_id": doc["_id"], "campaign_id": campaign_id, "erased_as": {"$exists": False}},
+            {"$set": {"erased_as": secrets.token_bytes(16)}},
+        )
+        await self._segments.forget(campaign_id, doc)
         op = new_op("erase")
         with self._conn.deadline():
             await self._journal.open(campaign_id, op, {"kind": "erase", "seq": doc["seq"]})
@@ -96,8 +110,10 @@ class Erasure:
         """Replace an assigned contact's id by random bytes everywhere, keeping its outcomes.
 
         The tombstone is recorded on the contact first (`erased_as`), so a retry after a crash
-        reuses it; then the markers and events take it, then the contact; then the markers
-        and events once more, for an event post that read the contact before the rename.
+        reuses it; then the markers and events take it, and its segment key is redacted
+        (`Segments.forget`), then the contact; then the markers and events once more, for an
+        event post that read the contact before the rename. Everything before the contact's
+        rename is repeated by a retry, which still finds the contact by its id.
         """
         await self._conn.contacts.update_one(
             {"_id": doc["_id"], "campaign_id": campaign_id, "erased_as": {"$exists": False}},
@@ -107,6 +123,7 @@ class Erasure:
         assert marked is not None  # contacts are deleted only with their campaign, or pending
         tombstone = marked["erased_as"]
         await self._rename_dependents(campaign_id, doc["contact_id"], tombstone)
+        await self._segments.forget(campaign_id, marked)
         await self._conn.contacts.update_one(
             {"_id": doc["_id"], "campaign_id": campaign_id},
             {"$set": {"contact_id": tombstone, "attributes": None}, "$unset": {"erased_as": ""}},

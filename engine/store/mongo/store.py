@@ -65,7 +65,7 @@ class MongoStore:
         self._campaigns = Campaigns(self._conn, self._journal)
         self._segments = Segments(self._conn)
         self._draws = Draws(self._conn, self._journal, self._segments)
-        self._erasure = Erasure(self._conn, self._journal, self._draws)
+        self._erasure = Erasure(self._conn, self._journal, self._draws, self._segments)
         self._ingest = Ingest(self._conn, self._journal)
         self._counts = Counts(self._conn, self._journal, self._segments)
         self._webhooks = Webhooks(self._conn)

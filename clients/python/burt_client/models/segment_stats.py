@@ -43,10 +43,14 @@ class SegmentStats:
             winner declared in many campaigns where one exists.'}}
 
     Attributes:
-        name (str): The segment for people: `attribute=value` pairs in the order of `segment_by`, or `other` for the
-            segment the rarest share (settings `max_segments`). Example: tier=gold, locale=de.
+        name (str): The segment for people: `attribute=value` pairs in the order of `segment_by`, `other` for the
+            segment the rarest share (settings `max_segments`), or `erased segment N` (N its slot, counted from 0 in the
+            campaign's segments) once the erasure of its last contact carrying its values removed them (`eraseContact`); its
+            counts stay. Example: tier=gold, locale=de.
         key (None | SegmentStatsKeyType0): The segment's value of every `segment_by` attribute (a missing attribute's
-            value is `unknown`); null for `other`. Example: {'tier': 'gold', 'locale': 'de'}.
+            value is `unknown`); null for `other` and for an erased segment. A contact loaded later with an erased segment's
+            values is placed in a segment of its own (or `other`), never in the erased one. Example: {'tier': 'gold',
+            'locale': 'de'}.
         contacts (int): Its contacts drawn so far (a contact is placed in its segment when a batch draws it). Example:
             1200.
         variants (list[VariantStats]): Every variant's statistics within the segment, in the campaign's order. `weight`

@@ -11,10 +11,12 @@ T = TypeVar("T", bound="SegmentStatsKeyType0")
 
 @_attrs_define
 class SegmentStatsKeyType0:
-    """The segment's value of every `segment_by` attribute (a missing attribute's value is `unknown`); null for `other`.
+    """The segment's value of every `segment_by` attribute (a missing attribute's value is `unknown`); null for `other` and
+    for an erased segment. A contact loaded later with an erased segment's values is placed in a segment of its own (or
+    `other`), never in the erased one.
 
-    Example:
-        {'tier': 'gold', 'locale': 'de'}
+        Example:
+            {'tier': 'gold', 'locale': 'de'}
 
     """
 

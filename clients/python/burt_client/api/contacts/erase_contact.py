@@ -80,7 +80,10 @@ def sync_detailed(
     removed and leaves `contacts_total` and `contacts_pending`. Afterwards events for this
     id are rejected as `unknown_contact`, batch assignments leave the contact out (`size`
     and `counts` still count it), and erasing it again answers 404. Loading the same id
-    later creates a new, pending contact: keep erased people out of later loads.
+    later creates a new, pending contact: keep erased people out of later loads. In a
+    segmented campaign, when no other contact still carries the person's `segment_by`
+    values, its segment's values are removed too: the segment stays, with its counts, as
+    `erased segment N` (see `SegmentStats`).
     Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50/contacts/c-1001`
     answers 204, no body.
 
@@ -124,7 +127,10 @@ def sync(
     removed and leaves `contacts_total` and `contacts_pending`. Afterwards events for this
     id are rejected as `unknown_contact`, batch assignments leave the contact out (`size`
     and `counts` still count it), and erasing it again answers 404. Loading the same id
-    later creates a new, pending contact: keep erased people out of later loads.
+    later creates a new, pending contact: keep erased people out of later loads. In a
+    segmented campaign, when no other contact still carries the person's `segment_by`
+    values, its segment's values are removed too: the segment stays, with its counts, as
+    `erased segment N` (see `SegmentStats`).
     Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50/contacts/c-1001`
     answers 204, no body.
 
@@ -163,7 +169,10 @@ async def asyncio_detailed(
     removed and leaves `contacts_total` and `contacts_pending`. Afterwards events for this
     id are rejected as `unknown_contact`, batch assignments leave the contact out (`size`
     and `counts` still count it), and erasing it again answers 404. Loading the same id
-    later creates a new, pending contact: keep erased people out of later loads.
+    later creates a new, pending contact: keep erased people out of later loads. In a
+    segmented campaign, when no other contact still carries the person's `segment_by`
+    values, its segment's values are removed too: the segment stays, with its counts, as
+    `erased segment N` (see `SegmentStats`).
     Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50/contacts/c-1001`
     answers 204, no body.
 
@@ -205,7 +214,10 @@ async def asyncio(
     removed and leaves `contacts_total` and `contacts_pending`. Afterwards events for this
     id are rejected as `unknown_contact`, batch assignments leave the contact out (`size`
     and `counts` still count it), and erasing it again answers 404. Loading the same id
-    later creates a new, pending contact: keep erased people out of later loads.
+    later creates a new, pending contact: keep erased people out of later loads. In a
+    segmented campaign, when no other contact still carries the person's `segment_by`
+    values, its segment's values are removed too: the segment stays, with its counts, as
+    `erased segment N` (see `SegmentStats`).
     Example: `DELETE /campaigns/cmp_9f2c4e1a7b3d4c5e8f6a0b1c2d3e4f50/contacts/c-1001`
     answers 204, no body.
 
