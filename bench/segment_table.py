@@ -1,17 +1,19 @@
 """Side-by-side table for segments: every segment scenario x burt's pooled policy and the peers.
 
     python -m bench.segment_table [EXTRA_SCENARIO_FOLDER ...] [--replications R] [--policy NAME]
+                                  [--only SCENARIO ...] [--goal GOAL ...]
 
 Scenarios come from ``bench/scenarios/segments`` and any folders given; each runs with its own
 replications and seed. One process (the machine is shared). Every peer runs in both honest modes
 and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof``
-is burt with ``proof_share`` 0 (what the proofs cost), ``burt-unpooled`` burt on every
-segment's own evidence alone (what pooling earns). Columns: regret mean ± standard error (the
-lowest starred), its ratio to the best peer (burt's rows excluded) and to segment-blind burt,
-the share of (replication, segment) pairs that declared a winner, the share of replications
-with a "winner differs by segment" verdict (a false verdict where one variant is best
-everywhere, marked !), the share of per-segment declarations that named a wrong winner, and on
-A/A scenarios the share of replications in which any segment declared a winner.
+is burt with ``proof_share`` 0 (what the proofs cost), ``burt-unpooled`` burt on every segment's
+own evidence alone (what pooling earns); ``--goal G`` adds ``burt[G]``, pooled burt under goal G
+(its ``/blind`` is against segment-blind burt under the default goal). Columns: regret mean ±
+standard error (the lowest starred), its ratio to the best peer (burt's rows excluded) and to
+segment-blind burt, the share of (replication, segment) pairs that declared a winner, the share
+of replications with a "winner differs by segment" verdict (a false verdict where one variant is
+best everywhere, marked !), the share of per-segment declarations that named a wrong winner, and
+on A/A scenarios the share of replications in which any segment declared a winner.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from bench.policy_table import rate_cell, scenario_files
+from bench.policy_table import goal_row, rate_cell, scenario_files
 from burt.engine.peers import PEER_MODES
-from burt.engine.policy import PolicySettings
+from burt.engine.policy import GOALS, PolicySettings
 from burt.engine.segments.policies import SEGMENT_PEERS, pooled_burt
 from burt.engine.segments.simulation import (
     SegmentedRun,
@@ -57,6 +59,10 @@ def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str,
     """The policy's run on the scenario, in the mode with the lower regret for a peer."""
     if policy in OURS:
         return "service", simulate_segmented(scenario, OURS[policy], policy, replications)
+    goal = next((g for g in GOALS if goal_row(g) == policy), None)
+    if goal is not None:
+        factory = pooled_burt(PolicySettings(goal=goal))
+        return "service", simulate_segmented(scenario, factory, policy, replications)
     if policy == BLIND:
         return "service", simulate_segmented(
             scenario, SEGMENT_PEERS[BLIND]("arrive"), policy, replications
@@ -84,7 +90,7 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
         by_scenario.setdefault(segmented.scenario.name, []).append((mode, segmented))
     for name, group in by_scenario.items():
         regrets = {r.policy: r.result.regret_mean for _, r in group}
-        peers = [v for p, v in regrets.items() if p not in OURS]
+        peers = [v for p, v in regrets.items() if p not in OURS and not p.startswith("burt[")]
         best_peer = min(peers) if peers else None
         lowest = min(regrets.values())
         for mode, segmented in group:
@@ -110,11 +116,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folders", nargs="*", type=Path, help="extra scenario folders")
     parser.add_argument("--replications", type=int, help="override every scenario's replications")
     parser.add_argument("--policy", action="append", help="only these policies (repeatable)")
+    parser.add_argument("--only", action="append", help="only these scenarios (repeatable)")
+    parser.add_argument(
+        "--goal",
+        action="append",
+        default=[],
+        choices=list(GOALS),
+        help="add a row burt[GOAL]: pooled burt with this goal (repeatable)",
+    )
     args = parser.parse_args(argv)
-    policies = args.policy or available_policies()
+    policies = [*(args.policy or available_policies()), *map(goal_row, dict.fromkeys(args.goal))]
     results = []
     for path in scenario_files([OWN_SCENARIOS, *args.folders]):
         scenario = Scenario.from_file(path)
+        if args.only and scenario.name not in args.only:
+            continue
         for policy in policies:
             results.append(run(scenario, policy, args.replications))
             print(

@@ -254,3 +254,19 @@ def test_every_segment_peer_runs(name: str) -> None:
         run = simulate_segmented(world, SEGMENT_PEERS[name](mode), name)  # type: ignore[arg-type]
         assert run.result.regret_mean >= 0.0
         assert len(run.replications[0].recommended) == 2
+
+
+def test_the_segment_table_runs_one_scenario_under_the_goals_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--only`` keeps one scenario and ``--goal`` adds a row: pooled burt under that goal."""
+    from bench.segment_table import main
+
+    args = ["--only", "seg-aa", "--policy", "burt", "--policy", "ts-per-segment"]
+    assert main([*args, "--goal", "winner", "--replications", "2"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:] if line]
+    assert [(row[0], row[1]) for row in rows] == [
+        ("seg-aa", "burt"),
+        ("seg-aa", "ts-per-segment"),
+        ("seg-aa", "burt[winner]"),
+    ]
