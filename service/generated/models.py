@@ -75,7 +75,7 @@ WeightFloor: TypeAlias = (
     Annotated[
         float,
         Meta(
-            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null.",
             ge=0.0,
             lt=0.5,
         ),
@@ -88,7 +88,7 @@ HorizonPower: TypeAlias = (
     Annotated[
         float,
         Meta(
-            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null.",
+            description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null.",
             ge=0.0,
             le=100.0,
         ),
@@ -101,7 +101,7 @@ ProofShare: TypeAlias = (
     Annotated[
         float,
         Meta(
-            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null.",
+            description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too), and so does the goal's own share sent as a number (settings read and sent back change nothing). Default: null.",
             ge=0.0,
             lt=1.0,
         ),
@@ -797,7 +797,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             WeightFloor,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null."
             ),
         ]
         | UnsetType
@@ -900,7 +900,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             HorizonPower,
             Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null."
             ),
         ]
         | UnsetType
@@ -941,7 +941,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             ProofShare,
             Meta(
-                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null."
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too), and so does the goal's own share sent as a number (settings read and sent back change nothing). Default: null."
             ),
         ]
         | UnsetType
@@ -1037,7 +1037,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         Annotated[
             WeightFloor,
             Meta(
-                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="Minimum weight of every variant while exploring (the floor times the number of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null."
             ),
         ]
         | None
@@ -1112,7 +1112,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         Annotated[
             HorizonPower,
             Meta(
-                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set, it overrides the goal's. Default: null."
+                description="How fast exploration tapers as the campaign's remaining contacts shrink (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the goal, so settings read and sent back change nothing). Default: null."
             ),
         ]
         | None
@@ -1143,7 +1143,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
         Annotated[
             ProofShare,
             Meta(
-                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too). Default: null."
+                description="Share of every batch kept for the rivals the winner rule's sequential test has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows the goal (on creation, omitted too), and so does the goal's own share sent as a number (settings read and sent back change nothing). Default: null."
             ),
         ]
         | None

@@ -28,7 +28,8 @@ class PolicySettings:
                 the split adapts (uniform until then). Default: 50.
             weight_floor (float | None | Unset): Minimum weight of every variant while exploring (the floor times the number
                 of variants must stay below 1). Omit or null to follow the goal: 0 for `outcomes`, 0.01 for `balanced` and
-                `winner`; set, it overrides the goal's. Default: null. Example: 0.01.
+                `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the
+                goal, so settings read and sent back change nothing). Default: null. Example: 0.01.
             winner_probability (float | Unset): Probability of being best a variant needs to be declared the winner; the
                 leader must also beat every rival in an always-valid sequential test (mSPRT) at error 1 − this, which keeps
                 false winners rare although results are checked after every batch. Default: 0.95.
@@ -54,7 +55,8 @@ class PolicySettings:
                 weekday do not bias the comparison while the split changes. Default: true.
             horizon_power (float | None | Unset): How fast exploration tapers as the campaign's remaining contacts shrink
                 (0: never; higher: exploit sooner). Omit or null to follow the goal: 2 for `outcomes`, 1 for `balanced` and
-                `winner`; set, it overrides the goal's. Default: null. Example: 1.0.
+                `winner`; set to another value, it overrides the goal's (set to the goal's own value, it keeps following the
+                goal, so settings read and sent back change nothing). Default: null. Example: 1.0.
             exploration_value (float | Unset): A variant stops being explored once its plausible gain over the leader, times
                 the contacts left, is worth fewer outcomes than this. Default: 1.0.
             elimination_probability (float | Unset): A variant whose probability of being best falls below this loses its
@@ -70,7 +72,8 @@ class PolicySettings:
             proof_share (float | None | Unset): Share of every batch kept for the rivals the winner rule's sequential test
                 has not settled yet, while it could plausibly settle every one of them within the contacts left, so a winner can
                 be declared (0: spend nothing on proof, earn the most, declare rarely). Overrides the goal's share; null follows
-                the goal (on creation, omitted too). Default: null. Example: 0.3.
+                the goal (on creation, omitted too), and so does the goal's own share sent as a number (settings read and sent
+                back change nothing). Default: null. Example: 0.3.
             segment_by (list[str] | Unset): The contact attributes (at most three, each named once: a repeat answers 400)
                 whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that
                 declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows
