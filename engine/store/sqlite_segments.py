@@ -133,9 +133,6 @@ _CARRIER_ASSIGNED = (
     " AND typeof(ext_id) = 'text' AND id != ? LIMIT 1"
 )
 """Another assigned contact in the slot, not erased (an erased one's id is a BLOB)."""
-_PENDING = (
-    "SELECT DISTINCT attributes FROM contacts WHERE campaign = ? AND batch_seq IS NULL AND id != ?"
-)
 
 
 def forget(
@@ -144,12 +141,18 @@ def forget(
     """Redact `key` (`Registry.redact`) if a slot of campaign `num` holds it of its own and no
     contact but `contact` (being erased) and the erased carries it: an assigned contact in its
     slot, or a pending one whose attributes give it (`key_of` by `by`). Reads every pending
-    contact's attributes (one row per distinct text) only when no assigned one carries it."""
+    contact's segment values (`key_column`: one row per distinct key) only when no assigned one
+    carries it."""
     redacted, slot = registry(db, num).redact(key)
     if slot is None or db.execute(_CARRIER_ASSIGNED, (num, slot, contact)).fetchone():
         return
-    for (text,) in db.execute(_PENDING, (num, contact)):
-        if key_of(json.loads(text) if text is not None else None, by) == key:
+    column, params = key_column(db, by)
+    pending = (
+        f"SELECT DISTINCT {column} FROM contacts"
+        " WHERE campaign = ? AND batch_seq IS NULL AND id != ?"
+    )
+    for (text,) in db.execute(pending, (*params, num, contact)):
+        if segment_key(text, by) == key:
             return
     db.execute(
         "UPDATE segments SET key = ? WHERE campaign = ? AND slot = ?",
