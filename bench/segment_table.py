@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.policy_table import goal_row, rate_cell, scenario_files
 from burt.engine.peers import PEER_MODES
 from burt.engine.policy import GOALS, PolicySettings
-from burt.engine.segments.policies import SEGMENT_PEERS, pooled_burt
+from burt.engine.segments.policies import SEGMENT_LIBRARIES, SEGMENT_PEERS, UNPOOLED, pooled_burt
 from burt.engine.segments.simulation import (
     SegmentedRun,
     SegmentPolicyFactory,
@@ -37,7 +37,6 @@ from burt.engine.simulation import DEFAULT_POLICY, Scenario
 OWN_SCENARIOS = Path(__file__).resolve().parent / "scenarios" / "segments"
 BLIND = "burt-blind"
 NO_PROOF = "burt-no-proof"
-UNPOOLED = "burt-unpooled"
 OURS: dict[str, SegmentPolicyFactory] = {
     DEFAULT_POLICY: pooled_burt(),
     NO_PROOF: pooled_burt(PolicySettings(proof_share=0.0)),
@@ -49,9 +48,10 @@ on its own evidence (what pooling earns)."""
 
 def available_policies() -> list[str]:
     names = [*OURS, *SEGMENT_PEERS]
-    if importlib.util.find_spec("mabwiser") is None:
-        print("skipping the mabwiser peers: mabwiser is not installed", file=sys.stderr)
-        names = [n for n in names if n not in ("ts-per-segment", "mabwiser-lints")]
+    for name, module in SEGMENT_LIBRARIES.items():
+        if importlib.util.find_spec(module) is None:
+            print(f"skipping {name}: {module} is not installed", file=sys.stderr)
+            names.remove(name)
     return names
 
 

@@ -234,21 +234,10 @@ def test_invalid_scenarios_are_rejected(changes: dict[str, object]) -> None:
         scenario(**changes)
 
 
-def _write(tmp_path: Path) -> Path:
+def _write(tmp_path: Path, **changes: object) -> Path:
     path = tmp_path / "tiny.json"
-    path.write_text(
-        json.dumps(
-            {
-                "name": "tiny",
-                "rates": [0.05, 0.15],
-                "contacts": 4000,
-                "batches": 8,
-                "delay": 1,
-                "replications": 2,
-                "seed": 3,
-            }
-        )
-    )
+    tiny = {"name": "tiny", "rates": [0.05, 0.15], "contacts": 4000, "batches": 8, "delay": 1}
+    path.write_text(json.dumps({**tiny, "replications": 2, "seed": 3, **changes}))
     return path
 
 
@@ -285,6 +274,7 @@ def nothing_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the command simulated before refusing")
 
     monkeypatch.setattr("burt.service.cli.simulate.simulate", simulate)
+    monkeypatch.setattr("burt.service.cli.simulate.simulate_segmented", simulate)
 
 
 @pytest.mark.parametrize(
@@ -355,17 +345,75 @@ def test_cli_says_what_is_wrong_with_a_scenario(
     )
 
 
-def test_cli_refuses_a_segmented_scenario_with_where_it_runs(
-    capsys: pytest.CaptureFixture[str],
+def _write_segmented(tmp_path: Path) -> Path:
+    """Two segments whose winners differ, strongly enough that a few small campaigns show it."""
+    segments = [
+        {"name": "gmail", "share": 0.5, "rates": [0.05, 0.15]},
+        {"name": "outlook", "share": 0.5, "rates": [0.15, 0.05]},
+    ]
+    return _write(tmp_path, name="flipped", rates=[0.1, 0.1], segments=segments, replications=3)
+
+
+def test_cli_runs_a_segmented_scenario_with_burt_and_the_segment_peers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A segmented scenario ran into the simulator's ValueError and a traceback."""
-    path = Path(__file__).resolve().parent.parent / "bench" / "scenarios" / "segments" / "aa.json"
+    """A segmented scenario used to be refused ("use bench.segment_table")."""
+    args = [str(_write_segmented(tmp_path)), "--json", "--seed", "4"]
+    assert simulate_main([*args, "--policy", "burt", "--policy", "burt-blind"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert set(results) == {"burt", "burt-blind"}
+    assert set(results["burt"]["segments"]) == {"gmail", "outlook"}
+    # One allocation for both segments loses about half its contacts' lift; per segment, little.
+    assert results["burt"]["regret_mean"] < results["burt-blind"]["regret_mean"] / 2
+    assert results["burt"]["false_differs_rate"] is None  # the winners do differ
+
+    assert (
+        simulate_main([str(_write_segmented(tmp_path)), "--policy", "email-platform-per-segment"])
+        == 0
+    )
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("flipped [email-platform-per-segment]: regret ")
+    assert "of segments" in line and "winner differs by segment" in line
+
+
+@pytest.mark.parametrize(
+    ("segmented", "option", "says"),
+    [
+        (
+            True,
+            ["--policy", "uniform"],
+            "--policy uniform does not run scenarios with segments, and {path} has them (choose"
+            " from burt, burt-unpooled, burt-blind, ts-per-segment, email-platform-per-segment,"
+            " growthbook-leaves, mabwiser-lints)",
+        ),
+        (
+            False,
+            ["--policy", "burt-blind"],
+            "--policy burt-blind runs scenarios with segments; {path} has none (choose from "
+            + ", ".join(POLICY_NAMES)
+            + ")",
+        ),
+        (
+            True,
+            ["--plot", "{dir}/run.png"],
+            "--plot draws scenarios without segments; {path} has them",
+        ),
+    ],
+)
+def test_cli_refuses_a_policy_or_plot_the_scenario_cannot_have(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    nothing_simulated: None,
+    segmented: bool,
+    option: list[str],
+    says: str,
+) -> None:
+    path = _write_segmented(tmp_path) if segmented else _write(tmp_path)
     with pytest.raises(SystemExit) as stopped:
-        simulate_main([str(path), "--replications", "1"])
+        simulate_main([str(path), *(o.format(dir=tmp_path) for o in option)])
     assert stopped.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"burt simulate: error: scenario {path} has segments, which burt simulate does not run:"
-        " python -m bench.segment_table runs the segment scenarios (see docs/simulation.md)"
+        "burt simulate: error: " + says.format(path=path)
     )
 
 

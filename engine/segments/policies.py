@@ -49,7 +49,7 @@ from burt.engine.segments.simulation import (
     SegmentPolicy,
     SegmentPolicyFactory,
 )
-from burt.engine.simulation import BurtPolicy, Observation, PeerMode
+from burt.engine.simulation import DEFAULT_POLICY, BurtPolicy, Observation, PeerMode
 
 
 def _counted(seen: Observation, window: int) -> Evidence:
@@ -266,3 +266,28 @@ SEGMENT_PEERS: dict[str, Callable[[PeerMode], SegmentPolicyFactory]] = {
 def pooled_burt(settings: PolicySettings | None = None, pool: bool = True) -> SegmentPolicyFactory:
     chosen = settings or PolicySettings()
     return lambda k, sizes, rng: PooledBurt(chosen, pool)
+
+
+UNPOOLED = "burt-unpooled"
+SEGMENT_LIBRARIES: dict[str, str] = {"ts-per-segment": "mabwiser", "mabwiser-lints": "mabwiser"}
+"""The module each segment peer from an optional library imports (installed by `burt[peers]`)."""
+SEGMENT_POLICY_NAMES = (DEFAULT_POLICY, UNPOOLED, *SEGMENT_PEERS)
+"""What runs a segmented scenario: burt (pooled), burt on every segment's own evidence, the
+peers."""
+
+
+def resolve_segment_policy(
+    name: str, mode: PeerMode = "arrive", settings: PolicySettings | None = None
+) -> SegmentPolicyFactory:
+    """burt per segment (with ``settings``, else the defaults; ``burt-blind`` with them too) or a
+    peer in ``mode``; KeyError names the choices."""
+    if name == DEFAULT_POLICY:
+        return pooled_burt(settings)
+    if name == UNPOOLED:
+        return pooled_burt(settings, pool=False)
+    if name == "burt-blind":
+        chosen = settings or PolicySettings()
+        return lambda k, sizes, rng: BlindBurt(sizes.size, BurtPolicy(chosen))
+    if name not in SEGMENT_PEERS:
+        raise KeyError(f"unknown policy {name!r}; choose from {', '.join(SEGMENT_POLICY_NAMES)}")
+    return SEGMENT_PEERS[name](mode)

@@ -14,7 +14,7 @@ them, so a policy that decides as burt does gives the same campaign, seed for se
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -208,13 +208,18 @@ def simulate_segmented(
     factory: SegmentPolicyFactory,
     policy_name: str,
     replications: int | None = None,
+    seed: int | None = None,
+    wrap: Callable[[Iterable[np.random.SeedSequence]], Iterable[np.random.SeedSequence]]
+    | None = None,
 ) -> SegmentedRun:
-    """Every replication of ``scenario`` under one segment policy."""
+    """Every replication of ``scenario`` under one segment policy; ``wrap`` may add a progress
+    bar."""
     count = scenario.replications if replications is None else replications
+    seeds = replication_seeds(scenario.seed if seed is None else seed, count)
     start = time.perf_counter()
     runs = tuple(
         run_segmented_replication(scenario, factory, s)
-        for s in replication_seeds(scenario.seed, count)
+        for s in (seeds if wrap is None else wrap(seeds))
     )
     result = summarize_segmented(scenario, runs, time.perf_counter() - start)
     return SegmentedRun(scenario, policy_name, result, runs)

@@ -18,6 +18,12 @@ import numpy as np
 from numpy.random import SeedSequence
 
 from burt.engine.peers import LIBRARIES, PEER_MODES, POLICY_NAMES, resolve_policy
+from burt.engine.segments.policies import (
+    SEGMENT_LIBRARIES,
+    SEGMENT_POLICY_NAMES,
+    resolve_segment_policy,
+)
+from burt.engine.segments.simulation import SegmentedRun, simulate_segmented
 from burt.engine.simulation import DEFAULT_POLICY, Scenario, SimulationRun, simulate
 from burt.service.cli.main import Commands
 
@@ -41,18 +47,19 @@ def parser() -> argparse.ArgumentParser:
         prog="burt simulate",
         description="Replay a campaign scenario against burt's policy and its peers.",
         epilog=(
-            f"Policies: {', '.join(POLICY_NAMES)}. Peers see outcomes either as they arrive or "
-            "only once a batch has matured (--peer-mode). The scenario and result formats are "
-            f"described in {DOCS}."
+            f"Policies: {', '.join(POLICY_NAMES)}; for a scenario with segments:"
+            f" {', '.join(SEGMENT_POLICY_NAMES)}. Peers see outcomes either as they arrive or"
+            " only once a batch has matured (--peer-mode). The scenario and result formats are"
+            f" described in {DOCS}."
         ),
     )
     parser.add_argument("scenario", type=Path, help=f"scenario JSON file (see {DOCS})")
     parser.add_argument(
         "--policy",
         action="append",
-        choices=POLICY_NAMES,
+        choices=dict.fromkeys([*POLICY_NAMES, *SEGMENT_POLICY_NAMES]),
         metavar="NAME",
-        help=f"policy to run (repeatable; default {DEFAULT_POLICY}): {', '.join(POLICY_NAMES)}",
+        help=f"policy to run (repeatable; default {DEFAULT_POLICY}; the choices are below)",
     )
     parser.add_argument(
         "--peer-mode",
@@ -83,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--replications must be at least 1")
     if args.seed is not None and args.seed < 0:
         parser().error("--seed must be at least 0")
+    libraries = {**LIBRARIES, **SEGMENT_LIBRARIES}
     for name in args.policy or []:
-        if name in LIBRARIES and _missing(LIBRARIES[name]):
+        if name in libraries and _missing(libraries[name]):
             parser().error(
-                f"--policy {name} needs {LIBRARIES[name]}, which is not installed:"
+                f"--policy {name} needs {libraries[name]}, which is not installed:"
                 " pip install 'burt[peers]'"
             )
     if args.plot:
@@ -102,28 +110,49 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(f"cannot read scenario {args.scenario}: {error.strerror or error}")
     except ValueError as error:
         parser().error(f"scenario {args.scenario}: {error} (the fields are described in {DOCS})")
-    if scenario.segments is not None:
-        parser().error(
-            f"scenario {args.scenario} has segments, which burt simulate does not run:"
-            f" python -m bench.segment_table runs the segment scenarios (see {DOCS})"
-        )
     names = args.policy or [DEFAULT_POLICY]
-    runs = []
+    if refusal := _policy_refusal(scenario, names, args):
+        parser().error(refusal)
+    settings = scenario.policy_settings()
+    runs: list[SimulationRun | SegmentedRun] = []
     for name in names:
-        factory = resolve_policy(name, args.peer_mode, scenario.policy_settings())
-        label = f"{scenario.name} [{name}]"
-        runs.append(
-            simulate(scenario, factory, name, args.replications, args.seed, _progress(label))
-        )
+        wrap = _progress(f"{scenario.name} [{name}]")
+        if scenario.segments is None:
+            factory = resolve_policy(name, args.peer_mode, settings)
+            runs.append(simulate(scenario, factory, name, args.replications, args.seed, wrap))
+        else:
+            per_segment = resolve_segment_policy(name, args.peer_mode, settings)
+            runs.append(
+                simulate_segmented(scenario, per_segment, name, args.replications, args.seed, wrap)
+            )
     if args.json:
         results = {run.policy: asdict(run.result) for run in runs}
         print(json.dumps(results[names[0]] if len(runs) == 1 else results, indent=2))
     else:
         for run in runs:
-            print(summary_line(run))
+            print(summary_line(run) if isinstance(run, SimulationRun) else segmented_line(run))
     if args.plot:
-        plot_runs(runs, args.plot)
+        plot_runs([run for run in runs if isinstance(run, SimulationRun)], args.plot)
     return 0
+
+
+def _policy_refusal(scenario: Scenario, names: list[str], args: argparse.Namespace) -> str | None:
+    """Why the policies (or the plot) asked for cannot run on this scenario, if they cannot."""
+    if scenario.segments is None:
+        if unknown := [name for name in names if name not in POLICY_NAMES]:
+            return (
+                f"--policy {unknown[0]} runs scenarios with segments; {args.scenario} has none"
+                f" (choose from {', '.join(POLICY_NAMES)})"
+            )
+        return None
+    if unknown := [name for name in names if name not in SEGMENT_POLICY_NAMES]:
+        return (
+            f"--policy {unknown[0]} does not run scenarios with segments, and {args.scenario}"
+            f" has them (choose from {', '.join(SEGMENT_POLICY_NAMES)})"
+        )
+    if args.plot:
+        return f"--plot draws scenarios without segments; {args.scenario} has them"
+    return None
 
 
 def summary_line(run: SimulationRun) -> str:
@@ -137,6 +166,23 @@ def summary_line(run: SimulationRun) -> str:
     return (
         f"{run.scenario.name} [{run.policy}]: regret {r.regret_mean:.1f} ± {r.regret_stderr:.1f},"
         f" outcomes {r.expected_outcomes_mean:.1f}, {declared}{false},"
+        f" recommendation correct {r.recommendation_correct_rate:.0%} ({r.seconds:.1f} s)"
+    )
+
+
+def segmented_line(run: SegmentedRun) -> str:
+    r = run.result
+    d = r.declarations
+    declared = f"winner declared in {d.winner_declared_rate:.0%} of segments"
+    if d.wrong_winner_rate is not None:
+        declared += f", wrong {d.wrong_winner_rate:.0%} of declarations"
+    false = "" if r.false_winner_rate is None else f", false winner {r.false_winner_rate:.0%}"
+    differs = f"winner differs by segment {r.differs_rate:.0%}"
+    if r.false_differs_rate is not None:
+        differs += " (false: one variant is best everywhere)"
+    return (
+        f"{run.scenario.name} [{run.policy}]: regret {r.regret_mean:.1f} ± {r.regret_stderr:.1f},"
+        f" outcomes {r.expected_outcomes_mean:.1f}, {declared}{false}, {differs},"
         f" recommendation correct {r.recommendation_correct_rate:.0%} ({r.seconds:.1f} s)"
     )
 
