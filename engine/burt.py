@@ -338,10 +338,12 @@ class Burt:
             updated = current.with_changes(changes, self.clock())
             if await self.store.update_campaign(updated, version):
                 return updated
+            latest = await self.get_campaign(campaign_id)
+            if changes.settings is not None:
+                # Refused at the version read: a draw has begun (the store fixes the segments
+                # when it reserves the batch's sequence, before it claims a contact).
+                self._segment_settings_kept(latest, changes.settings, latest.version == version)
             if expected_version is not None:
-                latest = await self.get_campaign(campaign_id)
-                if changes.settings is not None:  # a batch drawn meanwhile fixed the segments
-                    self._segment_settings_kept(latest, changes.settings)
                 raise VersionMismatch(
                     f"campaign {campaign_id!r} changed concurrently (now version {latest.version})"
                 )
@@ -349,16 +351,18 @@ class Burt:
             f"campaign {campaign_id!r} kept changing concurrently; retry the update"
         )
 
-    def _segment_settings_kept(self, current: Campaign, settings: PolicySettings) -> PolicySettings:
+    def _segment_settings_kept(
+        self, current: Campaign, settings: PolicySettings, drawing: bool = False
+    ) -> PolicySettings:
         """``settings``, unless they change what the segments are where that can no longer be:
-        after the first batch (Conflict: the drawn contacts' segment slots were made by the
-        settings in force)."""
+        after the first batch, or while it is being drawn (``drawing``) (Conflict: the drawn
+        contacts' segment slots were made by the settings in force)."""
         changed = [
             name
             for name in _SEGMENT_SETTINGS
             if getattr(settings, name) != getattr(current.settings, name)
         ]
-        if changed and current.contacts_total > current.contacts_pending:
+        if changed and (drawing or current.contacts_total > current.contacts_pending):
             raise Conflict(
                 f"{changed[0]} cannot change after the campaign's first batch: the contacts"
                 f" drawn so far were placed in segments by the {changed[0]} in force"

@@ -462,6 +462,33 @@ async def test_mongo_a_draw_killed_between_its_registry_write_and_its_seal(
         await recovering.close()
 
 
+@pytest.mark.parametrize("expected_version", [True, False])
+async def test_mongo_segments_fixed_by_a_draw_that_claimed_nothing_answer_conflict(
+    mongo_spec: StoreSpec,  # noqa: F811
+    expected_version: bool,
+) -> None:
+    """A draw killed after reserving its sequence fixes the segments with no contact drawn;
+    changing them answered 412 ("changed concurrently", at the version the client sent) or,
+    without a version, retried until "kept changing concurrently"."""
+    patient, recovering = await open_mongo(mongo_spec, 30), await open_mongo(mongo_spec, 0)
+    try:
+        campaign = await segmented(patient, TIERS)
+        assert await patient._draws._begin(campaign.id, draft("killed", 4, plan())) is not None
+        burt = Burt(recovering, clock=lambda: T0)
+        assert (await burt.get_campaign(campaign.id)).contacts_pending == len(TIERS)
+        with pytest.raises(Conflict, match="segment_by cannot change after the campaign's first"):
+            await burt.update_campaign(
+                campaign.id,
+                campaign.version if expected_version else None,
+                settings={"segment_by": ["tier", "locale"]},
+            )
+        renamed = await burt.update_campaign(campaign.id, campaign.version, name="Renamed")
+        assert renamed.settings.segment_by == ("tier",)
+    finally:
+        await patient.close()
+        await recovering.close()
+
+
 async def tiered_campaign(store: Store, n: int) -> tuple[Campaign, list[str]]:
     """A segmented campaign of the workers' tenant with `n` contacts in `TIERS`' proportions."""
     tiers = [TIERS[i % len(TIERS)] for i in range(n)]
