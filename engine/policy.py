@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -369,6 +370,14 @@ def allocate(
     their ratio is the share of the horizon still to play, which sets how much exploration is
     still worth paying for.
     """
+    return assess(evidence, settings, remaining, total).allocation()
+
+
+def assess(evidence: Evidence, settings: PolicySettings, remaining: int, total: int) -> Assessment:
+    """The policy's reading of the evidence up to its winner rule (what ``allocate`` builds
+    on): the status and winner cost no proof planning, and the weights and the report are
+    computed only when asked for (``Assessment``). A caller that wants only the status, or
+    only the weights, pays for that alone; ``allocate`` is ``assess(...).allocation()``."""
     sends, successes, unsubscribes, maturity = _check_evidence(evidence)
     k = sends.shape[0]
     settings.validate(k)
@@ -379,8 +388,6 @@ def allocate(
     alpha, beta, exposure, factor_variance = _effective_posterior(
         exposure_by_period, successes, settings
     )
-    interval_alpha, interval_beta = reported_beta(alpha, beta, factor_variance)
-    ci_low, ci_high = beta_credible_interval(interval_alpha, interval_beta)
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
     tripped = (
@@ -394,47 +401,128 @@ def allocate(
         successes.sum(axis=1), exposure, leader, live, remaining, total, settings
     )
     conditions = winner_conditions(prob_best, loss, effective, leader, test, settings)
-    winner = leader if all(c.met for c in conditions) else None
-    open_rivals = live & ~test.settled
-    open_rivals[leader] = False
-    proof = _proof_weights(test, open_rivals, remaining, settings)
-
-    if np.any(effective[live] < settings.warmup_sends):
-        status, weights = WARMING_UP, live / live.sum()
-    elif winner is not None and settings.all_in:
-        status, weights = WINNER, np.eye(k)[winner]
-    else:
-        status = EXPLORING if winner is None else WINNER
-        weights = _exploration_weights(
-            alpha, beta, prob_best, live, leader, test, proof, remaining, total, settings
-        )
-
-    mean = beta_mean_variance(alpha, beta)[0]
-    summaries = tuple(
-        VariantSummary(
-            posterior=Posterior(
-                float(alpha[i]), float(beta[i]), float(mean[i]), float(ci_low[i]), float(ci_high[i])
-            ),
-            prob_best=float(prob_best[i]),
-            expected_loss=float(loss[i]),
-            guardrail_tripped=bool(tripped[i]),
-            effective_sends=float(effective[i]),
-            interval_beta=(float(interval_alpha[i]), float(interval_beta[i])),
-        )
-        for i in range(k)
-    )
-    return Allocation(
-        weights=weights,
-        status=status,
-        winner=winner,
-        winner_probability=None if winner is None else float(prob_best[winner]),
-        variants=summaries,
+    return Assessment(
+        settings=settings,
+        remaining=remaining,
+        total=total,
+        alpha=alpha,
+        beta=beta,
+        factor_variance=factor_variance,
+        prob_best=prob_best,
+        loss=loss,
+        effective=effective,
+        tripped=tripped,
         leader=leader,
+        test=test,
         conditions=conditions,
-        sends_needed=None
-        if winner is not None
-        else _sends_needed(test, weights, leader, open_rivals),
+        winner=leader if all(c.met for c in conditions) else None,
     )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The evidence read up to the winner rule (``assess``). ``status`` and ``winner`` are
+    what ``allocate`` reports; ``weights`` (the next batch's) and ``allocation()`` (the whole
+    report: intervals, summaries, sends needed) are computed on first use, each the same as
+    ``allocate`` gives."""
+
+    settings: PolicySettings
+    remaining: int
+    total: int
+    alpha: np.ndarray
+    beta: np.ndarray
+    factor_variance: np.ndarray
+    prob_best: np.ndarray
+    loss: np.ndarray
+    effective: np.ndarray
+    tripped: np.ndarray
+    leader: int
+    test: SequentialTest
+    conditions: tuple[Condition, ...]
+    winner: int | None
+
+    @property
+    def live(self) -> np.ndarray:
+        live: np.ndarray = ~self.tripped
+        return live
+
+    @property
+    def warming_up(self) -> bool:
+        return bool(np.any(self.effective[self.live] < self.settings.warmup_sends))
+
+    @property
+    def status(self) -> DecisionStatus:
+        if self.warming_up:
+            return WARMING_UP
+        return EXPLORING if self.winner is None else WINNER
+
+    @property
+    def open_rivals(self) -> np.ndarray:
+        """The live rivals the sequential test has not settled yet."""
+        open_rivals: np.ndarray = self.live & ~self.test.settled
+        open_rivals[self.leader] = False
+        return open_rivals
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The next batch's weights: the warm-up's even split, all in on a declared winner, or
+        exploration with the proof shares."""
+        live, settings = self.live, self.settings
+        if self.warming_up:
+            even: np.ndarray = live / live.sum()
+            return even
+        if self.winner is not None and settings.all_in:
+            all_in: np.ndarray = np.eye(live.size)[self.winner]
+            return all_in
+        proof = _proof_weights(self.test, self.open_rivals, self.remaining, settings)
+        return _exploration_weights(
+            self.alpha,
+            self.beta,
+            self.prob_best,
+            live,
+            self.leader,
+            self.test,
+            proof,
+            self.remaining,
+            self.total,
+            settings,
+        )
+
+    def allocation(self) -> Allocation:
+        """Everything ``allocate`` reports."""
+        alpha, beta, winner, weights = self.alpha, self.beta, self.winner, self.weights
+        interval_alpha, interval_beta = reported_beta(alpha, beta, self.factor_variance)
+        ci_low, ci_high = beta_credible_interval(interval_alpha, interval_beta)
+        mean = beta_mean_variance(alpha, beta)[0]
+        summaries = tuple(
+            VariantSummary(
+                posterior=Posterior(
+                    float(alpha[i]),
+                    float(beta[i]),
+                    float(mean[i]),
+                    float(ci_low[i]),
+                    float(ci_high[i]),
+                ),
+                prob_best=float(self.prob_best[i]),
+                expected_loss=float(self.loss[i]),
+                guardrail_tripped=bool(self.tripped[i]),
+                effective_sends=float(self.effective[i]),
+                interval_beta=(float(interval_alpha[i]), float(interval_beta[i])),
+            )
+            for i in range(alpha.size)
+        )
+        return Allocation(
+            weights=weights,
+            status=self.status,
+            winner=winner,
+            winner_probability=None if winner is None else float(self.prob_best[winner]),
+            variants=summaries,
+            leader=self.leader,
+            conditions=self.conditions,
+            sends_needed=None
+            if winner is not None
+            else _sends_needed(self.test, weights, self.leader, self.open_rivals),
+        )
 
 
 def guardrail_tripped(
@@ -510,18 +598,45 @@ class SequentialTest:
     the same if the difference were ``_PROOF_OPTIMISM`` standard errors larger than seen.
     ``unit`` is each variant's variance per send, ``conclude`` the variance of each rival's
     difference at which the test would settle it at the difference seen (nan where the leader
-    is not ahead of it).
+    is not ahead of it). ``required``, ``reachable`` and ``conclude`` plan the proof; the
+    verdict needs none of them, so they are computed on first use.
     """
 
     z: np.ndarray
     boundary: np.ndarray
     settled: np.ndarray  # rivals the leader beats at their boundary
     weakest: int | None  # the live rival closest to (or furthest from) being beaten
-    required: np.ndarray
     sends: np.ndarray
-    reachable: np.ndarray
     unit: np.ndarray
-    conclude: np.ndarray
+    diff: np.ndarray  # the leader's rate minus each variant's
+    variance: np.ndarray  # of each difference
+    rivals: np.ndarray
+    leader_unit: float  # the leader's variance at ``_PROOF_PACE`` of the contacts left
+    tau2: float
+    log_threshold: float
+
+    @cached_property
+    def _plan(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        (required, conclude), (reachable, _) = (
+            _sends_to_conclude(
+                d, self.unit, self.rivals, self.leader_unit, self.tau2, self.log_threshold
+            )
+            for d in (self.diff, self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance))
+        )
+        required[self.settled] = reachable[self.settled] = self.sends[self.settled]
+        return required, reachable, conclude
+
+    @property
+    def required(self) -> np.ndarray:
+        return self._plan[0]
+
+    @property
+    def reachable(self) -> np.ndarray:
+        return self._plan[1]
+
+    @property
+    def conclude(self) -> np.ndarray:
+        return self._plan[2]
 
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
@@ -620,13 +735,10 @@ def _sequential_test(
         if rivals.any()
         else None
     )
-    leader_unit = unit[leader] / (n[leader] + _PROOF_PACE * remaining)
-    (required, conclude), (reachable, _) = (
-        _sends_to_conclude(d, unit, rivals, leader_unit, tau2, log_threshold)
-        for d in (diff, diff + _PROOF_OPTIMISM * np.sqrt(v))
+    leader_unit = float(unit[leader] / (n[leader] + _PROOF_PACE * remaining))
+    return SequentialTest(
+        z, boundary, settled, weakest, n, unit, diff, v, rivals, leader_unit, tau2, log_threshold
     )
-    required[settled] = reachable[settled] = n[settled]
-    return SequentialTest(z, boundary, settled, weakest, required, n, reachable, unit, conclude)
 
 
 def _sends_to_conclude(

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from burt.engine.policy import WINNER, Allocation, Evidence, PolicySettings, allocate
+from burt.engine.policy import WINNER, Assessment, Evidence, PolicySettings, assess
 from burt.engine.segments.pooling import PooledPrior, pooled_prior
 
 
@@ -63,7 +63,9 @@ def with_prior(evidence: Evidence, mean: np.ndarray, strength: np.ndarray) -> Ev
 @dataclass(frozen=True)
 class SegmentAllocation:
     weights: np.ndarray  # (segments, variants)
-    decisions: tuple[Allocation | None, ...]  # per segment, its winner rule on raw evidence
+    decisions: tuple[Assessment | None, ...]
+    """Per segment, its winner rule on its raw evidence (``assess``: the status and winner;
+    ``allocation()`` builds the whole report a stats request shows)."""
     prior: PooledPrior | None  # None for a single segment, or without pooling
 
     @property
@@ -86,7 +88,7 @@ def allocate_segments(
     ``pool`` every segment allocates on its own evidence alone (what pooling is measured
     against)."""
     if len(evidence) == 1:
-        only = allocate(evidence[0], settings, int(remaining[0]), int(total[0]))
+        only = assess(evidence[0], settings, int(remaining[0]), int(total[0]))
         return SegmentAllocation(only.weights[None, :], (only,), None)
     split = segment_settings(settings, len(evidence))
     steer = replace(split, all_in=False)
@@ -100,18 +102,20 @@ def allocate_segments(
     )
     k = evidence[0].sends.shape[0]
     weights = np.full((len(evidence), k), 1.0 / k)
-    decisions: list[Allocation | None] = []
+    decisions: list[Assessment | None] = []
     for s, own in enumerate(evidence):
         if total[s] <= 0:
             decisions.append(None)
             continue
-        decision = allocate(own, split, int(remaining[s]), int(total[s]))
+        # The rule's own weights are only wanted below where no prior steers the segment;
+        # ``assess`` computes them (and the proof planning they need) only then.
+        decision = assess(own, split, int(remaining[s]), int(total[s]))
         decisions.append(decision)
         if decision.status == WINNER and settings.all_in:
             weights[s] = decision.weights
         elif prior is not None and prior.strength[s].any():
             pooled = with_prior(own, prior.mean[s], prior.strength[s])
-            weights[s] = allocate(pooled, steer, int(remaining[s]), int(total[s])).weights
+            weights[s] = assess(pooled, steer, int(remaining[s]), int(total[s])).weights
         else:
             weights[s] = decision.weights
     return SegmentAllocation(weights, tuple(decisions), prior)
