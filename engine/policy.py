@@ -615,28 +615,29 @@ class SequentialTest:
     tau2: float
     log_threshold: float
 
-    @cached_property
-    def _plan(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        (required, conclude), (reachable, _) = (
-            _sends_to_conclude(
-                d, self.unit, self.rivals, self.leader_unit, self.tau2, self.log_threshold
-            )
-            for d in (self.diff, self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance))
+    def _plan(self, diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``_sends_to_conclude`` at difference ``diff``, a settled rival needing no more."""
+        sends, conclude = _sends_to_conclude(
+            diff, self.unit, self.rivals, self.leader_unit, self.tau2, self.log_threshold
         )
-        required[self.settled] = reachable[self.settled] = self.sends[self.settled]
-        return required, reachable, conclude
+        sends[self.settled] = self.sends[self.settled]
+        return sends, conclude
+
+    @cached_property
+    def _at_diff(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._plan(self.diff)
 
     @property
     def required(self) -> np.ndarray:
-        return self._plan[0]
+        return self._at_diff[0]
 
-    @property
+    @cached_property
     def reachable(self) -> np.ndarray:
-        return self._plan[1]
+        return self._plan(self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance))[0]
 
     @property
     def conclude(self) -> np.ndarray:
-        return self._plan[2]
+        return self._at_diff[1]
 
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
@@ -973,9 +974,11 @@ def _period_factors(
     variant_successes = successes.sum(axis=1)
     prior = settings.prior_alpha + settings.prior_beta
     factor = np.ones(sends.shape[1])
+    variant_numerator = variant_successes + settings.prior_alpha
+    period_numerator = period_successes + 0.5
     for _ in range(_PERIOD_ITERATIONS):
-        rho = (variant_successes + settings.prior_alpha) / (sends @ factor + prior)
-        factor = (period_successes + 0.5) / (rho @ sends + 0.5)
+        rho = variant_numerator / (sends @ factor + prior)
+        factor = period_numerator / (rho @ sends + 0.5)
     active = period_sends > 0
     log_factor = np.log(factor[active])
     noise = 1.0 / (period_successes[active] + 0.5)
