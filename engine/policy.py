@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Literal
@@ -378,15 +379,47 @@ def assess(evidence: Evidence, settings: PolicySettings, remaining: int, total: 
     on): the status and winner cost no proof planning, and the weights and the report are
     computed only when asked for (``Assessment``). A caller that wants only the status, or
     only the weights, pays for that alone; ``allocate`` is ``assess(...).allocation()``."""
-    sends, successes, unsubscribes, maturity = _check_evidence(evidence)
-    k = sends.shape[0]
-    settings.validate(k)
-    if not 0 <= remaining <= total or total <= 0:
-        raise ValueError("need 0 <= remaining <= total and total > 0")
+    return assess_many([evidence], settings, [remaining], [total])[0]
 
-    exposure_by_period = sends * maturity
+
+def assess_many(
+    evidence: Sequence[Evidence],
+    settings: PolicySettings,
+    remaining: Sequence[int],
+    total: Sequence[int],
+) -> list[Assessment]:
+    """``assess`` of each evidence with its ``remaining`` and ``total``, under one
+    ``settings`` (a segmented campaign's segments): the settings are checked once per number
+    of variants, and the period fits of evidence of one shape run stacked (``_fit_periods``:
+    the same arithmetic on each, so the same results as one at a time)."""
+    checked = [_check_evidence(e) for e in evidence]
+    for k in sorted({sends.shape[0] for sends, *_ in checked}):
+        settings.validate(k)
+    if not all(0 <= r <= t and t > 0 for r, t in zip(remaining, total, strict=True)):
+        raise ValueError("need 0 <= remaining <= total and total > 0")
+    exposure = [sends * maturity for sends, _, _, maturity in checked]
+    fitted = _fit_stacked(
+        [(e, successes) for e, (_, successes, _, _) in zip(exposure, checked, strict=True)],
+        settings,
+    )
+    return [
+        _assess(exposure[i], successes, unsubscribes, fitted[i], settings, remaining[i], total[i])
+        for i, (_, successes, unsubscribes, _) in enumerate(checked)
+    ]
+
+
+def _assess(
+    exposure_by_period: np.ndarray,
+    successes: np.ndarray,
+    unsubscribes: np.ndarray,
+    fitted: np.ndarray | None,
+    settings: PolicySettings,
+    remaining: int,
+    total: int,
+) -> Assessment:
+    k = exposure_by_period.shape[0]
     alpha, beta, exposure, factor_variance = _effective_posterior(
-        exposure_by_period, successes, settings
+        exposure_by_period, successes, settings, fitted
     )
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
@@ -891,7 +924,10 @@ def _check_evidence(
 
 
 def _effective_posterior(
-    exposure: np.ndarray, successes: np.ndarray, settings: PolicySettings
+    exposure: np.ndarray,
+    successes: np.ndarray,
+    settings: PolicySettings,
+    fitted: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Beta posteriors on each variant's rate at the campaign's average period, its exposure,
     and the relative variance the estimated period factors add to its rate.
@@ -912,12 +948,15 @@ def _effective_posterior(
     so the factors add sum_p (w_ip - W_p)^2 v_p to the relative variance of its rate, v_p the
     posterior variance of log f_p. A variant sent like the campaign gets none; one fed mostly
     in some hours (a loser starved after the morning) gets their factors' uncertainty.
+    ``fitted``: the factors ``_fit_periods`` gives for this evidence, if already fitted.
     """
     total_successes = successes.sum(axis=1)
     adjusted = exposure
     factor_variance = np.zeros(exposure.shape[0])
-    if settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0:
-        factor, log_variance = _period_factors(exposure, successes, settings)
+    if _adjusts(exposure, settings):
+        if fitted is None:
+            fitted = _fit_periods(exposure, successes, settings)
+        factor, log_variance = _period_factors(exposure, successes, fitted)
         adjusted = exposure * factor
         row = adjusted.sum(axis=1, keepdims=True)
         own = adjusted / np.maximum(row, 1e-300)
@@ -956,29 +995,63 @@ def reported_beta(
 _PERIOD_ITERATIONS = 25
 
 
-def _period_factors(
-    sends: np.ndarray, successes: np.ndarray, settings: PolicySettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Empirical-Bayes-shrunk period factors f_p, and the posterior variance of each log f_p.
+def _adjusts(exposure: np.ndarray, settings: PolicySettings) -> bool:
+    """Whether the period adjustment applies to this exposure (variants x periods)."""
+    return bool(settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0)
 
-    The factors come from alternating closed-form updates of the multiplicative model. Each
-    raw factor is noisy (relative variance ~ 1 / period successes); with many small periods
-    that noise alone would tilt the comparison between variants sent in different shares. So
-    log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being the spread of
-    the log factors beyond sampling noise (method of moments): constant base rates give tau^2
-    ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly full adjustment.
-    The shrunk log factor's posterior variance is tau^2 noise / (tau^2 + noise).
+
+def _fit_stacked(
+    counts: Sequence[tuple[np.ndarray, np.ndarray]], settings: PolicySettings
+) -> list[np.ndarray | None]:
+    """``_fit_periods`` of every (exposure, successes) the adjustment applies to (None for the
+    others), those of one shape fitted as one stack."""
+    fitted: list[np.ndarray | None] = [None] * len(counts)
+    shapes: dict[tuple[int, ...], list[int]] = {}
+    for i, (exposure, _) in enumerate(counts):
+        if _adjusts(exposure, settings):
+            shapes.setdefault(exposure.shape, []).append(i)
+    for members in shapes.values():
+        stacked = _fit_periods(
+            np.stack([counts[i][0] for i in members]),
+            np.stack([counts[i][1] for i in members]),
+            settings,
+        )
+        for i, factor in zip(members, stacked, strict=True):
+            fitted[i] = factor
+    return fitted
+
+
+def _fit_periods(sends: np.ndarray, successes: np.ndarray, settings: PolicySettings) -> np.ndarray:
+    """The period factors f_p of the multiplicative model rate(i, p) = rho_i * f_p, by
+    alternating closed-form updates, before shrinkage (``_period_factors``). ``sends`` and
+    ``successes`` are (variants, periods), or a stack of such (each fitted on its own: the
+    stacked products are each one's own, so the factors are the same)."""
+    variant_numerator = successes.sum(axis=-1) + settings.prior_alpha
+    period_numerator = successes.sum(axis=-2) + 0.5
+    prior = settings.prior_alpha + settings.prior_beta
+    factor = np.ones(sends.shape[:-2] + sends.shape[-1:])
+    for _ in range(_PERIOD_ITERATIONS):
+        rho = variant_numerator / (np.matmul(sends, factor[..., None])[..., 0] + prior)
+        factor = period_numerator / (np.matmul(rho[..., None, :], sends)[..., 0, :] + 0.5)
+    return factor
+
+
+def _period_factors(
+    sends: np.ndarray, successes: np.ndarray, factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical-Bayes-shrunk period factors f_p, and the posterior variance of each log f_p,
+    from the fitted ``factor`` (``_fit_periods``).
+
+    Each raw factor is noisy (relative variance ~ 1 / period successes); with many small
+    periods that noise alone would tilt the comparison between variants sent in different
+    shares. So log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being
+    the spread of the log factors beyond sampling noise (method of moments): constant base
+    rates give tau^2 ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly
+    full adjustment. The shrunk log factor's posterior variance is tau^2 noise / (tau^2 +
+    noise).
     """
     period_sends = sends.sum(axis=0)
     period_successes = successes.sum(axis=0)
-    variant_successes = successes.sum(axis=1)
-    prior = settings.prior_alpha + settings.prior_beta
-    factor = np.ones(sends.shape[1])
-    variant_numerator = variant_successes + settings.prior_alpha
-    period_numerator = period_successes + 0.5
-    for _ in range(_PERIOD_ITERATIONS):
-        rho = variant_numerator / (sends @ factor + prior)
-        factor = period_numerator / (rho @ sends + 0.5)
     active = period_sends > 0
     log_factor = np.log(factor[active])
     noise = 1.0 / (period_successes[active] + 0.5)

@@ -73,6 +73,17 @@ def test_assess_rules_without_planning_the_proof_and_agrees_with_allocate(
     )
 
 
+def test_period_fits_stacked_are_each_ones_own() -> None:
+    """``assess_many`` fits the periods of its evidence as one stack: each fit is the one it
+    gets alone, to the last bit."""
+    rng = np.random.default_rng(7)
+    sends = rng.integers(0, 2000, (6, 4, 9)) * rng.random((6, 1, 9))
+    successes = np.floor(sends * rng.random(sends.shape) * 0.1)
+    stacked = policy_module._fit_periods(sends, successes, SETTINGS)
+    for one, s, c in zip(stacked, sends, successes, strict=True):
+        np.testing.assert_array_equal(one, policy_module._fit_periods(s, c, SETTINGS))
+
+
 def test_warm_up_is_uniform_until_every_variant_has_enough_sends() -> None:
     ev = evidence([[500], [30], [500]], [[100], [1], [10]])
     result = allocate(ev, SETTINGS, remaining=9000, total=10000)
