@@ -757,11 +757,10 @@ def _sequential_test(
     v = unit[leader] / n[leader] + unit / n
     z = diff / np.sqrt(v)
     boundary = np.zeros(k)
+    slope, scale, widen = np.sqrt(tau2 / (v + tau2)), (v + tau2) / tau2, np.log((v + tau2) / v)
     for _ in range(6):
-        shift = np.log(2.0) + special.log_ndtr(boundary * np.sqrt(tau2 / (v + tau2)))
-        boundary = np.sqrt(
-            (v + tau2) / tau2 * (2.0 * (log_threshold - shift) + np.log((v + tau2) / v))
-        )
+        shift = _LOG_2 + special.log_ndtr(boundary * slope)
+        boundary = np.sqrt(scale * (2.0 * (log_threshold - shift) + widen))
     z[leader], boundary[leader] = 0.0, 0.0
     settled = rivals & (z >= boundary)
     weakest = (
