@@ -16,7 +16,14 @@ from burt.engine.counts import CountTable, SegmentTables
 from burt.engine.delays import Arrivals, arrived_by, binned_arrivals, counted_evidence
 from burt.engine.errors import SettingsRefused
 from burt.engine.model import GUARDRAIL_OUTCOMES, HOLDOUT, OUTCOME_TYPES, Campaign, SegmentPlan
-from burt.engine.policy import Allocation, DecisionStatus, Evidence, PolicySettings, allocate
+from burt.engine.policy import (
+    Allocation,
+    DecisionStatus,
+    Evidence,
+    PolicySettings,
+    allocate,
+    assess,
+)
 from burt.engine.segments.policy import SegmentAllocation, allocate_segments
 
 _GUARDRAIL_COLUMNS = [OUTCOME_TYPES.index(t) for t in GUARDRAIL_OUTCOMES]
@@ -155,7 +162,7 @@ def decide_segments(
     pending = max(campaign.contacts_pending, 1)
     # A segment without sends gets no pooled prior (``pooling.pooled_prior``): its weights are
     # the policy's on no evidence at all.
-    fresh = allocate(Evidence(*np.zeros((3, k, 1))), settings, pending, pending)
+    fresh = assess(Evidence(*np.zeros((3, k, 1))), settings, pending, pending)
     allocation = (
         allocate_segments(evidence, settings, remaining, total)
         if evidence

@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -369,18 +371,56 @@ def allocate(
     their ratio is the share of the horizon still to play, which sets how much exploration is
     still worth paying for.
     """
-    sends, successes, unsubscribes, maturity = _check_evidence(evidence)
-    k = sends.shape[0]
-    settings.validate(k)
-    if not 0 <= remaining <= total or total <= 0:
-        raise ValueError("need 0 <= remaining <= total and total > 0")
+    return assess(evidence, settings, remaining, total).allocation()
 
-    exposure_by_period = sends * maturity
-    alpha, beta, exposure, factor_variance = _effective_posterior(
-        exposure_by_period, successes, settings
+
+def assess(evidence: Evidence, settings: PolicySettings, remaining: int, total: int) -> Assessment:
+    """The policy's reading of the evidence up to its winner rule (what ``allocate`` builds
+    on): the status and winner cost no proof planning, and the weights and the report are
+    computed only when asked for (``Assessment``). A caller that wants only the status, or
+    only the weights, pays for that alone; ``allocate`` is ``assess(...).allocation()``."""
+    return assess_many([evidence], settings, [remaining], [total])[0]
+
+
+def assess_many(
+    evidence: Sequence[Evidence],
+    settings: PolicySettings,
+    remaining: Sequence[int],
+    total: Sequence[int],
+) -> list[Assessment]:
+    """``assess`` of each evidence with its ``remaining`` and ``total``, under one
+    ``settings`` (a segmented campaign's segments): the settings are checked once per number
+    of variants, and the period fits of evidence of one shape run stacked (``_fit_periods``:
+    the same arithmetic on each, so the same results as one at a time)."""
+    checked = [_check_evidence(e) for e in evidence]
+    for k in sorted({sends.shape[0] for sends, *_ in checked}):
+        settings.validate(k)
+    if not all(0 <= r <= t and t > 0 for r, t in zip(remaining, total, strict=True)):
+        raise ValueError("need 0 <= remaining <= total and total > 0")
+    exposure = [sends * maturity for sends, _, _, maturity in checked]
+    fitted = _fit_stacked(
+        [(e, successes) for e, (_, successes, _, _) in zip(exposure, checked, strict=True)],
+        settings,
     )
-    interval_alpha, interval_beta = reported_beta(alpha, beta, factor_variance)
-    ci_low, ci_high = beta_credible_interval(interval_alpha, interval_beta)
+    return [
+        _assess(exposure[i], successes, unsubscribes, fitted[i], settings, remaining[i], total[i])
+        for i, (_, successes, unsubscribes, _) in enumerate(checked)
+    ]
+
+
+def _assess(
+    exposure_by_period: np.ndarray,
+    successes: np.ndarray,
+    unsubscribes: np.ndarray,
+    fitted: np.ndarray | None,
+    settings: PolicySettings,
+    remaining: int,
+    total: int,
+) -> Assessment:
+    k = exposure_by_period.shape[0]
+    alpha, beta, exposure, factor_variance = _effective_posterior(
+        exposure_by_period, successes, settings, fitted
+    )
     prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
     tripped = (
@@ -394,47 +434,128 @@ def allocate(
         successes.sum(axis=1), exposure, leader, live, remaining, total, settings
     )
     conditions = winner_conditions(prob_best, loss, effective, leader, test, settings)
-    winner = leader if all(c.met for c in conditions) else None
-    open_rivals = live & ~test.settled
-    open_rivals[leader] = False
-    proof = _proof_weights(test, open_rivals, remaining, settings)
-
-    if np.any(effective[live] < settings.warmup_sends):
-        status, weights = WARMING_UP, live / live.sum()
-    elif winner is not None and settings.all_in:
-        status, weights = WINNER, np.eye(k)[winner]
-    else:
-        status = EXPLORING if winner is None else WINNER
-        weights = _exploration_weights(
-            alpha, beta, prob_best, live, leader, test, proof, remaining, total, settings
-        )
-
-    mean = beta_mean_variance(alpha, beta)[0]
-    summaries = tuple(
-        VariantSummary(
-            posterior=Posterior(
-                float(alpha[i]), float(beta[i]), float(mean[i]), float(ci_low[i]), float(ci_high[i])
-            ),
-            prob_best=float(prob_best[i]),
-            expected_loss=float(loss[i]),
-            guardrail_tripped=bool(tripped[i]),
-            effective_sends=float(effective[i]),
-            interval_beta=(float(interval_alpha[i]), float(interval_beta[i])),
-        )
-        for i in range(k)
-    )
-    return Allocation(
-        weights=weights,
-        status=status,
-        winner=winner,
-        winner_probability=None if winner is None else float(prob_best[winner]),
-        variants=summaries,
+    return Assessment(
+        settings=settings,
+        remaining=remaining,
+        total=total,
+        alpha=alpha,
+        beta=beta,
+        factor_variance=factor_variance,
+        prob_best=prob_best,
+        loss=loss,
+        effective=effective,
+        tripped=tripped,
         leader=leader,
+        test=test,
         conditions=conditions,
-        sends_needed=None
-        if winner is not None
-        else _sends_needed(test, weights, leader, open_rivals),
+        winner=leader if all(c.met for c in conditions) else None,
     )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The evidence read up to the winner rule (``assess``). ``status`` and ``winner`` are
+    what ``allocate`` reports; ``weights`` (the next batch's) and ``allocation()`` (the whole
+    report: intervals, summaries, sends needed) are computed on first use, each the same as
+    ``allocate`` gives."""
+
+    settings: PolicySettings
+    remaining: int
+    total: int
+    alpha: np.ndarray
+    beta: np.ndarray
+    factor_variance: np.ndarray
+    prob_best: np.ndarray
+    loss: np.ndarray
+    effective: np.ndarray
+    tripped: np.ndarray
+    leader: int
+    test: SequentialTest
+    conditions: tuple[Condition, ...]
+    winner: int | None
+
+    @property
+    def live(self) -> np.ndarray:
+        live: np.ndarray = ~self.tripped
+        return live
+
+    @property
+    def warming_up(self) -> bool:
+        return bool(np.any(self.effective[self.live] < self.settings.warmup_sends))
+
+    @property
+    def status(self) -> DecisionStatus:
+        if self.warming_up:
+            return WARMING_UP
+        return EXPLORING if self.winner is None else WINNER
+
+    @property
+    def open_rivals(self) -> np.ndarray:
+        """The live rivals the sequential test has not settled yet."""
+        open_rivals: np.ndarray = self.live & ~self.test.settled
+        open_rivals[self.leader] = False
+        return open_rivals
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """The next batch's weights: the warm-up's even split, all in on a declared winner, or
+        exploration with the proof shares."""
+        live, settings = self.live, self.settings
+        if self.warming_up:
+            even: np.ndarray = live / live.sum()
+            return even
+        if self.winner is not None and settings.all_in:
+            all_in: np.ndarray = np.eye(live.size)[self.winner]
+            return all_in
+        proof = _proof_weights(self.test, self.open_rivals, self.remaining, settings)
+        return _exploration_weights(
+            self.alpha,
+            self.beta,
+            self.prob_best,
+            live,
+            self.leader,
+            self.test,
+            proof,
+            self.remaining,
+            self.total,
+            settings,
+        )
+
+    def allocation(self) -> Allocation:
+        """Everything ``allocate`` reports."""
+        alpha, beta, winner, weights = self.alpha, self.beta, self.winner, self.weights
+        interval_alpha, interval_beta = reported_beta(alpha, beta, self.factor_variance)
+        ci_low, ci_high = beta_credible_interval(interval_alpha, interval_beta)
+        mean = beta_mean_variance(alpha, beta)[0]
+        summaries = tuple(
+            VariantSummary(
+                posterior=Posterior(
+                    float(alpha[i]),
+                    float(beta[i]),
+                    float(mean[i]),
+                    float(ci_low[i]),
+                    float(ci_high[i]),
+                ),
+                prob_best=float(self.prob_best[i]),
+                expected_loss=float(self.loss[i]),
+                guardrail_tripped=bool(self.tripped[i]),
+                effective_sends=float(self.effective[i]),
+                interval_beta=(float(interval_alpha[i]), float(interval_beta[i])),
+            )
+            for i in range(alpha.size)
+        )
+        return Allocation(
+            weights=weights,
+            status=self.status,
+            winner=winner,
+            winner_probability=None if winner is None else float(self.prob_best[winner]),
+            variants=summaries,
+            leader=self.leader,
+            conditions=self.conditions,
+            sends_needed=None
+            if winner is not None
+            else _sends_needed(self.test, weights, self.leader, self.open_rivals),
+        )
 
 
 def guardrail_tripped(
@@ -510,18 +631,46 @@ class SequentialTest:
     the same if the difference were ``_PROOF_OPTIMISM`` standard errors larger than seen.
     ``unit`` is each variant's variance per send, ``conclude`` the variance of each rival's
     difference at which the test would settle it at the difference seen (nan where the leader
-    is not ahead of it).
+    is not ahead of it). ``required``, ``reachable`` and ``conclude`` plan the proof; the
+    verdict needs none of them, so they are computed on first use.
     """
 
     z: np.ndarray
     boundary: np.ndarray
     settled: np.ndarray  # rivals the leader beats at their boundary
     weakest: int | None  # the live rival closest to (or furthest from) being beaten
-    required: np.ndarray
     sends: np.ndarray
-    reachable: np.ndarray
     unit: np.ndarray
-    conclude: np.ndarray
+    diff: np.ndarray  # the leader's rate minus each variant's
+    variance: np.ndarray  # of each difference
+    rivals: np.ndarray
+    leader_unit: float  # the leader's variance at ``_PROOF_PACE`` of the contacts left
+    tau2: float
+    log_threshold: float
+
+    def _plan(self, diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``_sends_to_conclude`` at difference ``diff``, a settled rival needing no more."""
+        sends, conclude = _sends_to_conclude(
+            diff, self.unit, self.rivals, self.leader_unit, self.tau2, self.log_threshold
+        )
+        sends[self.settled] = self.sends[self.settled]
+        return sends, conclude
+
+    @cached_property
+    def _at_diff(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._plan(self.diff)
+
+    @property
+    def required(self) -> np.ndarray:
+        return self._at_diff[0]
+
+    @cached_property
+    def reachable(self) -> np.ndarray:
+        return self._plan(self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance))[0]
+
+    @property
+    def conclude(self) -> np.ndarray:
+        return self._at_diff[1]
 
 
 _MIXTURE_SPREAD = 10.0  # tau^2 over the variance of the difference at the planned sample
@@ -608,11 +757,10 @@ def _sequential_test(
     v = unit[leader] / n[leader] + unit / n
     z = diff / np.sqrt(v)
     boundary = np.zeros(k)
+    slope, scale, widen = np.sqrt(tau2 / (v + tau2)), (v + tau2) / tau2, np.log((v + tau2) / v)
     for _ in range(6):
-        shift = np.log(2.0) + special.log_ndtr(boundary * np.sqrt(tau2 / (v + tau2)))
-        boundary = np.sqrt(
-            (v + tau2) / tau2 * (2.0 * (log_threshold - shift) + np.log((v + tau2) / v))
-        )
+        shift = _LOG_2 + special.log_ndtr(boundary * slope)
+        boundary = np.sqrt(scale * (2.0 * (log_threshold - shift) + widen))
     z[leader], boundary[leader] = 0.0, 0.0
     settled = rivals & (z >= boundary)
     weakest = (
@@ -620,13 +768,10 @@ def _sequential_test(
         if rivals.any()
         else None
     )
-    leader_unit = unit[leader] / (n[leader] + _PROOF_PACE * remaining)
-    (required, conclude), (reachable, _) = (
-        _sends_to_conclude(d, unit, rivals, leader_unit, tau2, log_threshold)
-        for d in (diff, diff + _PROOF_OPTIMISM * np.sqrt(v))
+    leader_unit = float(unit[leader] / (n[leader] + _PROOF_PACE * remaining))
+    return SequentialTest(
+        z, boundary, settled, weakest, n, unit, diff, v, rivals, leader_unit, tau2, log_threshold
     )
-    required[settled] = reachable[settled] = n[settled]
-    return SequentialTest(z, boundary, settled, weakest, required, n, reachable, unit, conclude)
 
 
 def _sends_to_conclude(
@@ -778,7 +923,10 @@ def _check_evidence(
 
 
 def _effective_posterior(
-    exposure: np.ndarray, successes: np.ndarray, settings: PolicySettings
+    exposure: np.ndarray,
+    successes: np.ndarray,
+    settings: PolicySettings,
+    fitted: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Beta posteriors on each variant's rate at the campaign's average period, its exposure,
     and the relative variance the estimated period factors add to its rate.
@@ -799,12 +947,15 @@ def _effective_posterior(
     so the factors add sum_p (w_ip - W_p)^2 v_p to the relative variance of its rate, v_p the
     posterior variance of log f_p. A variant sent like the campaign gets none; one fed mostly
     in some hours (a loser starved after the morning) gets their factors' uncertainty.
+    ``fitted``: the factors ``_fit_periods`` gives for this evidence, if already fitted.
     """
     total_successes = successes.sum(axis=1)
     adjusted = exposure
     factor_variance = np.zeros(exposure.shape[0])
-    if settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0:
-        factor, log_variance = _period_factors(exposure, successes, settings)
+    if _adjusts(exposure, settings):
+        if fitted is None:
+            fitted = _fit_periods(exposure, successes, settings)
+        factor, log_variance = _period_factors(exposure, successes, fitted)
         adjusted = exposure * factor
         row = adjusted.sum(axis=1, keepdims=True)
         own = adjusted / np.maximum(row, 1e-300)
@@ -843,27 +994,63 @@ def reported_beta(
 _PERIOD_ITERATIONS = 25
 
 
-def _period_factors(
-    sends: np.ndarray, successes: np.ndarray, settings: PolicySettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Empirical-Bayes-shrunk period factors f_p, and the posterior variance of each log f_p.
+def _adjusts(exposure: np.ndarray, settings: PolicySettings) -> bool:
+    """Whether the period adjustment applies to this exposure (variants x periods)."""
+    return bool(settings.period_adjustment and exposure.shape[1] > 1 and exposure.sum() > 0)
 
-    The factors come from alternating closed-form updates of the multiplicative model. Each
-    raw factor is noisy (relative variance ~ 1 / period successes); with many small periods
-    that noise alone would tilt the comparison between variants sent in different shares. So
-    log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being the spread of
-    the log factors beyond sampling noise (method of moments): constant base rates give tau^2
-    ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly full adjustment.
-    The shrunk log factor's posterior variance is tau^2 noise / (tau^2 + noise).
+
+def _fit_stacked(
+    counts: Sequence[tuple[np.ndarray, np.ndarray]], settings: PolicySettings
+) -> list[np.ndarray | None]:
+    """``_fit_periods`` of every (exposure, successes) the adjustment applies to (None for the
+    others), those of one shape fitted as one stack."""
+    fitted: list[np.ndarray | None] = [None] * len(counts)
+    shapes: dict[tuple[int, ...], list[int]] = {}
+    for i, (exposure, _) in enumerate(counts):
+        if _adjusts(exposure, settings):
+            shapes.setdefault(exposure.shape, []).append(i)
+    for members in shapes.values():
+        stacked = _fit_periods(
+            np.stack([counts[i][0] for i in members]),
+            np.stack([counts[i][1] for i in members]),
+            settings,
+        )
+        for i, factor in zip(members, stacked, strict=True):
+            fitted[i] = factor
+    return fitted
+
+
+def _fit_periods(sends: np.ndarray, successes: np.ndarray, settings: PolicySettings) -> np.ndarray:
+    """The period factors f_p of the multiplicative model rate(i, p) = rho_i * f_p, by
+    alternating closed-form updates, before shrinkage (``_period_factors``). ``sends`` and
+    ``successes`` are (variants, periods), or a stack of such (each fitted on its own: the
+    stacked products are each one's own, so the factors are the same)."""
+    variant_numerator = successes.sum(axis=-1) + settings.prior_alpha
+    period_numerator = successes.sum(axis=-2) + 0.5
+    prior = settings.prior_alpha + settings.prior_beta
+    factor = np.ones(sends.shape[:-2] + sends.shape[-1:])
+    for _ in range(_PERIOD_ITERATIONS):
+        rho = variant_numerator / (np.matmul(sends, factor[..., None])[..., 0] + prior)
+        factor = period_numerator / (np.matmul(rho[..., None, :], sends)[..., 0, :] + 0.5)
+    return factor
+
+
+def _period_factors(
+    sends: np.ndarray, successes: np.ndarray, factor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical-Bayes-shrunk period factors f_p, and the posterior variance of each log f_p,
+    from the fitted ``factor`` (``_fit_periods``).
+
+    Each raw factor is noisy (relative variance ~ 1 / period successes); with many small
+    periods that noise alone would tilt the comparison between variants sent in different
+    shares. So log f_p is shrunk toward 0 by tau^2 / (tau^2 + 1 / successes_p), tau^2 being
+    the spread of the log factors beyond sampling noise (method of moments): constant base
+    rates give tau^2 ~ 0 and no adjustment; a real daily cycle gives a large tau^2 and nearly
+    full adjustment. The shrunk log factor's posterior variance is tau^2 noise / (tau^2 +
+    noise).
     """
     period_sends = sends.sum(axis=0)
     period_successes = successes.sum(axis=0)
-    variant_successes = successes.sum(axis=1)
-    prior = settings.prior_alpha + settings.prior_beta
-    factor = np.ones(sends.shape[1])
-    for _ in range(_PERIOD_ITERATIONS):
-        rho = (variant_successes + settings.prior_alpha) / (sends @ factor + prior)
-        factor = (period_successes + 0.5) / (rho @ sends + 0.5)
     active = period_sends > 0
     log_factor = np.log(factor[active])
     noise = 1.0 / (period_successes[active] + 0.5)

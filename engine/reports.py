@@ -220,10 +220,10 @@ def segment_reports(
     reports = []
     winners: dict[str, list[str]] = {}
     for slot, (key, table) in enumerate(zip(segments.registry.slots, segments.tables, strict=True)):
-        allocation = decided.allocation.decisions[slot]
-        if allocation is None or not table.sends.any():  # none of its contacts drawn by then
+        rule = decided.allocation.decisions[slot]
+        if rule is None or not table.sends.any():  # none of its contacts drawn by then
             continue
-        allocation = replace(allocation, weights=decided.allocation.weights[slot])
+        allocation = replace(rule.allocation(), weights=decided.allocation.weights[slot])
         evidence = decided.evidence[slot]
         own = replace(campaign, contacts_pending=int(decided.remaining[slot]))
         variants = variant_reports(

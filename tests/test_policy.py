@@ -21,6 +21,7 @@ from burt.engine.policy import (
     Evidence,
     PolicySettings,
     allocate,
+    assess,
     bounds_rule,
     guardrail_tripped,
 )
@@ -39,6 +40,48 @@ def evidence(sends: list[list[int]], successes: list[list[int]], unsubs=None) ->
 
 SETTINGS = PolicySettings()
 NO_PROOF = dataclasses.replace(SETTINGS, proof_share=0.0)
+
+
+@pytest.mark.parametrize(
+    ("ev", "status"),
+    [
+        (evidence([[2500, 2500], [2500, 2500]], [[50, 60], [110, 120]]), WINNER),
+        (evidence([[30, 0], [500, 10]], [[1, 0], [10, 0]]), WARMING_UP),
+        (
+            evidence([[1500, 1500], [1500, 1500], [1000, 1200]], [[40, 50], [45, 55], [30, 33]]),
+            EXPLORING,
+        ),
+    ],
+)
+def test_assess_rules_without_planning_the_proof_and_agrees_with_allocate(
+    ev: Evidence, status: str
+) -> None:
+    """``assess`` gives the status and winner without the proof planning (a segment's winner
+    rule wants only those), and its weights and report are ``allocate``'s."""
+    full = allocate(ev, SETTINGS, 50_000, 100_000)
+    quick = assess(ev, SETTINGS, 50_000, 100_000)
+    assert (quick.status, quick.winner, quick.leader) == (status, full.winner, full.leader)
+    assert full.status == status
+    assert not {"_at_diff", "reachable"} & vars(quick.test).keys()  # no proof planned
+    np.testing.assert_array_equal(quick.weights, full.weights)
+    again = quick.allocation()
+    np.testing.assert_array_equal(again.weights, full.weights)
+    assert (again.variants, again.conditions, again.sends_needed) == (
+        full.variants,
+        full.conditions,
+        full.sends_needed,
+    )
+
+
+def test_period_fits_stacked_are_each_ones_own() -> None:
+    """``assess_many`` fits the periods of its evidence as one stack: each fit is the one it
+    gets alone, to the last bit."""
+    rng = np.random.default_rng(7)
+    sends = rng.integers(0, 2000, (6, 4, 9)) * rng.random((6, 1, 9))
+    successes = np.floor(sends * rng.random(sends.shape) * 0.1)
+    stacked = policy_module._fit_periods(sends, successes, SETTINGS)
+    for one, s, c in zip(stacked, sends, successes, strict=True):
+        np.testing.assert_array_equal(one, policy_module._fit_periods(s, c, SETTINGS))
 
 
 def test_warm_up_is_uniform_until_every_variant_has_enough_sends() -> None:

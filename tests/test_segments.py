@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 from scipy import special
 
-from burt.engine.policy import Evidence, PolicySettings, allocate
+from burt.engine.policy import (
+    EXPLORING,
+    WARMING_UP,
+    WINNER,
+    Evidence,
+    PolicySettings,
+    allocate,
+)
 from burt.engine.segments.policies import SEGMENT_PEERS, leaves, pooled_burt
 from burt.engine.segments.policy import (
     allocate_segments,
@@ -232,6 +239,45 @@ def test_pseudo_sends_steer_the_weights_but_never_declare() -> None:
     split = segment_settings(PolicySettings(), 2)
     assert alone.prior is None
     assert np.array_equal(alone.weights[1], allocate(small, split, 2000, 5000).weights)
+
+
+def test_each_segments_rule_and_weights_are_allocates() -> None:
+    """The per-segment rule reads its raw evidence as ``allocate`` does, and the weights are
+    ``allocate``'s on the pooled evidence, or the rule's own where the segment declared (all in)
+    or has no prior: a segment that declares, one warming up, one exploring, one without sends
+    and one without contacts. The rule's proof planning is skipped where its weights are not
+    used."""
+
+    def counts(sends: list[list[float]], successes: list[list[float]]) -> Evidence:
+        return Evidence(np.array(sends), np.array(successes), np.zeros((2, len(sends[0]))))
+
+    evidence = [
+        counts([[2500, 2500], [2500, 2500]], [[50, 60], [110, 120]]),
+        counts([[30, 0], [25, 10]], [[1, 0], [1, 0]]),
+        counts([[1500, 1500], [1500, 1500]], [[40, 50], [45, 55]]),
+        counts([[0, 0], [0, 0]], [[0, 0], [0, 0]]),
+        counts([[0, 0], [0, 0]], [[0, 0], [0, 0]]),
+    ]
+    remaining, total = [20000, 20000, 20000, 5000, 0], [30000, 30000, 30000, 5000, 0]
+    result = allocate_segments(evidence, PolicySettings(), remaining, total)
+    split = segment_settings(PolicySettings(), len(evidence))
+    assert result.prior is not None
+    statuses = []
+    for s, own in enumerate(evidence[:4]):
+        rule, full = result.decisions[s], allocate(own, split, remaining[s], total[s])
+        assert rule is not None
+        assert (rule.status, rule.winner, rule.leader) == (full.status, full.winner, full.leader)
+        statuses.append(rule.status)
+        if full.status == WINNER or not result.prior.strength[s].any():
+            expected = full.weights
+        else:
+            pooled = with_prior(own, result.prior.mean[s], result.prior.strength[s])
+            steer = replace(split, all_in=False)
+            expected = allocate(pooled, steer, remaining[s], total[s]).weights
+            assert not {"_at_diff", "reachable"} & vars(rule.test).keys()
+        np.testing.assert_array_equal(result.weights[s], expected)
+    assert statuses == [WINNER, WARMING_UP, EXPLORING, WARMING_UP]
+    assert result.decisions[4] is None and result.winners == (1, None, None, None, None)
 
 
 def test_differs_needs_two_segments_declaring_different_winners() -> None:

@@ -32,7 +32,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from burt.engine.policy import WINNER, Allocation, Evidence, PolicySettings, allocate
+from burt.engine.policy import (
+    WINNER,
+    Assessment,
+    Evidence,
+    PolicySettings,
+    assess,
+    assess_many,
+)
 from burt.engine.segments.pooling import PooledPrior, pooled_prior
 
 
@@ -63,7 +70,9 @@ def with_prior(evidence: Evidence, mean: np.ndarray, strength: np.ndarray) -> Ev
 @dataclass(frozen=True)
 class SegmentAllocation:
     weights: np.ndarray  # (segments, variants)
-    decisions: tuple[Allocation | None, ...]  # per segment, its winner rule on raw evidence
+    decisions: tuple[Assessment | None, ...]
+    """Per segment, its winner rule on its raw evidence (``assess``: the status and winner;
+    ``allocation()`` builds the whole report a stats request shows)."""
     prior: PooledPrior | None  # None for a single segment, or without pooling
 
     @property
@@ -86,7 +95,7 @@ def allocate_segments(
     ``pool`` every segment allocates on its own evidence alone (what pooling is measured
     against)."""
     if len(evidence) == 1:
-        only = allocate(evidence[0], settings, int(remaining[0]), int(total[0]))
+        only = assess(evidence[0], settings, int(remaining[0]), int(total[0]))
         return SegmentAllocation(only.weights[None, :], (only,), None)
     split = segment_settings(settings, len(evidence))
     steer = replace(split, all_in=False)
@@ -100,21 +109,43 @@ def allocate_segments(
     )
     k = evidence[0].sends.shape[0]
     weights = np.full((len(evidence), k), 1.0 / k)
-    decisions: list[Allocation | None] = []
-    for s, own in enumerate(evidence):
-        if total[s] <= 0:
-            decisions.append(None)
-            continue
-        decision = allocate(own, split, int(remaining[s]), int(total[s]))
-        decisions.append(decision)
+    drawn = [s for s in range(len(evidence)) if total[s] > 0]
+    decisions: list[Assessment | None] = [None] * len(evidence)
+    steered: list[int] = []  # the segments the pooled prior steers
+    # The rule's own weights are only wanted where the segment declared (all in) or no prior
+    # steers it; ``assess`` computes them (and the proof planning they need) only then.
+    ruled = _assess([evidence[s] for s in drawn], split, remaining, total, drawn)
+    for s, decision in zip(drawn, ruled, strict=True):
+        decisions[s] = decision
         if decision.status == WINNER and settings.all_in:
             weights[s] = decision.weights
         elif prior is not None and prior.strength[s].any():
-            pooled = with_prior(own, prior.mean[s], prior.strength[s])
-            weights[s] = allocate(pooled, steer, int(remaining[s]), int(total[s])).weights
+            steered.append(s)
         else:
             weights[s] = decision.weights
+    if prior is not None and steered:
+        pooled = [with_prior(evidence[s], prior.mean[s], prior.strength[s]) for s in steered]
+        steering = _assess(pooled, steer, remaining, total, steered)
+        for s, pooled_rule in zip(steered, steering, strict=True):
+            weights[s] = pooled_rule.weights
     return SegmentAllocation(weights, tuple(decisions), prior)
+
+
+def _assess(
+    evidence: Sequence[Evidence],
+    settings: PolicySettings,
+    remaining: Sequence[int] | np.ndarray,
+    total: Sequence[int] | np.ndarray,
+    segments: Sequence[int],
+) -> list[Assessment]:
+    """``assess_many`` of ``evidence`` (one per segment in ``segments``), each with its
+    segment's horizon."""
+    return assess_many(
+        evidence,
+        settings,
+        [int(remaining[s]) for s in segments],
+        [int(total[s]) for s in segments],
+    )
 
 
 def winners_differ(winners: Sequence[int | None]) -> bool:
