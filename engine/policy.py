@@ -421,19 +421,12 @@ def _assess(
     alpha, beta, exposure, factor_variance = _effective_posterior(
         exposure_by_period, successes, settings, fitted
     )
-    prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
     tripped = (
         guardrail_tripped(effective, unsubscribes.sum(axis=1), settings)
         if settings.unsubscribe_guardrail
         else np.zeros(k, dtype=bool)
     )
-    live = ~tripped
-    leader = int(np.argmax(np.where(live, prob_best, -1.0)))
-    test = _sequential_test(
-        successes.sum(axis=1), exposure, leader, live, remaining, total, settings
-    )
-    conditions = winner_conditions(prob_best, loss, effective, leader, test, settings)
     return Assessment(
         settings=settings,
         remaining=remaining,
@@ -441,14 +434,10 @@ def _assess(
         alpha=alpha,
         beta=beta,
         factor_variance=factor_variance,
-        prob_best=prob_best,
-        loss=loss,
+        successes=successes.sum(axis=1),
+        exposure=exposure,
         effective=effective,
         tripped=tripped,
-        leader=leader,
-        test=test,
-        conditions=conditions,
-        winner=leader if all(c.met for c in conditions) else None,
     )
 
 
@@ -457,7 +446,9 @@ class Assessment:
     """The evidence read up to the winner rule (``assess``). ``status`` and ``winner`` are
     what ``allocate`` reports; ``weights`` (the next batch's) and ``allocation()`` (the whole
     report: intervals, summaries, sends needed) are computed on first use, each the same as
-    ``allocate`` gives."""
+    ``allocate`` gives. So are P(best), the leader, the sequential test and the winner rule's
+    conditions: while no variant has ``winner_min_sends`` sends no leader can meet the rule, so
+    ``winner`` and ``status`` need none of them (a segment's rule early in a campaign)."""
 
     settings: PolicySettings
     remaining: int
@@ -465,14 +456,52 @@ class Assessment:
     alpha: np.ndarray
     beta: np.ndarray
     factor_variance: np.ndarray
-    prob_best: np.ndarray
-    loss: np.ndarray
+    successes: np.ndarray  # per variant
+    exposure: np.ndarray  # per variant, at the campaign's average period (the test's)
     effective: np.ndarray
     tripped: np.ndarray
-    leader: int
-    test: SequentialTest
-    conditions: tuple[Condition, ...]
-    winner: int | None
+
+    @cached_property
+    def _best(self) -> tuple[np.ndarray, np.ndarray]:
+        return prob_best_and_expected_loss(self.alpha, self.beta)
+
+    @property
+    def prob_best(self) -> np.ndarray:
+        return self._best[0]
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self._best[1]
+
+    @cached_property
+    def leader(self) -> int:
+        return int(np.argmax(np.where(self.live, self.prob_best, -1.0)))
+
+    @cached_property
+    def test(self) -> SequentialTest:
+        return _sequential_test(
+            self.successes,
+            self.exposure,
+            self.leader,
+            self.live,
+            self.remaining,
+            self.total,
+            self.settings,
+        )
+
+    @cached_property
+    def conditions(self) -> tuple[Condition, ...]:
+        return winner_conditions(
+            self.prob_best, self.loss, self.effective, self.leader, self.test, self.settings
+        )
+
+    @cached_property
+    def winner(self) -> int | None:
+        # The rule's sends condition is the leader's: with no variant at that count it fails
+        # whoever leads, so neither P(best) nor the test is needed to say there is no winner.
+        if not np.any(self.effective >= self.settings.winner_min_sends):
+            return None
+        return self.leader if all(c.met for c in self.conditions) else None
 
     @property
     def live(self) -> np.ndarray:

@@ -73,6 +73,35 @@ def test_assess_rules_without_planning_the_proof_and_agrees_with_allocate(
     )
 
 
+def test_winner_below_the_minimum_sends_is_the_full_rules_without_reading_p_best() -> None:
+    """While no variant has ``winner_min_sends`` sends, ``assess`` says there is no winner
+    without computing P(best), the leader or the test; read after, they are what the full
+    rule gives (the same numbers, and every condition with the sends one unmet). At and above
+    the minimum the rule is read in full."""
+    rng = np.random.default_rng(11)
+    settings = dataclasses.replace(SETTINGS, winner_min_sends=1000)
+    for _ in range(200):
+        k = int(rng.integers(2, 5))
+        sends = rng.integers(0, 1400, (k, 3))
+        successes = np.floor(sends * rng.random((k, 3)) * 0.2)
+        ev = evidence(sends.tolist(), successes.tolist())
+        quick = assess(ev, settings, 20_000, 40_000)
+        skipped = not np.any(quick.effective >= settings.winner_min_sends)
+        winner = quick.winner
+        assert ("_best" in vars(quick)) is not skipped
+        full = allocate(ev, settings, 20_000, 40_000)
+        rule = quick.leader if all(c.met for c in quick.conditions) else None
+        assert winner == rule == full.winner
+        assert (quick.status, quick.leader, quick.conditions) == (
+            full.status,
+            full.leader,
+            full.conditions,
+        )
+        np.testing.assert_array_equal(quick.prob_best, [v.prob_best for v in full.variants])
+        if skipped:
+            assert not next(c for c in quick.conditions if c.name == "sends").met
+
+
 def test_period_fits_stacked_are_each_ones_own() -> None:
     """``assess_many`` fits the periods of its evidence as one stack: each fit is the one it
     gets alone, to the last bit."""
