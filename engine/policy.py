@@ -533,7 +533,7 @@ class Assessment:
         if self.warming_up:
             even: np.ndarray = live / live.sum()
             return even
-        if self.winner is not None and settings.all_in:
+        if settings.all_in and self.winner is not None:  # the rule's verdict only if used
             all_in: np.ndarray = np.eye(live.size)[self.winner]
             return all_in
         proof = _proof_weights(self.test, self.open_rivals, self.remaining, settings)
