@@ -421,19 +421,12 @@ def _assess(
     alpha, beta, exposure, factor_variance = _effective_posterior(
         exposure_by_period, successes, settings, fitted
     )
-    prob_best, loss = prob_best_and_expected_loss(alpha, beta)
     effective = exposure_by_period.sum(axis=1)
     tripped = (
         guardrail_tripped(effective, unsubscribes.sum(axis=1), settings)
         if settings.unsubscribe_guardrail
         else np.zeros(k, dtype=bool)
     )
-    live = ~tripped
-    leader = int(np.argmax(np.where(live, prob_best, -1.0)))
-    test = _sequential_test(
-        successes.sum(axis=1), exposure, leader, live, remaining, total, settings
-    )
-    conditions = winner_conditions(prob_best, loss, effective, leader, test, settings)
     return Assessment(
         settings=settings,
         remaining=remaining,
@@ -441,14 +434,10 @@ def _assess(
         alpha=alpha,
         beta=beta,
         factor_variance=factor_variance,
-        prob_best=prob_best,
-        loss=loss,
+        successes=successes.sum(axis=1),
+        exposure=exposure,
         effective=effective,
         tripped=tripped,
-        leader=leader,
-        test=test,
-        conditions=conditions,
-        winner=leader if all(c.met for c in conditions) else None,
     )
 
 
@@ -457,7 +446,9 @@ class Assessment:
     """The evidence read up to the winner rule (``assess``). ``status`` and ``winner`` are
     what ``allocate`` reports; ``weights`` (the next batch's) and ``allocation()`` (the whole
     report: intervals, summaries, sends needed) are computed on first use, each the same as
-    ``allocate`` gives."""
+    ``allocate`` gives. So are P(best), the leader, the sequential test and the winner rule's
+    conditions: while no variant has ``winner_min_sends`` sends no leader can meet the rule, so
+    ``winner`` and ``status`` need none of them (a segment's rule early in a campaign)."""
 
     settings: PolicySettings
     remaining: int
@@ -465,14 +456,52 @@ class Assessment:
     alpha: np.ndarray
     beta: np.ndarray
     factor_variance: np.ndarray
-    prob_best: np.ndarray
-    loss: np.ndarray
+    successes: np.ndarray  # per variant
+    exposure: np.ndarray  # per variant, at the campaign's average period (the test's)
     effective: np.ndarray
     tripped: np.ndarray
-    leader: int
-    test: SequentialTest
-    conditions: tuple[Condition, ...]
-    winner: int | None
+
+    @cached_property
+    def _best(self) -> tuple[np.ndarray, np.ndarray]:
+        return prob_best_and_expected_loss(self.alpha, self.beta)
+
+    @property
+    def prob_best(self) -> np.ndarray:
+        return self._best[0]
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self._best[1]
+
+    @cached_property
+    def leader(self) -> int:
+        return int(np.argmax(np.where(self.live, self.prob_best, -1.0)))
+
+    @cached_property
+    def test(self) -> SequentialTest:
+        return _sequential_test(
+            self.successes,
+            self.exposure,
+            self.leader,
+            self.live,
+            self.remaining,
+            self.total,
+            self.settings,
+        )
+
+    @cached_property
+    def conditions(self) -> tuple[Condition, ...]:
+        return winner_conditions(
+            self.prob_best, self.loss, self.effective, self.leader, self.test, self.settings
+        )
+
+    @cached_property
+    def winner(self) -> int | None:
+        # The rule's sends condition is the leader's: with no variant at that count it fails
+        # whoever leads, so neither P(best) nor the test is needed to say there is no winner.
+        if not np.any(self.effective >= self.settings.winner_min_sends):
+            return None
+        return self.leader if all(c.met for c in self.conditions) else None
 
     @property
     def live(self) -> np.ndarray:
@@ -504,7 +533,7 @@ class Assessment:
         if self.warming_up:
             even: np.ndarray = live / live.sum()
             return even
-        if self.winner is not None and settings.all_in:
+        if settings.all_in and self.winner is not None:  # the rule's verdict only if used
             all_in: np.ndarray = np.eye(live.size)[self.winner]
             return all_in
         proof = _proof_weights(self.test, self.open_rivals, self.remaining, settings)
@@ -648,17 +677,9 @@ class SequentialTest:
     tau2: float
     log_threshold: float
 
-    def _plan(self, diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``_sends_to_conclude`` at difference ``diff``, a settled rival needing no more."""
-        sends, conclude = _sends_to_conclude(
-            diff, self.unit, self.rivals, self.leader_unit, self.tau2, self.log_threshold
-        )
-        sends[self.settled] = self.sends[self.settled]
-        return sends, conclude
-
     @cached_property
     def _at_diff(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._plan(self.diff)
+        return _plan_many([self], [self.diff])[0]
 
     @property
     def required(self) -> np.ndarray:
@@ -666,7 +687,13 @@ class SequentialTest:
 
     @cached_property
     def reachable(self) -> np.ndarray:
-        return self._plan(self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance))[0]
+        return _plan_many([self], [self.optimistic])[0][0]
+
+    @property
+    def optimistic(self) -> np.ndarray:
+        """The differences ``reachable`` plans at."""
+        optimistic: np.ndarray = self.diff + _PROOF_OPTIMISM * np.sqrt(self.variance)
+        return optimistic
 
     @property
     def conclude(self) -> np.ndarray:
@@ -691,7 +718,7 @@ _NEWTON_STEPS = 60  # a bound: from the grid's bracket, four or five steps conve
 
 
 def _log_mixture_ratio(
-    diff: np.ndarray, log_v: np.ndarray, tau2: float
+    diff: np.ndarray, log_v: np.ndarray, tau2: float | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """log of the one-sided mixture likelihood ratio (N(theta; 0, tau^2) over theta > 0) at
     variance V = exp(log_v), and its derivative in log V.
@@ -774,26 +801,31 @@ def _sequential_test(
     )
 
 
-def _sends_to_conclude(
-    diff: np.ndarray,
-    unit: np.ndarray,
-    rivals: np.ndarray,
-    leader_unit: float,
-    tau2: float,
-    log_threshold: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sends each rival needs for the test to conclude at difference ``diff`` (inf when even
-    infinitely many would not do, the leader's share of the variance being ``leader_unit``),
-    and the variance of each difference at which it concludes (nan where the leader is not
-    ahead)."""
-    required = np.full(diff.size, np.inf)
-    conclude = np.full(diff.size, np.nan)
-    ahead = np.flatnonzero(rivals & (diff > 0))
-    conclude[ahead] = _variance_to_conclude(diff[ahead], tau2, log_threshold)
-    room = conclude[ahead] - leader_unit
-    feasible = room > 0
-    required[ahead[feasible]] = unit[ahead[feasible]] / room[feasible]
-    return required, conclude
+def _plan_many(
+    tests: Sequence[SequentialTest], diffs: Sequence[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each test at difference ``diffs[i]``: the sends each rival needs for it to conclude
+    (inf when even infinitely many would not do, the leader's share of the variance being
+    ``leader_unit``; a settled rival's own sends, it needs no more), and the variance of each
+    difference at which it concludes (nan where the leader is not ahead). The Newton solves of
+    every test run as one stack (``_variance_to_conclude_many``)."""
+    aheads = [np.flatnonzero(t.rivals & (d > 0)) for t, d in zip(tests, diffs, strict=True)]
+    variances = _variance_to_conclude_many(
+        [d[ahead] for d, ahead in zip(diffs, aheads, strict=True)],
+        [t.tau2 for t in tests],
+        [t.log_threshold for t in tests],
+    )
+    plans = []
+    for test, diff, ahead, variance in zip(tests, diffs, aheads, variances, strict=True):
+        required = np.full(diff.size, np.inf)
+        conclude = np.full(diff.size, np.nan)
+        conclude[ahead] = variance
+        room = conclude[ahead] - test.leader_unit
+        feasible = room > 0
+        required[ahead[feasible]] = test.unit[ahead[feasible]] / room[feasible]
+        required[test.settled] = test.sends[test.settled]
+        plans.append((required, conclude))
+    return plans
 
 
 def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
@@ -805,15 +837,34 @@ def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -
     four or five steps, all differences at once, where a bisection needs 52 halvings (the two
     agree to 2e-14 relative). A crossing outside the bracket gives its end.
     """
-    grid = np.log(tau2) + _LOG_V_GRID
-    excess = _log_mixture_ratio(diff[:, None], grid, tau2)[0] - log_threshold
+    return _variance_to_conclude_many([diff], [tau2], [log_threshold])[0]
+
+
+def _variance_to_conclude_many(
+    diffs: Sequence[np.ndarray], tau2s: Sequence[float], log_thresholds: Sequence[float]
+) -> list[np.ndarray]:
+    """``_variance_to_conclude`` of each ``diffs[i]`` at ``tau2s[i]`` and
+    ``log_thresholds[i]`` (a segmented campaign's tests), as one stack of elementwise
+    arithmetic: each solve takes the Newton steps it takes alone and stops where it stops
+    alone (once all its differences converged; it is then held while others go on), so each
+    result is the one it gets alone, to the last bit."""
+    if not diffs:
+        return []
+    sizes = [d.size for d in diffs]
+    solve = np.repeat(np.arange(len(diffs)), sizes)
+    diff = np.concatenate([np.asarray(d, dtype=float) for d in diffs])
+    tau2 = np.repeat(np.asarray(tau2s, dtype=float), sizes)
+    log_threshold = np.repeat(np.asarray(log_thresholds, dtype=float), sizes)
+    grid = np.log(tau2)[:, None] + _LOG_V_GRID
+    excess = _log_mixture_ratio(diff[:, None], grid, tau2[:, None])[0] - log_threshold[:, None]
     last = (excess >= 0).sum(axis=1) - 1  # the grid point before the crossing
-    inside = (last >= 0) & (last < grid.size - 1)
-    left = np.clip(last, 0, grid.size - 2)
-    low, high = grid[left], grid[left + 1]
+    inside = (last >= 0) & (last < _LOG_V_GRID.size - 1)
+    left = np.clip(last, 0, _LOG_V_GRID.size - 2)
     rows = np.arange(diff.size)
+    low, high = grid[rows, left], grid[rows, left + 1]
     above, below = excess[rows, left], excess[rows, left + 1]
     log_v = np.where(inside, low + above / (above - below), np.where(last < 0, low, high))
+    done = np.zeros(len(diffs), dtype=bool)
     for _ in range(_NEWTON_STEPS):
         ratio, slope = _log_mixture_ratio(diff, log_v, tau2)
         excess = ratio - log_threshold
@@ -822,13 +873,15 @@ def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -
         step = np.where(inside, excess / slope, 0.0)
         proposed = log_v - step
         converged = np.abs(step) <= 1e-9  # the next step would be below a double's resolution
-        log_v = np.where(
+        stepped = np.where(
             converged | ((proposed > low) & (proposed < high)), proposed, (low + high) / 2.0
         )
-        if converged.all():
+        log_v = np.where(done[solve], log_v, stepped)
+        done |= np.bincount(solve[~converged], minlength=len(diffs)) == 0
+        if done.all():
             break
-    result: np.ndarray = np.exp(log_v)
-    return result
+    result = np.exp(log_v)
+    return np.split(result, np.cumsum(sizes)[:-1])
 
 
 def _proof_weights(
@@ -844,15 +897,47 @@ def _proof_weights(
     others buy nothing. Zero for everyone else.
     """
     weights = np.zeros(test.z.size)
-    share = settings.proof_share_in_force
-    if share <= 0 or not open_rivals.any() or remaining <= 0:
-        return weights
-    cap = share / open_rivals.sum()
-    reachable = test.reachable[open_rivals] - test.sends[open_rivals]
-    if not np.all(np.isfinite(reachable) & (reachable <= cap * remaining)):
+    cap = _proof_cap(open_rivals, remaining, settings)
+    if cap is None or not _in_reach(test, open_rivals, cap, remaining):
         return weights
     weights[open_rivals & (test.required > test.sends)] = cap
     return weights
+
+
+def _proof_cap(open_rivals: np.ndarray, remaining: int, settings: PolicySettings) -> float | None:
+    """Each open rival's proof share, None where no proof is paid whatever the test says."""
+    share = settings.proof_share_in_force
+    if share <= 0 or not open_rivals.any() or remaining <= 0:
+        return None
+    return float(share / open_rivals.sum())
+
+
+def _in_reach(test: SequentialTest, open_rivals: np.ndarray, cap: float, remaining: int) -> bool:
+    """Whether every open rival could plausibly be settled at share ``cap`` of ``remaining``."""
+    reachable = test.reachable[open_rivals] - test.sends[open_rivals]
+    return bool(np.all(np.isfinite(reachable) & (reachable <= cap * remaining)))
+
+
+def weights_many(assessments: Sequence[Assessment]) -> list[np.ndarray]:
+    """Each assessment's ``weights`` (a segmented campaign's segments), the proof planning of
+    them all stacked: the ``reachable`` plans every proof share needs, then the ``required``
+    ones of those in reach, each as one ``_plan_many``. The same weights as one at a time."""
+    paying = []
+    for a in assessments:
+        if a.warming_up or (a.settings.all_in and a.winner is not None):
+            continue
+        cap = _proof_cap(a.open_rivals, a.remaining, a.settings)
+        if cap is not None:
+            paying.append((a.test, a.open_rivals, cap, a.remaining))
+    tests = [test for test, *_ in paying]
+    for test, plan in zip(tests, _plan_many(tests, [t.optimistic for t in tests]), strict=True):
+        vars(test)["reachable"] = plan[0]  # what the cached property would compute
+    tests = [
+        test for test, rivals, cap, remaining in paying if _in_reach(test, rivals, cap, remaining)
+    ]
+    for test, plan in zip(tests, _plan_many(tests, [t.diff for t in tests]), strict=True):
+        vars(test)["_at_diff"] = plan
+    return [a.weights for a in assessments]
 
 
 _SENDS_NEEDED_MAX = 2.0**53

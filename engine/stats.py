@@ -171,12 +171,14 @@ def _breakpoints(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     sd = np.sqrt(variance)
     steps = np.arange(-_WINDOW_SDS, _WINDOW_SDS + 1e-9, 1.0 / _PANELS_PER_SD)
     points = [np.clip(mean[:, None] + sd[:, None] * steps, 0.0, 1.0).ravel(), np.array([0.0, 1.0])]
-    grading = 0.5 ** np.arange(1, _GRADED_BREAKS + 1)
-    for m, s, singular_low, singular_high in zip(mean, sd, a < 1.0, b < 1.0, strict=True):
-        if singular_low:
-            points.append(min(m + _WINDOW_SDS * s, 1.0) * grading)
-        if singular_high:
-            points.append(1.0 - (1.0 - max(m - _WINDOW_SDS * s, 0.0)) * grading)
+    singular_low, singular_high = a < 1.0, b < 1.0
+    if singular_low.any() or singular_high.any():  # rare: a density infinite at 0 or 1
+        grading = 0.5 ** np.arange(1, _GRADED_BREAKS + 1)
+        for m, s, low, high in zip(mean, sd, singular_low, singular_high, strict=True):
+            if low:
+                points.append(min(m + _WINDOW_SDS * s, 1.0) * grading)
+            if high:
+                points.append(1.0 - (1.0 - max(m - _WINDOW_SDS * s, 0.0)) * grading)
     return np.unique(np.concatenate(points))
 
 

@@ -73,6 +73,76 @@ def test_assess_rules_without_planning_the_proof_and_agrees_with_allocate(
     )
 
 
+def test_winner_below_the_minimum_sends_is_the_full_rules_without_reading_p_best() -> None:
+    """While no variant has ``winner_min_sends`` sends, ``assess`` says there is no winner
+    without computing P(best), the leader or the test; read after, they are what the full
+    rule gives (the same numbers, and every condition with the sends one unmet). At and above
+    the minimum the rule is read in full."""
+    rng = np.random.default_rng(11)
+    settings = dataclasses.replace(SETTINGS, winner_min_sends=1000)
+    for _ in range(200):
+        k = int(rng.integers(2, 5))
+        sends = rng.integers(0, 1400, (k, 3))
+        successes = np.floor(sends * rng.random((k, 3)) * 0.2)
+        ev = evidence(sends.tolist(), successes.tolist())
+        quick = assess(ev, settings, 20_000, 40_000)
+        skipped = not np.any(quick.effective >= settings.winner_min_sends)
+        winner = quick.winner
+        assert ("_best" in vars(quick)) is not skipped
+        full = allocate(ev, settings, 20_000, 40_000)
+        rule = quick.leader if all(c.met for c in quick.conditions) else None
+        assert winner == rule == full.winner
+        assert (quick.status, quick.leader, quick.conditions) == (
+            full.status,
+            full.leader,
+            full.conditions,
+        )
+        np.testing.assert_array_equal(quick.prob_best, [v.prob_best for v in full.variants])
+        if skipped:
+            assert not next(c for c in quick.conditions if c.name == "sends").met
+
+
+def test_variance_to_conclude_stacked_is_each_ones_own() -> None:
+    """``_variance_to_conclude_many`` solves its tests as one stack: each solve's Newton steps
+    stop where they stop alone, so each result is the one it gets alone, to the last bit."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        solves = int(rng.integers(1, 25))
+        tau2s = list(10.0 ** rng.uniform(-9, -3, solves))
+        diffs = [np.sqrt(t) * 10.0 ** rng.uniform(-4, 3, int(rng.integers(0, 5))) for t in tau2s]
+        thresholds = list(np.log(rng.integers(2, 6, solves) / 10.0 ** rng.uniform(-4, -1, solves)))
+        stacked = policy_module._variance_to_conclude_many(diffs, tau2s, thresholds)
+        for got, d, t, h in zip(stacked, diffs, tau2s, thresholds, strict=True):
+            alone = policy_module._variance_to_conclude_many([d], [t], [h])[0]
+            np.testing.assert_array_equal(got, alone)
+
+
+def test_weights_many_are_each_ones_own() -> None:
+    """``weights_many`` plans the proofs of its assessments as one stack; each weight vector is
+    the one ``weights`` gives alone, to the last bit, with or without a proof share paid."""
+    rng = np.random.default_rng(9)
+    paid = 0
+    for _ in range(30):
+        segments, k = int(rng.integers(1, 12)), int(rng.integers(2, 5))
+        sends = rng.integers(40, 3000, (segments, k, 3))
+        rates = rng.uniform(0.01, 0.08, (segments, k, 1))
+        successes = np.floor(sends * rates * rng.uniform(0.5, 1.5, sends.shape))
+        evidences = [
+            evidence(a.tolist(), b.tolist()) for a, b in zip(sends, successes, strict=True)
+        ]
+        remaining = rng.integers(0, 40_000, segments).tolist()
+        total = [r + 20_000 for r in remaining]
+        settings = dataclasses.replace(SETTINGS, all_in=bool(rng.integers(2)))
+        many = policy_module.weights_many(
+            policy_module.assess_many(evidences, settings, remaining, total)
+        )
+        alone = policy_module.assess_many(evidences, settings, remaining, total)
+        for got, one in zip(many, alone, strict=True):
+            np.testing.assert_array_equal(got, one.weights)
+            paid += "_at_diff" in vars(one.test)
+    assert paid  # some proofs were planned in full
+
+
 def test_period_fits_stacked_are_each_ones_own() -> None:
     """``assess_many`` fits the periods of its evidence as one stack: each fit is the one it
     gets alone, to the last bit."""

@@ -39,6 +39,7 @@ from burt.engine.policy import (
     PolicySettings,
     assess,
     assess_many,
+    weights_many,
 )
 from burt.engine.segments.pooling import PooledPrior, pooled_prior
 
@@ -125,9 +126,9 @@ def allocate_segments(
             weights[s] = decision.weights
     if prior is not None and steered:
         pooled = [with_prior(evidence[s], prior.mean[s], prior.strength[s]) for s in steered]
-        steering = _assess(pooled, steer, remaining, total, steered)
-        for s, pooled_rule in zip(steered, steering, strict=True):
-            weights[s] = pooled_rule.weights
+        steering = weights_many(_assess(pooled, steer, remaining, total, steered))
+        for s, steered_weights in zip(steered, steering, strict=True):
+            weights[s] = steered_weights
     return SegmentAllocation(weights, tuple(decisions), prior)
 
 
