@@ -5,15 +5,15 @@
 
 Scenarios come from ``bench/scenarios/segments`` and any folders given; each runs with its own
 replications and seed. One process (the machine is shared). Every peer runs in both honest modes
-and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof``
-is burt with ``proof_share`` 0 (what the proofs cost), ``burt-unpooled`` burt on every segment's
-own evidence alone (what pooling earns); ``--goal G`` adds ``burt[G]``, pooled burt under goal G
-(its ``/blind`` is against segment-blind burt under the default goal). Columns: regret mean ±
-standard error (the lowest starred), its ratio to the best peer (burt's rows excluded) and to
-segment-blind burt, the share of (replication, segment) pairs that declared a winner, the share
+and is scored by its better one (lower regret), as in ``bench.policy_table``; ``burt-no-proof`` is
+burt with ``proof_share`` 0 (what the proofs cost), ``burt-unpooled`` burt on every segment's own
+evidence alone (what pooling earns); ``--goal G`` adds ``burt[G]`` and ``burt-blind[G]``, pooled
+and segment-blind burt under goal G (the first's ``/blind`` is against the second). Columns: regret
+mean ± standard error (the lowest starred), its ratio to the best peer (burt's rows excluded) and
+to segment-blind burt, the share of (replication, segment) pairs that declared a winner, the share
 of replications with a "winner differs by segment" verdict (a false verdict where one variant is
-best everywhere, marked !), the share of per-segment declarations that named a wrong winner, and
-on A/A scenarios the share of replications in which any segment declared a winner.
+best everywhere, marked !), the share of per-segment declarations that named a wrong winner, and on
+A/A scenarios the share of replications in which any segment declared a winner.
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ from pathlib import Path
 from bench.policy_table import goal_row, rate_cell, scenario_files
 from burt.engine.peers import PEER_MODES
 from burt.engine.policy import GOALS, PolicySettings
-from burt.engine.segments.policies import SEGMENT_LIBRARIES, SEGMENT_PEERS, UNPOOLED, pooled_burt
+from burt.engine.segments.policies import (
+    SEGMENT_LIBRARIES,
+    SEGMENT_PEERS,
+    UNPOOLED,
+    pooled_burt,
+    resolve_segment_policy,
+)
 from burt.engine.segments.simulation import (
     SegmentedRun,
     SegmentPolicyFactory,
@@ -59,9 +65,10 @@ def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str,
     """The policy's run on the scenario, in the mode with the lower regret for a peer."""
     if policy in OURS:
         return "service", simulate_segmented(scenario, OURS[policy], policy, replications)
-    goal = next((g for g in GOALS if goal_row(g) == policy), None)
+    goal = next((g for g in GOALS if policy in (goal_row(g), blind_row(g))), None)
     if goal is not None:
-        factory = pooled_burt(PolicySettings(goal=goal))
+        name = DEFAULT_POLICY if policy == goal_row(goal) else BLIND
+        factory = resolve_segment_policy(name, settings=PolicySettings(goal=goal))
         return "service", simulate_segmented(scenario, factory, policy, replications)
     if policy == BLIND:
         return "service", simulate_segmented(
@@ -72,6 +79,17 @@ def run(scenario: Scenario, policy: str, replications: int | None) -> tuple[str,
         for mode in PEER_MODES
     ]
     return min(runs, key=lambda mr: mr[1].result.regret_mean)
+
+
+def blind_row(goal: str) -> str:
+    """The policy name of segment-blind burt's row under ``goal``."""
+    return f"{BLIND}[{goal}]"
+
+
+def _blind_for(policy: str) -> str:
+    """The row a policy's ``/blind`` is against: segment-blind burt under the row's goal."""
+    goal = policy.partition("[")[2].rstrip("]")
+    return blind_row(goal) if goal else BLIND
 
 
 def _ratio(value: float, reference: float | None) -> str:
@@ -101,7 +119,7 @@ def render(results: list[tuple[str, SegmentedRun]]) -> str:
                 f"{name:<28} {segmented.policy:<27} {mode:<7} "
                 f"{f'{r.regret_mean:.1f} ± {r.regret_stderr:.1f}{star}':>17} "
                 f"{_ratio(r.regret_mean, best_peer):>5} "
-                f"{_ratio(r.regret_mean, regrets.get(BLIND)):>6} "
+                f"{_ratio(r.regret_mean, regrets.get(_blind_for(segmented.policy))):>6} "
                 f"{rate_cell(r.declarations.winner_declared_rate):>8} {differs:>8} "
                 f"{rate_cell(r.declarations.wrong_winner_rate):>6} "
                 f"{rate_cell(r.false_winner_rate):>8} "
@@ -122,10 +140,15 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         choices=list(GOALS),
-        help="add a row burt[GOAL]: pooled burt with this goal (repeatable)",
+        help="add rows burt[GOAL] and burt-blind[GOAL]: pooled and segment-blind burt with this"
+        " goal (repeatable)",
     )
     args = parser.parse_args(argv)
-    policies = [*(args.policy or available_policies()), *map(goal_row, dict.fromkeys(args.goal))]
+    goals = dict.fromkeys(args.goal)
+    policies = [
+        *(args.policy or available_policies()),
+        *(row for g in goals for row in (goal_row(g), blind_row(g))),
+    ]
     results = []
     for path in scenario_files([OWN_SCENARIOS, *args.folders]):
         scenario = Scenario.from_file(path)

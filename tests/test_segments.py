@@ -378,14 +378,18 @@ def test_every_segment_peer_runs(name: str) -> None:
 def test_the_segment_table_runs_one_scenario_under_the_goals_asked(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """``--only`` keeps one scenario and ``--goal`` adds a row: pooled burt under that goal."""
+    """``--only`` keeps one scenario and ``--goal`` adds two rows, pooled and segment-blind burt
+    under that goal, the first's ``/blind`` against the second."""
     from bench.segment_table import main
 
-    args = ["--only", "seg-aa", "--policy", "burt", "--policy", "ts-per-segment"]
-    assert main([*args, "--goal", "winner", "--replications", "2"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:] if line]
-    assert [(row[0], row[1]) for row in rows] == [
-        ("seg-aa", "burt"),
-        ("seg-aa", "ts-per-segment"),
-        ("seg-aa", "burt[winner]"),
-    ]
+    args = ["--only", "seg-winners-differ-two", "--policy", "burt", "--policy", "burt-blind"]
+    assert main([*args, "--goal", "outcomes", "--replications", "2"]) == 0
+    rows = {
+        row[1]: row for line in capsys.readouterr().out.splitlines()[2:] if (row := line.split())
+    }
+    assert list(rows) == ["burt", "burt-blind", "burt[outcomes]", "burt-blind[outcomes]"]
+    assert all(row[0] == "seg-winners-differ-two" for row in rows.values())
+    regret = {name: float(row[3]) for name, row in rows.items()}
+    ratio = regret["burt[outcomes]"] / regret["burt-blind[outcomes]"]
+    assert float(rows["burt[outcomes]"][7]) == pytest.approx(ratio, abs=0.006)
+    assert float(rows["burt"][7]) == pytest.approx(regret["burt"] / regret["burt-blind"], abs=0.006)

@@ -478,7 +478,7 @@ class SegmentStats(Struct, forbid_unknown_fields=True):
     variants: Annotated[
         list[VariantStats],
         Meta(
-            description="Every variant's statistics within the segment, in the campaign's order. `weight` is the segment's in the next batch: the policy's on the segment's evidence with every variant's effect pooled toward its campaign-wide effect; lifts are against the same reference as the campaign's."
+            description="Every variant's statistics within the segment, in the campaign's order. `weight` is the segment's in the next batch: the policy's on the segment's evidence with every variant's effect pooled toward its campaign-wide effect (fully, until an interaction test shows at 95% that the effects differ between segments); lifts are against the same reference as the campaign's."
         ),
     ]
     decision: Decision
@@ -951,7 +951,7 @@ class PolicySettings(Struct, forbid_unknown_fields=True):
         Annotated[
             list[SegmentByItem],
             Meta(
-                description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+                description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a segment borrows strength from the campaign's (partial pooling: until an interaction test shows at 95% that the variants' effects differ between segments, every segment follows the campaign's comparison at its own base rate). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
                 max_length=3,
             ),
         ]
@@ -1151,7 +1151,7 @@ class ResolvedPolicySettings(PolicySettings, forbid_unknown_fields=True):
     segment_by: Annotated[
         list[SegmentByItem],
         Meta(
-            description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
+            description="The contact attributes (at most three, each named once: a repeat answers 400) whose values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares a winner, all its remaining contacts go to it, while every variant's effect in a segment borrows strength from the campaign's (partial pooling: until an interaction test shows at 95% that the variants' effects differ between segments, every segment follows the campaign's comparison at its own base rate). A contact's segment is the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch (changing it then answers 409). Default: [].",
             max_length=3,
         ),
     ]

@@ -71,11 +71,12 @@ class ResolvedPolicySettings:
                 back change nothing). Default: null. Example: 0.3.
             segment_by (list[str]): The contact attributes (at most three, each named once: a repeat answers 400) whose
                 values make a contact's segment: each segment gets its own allocation, its own decision and, once that declares
-                a winner, all its remaining contacts go to it, while every variant's effect in a small segment borrows strength
-                from the campaign's (partial pooling). A contact's segment is the tuple of its values of these attributes as
-                text (a string as it is, a number or boolean as its JSON text); a missing or null attribute is the value
-                `unknown`. Empty: one allocation for the whole campaign. Fixed once the campaign has drawn its first batch
-                (changing it then answers 409). Default: []. Example: ['segment', 'locale'].
+                a winner, all its remaining contacts go to it, while every variant's effect in a segment borrows strength from
+                the campaign's (partial pooling: until an interaction test shows at 95% that the variants' effects differ
+                between segments, every segment follows the campaign's comparison at its own base rate). A contact's segment is
+                the tuple of its values of these attributes as text (a string as it is, a number or boolean as its JSON text); a
+                missing or null attribute is the value `unknown`. Empty: one allocation for the whole campaign. Fixed once the
+                campaign has drawn its first batch (changing it then answers 409). Default: []. Example: ['segment', 'locale'].
             max_segments (int): The most segments a campaign keeps; the rarest share one segment named `other`, by a rule
                 that is stable as contacts arrive: at the first batch, the distinct segments of every contact loaded so far are
                 ranked by their contacts (ties: the one loaded first ranks first); the top `max_segments` − 1 get a segment each

@@ -55,7 +55,8 @@ class SegmentStats:
             1200.
         variants (list[VariantStats]): Every variant's statistics within the segment, in the campaign's order. `weight`
             is the segment's in the next batch: the policy's on the segment's evidence with every variant's effect pooled
-            toward its campaign-wide effect; lifts are against the same reference as the campaign's.
+            toward its campaign-wide effect (fully, until an interaction test shows at 95% that the effects differ between
+            segments); lifts are against the same reference as the campaign's.
         decision (Decision): What the policy concludes now, and why.
     """
 
