@@ -1,7 +1,9 @@
 """`make bench`: what segments cost, on the SQLite store (issue 23's targets).
 
 1. Drawing a 10,000-contact batch from a 1,000,000-contact campaign with 20 segments, against
-   the same draw from the same campaign without segments, in one file (target ratio <= 2).
+   the same draw from the same campaign without segments, in one file (target ratio <= 2),
+   early (the 8 draws after the first) and later (the last 8, once every segment's variants
+   are past ``winner_min_sends`` and the winner rule reads P(best) and the sequential test).
    The first draw of a segmented campaign ranks the segments of every contact loaded so far
    (`engine.segments.keys`): it is timed apart from the later draws.
 2. GET stats of a campaign with 20 segments and 4 variants over HTTP (a live uvicorn process),
@@ -29,6 +31,8 @@ from testing_support.live import create_key, live_server
 
 SEGMENTS = 20
 CHUNK = 50_000
+PHASE = 8
+"""Draws timed in each phase: the early ones after the first, and the last ones."""
 
 
 def _contacts(n: int, first: int = 0) -> list[ContactIn]:
@@ -78,9 +82,11 @@ async def bench_draws(path: Path, contacts: int, batch: int, draws: int) -> dict
     finally:
         await store.close()
     return {
-        "plain_ms": statistics.median(plain[1:]) * 1e3,
         "first_ms": segmented[0] * 1e3,
-        "segmented_ms": statistics.median(segmented[1:]) * 1e3,
+        "plain_ms": statistics.median(plain[1 : 1 + PHASE]) * 1e3,
+        "segmented_ms": statistics.median(segmented[1 : 1 + PHASE]) * 1e3,
+        "later_plain_ms": statistics.median(plain[-PHASE:]) * 1e3,
+        "later_segmented_ms": statistics.median(segmented[-PHASE:]) * 1e3,
     }
 
 
@@ -136,23 +142,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--draws", type=int, default=9, help="draws per campaign (first apart)")
+    parser.add_argument(
+        "--draws", type=int, default=25, help=f"draws per campaign (at least {2 * PHASE + 1})"
+    )
     parser.add_argument("--stats-batches", type=int, default=12)
     args = parser.parse_args(argv)
+    if args.draws < 2 * PHASE + 1:
+        parser.error(f"--draws must be at least {2 * PHASE + 1}")
     with tempfile.TemporaryDirectory() as tmp:
         d = asyncio.run(
             bench_draws(Path(tmp) / "draws.sqlite3", args.contacts, args.batch, args.draws)
         )
         print(f"\n#### segments (SQLite), {SEGMENTS} segments")
         print(
-            f"== draw {args.batch:,} from {args.contacts:,} contacts, median of"
-            f" {args.draws - 1} hourly draws after the first (clicks recorded in between)"
+            f"== draw {args.batch:,} from {args.contacts:,} contacts, hourly, clicks recorded in"
+            f" between; medians of the {PHASE} draws after the first and of the last {PHASE}"
         )
-        print(f"   without segments: {d['plain_ms']:.1f} ms")
-        print(
-            f"   with {SEGMENTS} segments: {d['segmented_ms']:.1f} ms"
-            f"  (ratio {d['segmented_ms'] / d['plain_ms']:.2f}; target <= 2)"
-        )
+        for phase, prefix in (("early", ""), ("later", "later_")):
+            plain, segmented = d[f"{prefix}plain_ms"], d[f"{prefix}segmented_ms"]
+            print(
+                f"   {phase}: without segments {plain:.1f} ms, with {SEGMENTS} segments"
+                f" {segmented:.1f} ms  (ratio {segmented / plain:.2f}; target <= 2)"
+            )
         print(
             f"   the segmented campaign's first draw (ranks every contact's segment):"
             f" {d['first_ms']:.1f} ms"
