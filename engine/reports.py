@@ -131,6 +131,10 @@ class CampaignStats:
     """Whether two segments have declared different winners; None without segments."""
     winner_differs_reason: str | None = None
     """The verdict in one sentence: which segments declared which winners, or why none."""
+    segment_interaction_p_value: float | None = None
+    """The interaction test's p-value (``pooling.interaction_p_value``) that decides whether the
+    segments follow the campaign's comparison; None without segments, or before two segments
+    have sends of every variant."""
 
 
 @dataclass(frozen=True)
@@ -169,10 +173,14 @@ def campaign_stats(
     inputs = stored_evidence(table, now, replay)
     allocation, counted = decide(campaign, inputs)
     verdict: tuple[tuple[SegmentReport, ...], bool, str] | None = None
+    interaction: float | None = None
     if segments is not None:
         per_segment = decide_segments(campaign, segments, now, replay)
         allocation = replace(allocation, weights=per_segment.mixture())
         verdict = segment_reports(campaign, segments, per_segment, now, replay, control)
+        prior = per_segment.allocation.prior
+        if prior is not None and not math.isnan(prior.interaction_p):
+            interaction = prior.interaction_p
     sends = table.sends.sum(axis=1)  # the last slot is the holdout's
     outcomes = table.outcomes.sum(axis=1)
     k = len(ids)
@@ -204,6 +212,7 @@ def campaign_stats(
         segments=None if verdict is None else verdict[0],
         winner_differs_by_segment=None if verdict is None else verdict[1],
         winner_differs_reason=None if verdict is None else verdict[2],
+        segment_interaction_p_value=interaction,
     )
 
 

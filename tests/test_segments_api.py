@@ -14,6 +14,7 @@ from burt.engine.burt import _fingerprint_settings
 from burt.engine.policy import PolicySettings
 from burt.engine.store.base import Store
 from burt.service.cli import report_page
+from burt.service.contract import spec
 from tests import test_api
 from tests.test_api import Api, assert_problem, event
 
@@ -172,6 +173,10 @@ def test_segmented_stats_over_http_and_as_csv(api: Api) -> None:
     page = report_page.render("Seg", stats, [], [])
     assert "<h2>Segments</h2>" in page and "<td>tier=silver</td>" in page
     assert html.escape(stats["winner_differs_reason"]) in page
+    # The winners are opposite: the interaction test rejects, and the page says so.
+    p_value = stats["segment_interaction_p_value"]
+    assert 0.0 <= p_value < 1e-6
+    assert f"The variants' effects differ between segments (p = {p_value:.2g})" in page
     preview = api.client.get(f"/campaigns/{cid}/allocation", headers=api.headers())
     assert preview.status_code == 200
     assert api.digest() == before  # GETs write nothing, the segment registry included
@@ -182,7 +187,12 @@ def test_an_unsegmented_campaigns_stats_have_no_segment_fields(api: Api) -> None
     api.load(cid, ["c1", "c2"])
     api.draw(cid, 2, "k1")
     stats = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers()).json()
-    assert not {"segments", "winner_differs_by_segment", "winner_differs_reason"} & set(stats)
+    assert not {
+        "segments",
+        "winner_differs_by_segment",
+        "winner_differs_reason",
+        "segment_interaction_p_value",
+    } & set(stats)
     csv = api.client.get(f"/campaigns/{cid}/stats", headers=api.headers(Accept="text/csv"))
     assert csv.text.startswith("variant_id,")
 
@@ -231,3 +241,28 @@ def test_an_erased_contacts_own_segment_is_shown_without_its_values(api: Api) ->
     assert "erased segment 1" in csv.text
     for text in (got.text, csv.text, api.db_path.read_bytes().decode("latin-1")):
         assert unique not in text
+
+
+@pytest.mark.parametrize(
+    ("p_value", "says"),
+    [
+        (None, "Every segment is weighted on its own until two segments have sent every variant."),
+        (0.43, "do not differ measurably between segments (p = 0.43): every segment's weights"),
+        (0.01, "differ between segments (p = 0.01): each segment's weights borrow"),
+    ],
+)
+def test_the_report_says_how_far_segments_follow_the_campaign(
+    p_value: float | None, says: str
+) -> None:
+    """The page read the verdict on winners only; the weights' pooling was unexplained."""
+    example = spec()["components"]["examples"]["CampaignStats"]["value"]
+    segment = {"name": "tier=gold", "key": {"tier": "gold"}, "contacts": 1800}
+    stats = {
+        **example,
+        "segments": [{**segment, "variants": example["variants"], "decision": example["decision"]}],
+        "winner_differs_by_segment": False,
+        "winner_differs_reason": "No segment has declared a winner yet.",
+    }
+    if p_value is not None:
+        stats["segment_interaction_p_value"] = p_value
+    assert says in report_page.render("Seg", stats, [], [])

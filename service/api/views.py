@@ -182,6 +182,11 @@ def _segments(s: CampaignStats) -> dict[str, Any]:
         ],
         "winner_differs_by_segment": s.winner_differs_by_segment,
         "winner_differs_reason": s.winner_differs_reason,
+        **(
+            {}
+            if s.segment_interaction_p_value is None
+            else {"segment_interaction_p_value": s.segment_interaction_p_value}
+        ),
     }
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
+from burt.engine.segments.pooling import INTERACTION_LEVEL
+
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 WIDTH, HEIGHT, PAD = 640, 220, 40
 
@@ -194,7 +196,23 @@ def _segments(stats: Json) -> str:
     return (
         f"<h2>Segments</h2>\n<p><b>The winner {verdict} by segment.</b> "
         f"{html.escape(stats['winner_differs_reason'])}</p>\n"
+        f"<p>{_pooling_sentence(stats.get('segment_interaction_p_value'))}</p>\n"
         f"<table>{head}{''.join(rows)}</table>\n"
+    )
+
+
+def _pooling_sentence(p_value: float | None) -> str:
+    """How far the segments' weights borrow from the campaign, from the interaction test."""
+    if p_value is None:
+        return "Every segment is weighted on its own until two segments have sent every variant."
+    if p_value >= 1.0 - INTERACTION_LEVEL:
+        return (
+            f"The variants' effects do not differ measurably between segments (p = {p_value:.2g}):"
+            " every segment's weights follow the campaign's comparison."
+        )
+    return (
+        f"The variants' effects differ between segments (p = {p_value:.2g}): each segment's"
+        " weights borrow from the campaign only as far as the segments' spread allows."
     )
 
 

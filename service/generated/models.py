@@ -1226,6 +1226,17 @@ class CampaignStats(Struct, forbid_unknown_fields=True):
         ]
         | UnsetType
     ) = UNSET
+    segment_interaction_p_value: (
+        Annotated[
+            float,
+            Meta(
+                description="The p-value of the test that decides how far segments borrow from the campaign: Pearson's X² of the model in which every variant's effect (on the log-odds) is the same in each segment, the segments' base rates free. While it is at least 0.05, every segment's weights follow the campaign's comparison at the segment's own base rate; below 0.05 each segment's effects are pooled toward the campaign's only as far as their measured spread allows, so a segment whose winner is its own gets it. Absent for a campaign without segments, and until two of its segments have sends of every variant. It steers the weights only: declarations come from each segment's own winner rule.",
+                ge=0.0,
+                le=1.0,
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 WebhookCreate: TypeAlias = Annotated[

@@ -85,6 +85,13 @@ class CampaignStats:
         winner_differs_reason (str | Unset): The verdict in one sentence: which segments declared which winners, or why
             none has yet. Absent for a campaign without segments. Example: Segments declared different winners: b in
             tier=gold; a in tier=silver..
+        segment_interaction_p_value (float | Unset): The p-value of the test that decides how far segments borrow from
+            the campaign: Pearson's X² of the model in which every variant's effect (on the log-odds) is the same in each
+            segment, the segments' base rates free. While it is at least 0.05, every segment's weights follow the campaign's
+            comparison at the segment's own base rate; below 0.05 each segment's effects are pooled toward the campaign's
+            only as far as their measured spread allows, so a segment whose winner is its own gets it. Absent for a campaign
+            without segments, and until two of its segments have sends of every variant. It steers the weights only:
+            declarations come from each segment's own winner rule. Example: 0.43.
     """
 
     campaign_id: str
@@ -101,6 +108,7 @@ class CampaignStats:
     segments: list[SegmentStats] | Unset = UNSET
     winner_differs_by_segment: bool | Unset = UNSET
     winner_differs_reason: str | Unset = UNSET
+    segment_interaction_p_value: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +153,8 @@ class CampaignStats:
 
         winner_differs_reason = self.winner_differs_reason
 
+        segment_interaction_p_value = self.segment_interaction_p_value
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -168,6 +178,8 @@ class CampaignStats:
             field_dict["winner_differs_by_segment"] = winner_differs_by_segment
         if winner_differs_reason is not UNSET:
             field_dict["winner_differs_reason"] = winner_differs_reason
+        if segment_interaction_p_value is not UNSET:
+            field_dict["segment_interaction_p_value"] = segment_interaction_p_value
 
         return field_dict
 
@@ -238,6 +250,8 @@ class CampaignStats:
 
         winner_differs_reason = d.pop("winner_differs_reason", UNSET)
 
+        segment_interaction_p_value = d.pop("segment_interaction_p_value", UNSET)
+
         campaign_stats = cls(
             campaign_id=campaign_id,
             optimize=optimize,
@@ -253,6 +267,7 @@ class CampaignStats:
             segments=segments,
             winner_differs_by_segment=winner_differs_by_segment,
             winner_differs_reason=winner_differs_reason,
+            segment_interaction_p_value=segment_interaction_p_value,
         )
 
         campaign_stats.additional_properties = d
