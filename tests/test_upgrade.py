@@ -33,7 +33,7 @@ from burt.engine.burt import _fingerprint_settings
 from burt.engine.delays import window_problem
 from burt.engine.model import SettingAdjustment
 from burt.engine.policy import SETTING_BOUNDS, SETTINGS_BEFORE_GOALS, PolicySettings, bounds_rule
-from burt.engine.store import SQLITE_FILENAME, SQLiteStore, mongo_schema
+from burt.engine.store import SQLITE_FILENAME, SQLiteStore
 from burt.engine.store.codec import settings_from_dict, settings_to_dict
 from burt.engine.store.sqlite_schema import MIGRATIONS, campaigns_within_the_rules, migrate
 from burt.engine.upgrade import conform, largest_floor
@@ -184,6 +184,9 @@ def test_a_campaign_within_the_rules_comes_through_byte_for_byte(tmp_path: Path)
 
 # the migration on every store ------------------------------------------------------------------
 OLD_SETTINGS = {"prior_alpha": 0.01, "prior_beta": 10000.0, "weight_floor": 0.25}
+MONGO_BEFORE_THE_RULES = 3
+"""The MongoDB schema version before version 4 brought stored settings within the rules
+(``mongo_schema._campaigns_within_the_rules``)."""
 
 
 def store_as_an_earlier_release_left_it(spec: StoreSpec, campaign_id: str) -> None:
@@ -209,7 +212,7 @@ def store_as_an_earlier_release_left_it(spec: StoreSpec, campaign_id: str) -> No
             },
         )
         db["meta"].update_one(
-            {"_id": "schema"}, {"$set": {"schema_version": mongo_schema.SCHEMA_VERSION - 1}}
+            {"_id": "schema"}, {"$set": {"schema_version": MONGO_BEFORE_THE_RULES}}
         )
 
 
