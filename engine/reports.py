@@ -132,7 +132,7 @@ class CampaignStats:
     winner_differs_reason: str | None = None
     """The verdict in one sentence: which segments declared which winners, or why none."""
     segment_interaction_p_value: float | None = None
-    """The interaction test's p-value (``pooling.interaction_p_value``) that decides whether the
+    """The interaction test's p-value (``pooling.interaction_test``) that decides whether the
     segments follow the campaign's comparison; None without segments, or before two segments
     have sends of every variant."""
 

@@ -29,7 +29,7 @@ from burt.engine.segments.pooling import (
     INTERACTION_LEVEL,
     additive_fit,
     binomial_additive_fit,
-    interaction_p_value,
+    interaction_test,
     pooled_prior,
 )
 from burt.engine.segments.scenario import MAX_SEGMENTS, Segment
@@ -209,11 +209,11 @@ def test_the_interaction_test_errs_at_its_level_and_finds_flipped_winners() -> N
         sends = rng.integers(40, 5000, size=(segments, k))
         rates = special.expit(rng.normal(-3.4, 0.4, (segments, 1)) + rng.normal(0, 0.15, (1, k)))
         successes = rng.binomial(sends, rates)
-        rejected += interaction_p_value(successes.astype(float), sends.astype(float)) < 0.05
+        rejected += interaction_test(successes.astype(float), sends.astype(float))[0] < 0.05
     assert abs(rejected / 2000 - 0.05) <= 0.015
     flipped = np.array([[0.030, 0.038], [0.038, 0.030]])
     found = sum(
-        interaction_p_value(rng.binomial(10_000, flipped).astype(float), np.full((2, 2), 1e4))
+        interaction_test(rng.binomial(10_000, flipped).astype(float), np.full((2, 2), 1e4))[0]
         < 1.0 - INTERACTION_LEVEL
         for _ in range(200)
     )

@@ -77,10 +77,9 @@ def pooled_prior(successes: np.ndarray, exposure: np.ndarray) -> PooledPrior:
     if segments < 2:
         return PooledPrior(mean, strength, float("nan"))
     cap = n.sum(axis=0)
-    p_value = interaction_p_value(y[rows], n[rows])
+    p_value, fitted = interaction_test(y[rows], n[rows])
     if p_value >= 1.0 - INTERACTION_LEVEL:
-        base, effect = binomial_additive_fit(y[rows], n[rows])
-        mean[rows] = special.expit(base[:, None] + effect[None, :])
+        mean[rows] = fitted
         strength[rows] = cap[None, :]
         return PooledPrior(mean, strength, 0.0, p_value)
     log_odds = special.logit((y[rows] + 0.5) / (n[rows] + 1.0))
@@ -102,18 +101,18 @@ def pooled_prior(successes: np.ndarray, exposure: np.ndarray) -> PooledPrior:
     return PooledPrior(mean, strength, float(spread), p_value)
 
 
-def interaction_p_value(successes: np.ndarray, exposure: np.ndarray) -> float:
+def interaction_test(successes: np.ndarray, exposure: np.ndarray) -> tuple[float, np.ndarray]:
     """The p-value of "each variant's effect is the same in every segment": Pearson's X^2 of
     the maximum-likelihood additive fit against chi-square on (S - 1)(k - 1) degrees of
-    freedom (cells the fit gives no variance count nothing)."""
+    freedom (cells the fit gives no variance count nothing); and that fit's rates."""
     base, effect = binomial_additive_fit(successes, exposure)
-    rate = special.expit(base[:, None] + effect[None, :])
+    rate: np.ndarray = special.expit(base[:, None] + effect[None, :])
     expected = exposure * rate
     variance = expected * (1.0 - rate)
     held = variance > 0
     pearson = float(((successes - expected)[held] ** 2 / variance[held]).sum())
     freedom = (successes.shape[0] - 1) * (successes.shape[1] - 1)
-    return float(stats.chi2.sf(pearson, freedom))
+    return float(stats.chi2.sf(pearson, freedom)), rate
 
 
 def binomial_additive_fit(
