@@ -713,7 +713,7 @@ pseudo-outcomes (at the pooled rate), so a rival with a handful of outcomes cann
 variance."""
 _LOG_2 = float(np.log(2.0))
 _HALF_LOG_2PI = float(0.5 * np.log(2.0 * np.pi))
-_LOG_V_GRID = np.arange(-40.0, 10.5)  # log V - log tau^2: where _variance_to_conclude looks
+_LOG_V_GRID = np.arange(-40.0, 10.5)  # log V - log tau^2: where _variance_to_conclude_many looks
 _NEWTON_STEPS = 60  # a bound: from the grid's bracket, four or five steps converge
 
 
@@ -828,26 +828,21 @@ def _plan_many(
     return plans
 
 
-def _variance_to_conclude(diff: np.ndarray, tau2: float, log_threshold: float) -> np.ndarray:
-    """The largest variance V of each difference at which it would beat the boundary.
+def _variance_to_conclude_many(
+    diffs: Sequence[np.ndarray], tau2s: Sequence[float], log_thresholds: Sequence[float]
+) -> list[np.ndarray]:
+    """For each test i, the largest variance V of each of ``diffs[i]`` at which it would beat
+    the boundary at ``tau2s[i]`` and ``log_thresholds[i]``.
 
     The ratio falls with V. One pass over a grid of log V (a point per unit, over the bracket
     [tau^2 e^-40, tau^2 e^10]) brackets each crossing; Newton steps on log V from the secant's
     root, kept inside the bracket (else halving it), then reach the resolution of a double in
     four or five steps, all differences at once, where a bisection needs 52 halvings (the two
-    agree to 2e-14 relative). A crossing outside the bracket gives its end.
-    """
-    return _variance_to_conclude_many([diff], [tau2], [log_threshold])[0]
-
-
-def _variance_to_conclude_many(
-    diffs: Sequence[np.ndarray], tau2s: Sequence[float], log_thresholds: Sequence[float]
-) -> list[np.ndarray]:
-    """``_variance_to_conclude`` of each ``diffs[i]`` at ``tau2s[i]`` and
-    ``log_thresholds[i]`` (a segmented campaign's tests), as one stack of elementwise
-    arithmetic: each solve takes the Newton steps it takes alone and stops where it stops
-    alone (once all its differences converged; it is then held while others go on), so each
-    result is the one it gets alone, to the last bit."""
+    agree to 2e-14 relative). A crossing outside the bracket gives its end. The tests (a
+    segmented campaign's) run as one stack of elementwise arithmetic: each solve takes the
+    Newton steps it takes alone and stops where it stops alone (once all its differences
+    converged; it is then held while others go on), so each result is the one it gets alone,
+    to the last bit."""
     if not diffs:
         return []
     sizes = [d.size for d in diffs]

@@ -405,7 +405,7 @@ def test_the_variance_to_conclude_is_where_the_mixture_ratio_crosses_its_thresho
     searched bracket [tau^2 e^-40, tau^2 e^10] gives the bracket's end."""
     from scipy import optimize, special
 
-    from burt.engine.policy import _variance_to_conclude
+    from burt.engine.policy import _variance_to_conclude_many
 
     def log_ratio(log_v: float, d: float) -> float:
         v = np.exp(log_v)
@@ -417,7 +417,7 @@ def test_the_variance_to_conclude_is_where_the_mixture_ratio_crosses_its_thresho
 
     diffs = np.sqrt(tau2) * np.array([1e-12, 1e-3, 0.1, 0.7, 1.0, 3.0, 10.0, 300.0, 1e7])
     for threshold in (np.log(2 / 0.05), np.log(9 / 0.01)):
-        got = _variance_to_conclude(diffs, tau2, float(threshold))
+        got = _variance_to_conclude_many([diffs], [tau2], [float(threshold)])[0]
         low, high = np.log(tau2) - 40.0, np.log(tau2) + 10.0
         for d, v in zip(diffs, got, strict=True):
             if log_ratio(low, d) < threshold:
