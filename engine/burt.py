@@ -338,6 +338,8 @@ class Burt:
             updated = current.with_changes(changes, self.clock())
             if await self.store.update_campaign(updated, version):
                 return updated
+            if changes.settings is None and expected_version is None:
+                continue  # the next attempt reads the campaign again
             latest = await self.get_campaign(campaign_id)
             if changes.settings is not None:
                 # Refused at the version read: a draw has begun (the store fixes the segments
